@@ -1,0 +1,123 @@
+"""The Poseidon2 permutation over Goldilocks, width 12 (scalar, exact).
+
+Parameters (HorizenLabs reference instance, data in
+``verifier/data/poseidon2_goldilocks_t12.json``): t = 12, S-box x^7,
+R_F = 8 full rounds (4 before and 4 after) and R_P = 22 partial rounds.
+
+    state <- M_E . state
+    4 x full round:    state <- M_E . sbox(state + c_r)            (all lanes)
+    22 x partial round: state[0] <- sbox(state[0] + c_r[0]); state <- M_I . state
+    4 x full round:    state <- M_E . sbox(state + c_r)
+
+External layer M_E (t = 12 = 3 blocks of 4): apply the 4x4 matrix M4 to each
+block, then add to every lane the sum of the same lane over all blocks, i.e.
+M_E = circ(2 M4, M4, M4).
+
+Internal layer M_I = J + diag(d) (J the all-ones matrix): with s = sum(state),
+state[i] <- s + d_i * state[i].
+
+The round structure is exposed as small functions (``external_linear_layer``,
+``internal_linear_layer``, ``sbox``) that work on any values supporting +, *
+and int constants, so the same code runs on ints here, on numpy lanes in the
+prover's batch permutation, and symbolically inside the Poseidon2 gate.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from importlib import resources
+from typing import Any, TypeVar
+
+from verifier.field import P
+
+WIDTH: int = 12
+RATE: int = 8
+CAPACITY: int = 4
+DIGEST_SIZE: int = 4
+SBOX_DEGREE: int = 7
+ROUNDS_FULL: int = 8
+ROUNDS_PARTIAL: int = 22
+HALF_FULL: int = ROUNDS_FULL // 2
+
+
+def _load_parameters() -> dict[str, Any]:
+    text = resources.files("verifier").joinpath("data/poseidon2_goldilocks_t12.json").read_text()
+    data: dict[str, Any] = json.loads(text)
+    if data["field_modulus"] != P or data["width"] != WIDTH:
+        raise RuntimeError("Poseidon2 parameter file does not match the Goldilocks width-12 instance")
+    return data
+
+
+_PARAMETERS = _load_parameters()
+
+M4: tuple[tuple[int, ...], ...] = tuple(tuple(int(v) for v in row) for row in _PARAMETERS["m4"])
+INTERNAL_DIAG_MINUS_ONE: tuple[int, ...] = tuple(int(v, 16) for v in _PARAMETERS["internal_diag_minus_one"])
+ROUND_CONSTANTS: tuple[tuple[int, ...], ...] = tuple(
+    tuple(int(v, 16) for v in row) for row in _PARAMETERS["round_constants"]
+)
+"""30 rows of 12: rows 0..3 and 26..29 are full rounds, rows 4..25 partial (only lane 0 used)."""
+
+FULL_ROUNDS_FIRST: tuple[int, ...] = tuple(range(HALF_FULL))
+PARTIAL_ROUNDS: tuple[int, ...] = tuple(range(HALF_FULL, HALF_FULL + ROUNDS_PARTIAL))
+FULL_ROUNDS_LAST: tuple[int, ...] = tuple(range(HALF_FULL + ROUNDS_PARTIAL, ROUNDS_FULL + ROUNDS_PARTIAL))
+
+KNOWN_ANSWER_INPUT: tuple[int, ...] = tuple(int(v) for v in _PARAMETERS["known_answer"]["input"])
+KNOWN_ANSWER_OUTPUT: tuple[int, ...] = tuple(int(v, 16) for v in _PARAMETERS["known_answer"]["output"])
+
+T = TypeVar("T")
+
+
+def m4_block(a: T, b: T, c: T, d: T) -> tuple[T, T, T, T]:
+    """Multiply one block (a, b, c, d) by M4 = [[5,7,1,3],[4,6,1,1],[1,3,5,7],[1,1,4,6]].
+
+    Generic over any value type with + and multiplication by small ints.
+    """
+    return (
+        a * 5 + b * 7 + c + d * 3,  # type: ignore[operator]
+        a * 4 + b * 6 + c + d,  # type: ignore[operator]
+        a + b * 3 + c * 5 + d * 7,  # type: ignore[operator]
+        a + b + c * 4 + d * 6,  # type: ignore[operator]
+    )
+
+
+def external_linear_layer(state: Sequence[T]) -> list[T]:
+    """M_E . state (unreduced for ints; callers reduce)."""
+    blocks = [m4_block(*state[4 * j : 4 * j + 4]) for j in range(WIDTH // 4)]
+    sums = [blocks[0][lane] + blocks[1][lane] + blocks[2][lane] for lane in range(4)]  # type: ignore[operator]
+    return [blocks[j][lane] + sums[lane] for j in range(WIDTH // 4) for lane in range(4)]
+
+
+def internal_linear_layer(state: Sequence[T], diag: Sequence[Any] = INTERNAL_DIAG_MINUS_ONE) -> list[T]:
+    """M_I . state = sum(state) + d_i * state[i] (unreduced for ints)."""
+    total = state[0]
+    for x in state[1:]:
+        total = total + x  # type: ignore[operator]
+    return [total + x * d for x, d in zip(state, diag, strict=True)]  # type: ignore[operator]
+
+
+def sbox(x: T, reduce: Callable[[T], T] = lambda v: v) -> T:
+    """x^7 computed as x^4 * x^2 * x (``reduce`` is applied after each product)."""
+    x2 = reduce(x * x)  # type: ignore[operator]
+    x4 = reduce(x2 * x2)  # type: ignore[operator]
+    x3 = reduce(x2 * x)  # type: ignore[operator]
+    return reduce(x4 * x3)  # type: ignore[operator]
+
+
+def _mod_p(v: int) -> int:
+    return v % P
+
+
+def permute(state: Sequence[int]) -> list[int]:
+    """The Poseidon2 permutation of 12 canonical field elements (Python ints)."""
+    if len(state) != WIDTH:
+        raise ValueError(f"Poseidon2 state has {WIDTH} elements, got {len(state)}")
+    s = [v % P for v in external_linear_layer(list(state))]
+    for r in FULL_ROUNDS_FIRST:
+        s = [v % P for v in external_linear_layer([sbox((x + c) % P, _mod_p) for x, c in zip(s, ROUND_CONSTANTS[r])])]
+    for r in PARTIAL_ROUNDS:
+        s[0] = sbox((s[0] + ROUND_CONSTANTS[r][0]) % P, _mod_p)
+        s = [v % P for v in internal_linear_layer(s)]
+    for r in FULL_ROUNDS_LAST:
+        s = [v % P for v in external_linear_layer([sbox((x + c) % P, _mod_p) for x, c in zip(s, ROUND_CONSTANTS[r])])]
+    return s
