@@ -1,0 +1,72 @@
+"""Proof-system parameters: one named, documented configuration.
+
+``STANDARD_CONFIG`` follows Plonky2's standard recursion configuration:
+
+* 135 wires per row, the first 80 routed through the permutation argument;
+* constraint degree at most 8 (selector included), so with rate 1/8
+  (``rate_bits = 3``) the quotient (degree < 7n) is computed exactly on the
+  LDE coset of size 8n and committed as 7 chunks per extension coordinate;
+* Merkle caps of height 4;
+* FRI with folding arity 8, 28 queries and 16 bits of proof-of-work.
+
+Conjectured security (docs/protocol.md): each FRI query against a word that is
+far from the rate-rho code passes with probability about rho = 2^-rate_bits,
+so the conjectured soundness is ``num_queries * rate_bits + pow_bits`` =
+28 * 3 + 16 = 100 bits; every Schwartz-Zippel term is over F_p2 (p^2 ~ 2^128)
+and far below that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ProofConfig:
+    """Shape and security parameters shared by prover, verifier and circuits."""
+
+    num_wires: int = 135
+    num_routed_wires: int = 80
+    num_constants: int = 2
+    max_constraint_degree: int = 8
+    rate_bits: int = 3
+    cap_height: int = 4
+    num_queries: int = 28
+    pow_bits: int = 16
+    fri_arity_bits: int = 3
+    fri_final_poly_bits: int = 3
+
+    def __post_init__(self) -> None:
+        if not 0 < self.num_routed_wires <= self.num_wires:
+            raise ValueError("num_routed_wires must be in 1..num_wires")
+        if self.max_constraint_degree > (1 << self.rate_bits):
+            raise ValueError("max_constraint_degree must not exceed the blowup 2^rate_bits")
+        if self.fri_arity_bits < 1:
+            raise ValueError("FRI folding arity must be at least 2")
+
+    @property
+    def quotient_degree_factor(self) -> int:
+        """Chunks per quotient coordinate: deg(quotient) < (max_degree - 1) * n."""
+        return self.max_constraint_degree - 1
+
+    @property
+    def partial_product_chunk(self) -> int:
+        """Permutation factors per partial-product constraint (degree chunk + 1 <= max)."""
+        return self.max_constraint_degree - 1
+
+    @property
+    def conjectured_security_bits(self) -> int:
+        return self.num_queries * self.rate_bits + self.pow_bits
+
+    def fri_reduction_arities(self, degree_bits: int) -> list[int]:
+        """log2 of each FRI folding arity, folding until the degree is at most 2^fri_final_poly_bits."""
+        arities: list[int] = []
+        remaining = degree_bits
+        while remaining > self.fri_final_poly_bits:
+            step = min(self.fri_arity_bits, remaining - self.fri_final_poly_bits)
+            arities.append(step)
+            remaining -= step
+        return arities
+
+
+STANDARD_CONFIG = ProofConfig()

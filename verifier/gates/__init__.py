@@ -1,0 +1,57 @@
+"""Gate definitions shared by prover, verifier and recursive verifier."""
+
+from verifier.gates.base import Gate, GateVars, select
+from verifier.gates.decomposition import BaseSumGate, RandomAccessGate
+from verifier.gates.poseidon2_gate import Poseidon2Gate
+from verifier.gates.simple import (
+    ArithmeticExtensionGate,
+    ArithmeticGate,
+    ConstantGate,
+    NoopGate,
+    PublicInputGate,
+)
+
+__all__ = [
+    "ArithmeticExtensionGate",
+    "ArithmeticGate",
+    "BaseSumGate",
+    "ConstantGate",
+    "Gate",
+    "GateVars",
+    "NoopGate",
+    "Poseidon2Gate",
+    "PublicInputGate",
+    "RandomAccessGate",
+    "gate_from_name",
+    "select",
+]
+
+
+def gate_from_name(name: str) -> Gate:
+    """Rebuild a gate from its stable name (as stored in common data); raises ValueError if unknown."""
+    simple: dict[str, Gate] = {"Noop": NoopGate(), "PublicInput": PublicInputGate(), "Poseidon2": Poseidon2Gate()}
+    if name in simple:
+        return simple[name]
+    kind, _, rest = name.partition("(")
+    if not rest.endswith(")"):
+        raise ValueError(f"unknown gate {name!r}")
+    try:
+        params = [int(x) for x in rest[:-1].split(",")]
+    except ValueError as exc:
+        raise ValueError(f"unknown gate {name!r}") from exc
+    factories = {
+        "Constant": ConstantGate,
+        "Arithmetic": ArithmeticGate,
+        "ArithmeticExtension": ArithmeticExtensionGate,
+        "BaseSum": BaseSumGate,
+        "RandomAccess": RandomAccessGate,
+    }
+    if kind not in factories:
+        raise ValueError(f"unknown gate {name!r}")
+    try:
+        gate: Gate = factories[kind](*params)
+    except TypeError as exc:
+        raise ValueError(f"bad parameters for gate {name!r}") from exc
+    if gate.name != name:
+        raise ValueError(f"non-canonical gate name {name!r}")
+    return gate
