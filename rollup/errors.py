@@ -1,0 +1,75 @@
+"""The rollup's exceptions: one class per rule, all under :class:`RollupError`.
+
+Whatever raises one of these has not changed any state: sessions run on
+copies, blocks are committed in memory only after their database transaction.
+"""
+
+from __future__ import annotations
+
+
+class RollupError(Exception):
+    """Base class of every error the rollup reports for bad input or a broken rule."""
+
+
+class MalformedSessionError(RollupError):
+    """A session or one of its operations is structurally invalid (empty, misplaced registration, bad secret)."""
+
+
+class OutOfRangeError(RollupError):
+    """An amount, balance, user id or outbox index lies outside its fixed range."""
+
+
+class OverdraftError(RollupError):
+    """A send debits more than the sender's balance."""
+
+
+class DoubleClaimError(RollupError):
+    """A transfer is claimed although the claimant's claimed set already holds it."""
+
+
+class NotRecipientError(RollupError):
+    """A transfer is claimed by someone other than its recipient."""
+
+
+class UnknownTransferError(RollupError):
+    """A claim names an outbox slot that is empty in the finalized state."""
+
+
+class StaleRootError(RollupError):
+    """A session reads a global root that is not the previous finalized one."""
+
+
+class NonceError(RollupError):
+    """An operation's nonce is not the user's current nonce plus one."""
+
+
+class AuthorizationError(RollupError):
+    """The session's secret does not hash to the key digest in the user's leaf."""
+
+
+class DuplicateUserError(RollupError):
+    """A user appears in more than one session of the same block."""
+
+
+class UnknownUserError(RollupError):
+    """The user id has an empty leaf (not registered)."""
+
+
+class AlreadyRegisteredError(RollupError):
+    """A registration targets a leaf that is not empty."""
+
+
+class OutboxFullError(RollupError):
+    """A send would append past the outbox's fixed capacity."""
+
+
+class InvalidWitnessError(RollupError):
+    """A trace's Merkle path or state transition does not match the values it claims."""
+
+
+class StorageError(RollupError):
+    """The chain database is missing, corrupt or inconsistent."""
+
+
+class SchemaVersionError(StorageError):
+    """The chain database was written with a schema version this code does not know."""

@@ -1,0 +1,47 @@
+"""The three operations a session may contain (pure data).
+
+* ``Register(deposit)``: only as a session's first operation, on an empty leaf;
+  the user's state becomes UserState.initial(deposit) under the session secret's
+  key digest. The deposit is public (it enters the block's public data), so the
+  total supply is auditable from block data alone.
+* ``Send(recipient, amount, nonce)``: debit ``amount``, append
+  (recipient, amount, outbox_len) to the outbox.
+* ``Claim(sender_id, outbox_index, nonce)``: credit the amount of the sender's
+  record ``outbox_index`` as finalized under the session's read root, and add
+  (sender_id, outbox_index) to the claimed set.
+
+Nonces are per operation: every Send or Claim carries ``nonce = previous + 1``
+(registration sets the nonce to 0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Register:
+    """Enter an empty leaf with a public deposit."""
+
+    deposit: int
+
+
+@dataclass(frozen=True)
+class Send:
+    """Debit ``amount`` and append a transfer record for ``recipient``."""
+
+    recipient: int
+    amount: int
+    nonce: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Credit the transfer at ``outbox_index`` of ``sender_id``'s finalized outbox."""
+
+    sender_id: int
+    outbox_index: int
+    nonce: int
+
+
+Operation = Register | Send | Claim

@@ -1,0 +1,82 @@
+"""A user's outbox: an append-only, fixed-depth Merkle tree of transfer records.
+
+Record j of a user is r_j = (recipient id, amount, j) and sits at leaf j:
+
+    leaf_j = hash_elements([recipient, amount, j])        for j < length
+    leaf_j = EMPTY_LEAF                                   for j >= length
+
+in a tree of depth OUTBOX_DEPTH (see :mod:`rollup.smt`). Appending writes the
+first empty slot, so the outbox is summarised by (root, length). The index
+inside the record binds it to its slot: a claim proves ``leaf_j`` at position j
+and the claimed set is keyed by (sender id, j).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rollup.errors import OutboxFullError, UnknownTransferError
+from rollup.params import OUTBOX_CAPACITY, OUTBOX_DEPTH
+from rollup.smt import SparseMerkleTree
+from verifier.hashing import Digest, hash_elements
+
+
+@dataclass(frozen=True)
+class TransferRecord:
+    """One sent transfer: ``amount`` to ``recipient``, the sender's ``index``-th send."""
+
+    recipient: int
+    amount: int
+    index: int
+
+    def digest(self) -> Digest:
+        """hash_elements([recipient, amount, index]), the outbox leaf."""
+        return hash_elements([self.recipient, self.amount, self.index])
+
+
+class Outbox:
+    """The records and Merkle tree of one user's outbox."""
+
+    __slots__ = ("records", "tree")
+
+    def __init__(self, records: Iterable[TransferRecord] = (), tree: SparseMerkleTree | None = None) -> None:
+        """An outbox from its records; pass ``tree`` when its nodes are already known (no rehashing)."""
+        self.records: list[TransferRecord] = list(records)
+        if tree is None:
+            tree = SparseMerkleTree(OUTBOX_DEPTH)
+            tree.set_leaves({record.index: record.digest() for record in self.records})
+        self.tree = tree
+
+    @property
+    def length(self) -> int:
+        """Number of records appended so far."""
+        return len(self.records)
+
+    @property
+    def root(self) -> Digest:
+        """Root of the outbox tree."""
+        return self.tree.root
+
+    def record(self, index: int) -> TransferRecord:
+        """Record ``index``; UnknownTransferError if that slot is empty."""
+        if not 0 <= index < self.length:
+            raise UnknownTransferError(f"outbox slot {index} is empty (the outbox holds {self.length} records)")
+        return self.records[index]
+
+    def next_record(self, recipient: int, amount: int) -> TransferRecord:
+        """The record the next append would write; OutboxFullError when no slot is left."""
+        if self.length >= OUTBOX_CAPACITY:
+            raise OutboxFullError(f"the outbox is full ({OUTBOX_CAPACITY} records)")
+        return TransferRecord(recipient, amount, self.length)
+
+    def append(self, record: TransferRecord) -> None:
+        """Write ``record`` into the first empty slot."""
+        if record.index != self.length:
+            raise ValueError(f"record index {record.index} is not the next slot {self.length}")
+        self.tree.set_leaf(record.index, record.digest())
+        self.records.append(record)
+
+    def copy(self) -> Outbox:
+        """An independent copy (no rehashing)."""
+        return Outbox(self.records, self.tree.copy())

@@ -1,0 +1,35 @@
+"""Every fixed size of the rollup's state model, in one place.
+
+The circuits of a later issue are built for exactly these shapes, so changing
+any of them changes every verifier key:
+
+* the global tree has ``2^GLOBAL_TREE_DEPTH`` leaves, one per user id;
+* a user's outbox has ``2^OUTBOX_DEPTH`` slots;
+* a user's claimed set is keyed by ``(sender id, outbox index)`` packed into
+  ``GLOBAL_TREE_DEPTH + OUTBOX_DEPTH`` bits, so it is a sparse tree of depth
+  ``CLAIMED_DEPTH`` and every possible transfer has its own leaf;
+* amounts, deposits and balances are integers in ``[0, 2^MAX_AMOUNT_BITS)``,
+  range-checked in-circuit by a bit decomposition (48 bits keep the sum of two
+  values far below p = 2^64 - 2^32 + 1, so no addition wraps around);
+* a secret key is ``SECRET_SIZE`` field elements (about 256 bits).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+GLOBAL_TREE_DEPTH: int = 20
+OUTBOX_DEPTH: int = 16
+CLAIMED_DEPTH: int = GLOBAL_TREE_DEPTH + OUTBOX_DEPTH
+MAX_AMOUNT_BITS: int = 48
+SECRET_SIZE: int = 4
+
+MAX_USERS: int = 1 << GLOBAL_TREE_DEPTH
+OUTBOX_CAPACITY: int = 1 << OUTBOX_DEPTH
+AMOUNT_LIMIT: int = 1 << MAX_AMOUNT_BITS
+"""Exclusive upper bound of amounts and balances."""
+
+SCHEMA_VERSION: int = 1
+"""Version of the SQLite schema written by :mod:`rollup.storage`."""
+DEFAULT_CHAIN_DIR: Path = Path("chain")
+DATABASE_FILENAME: str = "rollup.sqlite"

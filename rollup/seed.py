@@ -1,0 +1,97 @@
+"""The seed scenario: four users, six transfers sent in one block and claimed in the next.
+
+Block 0 registers Sam, Jack, Kate and Kim with 100 each. Block 1 holds one
+session per sender with its sends (Sam -> Jack 50, Kate -> Jack 25,
+Sam -> Kim 20, Kim -> Kate 10, Jack -> Kim 25, Kate -> Sam 15). Block 2 holds
+one session per recipient claiming everything addressed to it. Final
+balances: Sam 45, Jack 150, Kate 70, Kim 135; total supply stays 400.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.table import Table
+
+from rollup.block import ExecutedBlock
+from rollup.sequencer import Sequencer
+from rollup.session import SessionBuilder, claim_sessions
+from rollup.state import ChainState, Secret
+from verifier.hashing import hash_elements
+
+SEED_USERS: dict[str, int] = {"Sam": 1, "Jack": 2, "Kate": 3, "Kim": 4}
+"""Name -> user id."""
+SEED_START_BALANCE: int = 100
+SEED_TRANSFERS: tuple[tuple[str, str, int], ...] = (
+    ("Sam", "Jack", 50),
+    ("Kate", "Jack", 25),
+    ("Sam", "Kim", 20),
+    ("Kim", "Kate", 10),
+    ("Jack", "Kim", 25),
+    ("Kate", "Sam", 15),
+)
+"""(sender, recipient, amount), in the order the scenario lists them."""
+
+
+def demo_secret(name: str) -> Secret:
+    """A deterministic demo-only secret derived from ``name`` (anyone can compute it: never use for real keys)."""
+    return hash_elements([ord(char) for char in name])
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    """One user's line of the balance table; final = start - sent + received."""
+
+    name: str
+    start: int
+    sent: int
+    received: int
+    final: int
+
+
+def run_seed_scenario(sequencer: Sequencer) -> list[ExecutedBlock]:
+    """Run blocks 0 (registrations), 1 (sends, one session per sender) and 2 (claims) on an empty chain."""
+    for name, user_id in SEED_USERS.items():
+        builder = SessionBuilder(sequencer.state, user_id, demo_secret(name))
+        sequencer.submit(builder.register(SEED_START_BALANCE).build())
+    blocks = [sequencer.build_block()]
+    builders: dict[str, SessionBuilder] = {}
+    for sender, recipient, amount in SEED_TRANSFERS:
+        if sender not in builders:
+            builders[sender] = SessionBuilder(sequencer.state, SEED_USERS[sender], demo_secret(sender))
+        builders[sender].send(SEED_USERS[recipient], amount)
+    for builder in builders.values():
+        sequencer.submit(builder.build())
+    blocks.append(sequencer.build_block())
+    secrets = {user_id: demo_secret(name) for name, user_id in SEED_USERS.items()}
+    for session in claim_sessions(sequencer.state, secrets):
+        sequencer.submit(session)
+    blocks.append(sequencer.build_block())
+    return blocks
+
+
+def balance_rows(state: ChainState) -> list[BalanceRow]:
+    """The seed users' start, sent (outbox total), received (claimed total) and final balances from ``state``."""
+    rows = []
+    for name, user_id in SEED_USERS.items():
+        tree = state.user(user_id)
+        received = sum(
+            t.record.amount for t in state.sent_transfers() if t.record.recipient == user_id and state.is_claimed(t)
+        )
+        sent = sum(record.amount for record in tree.outbox.records)
+        rows.append(BalanceRow(name, SEED_START_BALANCE, sent, received, tree.balance))
+    return rows
+
+
+def balance_table(rows: list[BalanceRow]) -> Table:
+    """A rich table with columns user, start, sent, received, final and a totals line."""
+    table = Table(title="Seed scenario balances")
+    table.add_column("user")
+    for column in ("start", "sent", "received", "final"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(row.name, str(row.start), str(row.sent), str(row.received), str(row.final))
+    table.add_section()
+    totals = [sum(getattr(row, column) for row in rows) for column in ("start", "sent", "received", "final")]
+    table.add_row("total", *map(str, totals))
+    return table

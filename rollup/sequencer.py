@@ -1,0 +1,89 @@
+"""The sequencer: collects at most one session per user, then finalizes blocks.
+
+Submitting a session executes it against the finalized state at once (so a
+bad session is refused with its specific error before it is stored) and
+stores it as pending. Building a block assembles the pending sessions, writes
+the block in one database transaction and only then commits it in memory, so
+a failure at any point leaves both the database and the in-memory state at the
+previous block with every pending session still pending.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+from rollup.block import ExecutedBlock, assemble_block, commit_block
+from rollup.errors import DuplicateUserError, RollupError, StorageError
+from rollup.execution import ExecutedSession, execute_session
+from rollup.params import DATABASE_FILENAME, DEFAULT_CHAIN_DIR
+from rollup.session import Session
+from rollup.state import ChainState
+from rollup.storage import Storage
+from rollup.witness import SessionTrace
+
+
+class Sequencer:
+    """Pending sessions plus the finalized state, backed by a :class:`Storage`."""
+
+    def __init__(self, storage: Storage) -> None:
+        """Load the latest finalized state and re-execute the stored pending sessions."""
+        self.storage = storage
+        self.state: ChainState = storage.load_state()
+        self._pending: dict[int, ExecutedSession] = {}
+        for session in storage.pending_sessions():
+            try:
+                self._pending[session.user_id] = execute_session(self.state, session)
+            except RollupError as exc:
+                raise StorageError(f"stored pending session of user {session.user_id} is invalid: {exc}") from exc
+
+    @classmethod
+    def open(cls, chain_dir: Path | str = DEFAULT_CHAIN_DIR) -> Sequencer:
+        """The sequencer of the chain stored in ``chain_dir/rollup.sqlite`` (created if absent)."""
+        return cls(Storage.open(Path(chain_dir) / DATABASE_FILENAME))
+
+    @classmethod
+    def in_memory(cls) -> Sequencer:
+        """A sequencer over a throw-away in-memory database."""
+        return cls(Storage.open(":memory:"))
+
+    def close(self) -> None:
+        """Close the database."""
+        self.storage.close()
+
+    def __enter__(self) -> Sequencer:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def next_block_number(self) -> int:
+        """Number of the block the pending sessions will form."""
+        return self.state.block_number + 1
+
+    @property
+    def pending_user_ids(self) -> list[int]:
+        """Users with a pending session, ascending."""
+        return sorted(self._pending)
+
+    def submit(self, session: Session) -> SessionTrace:
+        """Validate ``session`` against the finalized state and store it as pending; return its trace."""
+        if session.user_id in self._pending:
+            raise DuplicateUserError(
+                f"user {session.user_id} already has a session in block {self.next_block_number}"
+            )
+        executed = execute_session(self.state, session)
+        self.storage.add_pending(session)
+        self._pending[session.user_id] = executed
+        return executed.trace
+
+    def build_block(self) -> ExecutedBlock:
+        """Finalize the pending sessions as the next block (possibly empty) and return it with its traces."""
+        executed = assemble_block(self.state, list(self._pending.values()))
+        self.storage.write_block(executed)
+        commit_block(self.state, executed)
+        self._pending.clear()
+        return executed

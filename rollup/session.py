@@ -1,0 +1,158 @@
+"""Sessions: one user's ordered operations for one block, and how an owner builds them.
+
+A session is pure data: ``(user_id, read_root, secret, operations)``. The
+read root must be the previous block's finalized global root; the secret
+authorizes every operation (its digest is in the user's leaf). In this
+prototype the operator's provers see the secret as a private witness; a
+deployment would let each user prove its own session, so only the proof (a
+zero-knowledge signature bound to the session statement) leaves the user.
+
+Sessions are stored as JSON (see :func:`session_to_json`); parsing validates
+the shape and types of untrusted input before anything uses it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from rollup.errors import MalformedSessionError
+from rollup.operations import Claim, Operation, Register, Send
+from rollup.state import ChainState, Secret
+from verifier.hashing import Digest
+
+_OPERATION_KINDS: dict[str, type[Register] | type[Send] | type[Claim]] = {
+    "register": Register,
+    "send": Send,
+    "claim": Claim,
+}
+
+
+@dataclass(frozen=True)
+class Session:
+    """One user's operations for one block, reading ``read_root``."""
+
+    user_id: int
+    read_root: Digest
+    secret: Secret
+    operations: tuple[Operation, ...]
+
+
+class SessionBuilder:
+    """Builds a session for ``user_id`` against a finalized state, numbering nonces automatically.
+
+    Example: ``SessionBuilder(state, 7, secret).send(3, 25).claim(4, 0).build()``.
+    """
+
+    def __init__(self, state: ChainState, user_id: int, secret: Sequence[int]) -> None:
+        """Start an empty session reading ``state.root``."""
+        self._state = state
+        self._user_id = user_id
+        self._secret: Secret = tuple(secret)
+        tree = state.users.get(user_id)
+        self._nonce = tree.nonce if tree is not None else 0
+        self._operations: list[Operation] = []
+
+    def register(self, deposit: int) -> SessionBuilder:
+        """Append a registration with a public ``deposit``."""
+        self._operations.append(Register(deposit))
+        return self
+
+    def send(self, recipient: int, amount: int) -> SessionBuilder:
+        """Append a send of ``amount`` to ``recipient``."""
+        self._operations.append(Send(recipient, amount, self._next_nonce()))
+        return self
+
+    def claim(self, sender_id: int, outbox_index: int) -> SessionBuilder:
+        """Append a claim of ``sender_id``'s record ``outbox_index``."""
+        self._operations.append(Claim(sender_id, outbox_index, self._next_nonce()))
+        return self
+
+    def build(self) -> Session:
+        """The session (raises MalformedSessionError when it has no operation)."""
+        if not self._operations:
+            raise MalformedSessionError(f"the session of user {self._user_id} has no operations")
+        return Session(self._user_id, self._state.root, self._secret, tuple(self._operations))
+
+    def _next_nonce(self) -> int:
+        self._nonce += 1
+        return self._nonce
+
+
+def claim_sessions(state: ChainState, secrets: Mapping[int, Secret]) -> list[Session]:
+    """For each user in ``secrets`` with unclaimed finalized transfers, one session claiming all of them.
+
+    One pass over the in-flight transfers; sessions come out by recipient id.
+    """
+    builders: dict[int, SessionBuilder] = {}
+    for transfer in state.unclaimed_transfers():
+        recipient = transfer.record.recipient
+        if recipient in secrets:
+            if recipient not in builders:
+                builders[recipient] = SessionBuilder(state, recipient, secrets[recipient])
+            builders[recipient].claim(transfer.sender_id, transfer.record.index)
+    return [builders[recipient].build() for recipient in sorted(builders)]
+
+
+def session_to_json(session: Session) -> str:
+    """Canonical JSON of a session (sorted keys, no whitespace)."""
+    document = {
+        "user_id": session.user_id,
+        "read_root": list(session.read_root),
+        "secret": list(session.secret),
+        "operations": [{"op": _kind(op), **asdict(op)} for op in session.operations],
+    }
+    return json.dumps(document, sort_keys=True, separators=(",", ":"))
+
+
+def session_from_json(text: str) -> Session:
+    """Parse :func:`session_to_json` output; MalformedSessionError on any deviation."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MalformedSessionError(f"session is not valid JSON: {exc}") from exc
+    _require_keys(document, {"user_id", "read_root", "secret", "operations"}, "session")
+    read_root = _int_list(document["read_root"], "read_root")
+    if len(read_root) != 4:
+        raise MalformedSessionError(f"read_root has {len(read_root)} elements, a digest has 4")
+    operations = document["operations"]
+    if not isinstance(operations, list):
+        raise MalformedSessionError("operations must be a list")
+    return Session(
+        user_id=_int(document["user_id"], "user_id"),
+        read_root=(read_root[0], read_root[1], read_root[2], read_root[3]),
+        secret=tuple(_int_list(document["secret"], "secret")),
+        operations=tuple(_operation_from_dict(item) for item in operations),
+    )
+
+
+def _kind(op: Operation) -> str:
+    return next(name for name, cls in _OPERATION_KINDS.items() if isinstance(op, cls))
+
+
+def _operation_from_dict(item: Any) -> Operation:
+    if not isinstance(item, dict) or item.get("op") not in _OPERATION_KINDS:
+        raise MalformedSessionError(f"unknown operation {item!r}")
+    cls = _OPERATION_KINDS[item["op"]]
+    names = {f.name for f in fields(cls)}
+    _require_keys(item, names | {"op"}, f"{item['op']} operation")
+    return cls(**{name: _int(item[name], name) for name in names})
+
+
+def _require_keys(document: Any, expected: set[str], what: str) -> None:
+    if not isinstance(document, dict) or set(document) != expected:
+        raise MalformedSessionError(f"{what} must be an object with exactly the keys {sorted(expected)}")
+
+
+def _int(value: Any, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise MalformedSessionError(f"{what} must be an integer, got {value!r}")
+    return value
+
+
+def _int_list(value: Any, what: str) -> list[int]:
+    if not isinstance(value, list):
+        raise MalformedSessionError(f"{what} must be a list of integers")
+    return [_int(item, what) for item in value]

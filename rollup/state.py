@@ -1,0 +1,174 @@
+"""User state, global leaves and the finalized chain state.
+
+Formulas (all hashes are :func:`verifier.hashing.hash_elements`, Poseidon2):
+
+    key_digest(s)        = hash_elements(s)                          s = secret, SECRET_SIZE elements
+    state_root(u)        = hash_elements([balance, nonce, outbox_len,
+                                          *outbox_root, *claimed_root])   11 elements
+    leaf(u)              = hash_elements([*key_digest, *state_root])      8 elements
+    leaf of an unregistered id = EMPTY_LEAF = (0, 0, 0, 0)
+    claim_key(s, j)      = s * 2^OUTBOX_DEPTH + j                      (sender s, outbox index j)
+    claimed set          : sparse tree of depth CLAIMED_DEPTH, leaf CLAIMED_LEAF at claim_key
+                           for every claimed transfer, EMPTY_LEAF elsewhere
+    global root          = root of the sparse tree of depth GLOBAL_TREE_DEPTH with leaf(u) at id u
+
+Messages of different kinds have different lengths, and hash_elements binds the
+length in its capacity, so a digest of one kind cannot be reinterpreted as
+another; tree positions are fixed by depth, so leaves and inner nodes never mix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from rollup.errors import UnknownUserError
+from rollup.outbox import Outbox, TransferRecord
+from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, OUTBOX_DEPTH
+from rollup.rules import require_user_id
+from rollup.smt import DEFAULT_DIGESTS, SparseMerkleTree
+from verifier.hashing import Digest, hash_elements
+
+Secret = tuple[int, ...]
+"""A user's secret key: SECRET_SIZE field elements."""
+
+CLAIMED_LEAF: Digest = (1, 0, 0, 0)
+"""Leaf of a claimed transfer in a claimed set (anything but EMPTY_LEAF would do)."""
+
+
+def key_digest(secret: Sequence[int]) -> Digest:
+    """hash_elements(secret): what the user's leaf commits to instead of the secret."""
+    return hash_elements(list(secret))
+
+
+def leaf_digest(key: Digest, state_root: Digest) -> Digest:
+    """hash_elements([*key, *state_root]): a registered user's global leaf."""
+    return hash_elements([*key, *state_root])
+
+
+def claim_key(sender_id: int, outbox_index: int) -> int:
+    """sender_id * 2^OUTBOX_DEPTH + outbox_index: the claimed-set index of a transfer (injective)."""
+    return (sender_id << OUTBOX_DEPTH) | outbox_index
+
+
+@dataclass(frozen=True)
+class UserState:
+    """The fields a user's state root commits to."""
+
+    balance: int
+    nonce: int
+    outbox_len: int
+    outbox_root: Digest
+    claimed_root: Digest
+
+    @classmethod
+    def initial(cls, deposit: int) -> UserState:
+        """The state right after registration: the deposit, nonce 0, empty outbox and claimed set."""
+        return cls(deposit, 0, 0, DEFAULT_DIGESTS[OUTBOX_DEPTH], DEFAULT_DIGESTS[CLAIMED_DEPTH])
+
+    def root(self) -> Digest:
+        """hash_elements([balance, nonce, outbox_len, *outbox_root, *claimed_root])."""
+        return hash_elements([self.balance, self.nonce, self.outbox_len, *self.outbox_root, *self.claimed_root])
+
+
+class UserTree:
+    """One user's full state: key digest, balance, nonce, outbox and claimed set (mutable; copy before changing)."""
+
+    __slots__ = ("balance", "claimed", "key_digest", "nonce", "outbox")
+
+    def __init__(
+        self, key_digest: Digest, balance: int, nonce: int, outbox: Outbox, claimed: SparseMerkleTree
+    ) -> None:
+        """A user tree from its parts."""
+        self.key_digest = key_digest
+        self.balance = balance
+        self.nonce = nonce
+        self.outbox = outbox
+        self.claimed = claimed
+
+    @classmethod
+    def registered(cls, key: Digest, deposit: int) -> UserTree:
+        """A freshly registered user holding ``deposit``."""
+        return cls(key, deposit, 0, Outbox(), SparseMerkleTree(CLAIMED_DEPTH))
+
+    def state(self) -> UserState:
+        """The committed fields (roots are cached by the trees, so this does not hash)."""
+        return UserState(self.balance, self.nonce, self.outbox.length, self.outbox.root, self.claimed.root)
+
+    def leaf(self) -> Digest:
+        """leaf_digest(key_digest, state_root)."""
+        return leaf_digest(self.key_digest, self.state().root())
+
+    def has_claimed(self, sender_id: int, outbox_index: int) -> bool:
+        """True when the transfer (sender_id, outbox_index) is in the claimed set."""
+        return self.claimed.contains(claim_key(sender_id, outbox_index))
+
+    def copy(self) -> UserTree:
+        """An independent copy (no rehashing)."""
+        return UserTree(self.key_digest, self.balance, self.nonce, self.outbox.copy(), self.claimed.copy())
+
+
+@dataclass(frozen=True)
+class SentTransfer:
+    """A transfer record together with its sender."""
+
+    sender_id: int
+    record: TransferRecord
+
+
+class ChainState:
+    """The finalized state after block ``block_number`` (-1 before the first block).
+
+    Invariant: ``global_tree.leaf(u) == users[u].leaf()`` for every registered u,
+    and every other leaf is EMPTY_LEAF.
+    """
+
+    __slots__ = ("block_number", "global_tree", "users")
+
+    def __init__(
+        self,
+        block_number: int = -1,
+        global_tree: SparseMerkleTree | None = None,
+        users: dict[int, UserTree] | None = None,
+    ) -> None:
+        """The empty chain, or a state rebuilt from storage."""
+        self.block_number = block_number
+        self.global_tree = global_tree if global_tree is not None else SparseMerkleTree(GLOBAL_TREE_DEPTH)
+        self.users: dict[int, UserTree] = users if users is not None else {}
+
+    @property
+    def root(self) -> Digest:
+        """The finalized global root."""
+        return self.global_tree.root
+
+    def user(self, user_id: int) -> UserTree:
+        """The tree of a registered user; UnknownUserError when the leaf is empty."""
+        require_user_id(user_id, "user")
+        tree = self.users.get(user_id)
+        if tree is None:
+            raise UnknownUserError(f"user {user_id} is not registered (empty leaf)")
+        return tree
+
+    def leaf(self, user_id: int) -> Digest:
+        """The global leaf of ``user_id`` (EMPTY_LEAF when unregistered)."""
+        return self.global_tree.leaf(user_id)
+
+    def sent_transfers(self) -> Iterator[SentTransfer]:
+        """Every record in every outbox, by sender id then index."""
+        for sender_id in sorted(self.users):
+            for record in self.users[sender_id].outbox.records:
+                yield SentTransfer(sender_id, record)
+
+    def is_claimed(self, transfer: SentTransfer) -> bool:
+        """True when the recipient's claimed set holds the transfer."""
+        recipient = self.users.get(transfer.record.recipient)
+        return recipient is not None and recipient.has_claimed(transfer.sender_id, transfer.record.index)
+
+    def unclaimed_transfers(self) -> Iterator[SentTransfer]:
+        """Every transfer its recipient has not claimed yet (sent but in flight)."""
+        return (transfer for transfer in self.sent_transfers() if not self.is_claimed(transfer))
+
+    def total_supply(self) -> int:
+        """Sum of balances plus amounts sent but not yet claimed."""
+        in_flight = sum(t.record.amount for t in self.unclaimed_transfers())
+        return sum(tree.balance for tree in self.users.values()) + in_flight
