@@ -1,0 +1,103 @@
+"""Batch Poseidon2 hashing for the prover: many sponges / compressions per numba call.
+
+Each function computes, row by row, exactly what :mod:`verifier.hashing`
+computes for one input; the initial states come from that module
+(``sponge_initial_state`` / ``compress_initial_state``), so the length and
+domain rules live in one place.
+
+One kernel covers both: *absorb* overwrites the rate lanes (0..7) of a state
+with consecutive 8-element chunks of a row (the last chunk zero-padded, at
+least one chunk), permuting after each chunk, starting from a given capacity;
+the digest is lanes 0..3 of the final state.
+
+* ``hash_rows(rows)``: capacity (w, DOMAIN_HASH, 0, 0) for rows of width w,
+  i.e. ``hash_elements(row)``.
+* ``compress_batch(left, right)``: the row left_i || right_i (8 elements, one
+  chunk) from capacity (0, DOMAIN_COMPRESS, 0, 0), i.e. ``compress(left_i, right_i)``.
+
+States are processed in blocks of ``BLOCK`` columns by
+:func:`verifier.poseidon2_jit.permute_columns_inplace` (vectorized lanes).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from verifier.hashing import ZERO_DIGEST, compress_initial_state, sponge_initial_state
+from verifier.poseidon2 import DIGEST_SIZE, RATE, WIDTH
+from verifier.poseidon2_jit import BLOCK, permute_columns_inplace, permute_rows_inplace
+
+U64Array = npt.NDArray[np.uint64]
+
+_COMPRESS_INITIAL_STATE = np.array(compress_initial_state(ZERO_DIGEST, ZERO_DIGEST), dtype=np.uint64)
+
+
+@njit(cache=True)
+def _absorb_kernel(rows: U64Array, initial: U64Array, out: U64Array) -> None:
+    """out[i] <- lanes 0..DIGEST_SIZE-1 of the sponge absorbing rows[i] from state ``initial`` (rate lanes ignored)."""
+    n, w = rows.shape
+    n_chunks = max(1, (w + RATE - 1) // RATE)
+    buf = np.zeros((WIDTH, BLOCK), dtype=np.uint64)
+    for start in range(0, n, BLOCK):
+        m = min(BLOCK, n - start)
+        for lane in range(RATE, WIDTH):
+            buf[lane, :] = initial[lane]
+        for chunk in range(n_chunks):
+            for lane in range(RATE):
+                col = chunk * RATE + lane
+                if col < w:
+                    for j in range(m):
+                        buf[lane, j] = rows[start + j, col]
+                else:
+                    buf[lane, :] = 0
+            permute_columns_inplace(buf)
+        for j in range(m):
+            for lane in range(DIGEST_SIZE):
+                out[start + j, lane] = buf[lane, j]
+
+
+def _absorb(rows: U64Array, initial: U64Array) -> U64Array:
+    out = np.empty((rows.shape[0], DIGEST_SIZE), dtype=np.uint64)
+    _absorb_kernel(rows, initial, out)
+    return out
+
+
+def _as_u64_matrix(array: npt.ArrayLike, name: str, width: int | None = None) -> U64Array:
+    matrix = np.asarray(array, dtype=np.uint64)
+    if matrix.ndim != 2 or (width is not None and matrix.shape[1] != width):
+        expected = "(n, w)" if width is None else f"(n, {width})"
+        raise ValueError(f"{name} must have shape {expected}, got {matrix.shape}")
+    return matrix
+
+
+def hash_rows(rows: npt.ArrayLike) -> U64Array:
+    """Digests (n, 4) with row i equal to ``verifier.hashing.hash_elements(rows[i])`` for rows of shape (n, w)."""
+    matrix = _as_u64_matrix(rows, "rows")
+    initial = np.array(sponge_initial_state(matrix.shape[1]), dtype=np.uint64)
+    return _absorb(matrix, initial)
+
+
+def compress_batch(left: npt.ArrayLike, right: npt.ArrayLike) -> U64Array:
+    """Digests (n, 4) with row i equal to ``verifier.hashing.compress(left[i], right[i])``."""
+    lhs = _as_u64_matrix(left, "left", DIGEST_SIZE)
+    rhs = _as_u64_matrix(right, "right", DIGEST_SIZE)
+    if lhs.shape != rhs.shape:
+        raise ValueError(f"left and right differ in shape: {lhs.shape} vs {rhs.shape}")
+    return _absorb(np.hstack([lhs, rhs]), _COMPRESS_INITIAL_STATE)
+
+
+def compress_pairs(nodes: npt.ArrayLike) -> U64Array:
+    """One Merkle level up: (2m, 4) nodes -> (m, 4) with row k = compress(nodes[2k], nodes[2k+1])."""
+    level = _as_u64_matrix(nodes, "nodes", DIGEST_SIZE)
+    if level.shape[0] % 2:
+        raise ValueError(f"compress_pairs needs an even number of nodes, got {level.shape[0]}")
+    return _absorb(np.ascontiguousarray(level).reshape(-1, 2 * DIGEST_SIZE), _COMPRESS_INITIAL_STATE)
+
+
+def permute_batch(states: npt.ArrayLike) -> U64Array:
+    """Poseidon2 applied to every row of an (n, 12) array (a new array; the input is untouched)."""
+    out = _as_u64_matrix(states, "states", WIDTH).copy()
+    permute_rows_inplace(out)
+    return out
