@@ -77,6 +77,15 @@ class Outbox:
         self.tree.set_leaf(record.index, record.digest())
         self.records.append(record)
 
+    def is_consistent(self) -> bool:
+        """True when record j has index j, the set leaves are exactly the record digests, and the tree hashes."""
+        expected = {record.index: record.digest() for record in self.records}
+        return (
+            all(record.index == j for j, record in enumerate(self.records))
+            and dict(self.tree.leaves()) == expected
+            and self.tree.is_consistent()
+        )
+
     def copy(self) -> Outbox:
         """An independent copy (no rehashing)."""
         return Outbox(self.records, self.tree.copy())

@@ -110,6 +110,19 @@ class SparseMerkleTree:
         """The set leaves as (index, digest), in no particular order."""
         return ((position, digest) for (level, position), digest in self._nodes.items() if level == 0)
 
+    def is_consistent(self) -> bool:
+        """True when every stored node and every parent of one equals the compression of its children.
+
+        Rehashes about as many nodes as are stored; used to check trees rebuilt from storage.
+        """
+        parents = {(level + 1, position >> 1) for level, position in self._nodes if level < self.depth}
+        inner = parents | {(level, position) for level, position in self._nodes if level > 0}
+        return all(
+            self.node(level, position)
+            == compress(self.node(level - 1, 2 * position), self.node(level - 1, 2 * position + 1))
+            for level, position in inner
+        )
+
     def copy(self) -> SparseMerkleTree:
         """An independent copy with no dirty nodes."""
         clone = SparseMerkleTree(self.depth)

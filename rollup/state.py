@@ -153,6 +153,21 @@ class ChainState:
         """The global leaf of ``user_id`` (EMPTY_LEAF when unregistered)."""
         return self.global_tree.leaf(user_id)
 
+    def inconsistencies(self) -> Iterator[str]:
+        """Describe every violation of the invariant above or of the trees' hashing (nothing when sound)."""
+        if not self.global_tree.is_consistent():
+            yield "the global tree's nodes do not hash to their parents"
+        stored_leaves = {user for user, _ in self.global_tree.leaves()}
+        for user in sorted(stored_leaves ^ set(self.users)):
+            yield f"user {user} has a leaf without a user tree, or a user tree without a leaf"
+        for user, tree in sorted(self.users.items()):
+            if not tree.outbox.is_consistent():
+                yield f"user {user}'s outbox records and outbox tree do not match"
+            elif not tree.claimed.is_consistent():
+                yield f"user {user}'s claimed set does not hash consistently"
+            elif tree.leaf() != self.global_tree.leaf(user):
+                yield f"user {user}'s state does not hash to its global leaf"
+
     def sent_transfers(self) -> Iterator[SentTransfer]:
         """Every record in every outbox, by sender id then index."""
         for sender_id in sorted(self.users):

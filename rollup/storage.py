@@ -246,11 +246,13 @@ class Storage:
 
     # ------------------------------------------------------------------ state
 
-    def load_state(self, block_number: int | None = None) -> ChainState:
+    def load_state(self, block_number: int | None = None, verify: bool = True) -> ChainState:
         """The finalized state after ``block_number`` (default: the latest; -1: the empty chain).
 
-        Rebuilt from stored nodes without hashing; StorageError when its root
-        differs from the stored block's root.
+        Rebuilt from stored nodes; StorageError when its root differs from the
+        stored block's root or, with ``verify``, when any stored node, record
+        or account does not hash consistently (about one compression per
+        stored node).
         """
         number = self.latest_block_number() if block_number is None else block_number
         if not -1 <= number <= self.latest_block_number():
@@ -285,6 +287,9 @@ class Storage:
         state = ChainState(number, SparseMerkleTree(GLOBAL_TREE_DEPTH, nodes[(GLOBAL_TREE, 0)]), users)
         if number >= 0 and state.root != self.block(number).new_root:
             raise StorageError(f"stored trees do not reproduce the root of block {number}")
+        problem = next(state.inconsistencies(), None) if verify else None
+        if problem is not None:
+            raise StorageError(f"corrupt state after block {number} in {self.location}: {problem}")
         return state
 
     # --------------------------------------------------------------- sessions

@@ -29,7 +29,7 @@ def random_send_sessions(state: ChainState, transfers: int, rng: random.Random) 
     """``transfers`` random sends between registered users, one session per sender, never overdrawing.
 
     Each send picks a sender with a positive balance, a different recipient and
-    an amount in [1, remaining balance].
+    an amount in [1, max(1, remaining // 4)], so balances drain slowly.
     """
     remaining = {user: tree.balance for user, tree in state.users.items()}
     if len(remaining) < 2:
@@ -41,7 +41,7 @@ def random_send_sessions(state: ChainState, transfers: int, rng: random.Random) 
             raise ValueError(f"no funded user left for the requested {transfers} transfers")
         sender = rng.choice(funded)
         recipient = rng.choice([user for user in sorted(remaining) if user != sender])
-        amount = rng.randint(1, remaining[sender])
+        amount = rng.randint(1, max(1, remaining[sender] // 4))
         remaining[sender] -= amount
         if sender not in builders:
             builders[sender] = SessionBuilder(state, sender, account_secret(sender))
