@@ -72,9 +72,7 @@ class Sequencer:
     def submit(self, session: Session) -> SessionTrace:
         """Validate ``session`` against the finalized state and store it as pending; return its trace."""
         if session.user_id in self._pending:
-            raise DuplicateUserError(
-                f"user {session.user_id} already has a session in block {self.next_block_number}"
-            )
+            raise DuplicateUserError(f"user {session.user_id} already has a session in block {self.next_block_number}")
         executed = execute_session(self.state, session)
         self.storage.add_pending(session)
         self._pending[session.user_id] = executed

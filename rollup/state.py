@@ -76,9 +76,7 @@ class UserTree:
 
     __slots__ = ("balance", "claimed", "key_digest", "nonce", "outbox")
 
-    def __init__(
-        self, key_digest: Digest, balance: int, nonce: int, outbox: Outbox, claimed: SparseMerkleTree
-    ) -> None:
+    def __init__(self, key_digest: Digest, balance: int, nonce: int, outbox: Outbox, claimed: SparseMerkleTree) -> None:
         """A user tree from its parts."""
         self.key_digest = key_digest
         self.balance = balance

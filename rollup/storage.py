@@ -211,8 +211,13 @@ class Storage:
             public_data = json.dumps([[e.user_id, e.deposit, list(e.new_leaf)] for e in block.public_data])
             db.execute(
                 "INSERT INTO blocks (number, prev_root, new_root, data_digest, public_data) VALUES (?, ?, ?, ?, ?)",
-                (block.number, encode_digest(block.prev_root), encode_digest(block.new_root),
-                 encode_digest(block.data_digest), public_data),
+                (
+                    block.number,
+                    encode_digest(block.prev_root),
+                    encode_digest(block.new_root),
+                    encode_digest(block.data_digest),
+                    public_data,
+                ),
             )
             self._write_user_trees(executed)
             self._write_nodes(block.number, GLOBAL_TREE, 0, executed.global_tree.dirty_nodes())

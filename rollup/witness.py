@@ -140,8 +140,15 @@ class SessionTrace:
 
 
 def _require_path(
-    leaf: Digest, index: int, path: Path, depth: int, root: Digest, error: type[Exception], what: str
+    leaf: Digest,
+    index: int,
+    path: Path,
+    depth: int,
+    root: Digest,
+    what: str,
+    error: type[Exception] = InvalidWitnessError,
 ) -> None:
+    """climb(leaf, index, path) = root over a tree of ``depth``, else ``error`` naming ``what``."""
     if len(path) != depth:
         raise InvalidWitnessError(f"{what}: path has {len(path)} siblings, the tree has depth {depth}")
     if compute_root_from_path(leaf, index, path) != root:
@@ -171,8 +178,14 @@ def verify_send(step: SendStep, old: UserState) -> UserState:
     if old.outbox_len >= OUTBOX_CAPACITY:
         raise OutboxFullError(f"the outbox is full ({OUTBOX_CAPACITY} records)")
     slot = old.outbox_len
-    _require_path(EMPTY_LEAF, slot, step.outbox_path, OUTBOX_DEPTH, old.outbox_root, InvalidWitnessError,
-                  f"outbox slot {slot} empty")
+    _require_path(
+        EMPTY_LEAF,
+        slot,
+        step.outbox_path,
+        OUTBOX_DEPTH,
+        old.outbox_root,
+        f"outbox slot {slot} empty",
+    )
     record = TransferRecord(op.recipient, op.amount, slot)
     outbox_root = compute_root_from_path(record.digest(), slot, step.outbox_path)
     new = UserState(balance, op.nonce, slot + 1, outbox_root, old.claimed_root)
@@ -190,14 +203,33 @@ def verify_claim(step: ClaimStep, old: UserState, claimant_id: int, read_root: D
     if record.index != op.outbox_index:
         raise InvalidWitnessError(f"record index {record.index} differs from the claimed slot {op.outbox_index}")
     require_recipient(record.recipient, claimant_id)
-    _require_path(record.digest(), op.outbox_index, sender.outbox_path, OUTBOX_DEPTH, sender.state.outbox_root,
-                  InvalidWitnessError, f"record {op.outbox_index} in user {op.sender_id}'s outbox")
+    _require_path(
+        record.digest(),
+        op.outbox_index,
+        sender.outbox_path,
+        OUTBOX_DEPTH,
+        sender.state.outbox_root,
+        f"record {op.outbox_index} in user {op.sender_id}'s outbox",
+    )
     sender_leaf = leaf_digest(sender.key_digest, sender.state.root())
-    _require_path(sender_leaf, op.sender_id, sender.global_path, GLOBAL_TREE_DEPTH, read_root,
-                  InvalidWitnessError, f"user {op.sender_id}'s leaf under the read root")
+    _require_path(
+        sender_leaf,
+        op.sender_id,
+        sender.global_path,
+        GLOBAL_TREE_DEPTH,
+        read_root,
+        f"user {op.sender_id}'s leaf under the read root",
+    )
     key = claim_key(op.sender_id, op.outbox_index)
-    _require_path(EMPTY_LEAF, key, step.claimed_path, CLAIMED_DEPTH, old.claimed_root, DoubleClaimError,
-                  f"transfer ({op.sender_id}, {op.outbox_index}) not yet claimed")
+    _require_path(
+        EMPTY_LEAF,
+        key,
+        step.claimed_path,
+        CLAIMED_DEPTH,
+        old.claimed_root,
+        f"transfer ({op.sender_id}, {op.outbox_index}) not yet claimed",
+        DoubleClaimError,
+    )
     balance = credit(old.balance, record.amount)
     claimed_root = compute_root_from_path(CLAIMED_LEAF, key, step.claimed_path)
     new = UserState(balance, op.nonce, old.outbox_len, old.outbox_root, claimed_root)

@@ -155,9 +155,7 @@ def test_session_reading_another_root(
     assert_refused(chain, db_dump, session, StaleRootError)
 
 
-def test_session_reading_an_older_finalized_root(
-    chain: tuple[Sequencer, Path], db_dump: Callable[[Path], str]
-) -> None:
+def test_session_reading_an_older_finalized_root(chain: tuple[Sequencer, Path], db_dump: Callable[[Path], str]) -> None:
     sequencer, _ = chain
     old_root = sequencer.storage.block(1).new_root
     session = replace(builder(sequencer, C).claim(A, 1).build(), read_root=old_root)

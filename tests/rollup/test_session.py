@@ -17,9 +17,7 @@ from rollup.session import Session, SessionBuilder, claim_sessions, session_from
 from rollup.state import ChainState
 
 ints = st.integers(0, 2**64)
-operations = st.one_of(
-    st.builds(Register, ints), st.builds(Send, ints, ints, ints), st.builds(Claim, ints, ints, ints)
-)
+operations = st.one_of(st.builds(Register, ints), st.builds(Send, ints, ints, ints), st.builds(Claim, ints, ints, ints))
 sessions = st.builds(
     Session,
     ints,

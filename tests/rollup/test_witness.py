@@ -108,15 +108,25 @@ def test_tampered_claim_traces_are_rejected(seed_run: Run) -> None:
     sender_path[-1] = flip(sender_path[-1])
     replayed = replace(step, op=replace(step.op, nonce=trace.steps[-1].new.nonce + 1), old=trace.steps[-1].new)
     cases: list[tuple[SessionTrace, type[RollupError]]] = [
-        (with_step(trace, 0, replace(step, record=replace(step.record, recipient=SEED_USERS["Kim"]))),
-         NotRecipientError),
-        (with_step(trace, 0, replace(step, record=replace(step.record, amount=step.record.amount + 1))),
-         InvalidWitnessError),
+        (
+            with_step(trace, 0, replace(step, record=replace(step.record, recipient=SEED_USERS["Kim"]))),
+            NotRecipientError,
+        ),
+        (
+            with_step(trace, 0, replace(step, record=replace(step.record, amount=step.record.amount + 1))),
+            InvalidWitnessError,
+        ),
         (with_step(trace, 0, replace(step, record=replace(step.record, index=1))), InvalidWitnessError),
-        (with_step(trace, 0, replace(step, sender=replace(step.sender, global_path=tuple(sender_path)))),
-         InvalidWitnessError),
-        (with_step(trace, 0, replace(step, sender=replace(step.sender, state=replace(step.sender.state, balance=0)))),
-         InvalidWitnessError),
+        (
+            with_step(trace, 0, replace(step, sender=replace(step.sender, global_path=tuple(sender_path)))),
+            InvalidWitnessError,
+        ),
+        (
+            with_step(
+                trace, 0, replace(step, sender=replace(step.sender, state=replace(step.sender.state, balance=0)))
+            ),
+            InvalidWitnessError,
+        ),
         (with_step(trace, 0, replace(step, op=replace(step.op, outbox_index=1 << 16))), OutOfRangeError),
         (replace(trace, read_root=flip(trace.read_root)), InvalidWitnessError),
         (replace(trace, steps=(*trace.steps, replayed)), DoubleClaimError),
