@@ -151,7 +151,8 @@ class Poseidon2Generator(Generator):
 
 
 def _full_round_int(state: list[int], constants: tuple[int, ...]) -> list[int]:
-    return [_mod(v) for v in external_linear_layer([sbox((x + c) % field.P, _mod) for x, c in zip(state, constants)])]
+    boxed = [sbox((x + c) % field.P, _mod) for x, c in zip(state, constants, strict=True)]
+    return [_mod(v) for v in external_linear_layer(boxed)]
 
 
 class BaseSumGenerator(Generator):
@@ -202,7 +203,7 @@ class RandomAccessGenerator(Generator):
 def generate_witness(
     num_wires: int,
     num_rows: int,
-    classes: dict[Target, list[Target]],
+    classes: Mapping[Target, Sequence[Target]],
     generators: Sequence[Generator],
     inputs: Mapping[Target, int],
 ) -> Witness:
@@ -243,5 +244,5 @@ def run_generators(generators: Sequence[Generator], w: Witness, representative: 
                 if missing[j] == 0:
                     ready.append(j)
     if done != len(generators):
-        stuck = next(g for g, m in zip(generators, missing) if m > 0)
+        stuck = next(g for g, m in zip(generators, missing, strict=True) if m > 0)
         raise ValueError(f"witness incomplete: {type(stuck).__name__} waits on targets that are never set")

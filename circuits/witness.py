@@ -8,12 +8,12 @@ A *target* is an int naming one value of the circuit:
 
 Copy constraints partition targets into classes; every member of a class
 takes the same value. Setting any member sets them all, and setting two
-different values in one class is a :class:`WitnessConflict`.
+different values in one class is a :class:`WitnessConflictError`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -22,11 +22,11 @@ from verifier.field import P
 Target = int
 
 
-class WitnessConflict(ValueError):
+class WitnessConflictError(ValueError):
     """Two different values were assigned to copy-constrained targets."""
 
 
-class UnsetTarget(KeyError):
+class UnsetTargetError(KeyError):
     """A generator read a target whose value is not known yet."""
 
 
@@ -67,7 +67,7 @@ class Witness:
     class); setting a value writes every member.
     """
 
-    def __init__(self, num_wires: int, num_rows: int, members: dict[Target, Sequence[Target]]) -> None:
+    def __init__(self, num_wires: int, num_rows: int, members: Mapping[Target, Sequence[Target]]) -> None:
         self.num_wires = num_wires
         self.num_rows = num_rows
         self.wires = np.zeros((num_wires, num_rows), dtype=np.uint64)
@@ -91,10 +91,10 @@ class Witness:
             try:
                 return self.virtual[t]
             except KeyError:
-                raise UnsetTarget(f"virtual target {t} has no value yet") from None
+                raise UnsetTargetError(f"virtual target {t} has no value yet") from None
         col, row = self._cell(t)
         if not self.wire_set[col, row]:
-            raise UnsetTarget(f"wire (row {row}, column {col}) has no value yet")
+            raise UnsetTargetError(f"wire (row {row}, column {col}) has no value yet")
         return int(self.wires[col, row])
 
     def get_many(self, targets: Iterable[Target]) -> list[int]:
@@ -107,13 +107,13 @@ class Witness:
                 self.virtual[t] = value
                 self.newly_set.append(t)
             elif old != value:
-                raise WitnessConflict(f"virtual target {t}: {old} != {value}")
+                raise WitnessConflictError(f"virtual target {t}: {old} != {value}")
             return
         col, row = self._cell(t)
         if self.wire_set[col, row]:
             old_wire = int(self.wires[col, row])
             if old_wire != value:
-                raise WitnessConflict(f"wire (row {row}, column {col}): {old_wire} != {value}")
+                raise WitnessConflictError(f"wire (row {row}, column {col}): {old_wire} != {value}")
             return
         self.wires[col, row] = value
         self.wire_set[col, row] = True

@@ -145,7 +145,9 @@ def name_is_arithmetic(gate: Gate) -> bool:
 
 
 @pytest.mark.parametrize(("case", "name", "place"), CASES, ids=[c[0] for c in CASES])
-def test_honest_rows_satisfy_constraints(case: str, name: str, place: Callable[[CircuitBuilder], dict[int, int]]) -> None:
+def test_honest_rows_satisfy_constraints(
+    case: str, name: str, place: Callable[[CircuitBuilder], dict[int, int]]
+) -> None:
     h = honest_rows(name, place)
     for gate, wires, consts in h.rows:
         values = ext_eval(gate, wires, consts, h.pi_hash)
@@ -236,7 +238,7 @@ def test_declared_degree_is_exact(name: str) -> None:
 
 
 def test_gate_names_round_trip_and_unknown_rejected() -> None:
-    for name in ALL_GATES + ["Noop"]:
+    for name in [*ALL_GATES, "Noop"]:
         assert gate_from_name(name).name == name
     for bad in ["Nope", "Arithmetic(x)", "Arithmetic(01)", "Arithmetic"]:
         with pytest.raises(ValueError):

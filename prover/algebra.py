@@ -1,0 +1,114 @@
+"""Operator-overloading vectors so the generic constraint code runs on whole columns.
+
+``FieldVec`` wraps a field array (values of a base polynomial on the LDE
+coset), ``ExtVec`` an extension array. Both mix with Python ints, ``Ext``
+scalars and each other exactly as the gate interface (``verifier.gates.base``)
+requires; a product of a base vector and an extension value is an ``ExtVec``.
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+from prover import field_kernels as fk
+from prover.field_kernels import ExtArray, FieldArray
+from verifier.extension import Ext
+from verifier.field import P
+
+Operand = Union["FieldVec", "ExtVec", Ext, int]
+
+
+class FieldVec:
+    """A vector of base-field values."""
+
+    __slots__ = ("a",)
+
+    def __init__(self, a: FieldArray) -> None:
+        self.a = a
+
+    def _lift(self) -> ExtVec:
+        return ExtVec(ExtArray(self.a, fk.mul(self.a, 0)))
+
+    def __add__(self, other: Operand) -> FieldVec | ExtVec:
+        if isinstance(other, FieldVec):
+            return FieldVec(fk.add(self.a, other.a))
+        if isinstance(other, int):
+            return FieldVec(fk.add(self.a, other % P))
+        return ExtVec.coerce(other) + self
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Operand) -> FieldVec | ExtVec:
+        if isinstance(other, FieldVec):
+            return FieldVec(fk.sub(self.a, other.a))
+        if isinstance(other, int):
+            return FieldVec(fk.sub(self.a, other % P))
+        return self._lift() - other
+
+    def __rsub__(self, other: int | Ext) -> FieldVec | ExtVec:
+        if isinstance(other, int):
+            return FieldVec(fk.sub(other % P, self.a))
+        return ExtVec.coerce(other) - self
+
+    def __neg__(self) -> FieldVec:
+        return FieldVec(fk.neg(self.a))
+
+    def __mul__(self, other: Operand) -> FieldVec | ExtVec:
+        if isinstance(other, FieldVec):
+            return FieldVec(fk.mul(self.a, other.a))
+        if isinstance(other, int):
+            return FieldVec(fk.mul(self.a, other % P))
+        if isinstance(other, Ext):
+            return ExtVec(ExtArray(fk.mul(self.a, other.a0), fk.mul(self.a, other.a1)))
+        return other * self
+
+    __rmul__ = __mul__
+
+
+class ExtVec:
+    """A vector of F_p2 values."""
+
+    __slots__ = ("e",)
+
+    def __init__(self, e: ExtArray) -> None:
+        self.e = e
+
+    @staticmethod
+    def coerce(x: Operand) -> ExtVec:
+        if isinstance(x, ExtVec):
+            return x
+        if isinstance(x, FieldVec):
+            return x._lift()
+        raise TypeError(f"cannot use {type(x).__name__} as an extension vector here")
+
+    def _other(self, other: Operand) -> ExtArray | Ext:
+        if isinstance(other, ExtVec):
+            return other.e
+        if isinstance(other, FieldVec):
+            return other._lift().e
+        if isinstance(other, int):
+            return Ext(other)
+        return other
+
+    def __add__(self, other: Operand) -> ExtVec:
+        return ExtVec(fk.ext_add(self.e, self._other(other)))
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Operand) -> ExtVec:
+        return ExtVec(fk.ext_sub(self.e, self._other(other)))
+
+    def __rsub__(self, other: Operand) -> ExtVec:
+        return -self + other
+
+    def __neg__(self) -> ExtVec:
+        return ExtVec(ExtArray(fk.neg(self.e.c0), fk.neg(self.e.c1)))
+
+    def __mul__(self, other: Operand) -> ExtVec:
+        if isinstance(other, FieldVec):
+            return ExtVec(fk.ext_mul_base(self.e, other.a))
+        if isinstance(other, int):
+            return ExtVec(fk.ext_mul_base(self.e, other % P))
+        return ExtVec(fk.ext_mul(self.e, self._other(other)))
+
+    __rmul__ = __mul__

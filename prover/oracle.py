@@ -1,0 +1,66 @@
+"""A committed batch of polynomials: coefficients, LDE on the coset, Merkle tree over LDE rows.
+
+For m polynomials of degree < n the LDE is their evaluation on s*H_N,
+N = n 2^rate_bits, s = COSET_SHIFT. The Merkle tree's leaf j is the row of all
+m values at the point of bit-reversed index j, so that FRI's query positions
+and cosets line up (see ``verifier.fri``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from prover.field_kernels import ExtArray, FieldArray, ext_powers, matvec_ext
+from prover.merkle_tree import MerkleTree
+from prover.ntt import bit_reverse_permutation, intt, lde
+from verifier.extension import Ext
+from verifier.hashing import Digest
+from verifier.merkle import MerkleProof
+from verifier.proof import COSET_SHIFT
+
+
+@dataclass
+class PolynomialBatch:
+    """m polynomials committed together (one oracle)."""
+
+    coeffs: FieldArray  # (m, n)
+    lde_values: FieldArray  # (m, N), natural order on s*H_N
+    tree: MerkleTree
+    rate_bits: int
+
+    @staticmethod
+    def from_coeffs(coeffs: FieldArray, rate_bits: int, cap_height: int) -> PolynomialBatch:
+        values = lde(coeffs, rate_bits, COSET_SHIFT)
+        rows = np.ascontiguousarray(bit_reverse_permutation(values).T)
+        return PolynomialBatch(coeffs, values, MerkleTree(rows, cap_height), rate_bits)
+
+    @staticmethod
+    def from_values(values: FieldArray, rate_bits: int, cap_height: int) -> PolynomialBatch:
+        """Interpolate columns given by their values on H_n, then commit."""
+        return PolynomialBatch.from_coeffs(intt(values), rate_bits, cap_height)
+
+    @property
+    def cap(self) -> tuple[Digest, ...]:
+        return tuple(self.tree.cap)
+
+    @property
+    def num_polys(self) -> int:
+        return int(self.coeffs.shape[0])
+
+    def evaluate_at(self, point: Ext) -> list[Ext]:
+        """Every polynomial of the batch at an extension point."""
+        powers = ext_powers(point, self.coeffs.shape[1])
+        values = matvec_ext(self.coeffs, powers)
+        return [Ext(int(a), int(b)) for a, b in zip(values.c0, values.c1, strict=True)]
+
+    def open(self, position: int) -> tuple[tuple[int, ...], MerkleProof]:
+        """The row at bit-reversed LDE position ``position`` and its Merkle path."""
+        return tuple(self.tree.leaf(position)), self.tree.prove(position)
+
+
+def ext_columns(values: Sequence[ExtArray]) -> FieldArray:
+    """Stack F_p2 columns as base columns (c0, c1, c0, c1, ...)."""
+    return np.stack([part for v in values for part in (v.c0, v.c1)])

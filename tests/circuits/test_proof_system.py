@@ -1,0 +1,230 @@
+"""End-to-end completeness and soundness of the PLONK + FRI proof system."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import pytest
+
+from circuits.builder import CircuitBuilder
+from circuits.circuit_data import CircuitData
+from prover.plonk_prover import ProvingError
+from verifier.extension import Ext
+from verifier.field import P
+from verifier.hashing import compress, hash_elements
+from verifier.merkle import MerkleProof, compute_root_from_path
+from verifier.plonk import VerificationError, verify_proof
+from verifier.proof import ProofWithPublicInputs
+
+rng = random.Random(7)
+
+
+def arithmetic_chain(length: int, num_public: int = 1) -> tuple[CircuitData, int]:
+    """x_{i+1} = x_i^2 + i; exposes the first ``num_public`` of (x_0, x_last, ...)."""
+    b = CircuitBuilder()
+    x0 = b.add_virtual_target()
+    x = x0
+    for i in range(length):
+        x = b.add_const(b.mul(x, x), i)
+    outputs = [x0, x] + [b.add_const(x, j) for j in range(max(0, num_public - 2))]
+    b.register_public_inputs(outputs[:num_public])
+    return b.build(), x0
+
+
+def expected_chain(x0: int, length: int) -> int:
+    x = x0
+    for i in range(length):
+        x = (x * x + i) % P
+    return x
+
+
+@pytest.fixture(scope="module")
+def chain() -> tuple[CircuitData, ProofWithPublicInputs]:
+    circuit, x0 = arithmetic_chain(50, num_public=2)
+    return circuit, circuit.prove({x0: 3})
+
+
+def test_arithmetic_chain_proves_and_verifies(chain: tuple[CircuitData, ProofWithPublicInputs]) -> None:
+    circuit, proof = chain
+    assert proof.public_inputs == (3, expected_chain(3, 50))
+    circuit.verify(proof)
+
+
+@pytest.mark.parametrize("num_public", [0, 1, 9, 17])
+def test_public_inputs_of_several_sizes(num_public: int) -> None:
+    circuit, x0 = arithmetic_chain(5, num_public=num_public)
+    proof = circuit.prove({x0: 11})
+    assert len(proof.public_inputs) == num_public
+    circuit.verify(proof)
+
+
+def test_poseidon2_hash_chain_matches_native() -> None:
+    b = CircuitBuilder()
+    inputs = b.add_virtual_targets(10)
+    digest = b.hash_elements(inputs)
+    for _ in range(5):
+        digest = b.compress(digest, digest)
+    b.register_public_inputs(list(digest))
+    circuit = b.build()
+    values = [rng.randrange(P) for _ in range(10)]
+    proof = circuit.prove(dict(zip(inputs, values, strict=True)))
+    expected = hash_elements(values)
+    for _ in range(5):
+        expected = compress(expected, expected)
+    assert proof.public_inputs == expected
+    circuit.verify(proof)
+
+
+def test_merkle_path_of_depth_24_proves() -> None:
+    depth = 24
+    b = CircuitBuilder()
+    leaf = b.add_virtual_digest()
+    index_bits = b.add_virtual_targets(depth)
+    siblings = [b.add_virtual_digest() for _ in range(depth)]
+    node = leaf
+    for bit, sib in zip(index_bits, siblings, strict=True):
+        b.assert_bool(bit)
+        node = b.compress(node, sib, swap=bit)
+    b.register_public_inputs(list(node))
+    circuit = b.build()
+    leaf_v = tuple(rng.randrange(P) for _ in range(4))
+    sib_v = [tuple(rng.randrange(P) for _ in range(4)) for _ in range(depth)]
+    index = rng.randrange(1 << depth)
+    inputs = {t: v for t, v in zip(leaf, leaf_v, strict=True)}
+    inputs |= {t: (index >> i) & 1 for i, t in enumerate(index_bits)}
+    for s, sv in zip(siblings, sib_v, strict=True):
+        inputs |= dict(zip(s, sv, strict=True))
+    proof = circuit.prove(inputs)
+    assert proof.public_inputs == compute_root_from_path(leaf_v, index, sib_v)  # type: ignore[arg-type]
+    circuit.verify(proof)
+    assert MerkleProof  # the native twin of this gadget
+
+
+@pytest.mark.parametrize("log_rows", [4, 8, 10])
+def test_circuits_of_several_sizes(log_rows: int) -> None:
+    b = CircuitBuilder()
+    x = b.add_virtual_target()
+    y = x
+    while len(b.rows) < (1 << log_rows) - 8:
+        y = b.mul_add(y, y, x)
+    b.register_public_input(y)
+    circuit = b.build()
+    assert circuit.common.degree_bits == log_rows
+    circuit.verify(circuit.prove({x: 5}))
+
+
+def test_wrong_witness_cannot_be_proven() -> None:
+    b = CircuitBuilder()
+    x = b.add_virtual_target()
+    b.assert_zero(b.add_const(x, -5))  # x == 5
+    circuit = b.build()
+    circuit.verify(circuit.prove({x: 5}))
+    with pytest.raises(ValueError):
+        circuit.prove({x: 6})
+
+
+def test_malicious_wire_matrix_is_rejected(chain: tuple[CircuitData, ProofWithPublicInputs]) -> None:
+    """A prover that skips its own checks and commits a bad witness produces a rejected proof."""
+    circuit, _ = chain
+    w = circuit.generate_witness({circuit.public_input_targets[0]: 3})
+    w.wires[3, 5] = (int(w.wires[3, 5]) + 1) % P
+    with pytest.raises(ProvingError):
+        circuit.prove_witness(w)
+
+
+def test_proof_for_other_circuit_rejected(chain: tuple[CircuitData, ProofWithPublicInputs]) -> None:
+    _, proof = chain
+    other, _ = arithmetic_chain(51, num_public=2)
+    with pytest.raises(VerificationError):
+        verify_proof(other.verifier_key, proof.proof, proof.public_inputs)
+
+
+def test_public_input_tampering_rejected(chain: tuple[CircuitData, ProofWithPublicInputs]) -> None:
+    circuit, proof = chain
+    for i in range(len(proof.public_inputs)):
+        bad = list(proof.public_inputs)
+        bad[i] = (bad[i] + 1) % P
+        with pytest.raises(VerificationError):
+            verify_proof(circuit.verifier_key, proof.proof, bad)
+    with pytest.raises(VerificationError):
+        verify_proof(circuit.verifier_key, proof.proof, [*proof.public_inputs, 0])
+
+
+def test_verifier_key_tampering_rejected(chain: tuple[CircuitData, ProofWithPublicInputs]) -> None:
+    circuit, proof = chain
+    vk = circuit.verifier_key
+    cap = list(vk.constants_sigmas_cap)
+    cap[0] = (cap[0][0] ^ 1, *cap[0][1:])
+    with pytest.raises(VerificationError):
+        verify_proof(dataclasses.replace(vk, constants_sigmas_cap=tuple(cap)), proof.proof, proof.public_inputs)
+    cfg = dataclasses.replace(vk.common.config, num_queries=vk.common.config.num_queries - 1)
+    with pytest.raises(VerificationError):
+        bad_common = dataclasses.replace(vk.common, config=cfg)
+        verify_proof(dataclasses.replace(vk, common=bad_common), proof.proof, proof.public_inputs)
+
+
+def bump(v: int) -> int:
+    return (v + 1) % P
+
+
+def bump_ext(e: Ext) -> Ext:
+    return e + 1
+
+
+Path = tuple[str | int, ...]
+
+
+def element_paths(obj: object, path: Path = ()) -> list[Path]:
+    """Paths to every field element (int) and extension element in a proof structure."""
+    if isinstance(obj, (int, Ext)):
+        return [path]
+    if dataclasses.is_dataclass(obj):
+        return [p for f in dataclasses.fields(obj) for p in element_paths(getattr(obj, f.name), (*path, f.name))]
+    if isinstance(obj, tuple):
+        return [p for i, x in enumerate(obj) for p in element_paths(x, (*path, i))]
+    raise TypeError(f"unexpected {type(obj).__name__} at {path}")
+
+
+def replace_at(obj: object, path: Path, fn: object) -> object:
+    if not path:
+        return fn(obj)  # type: ignore[operator]
+    head, rest = path[0], path[1:]
+    if isinstance(head, str):
+        return dataclasses.replace(obj, **{head: replace_at(getattr(obj, head), rest, fn)})  # type: ignore[type-var]
+    assert isinstance(obj, tuple)
+    return (*obj[:head], replace_at(obj[head], rest, fn), *obj[head + 1 :])
+
+
+def tamper(value: int | Ext) -> int | Ext:
+    return bump_ext(value) if isinstance(value, Ext) else bump(value)
+
+
+def test_every_kind_of_proof_element_is_bound(chain: tuple[CircuitData, ProofWithPublicInputs]) -> None:
+    """Change one element of each kind (one random instance per path pattern): always rejected."""
+    circuit, proof = chain
+    groups: dict[tuple[str, ...], list[Path]] = {}
+    for path in element_paths(proof.proof):
+        groups.setdefault(tuple(p if isinstance(p, str) else "*" for p in path), []).append(path)
+    assert len(groups) >= 15
+    for pattern, paths in groups.items():
+        path = rng.choice(paths)
+        bad = replace_at(proof.proof, path, tamper)
+        with pytest.raises(VerificationError):
+            verify_proof(circuit.verifier_key, bad, proof.public_inputs)  # type: ignore[arg-type]
+        assert pattern
+
+
+def test_transcript_order_is_bound(chain: tuple[CircuitData, ProofWithPublicInputs]) -> None:
+    """Swapping two commitments, or two openings, is rejected."""
+    circuit, proof = chain
+    p = proof.proof
+    swapped_caps = dataclasses.replace(p, wires_cap=p.zs_partials_cap, zs_partials_cap=p.wires_cap)
+    with pytest.raises(VerificationError):
+        verify_proof(circuit.verifier_key, swapped_caps, proof.public_inputs)
+    w = p.openings.wires
+    swapped_openings = dataclasses.replace(
+        p, openings=dataclasses.replace(p.openings, wires=(w[1], w[0], *w[2:]))
+    )
+    with pytest.raises(VerificationError):
+        verify_proof(circuit.verifier_key, swapped_openings, proof.public_inputs)

@@ -1,0 +1,146 @@
+"""Native verification of a proof: shape, transcript replay, vanishing identity at zeta, FRI.
+
+Transcript order (prover and both verifiers follow it exactly):
+
+    observe circuit digest, public-input hash
+    observe wires cap                 -> beta, gamma in F_p2
+    observe Z/partial-products cap    -> alpha in F_p2
+    observe quotient cap              -> zeta in F_p2
+    observe all openings              -> FRI: batching challenge, per-layer
+                                         betas, final polynomial, PoW, queries
+
+The vanishing check at zeta (see ``verifier.vanishing``):
+
+    V(zeta) = Z_H(zeta) * sum_c zeta^{c n} (Q0_c(zeta) + u Q1_c(zeta)),
+    Z_H(zeta) = zeta^n - 1,  L_0(zeta) = (zeta^n - 1) / (n (zeta - 1)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from verifier import field
+from verifier.extension import Ext
+from verifier.fri import FriError, fri_challenges, verify_fri
+from verifier.hashing import Digest, hash_elements
+from verifier.polynomial import lagrange_at, vanishing_at
+from verifier.proof import CommonData, OpeningSet, Proof, VerifierKey
+from verifier.transcript import Challenger
+from verifier.vanishing import EXT_U, reduce_terms, vanishing_terms
+
+
+class VerificationError(ValueError):
+    """The proof is rejected; the message is the reason."""
+
+
+def _check_cap(name: str, cap: Sequence[Digest], cap_height: int) -> None:
+    if len(cap) != 1 << cap_height:
+        raise VerificationError(f"{name} cap has {len(cap)} digests, expected {1 << cap_height}")
+
+
+def validate_shape(common: CommonData, proof: Proof) -> None:
+    """Every length in the proof matches the circuit's common data (checked before any other use)."""
+    cfg = common.config
+    _check_cap("wires", proof.wires_cap, cfg.cap_height)
+    _check_cap("Z/partials", proof.zs_partials_cap, cfg.cap_height)
+    _check_cap("quotient", proof.quotient_cap, cfg.cap_height)
+    widths = common.oracle_widths()
+    o = proof.openings
+    expected = {
+        "constants/sigmas openings": (len(o.constants_sigmas), widths[0]),
+        "wire openings": (len(o.wires), widths[1]),
+        "Z/partials openings": (len(o.zs_partials), widths[2]),
+        "quotient openings": (len(o.quotient), widths[3]),
+        "Z(g*zeta) openings": (len(o.zs_next), 2),
+        "FRI layer caps": (len(proof.fri.layer_caps), len(common.fri_arities)),
+        "FRI query rounds": (len(proof.fri.query_rounds), cfg.num_queries),
+        "final polynomial coefficients": (len(proof.fri.final_poly), common.final_poly_len),
+    }
+    for what, (got, want) in expected.items():
+        if got != want:
+            raise VerificationError(f"proof has {got} {what}, circuit expects {want}")
+    for cap in proof.fri.layer_caps:
+        _check_cap("FRI layer", cap, cfg.cap_height)
+    initial_path = common.lde_bits - cfg.cap_height
+    for i, qr in enumerate(proof.fri.query_rounds):
+        if len(qr.initial) != len(widths) or len(qr.steps) != len(common.fri_arities):
+            raise VerificationError(f"FRI query {i} has the wrong number of openings")
+        for opening, width in zip(qr.initial, widths, strict=True):
+            if len(opening.values) != width or len(opening.proof.siblings) != initial_path:
+                raise VerificationError(f"FRI query {i}: oracle opening has the wrong shape")
+        layer_bits = common.lde_bits
+        for step, arity_bits in zip(qr.steps, common.fri_arities, strict=True):
+            layer_bits -= arity_bits
+            if len(step.evals) != 1 << arity_bits or len(step.proof.siblings) != layer_bits - cfg.cap_height:
+                raise VerificationError(f"FRI query {i}: layer opening has the wrong shape")
+
+
+def observe_openings(challenger: Challenger, openings: OpeningSet) -> None:
+    for v in openings.observed():
+        challenger.observe_ext(v)
+
+
+def quotient_at(common: CommonData, quotient: Sequence[Ext], zeta_n: Ext) -> Ext:
+    """Q(zeta) = sum_c zeta^{c n} (Q0_c + u Q1_c) from the chunk openings."""
+    factor = common.config.quotient_degree_factor
+    acc = Ext(0)
+    for c in reversed(range(factor)):
+        acc = acc * zeta_n + quotient[c] + quotient[factor + c] * EXT_U
+    return acc
+
+
+def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) -> None:
+    """Accept (return None) or raise VerificationError with the reason."""
+    common = vk.common
+    if len(public_inputs) != common.num_public_inputs:
+        raise VerificationError(f"got {len(public_inputs)} public inputs, circuit has {common.num_public_inputs}")
+    for v in public_inputs:
+        if not 0 <= v < field.P:
+            raise VerificationError(f"public input {v} is not a canonical field element")
+    validate_shape(common, proof)
+    pi_hash = hash_elements(public_inputs)
+
+    challenger = Challenger()
+    challenger.observe_digest(vk.circuit_digest)
+    challenger.observe_digest(pi_hash)
+    for d in proof.wires_cap:
+        challenger.observe_digest(d)
+    beta = challenger.get_ext_challenge()
+    gamma = challenger.get_ext_challenge()
+    for d in proof.zs_partials_cap:
+        challenger.observe_digest(d)
+    alpha = challenger.get_ext_challenge()
+    for d in proof.quotient_cap:
+        challenger.observe_digest(d)
+    zeta = challenger.get_ext_challenge()
+    observe_openings(challenger, proof.openings)
+
+    z_h = vanishing_at(common.degree_bits, zeta)
+    if z_h == 0:
+        raise VerificationError("zeta lies in the trace domain")
+    zeta_n = z_h + 1
+    l0 = lagrange_at(common.degree_bits, 0, zeta)
+    o = proof.openings
+    nc = common.num_constant_columns
+    terms = vanishing_terms(
+        common,
+        x=zeta,
+        l0_x=l0,
+        constants=o.constants_sigmas[:nc],
+        sigmas=o.constants_sigmas[nc:],
+        wires=o.wires,
+        zs_partials=o.zs_partials,
+        zs_next=o.zs_next,
+        public_inputs_hash=pi_hash,
+        beta=beta,
+        gamma=gamma,
+    )
+    if reduce_terms(terms, alpha) != z_h * quotient_at(common, o.quotient, zeta_n):
+        raise VerificationError("vanishing identity fails at zeta: constraints are not satisfied")
+
+    try:
+        challenges = fri_challenges(challenger, common, proof.fri)
+        caps = (vk.constants_sigmas_cap, proof.wires_cap, proof.zs_partials_cap, proof.quotient_cap)
+        verify_fri(common, caps, o, zeta, challenges, proof.fri)
+    except FriError as exc:
+        raise VerificationError(f"FRI: {exc}") from exc
