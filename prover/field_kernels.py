@@ -31,7 +31,7 @@ from verifier.extension import Ext
 from verifier.extension import W as _W_INT
 from verifier.field import NonCanonicalError
 from verifier.field import P as _P_INT
-from verifier.goldilocks_jit import ONE, ZERO, gl_add, gl_mul, gl_reduce128, gl_sub
+from verifier.goldilocks_jit import MASK32, ONE, SHIFT32, ZERO, gl_add, gl_mul, gl_reduce128, gl_sub
 
 FieldArray = npt.NDArray[np.uint64]
 """A uint64 array of canonical Goldilocks elements."""
@@ -90,21 +90,31 @@ def gl_ext_mul(a0: np.uint64, a1: np.uint64, b0: np.uint64, b1: np.uint64) -> tu
     return c0, c1
 
 
+@njit(inline="always", cache=True)
+def _reduce_split_sum(s_lo: np.uint64, s_hi: np.uint64) -> np.uint64:
+    """(s_hi * 2^32 + s_lo) mod p, for the split accumulators of fewer than 2^32 terms below."""
+    lo = s_lo + (s_hi << SHIFT32)
+    hi = s_hi >> SHIFT32
+    if lo < s_lo:
+        hi += ONE
+    return gl_reduce128(lo, hi)
+
+
 @njit(cache=True)
 def gl_dot(x: npt.NDArray[np.uint64], y: npt.NDArray[np.uint64]) -> np.uint64:
-    """sum_j x[j] * y[j] mod p for 1-D arrays (products reduced, the sum reduced once).
+    """sum_j x[j] * y[j] mod p for 1-D arrays of fewer than 2^32 entries.
 
-    Each reduced product is added into a 128-bit accumulator (lo, hi) with hi
-    counting the carries out of 2^64, then (hi * 2^64 + lo) is reduced.
+    The reduced products are summed exactly as sum_j (hi_j 2^32 + lo_j) with
+    their 32-bit halves in two 64-bit accumulators (no carries to track, so the
+    loop is a plain vectorizable reduction), and reduced once at the end.
     """
-    lo = ZERO
-    hi = ZERO
+    s_lo = ZERO
+    s_hi = ZERO
     for j in range(x.shape[0]):
         prod = gl_mul(x[j], y[j])
-        lo += prod
-        if lo < prod:
-            hi += ONE
-    return gl_reduce128(lo, hi)
+        s_lo += prod & MASK32
+        s_hi += prod >> SHIFT32
+    return _reduce_split_sum(s_lo, s_hi)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -227,13 +237,13 @@ def _ext_powers_kernel(b0: np.uint64, b1: np.uint64, out0: FieldArray, out1: Fie
 
 @njit(cache=True)
 def _sum_kernel(a: FieldArray) -> np.uint64:
-    lo = ZERO
-    hi = ZERO
+    """sum_i a[i] mod p with the split accumulators of :func:`gl_dot`."""
+    s_lo = ZERO
+    s_hi = ZERO
     for i in range(a.shape[0]):
-        lo += a[i]
-        if lo < a[i]:
-            hi += ONE
-    return gl_reduce128(lo, hi)
+        s_lo += a[i] & MASK32
+        s_hi += a[i] >> SHIFT32
+    return _reduce_split_sum(s_lo, s_hi)
 
 
 @njit(cache=True)
@@ -430,7 +440,7 @@ def powers(base: int, n: int) -> FieldArray:
 
 
 def total(a: FieldArray) -> int:
-    """sum of all entries mod p."""
+    """sum of all entries mod p (fewer than 2^32 entries)."""
     return int(_sum_kernel(_flat(a)))
 
 

@@ -28,12 +28,15 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
+import numpy.typing as npt
 from numba import njit, prange
 
 from prover.field_kernels import FieldArray, mul, powers
 from verifier.field import MULTIPLICATIVE_GENERATOR, inverse, root_of_unity
 from verifier.goldilocks_jit import gl_add, gl_mul, gl_sub
 from verifier.polynomial import Coset, log2_exact
+
+IndexArray = npt.NDArray[np.int64]
 
 
 @cache
@@ -51,7 +54,7 @@ def twiddles(log_n: int) -> FieldArray:
 
 
 @cache
-def bit_reverse_indices(log_n: int) -> np.ndarray:
+def bit_reverse_indices(log_n: int) -> IndexArray:
     """rev[i] = i with its log_n low bits reversed (an involution of range(2^log_n)); read-only."""
     n = 1 << log_n
     rev = np.zeros(n, dtype=np.int64)
@@ -63,7 +66,7 @@ def bit_reverse_indices(log_n: int) -> np.ndarray:
 
 
 @cache
-def _negated_bit_reverse_indices(log_n: int) -> np.ndarray:
+def _negated_bit_reverse_indices(log_n: int) -> IndexArray:
     """(-rev[i]) mod n: gathers v_{-i} into bit-reversed order for the inverse transform."""
     idx = (-bit_reverse_indices(log_n)) & ((1 << log_n) - 1)
     idx.setflags(write=False)

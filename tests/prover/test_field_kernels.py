@@ -140,9 +140,11 @@ def test_total_and_inner_product(a: list[int], b: list[int]) -> None:
 
 
 def test_sums_of_many_large_values_and_shape_checks() -> None:
-    big = np.full(10_000, P - 1, dtype=np.uint64)  # many carries out of 2^64 in the lazy accumulator
+    big = np.full(10_000, P - 1, dtype=np.uint64)  # sums far beyond 2^64 in the accumulators
     assert fk.total(big) == 10_000 * (P - 1) % P
     assert fk.inner_product(big, big) == 10_000 % P
+    a, b = rand(10_000), rand(10_000)
+    assert fk.inner_product(a, b) == sum(x * y for x, y in zip(a.tolist(), b.tolist(), strict=True)) % P
     assert fk.total(np.full((3, 3), P - 1, dtype=np.uint64)) == 9 * (P - 1) % P
     with pytest.raises(ValueError):
         fk.inner_product(rand(3), rand(4))
