@@ -26,13 +26,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from verifier import field
-from verifier.extension import Ext, reduce_with_powers
+from verifier.extension import Ext
 from verifier.merkle import MerkleError, verify_merkle_proof
 from verifier.polynomial import Coset, barycentric_at
 from verifier.proof import COSET_SHIFT, NUM_ORACLES, ORACLE_NAMES, ZS_PARTIALS, CommonData, FriProof, OpeningSet
 from verifier.transcript import Challenger
+from verifier.vanishing import reduce_terms
 
 
 class FriError(ValueError):
@@ -80,17 +82,20 @@ def fri_query_indices(challenger: Challenger, common: CommonData, pow_witness: i
 
 
 def combine_initial(
-    common: CommonData, rows: Sequence[Sequence[int]], openings: OpeningSet, alpha: Ext, zeta: Ext, x: int
-) -> Ext:
-    """F_0(x) from the oracles' rows at x (see the module docstring)."""
-    values: list[int] = [v for row in rows for v in row]
-    at_zeta = openings.at_zeta()
-    first = reduce_with_powers([v - y for v, y in zip(values, at_zeta, strict=True)], alpha) / (x - zeta)
+    common: CommonData,
+    rows: Sequence[Sequence[Any]],
+    at_zeta: Sequence[Any],
+    zs_next: Sequence[Any],
+    alpha: Any,
+    zeta: Any,
+    x: Any,
+) -> Any:
+    """F_0(x) from the oracles' rows at x (module docstring); generic, so the circuit reuses it."""
+    values = [v for row in rows for v in row]
+    first = reduce_terms([y - v for v, y in zip(values, at_zeta, strict=True)], alpha) / (zeta - x)
     z_values = rows[ZS_PARTIALS][:2]
     g_zeta = zeta * field.root_of_unity(common.degree_bits)
-    second = reduce_with_powers([v - y for v, y in zip(z_values, openings.zs_next, strict=True)], alpha) / (
-        x - g_zeta
-    )
+    second = reduce_terms([y - v for v, y in zip(z_values, zs_next, strict=True)], alpha) / (g_zeta - x)
     return first + alpha ** len(values) * second
 
 
@@ -123,7 +128,8 @@ def verify_fri(
         shift = COSET_SHIFT
         q = q0
         x = shift * field.power(field.root_of_unity(domain_bits), reverse_bits(q, domain_bits)) % field.P
-        value = combine_initial(common, [o.values for o in query.initial], openings, challenges.alpha, zeta, x)
+        rows = [o.values for o in query.initial]
+        value = combine_initial(common, rows, openings.at_zeta(), openings.zs_next, challenges.alpha, zeta, x)
         for layer, (arity_bits, step) in enumerate(zip(common.fri_arities, query.steps, strict=True)):
             arity = 1 << arity_bits
             coset_index, within = q >> arity_bits, q & (arity - 1)

@@ -18,15 +18,15 @@ The vanishing check at zeta (see ``verifier.vanishing``):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from verifier import field
-from verifier.extension import Ext
 from verifier.fri import FriError, fri_challenges, verify_fri
 from verifier.hashing import Digest, hash_elements
 from verifier.polynomial import lagrange_at, vanishing_at
 from verifier.proof import CommonData, OpeningSet, Proof, VerifierKey
 from verifier.transcript import Challenger
-from verifier.vanishing import EXT_U, reduce_terms, vanishing_terms
+from verifier.vanishing import ext_from_columns, reduce_terms, vanishing_terms
 
 
 class VerificationError(ValueError):
@@ -80,13 +80,11 @@ def observe_openings(challenger: Challenger, openings: OpeningSet) -> None:
         challenger.observe_ext(v)
 
 
-def quotient_at(common: CommonData, quotient: Sequence[Ext], zeta_n: Ext) -> Ext:
-    """Q(zeta) = sum_c zeta^{c n} (Q0_c + u Q1_c) from the chunk openings."""
+def quotient_at(common: CommonData, quotient: Sequence[Any], zeta_n: Any) -> Any:
+    """Q(zeta) = sum_c zeta^{c n} (Q0_c + u Q1_c) from the chunk openings (generic)."""
     factor = common.config.quotient_degree_factor
-    acc = Ext(0)
-    for c in reversed(range(factor)):
-        acc = acc * zeta_n + quotient[c] + quotient[factor + c] * EXT_U
-    return acc
+    chunks = [ext_from_columns(quotient[c], quotient[factor + c]) for c in range(factor)]
+    return reduce_terms(chunks, zeta_n)
 
 
 def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) -> None:

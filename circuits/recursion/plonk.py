@@ -1,0 +1,79 @@
+"""In-circuit twin of ``verifier.plonk.verify_proof``: the verifier as a circuit.
+
+Same transcript order, the same generic vanishing-polynomial code (evaluated on
+``ExtValue``), the same FRI checks. The inner circuit's common data is a
+constant of the outer circuit; its verifier key may be constant or a witness
+(universal recursion), and its digest is computed in-circuit from the key, so
+the statement binds exactly the key whose digest the caller checks.
+"""
+
+from __future__ import annotations
+
+from circuits.builder import CircuitBuilder, DigestTarget
+from circuits.recursion.challenger import ChallengerTarget
+from circuits.recursion.ext_value import ExtValue
+from circuits.recursion.fri import fri_challenges_circuit, verify_fri_circuit
+from circuits.recursion.proof_target import ProofWithPublicInputsTarget, VerifierKeyTarget
+from verifier.plonk import quotient_at
+from verifier.proof import CommonData
+from verifier.vanishing import reduce_terms, vanishing_terms
+
+
+def circuit_digest_circuit(b: CircuitBuilder, common: CommonData, vk: VerifierKeyTarget) -> DigestTarget:
+    """Twin of ``VerifierKey.circuit_digest``: hash(common encoding || cap)."""
+    elements = [b.constant(v) for v in common.encode()]
+    for d in vk.constants_sigmas_cap:
+        elements.extend(d)
+    return b.hash_elements(elements)
+
+
+def verify_proof_circuit(
+    b: CircuitBuilder, common: CommonData, vk: VerifierKeyTarget, target: ProofWithPublicInputsTarget
+) -> DigestTarget:
+    """Constrain ``target`` to be a valid proof for (common, vk); returns the in-circuit circuit digest."""
+    proof = target.proof
+    pi_hash = b.hash_elements(target.public_inputs)
+    digest = circuit_digest_circuit(b, common, vk)
+
+    challenger = ChallengerTarget(b)
+    challenger.observe_digest(digest)
+    challenger.observe_digest(pi_hash)
+    for d in proof.wires_cap:
+        challenger.observe_digest(d)
+    beta = challenger.get_ext_challenge()
+    gamma = challenger.get_ext_challenge()
+    for d in proof.zs_partials_cap:
+        challenger.observe_digest(d)
+    alpha = challenger.get_ext_challenge()
+    for d in proof.quotient_cap:
+        challenger.observe_digest(d)
+    zeta = challenger.get_ext_challenge()
+    for v in proof.openings.observed():
+        challenger.observe_ext(v)
+
+    zeta_n = zeta
+    for _ in range(common.degree_bits):
+        zeta_n = zeta_n * zeta_n
+    z_h = zeta_n - 1
+    l0 = z_h / ((zeta - 1) * common.degree)
+    o = proof.openings
+    nc = common.num_constant_columns
+    terms = vanishing_terms(
+        common,
+        x=zeta,
+        l0_x=l0,
+        constants=o.constants_sigmas[:nc],
+        sigmas=o.constants_sigmas[nc:],
+        wires=o.wires,
+        zs_partials=o.zs_partials,
+        zs_next=o.zs_next,
+        public_inputs_hash=[ExtValue.lift(b, t) for t in pi_hash],
+        beta=beta,  # type: ignore[arg-type]
+        gamma=gamma,  # type: ignore[arg-type]
+    )
+    reduce_terms(terms, alpha).assert_equal(z_h * quotient_at(common, o.quotient, zeta_n))  # type: ignore[arg-type]
+
+    challenges = fri_challenges_circuit(challenger, common, proof.fri)
+    caps = (vk.constants_sigmas_cap, proof.wires_cap, proof.zs_partials_cap, proof.quotient_cap)
+    verify_fri_circuit(b, common, caps, o, zeta, challenges, proof.fri)
+    return digest
