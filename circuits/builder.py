@@ -354,4 +354,3 @@ class CircuitBuilder:
 
         self._bind_public_inputs()
         return build_circuit(self)
-

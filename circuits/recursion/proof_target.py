@@ -93,7 +93,8 @@ def add_virtual_proof(b: CircuitBuilder, common: CommonData) -> ProofWithPublicI
     """Virtual targets for a proof of a circuit with this common data."""
     cfg = common.config
     widths = common.oracle_widths()
-    openings = OpeningSetTarget(*(_exts(b, w) for w in widths), zs_next=_exts(b, 2))
+    cs, wires, zs, quotient = (_exts(b, w) for w in widths)
+    openings = OpeningSetTarget(cs, wires, zs, quotient, zs_next=_exts(b, 2))
     initial_path = common.lde_bits - cfg.cap_height
     rounds = []
     for _ in range(cfg.num_queries):

@@ -223,8 +223,6 @@ def test_transcript_order_is_bound(chain: tuple[CircuitData, ProofWithPublicInpu
     with pytest.raises(VerificationError):
         verify_proof(circuit.verifier_key, swapped_caps, proof.public_inputs)
     w = p.openings.wires
-    swapped_openings = dataclasses.replace(
-        p, openings=dataclasses.replace(p.openings, wires=(w[1], w[0], *w[2:]))
-    )
+    swapped_openings = dataclasses.replace(p, openings=dataclasses.replace(p.openings, wires=(w[1], w[0], *w[2:])))
     with pytest.raises(VerificationError):
         verify_proof(circuit.verifier_key, swapped_openings, proof.public_inputs)
