@@ -50,6 +50,7 @@ from verifier.poseidon2 import DIGEST_SIZE, RATE, WIDTH
 
 if TYPE_CHECKING:
     from circuits.circuit_data import CircuitData
+    from verifier.proof import CommonData
 
 ExtTarget = tuple[Target, Target]
 DigestTarget = tuple[Target, Target, Target, Target]
@@ -82,6 +83,7 @@ class CircuitBuilder:
         self.generators: list[Generator] = []
         self.public_inputs: list[Target] = []
         self._num_virtual = 0
+        self._finalized = False
         self._constants: dict[int, Target] = {}
         self._constant_slot: tuple[int, int] | None = None
         self._arith_slots: dict[tuple[int, int], tuple[int, int]] = {}
@@ -336,10 +338,13 @@ class CircuitBuilder:
 
     # ----------------------------------------------------------- public inputs
     def register_public_input(self, t: Target) -> None:
+        if self._finalized:
+            raise CircuitError("public inputs cannot be added after the circuit is finalized")
         self.public_inputs.append(t)
 
     def register_public_inputs(self, ts: Sequence[Target]) -> None:
-        self.public_inputs.extend(ts)
+        for t in ts:
+            self.register_public_input(t)
 
     def _bind_public_inputs(self) -> None:
         """Hash the public inputs in-circuit and expose the digest in the public-input gate."""
@@ -348,9 +353,16 @@ class CircuitBuilder:
         for i, t in enumerate(digest):
             self.connect(t, self.wire(row, i))
 
-    def build(self) -> CircuitData:
-        """Finish the circuit and compute its keys (see ``circuits.circuit_data``)."""
+    def build(self, shape: CommonData | None = None) -> CircuitData:
+        """Finish the circuit and compute its keys (see ``circuits.circuit_data.build_circuit``)."""
         from circuits.circuit_data import build_circuit
 
-        self._bind_public_inputs()
-        return build_circuit(self)
+        self.finalize()
+        return build_circuit(self, shape)
+
+    def finalize(self) -> int:
+        """Bind the public inputs (once); returns the number of rows, e.g. to size a shape."""
+        if not self._finalized:
+            self._bind_public_inputs()
+            self._finalized = True
+        return len(self.rows)

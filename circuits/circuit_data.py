@@ -90,17 +90,24 @@ class CircuitData:
         return None
 
 
-def build_circuit(builder: CircuitBuilder) -> CircuitData:
+def build_circuit(builder: CircuitBuilder, shape: CommonData | None = None) -> CircuitData:
+    """Keys for the builder's circuit; with ``shape``, padded to exactly that common data.
+
+    A shared shape (degree, gate list in selector order, number of public
+    inputs) lets one recursive verifier accept proofs of different circuits.
+    """
     cfg = builder.config
-    degree_bits = max(MIN_DEGREE_BITS, (len(builder.rows) - 1).bit_length())
-    n = 1 << degree_bits
+    used = [g for g in dict.fromkeys(r.gate for r in builder.rows) if g.num_constraints]
+    if shape is None:
+        degree_bits = max(MIN_DEGREE_BITS, (len(builder.rows) - 1).bit_length())
+        common = CommonData(cfg, degree_bits, tuple(used), len(builder.public_inputs))
+    else:
+        common = shape
+        check_fits_shape(builder, used, shape)
+    n = common.degree
+    gates = list(common.gates)
     row_gates: list[Gate] = [r.gate for r in builder.rows] + [NoopGate()] * (n - len(builder.rows))
     row_constants = [r.constants for r in builder.rows] + [[0] * cfg.num_constants] * (n - len(builder.rows))
-    gates: list[Gate] = []
-    for g in row_gates:
-        if g.num_constraints and g not in gates:
-            gates.append(g)
-    common = CommonData(cfg, degree_bits, tuple(gates), len(builder.public_inputs))
 
     constants = np.zeros((common.num_constant_columns, n), dtype=np.uint64)
     gate_index = {g: i for i, g in enumerate(gates)}
@@ -121,6 +128,23 @@ def build_circuit(builder: CircuitBuilder) -> CircuitData:
         row_gates=row_gates,
         row_constants=row_constants,
     )
+
+
+def check_fits_shape(builder: CircuitBuilder, used: list[Gate], shape: CommonData) -> None:
+    """Raise CircuitError unless the circuit can be laid out with exactly ``shape``'s common data."""
+    from circuits.builder import CircuitError
+
+    if shape.config != builder.config:
+        raise CircuitError("circuit and shape use different proof configurations")
+    if len(builder.rows) > shape.degree:
+        raise CircuitError(f"circuit has {len(builder.rows)} rows, shape allows {shape.degree}")
+    missing = [g.name for g in used if g not in shape.gates]
+    if missing:
+        raise CircuitError(f"gates {missing} are not in the shape's gate list")
+    if len(builder.public_inputs) != shape.num_public_inputs:
+        raise CircuitError(
+            f"circuit has {len(builder.public_inputs)} public inputs, shape has {shape.num_public_inputs}"
+        )
 
 
 def sigma_columns(common: CommonData, classes: Mapping[Target, Sequence[Target]]) -> np.ndarray:

@@ -59,13 +59,17 @@ class ProofConfig:
         return self.num_queries * self.rate_bits + self.pow_bits
 
     def fri_reduction_arities(self, degree_bits: int) -> list[int]:
-        """log2 of each FRI folding arity, folding until the degree is at most 2^fri_final_poly_bits."""
+        """log2 of each FRI folding arity: fold by 2^fri_arity_bits while the degree bound stays at least
+        2^fri_final_poly_bits, so the final polynomial has 2^k coefficients with
+        fri_final_poly_bits <= k < fri_final_poly_bits + fri_arity_bits (or fewer for tiny circuits).
+
+        Every fold has the same arity, so one coset-interpolation shape serves all layers.
+        """
         arities: list[int] = []
         remaining = degree_bits
-        while remaining > self.fri_final_poly_bits:
-            step = min(self.fri_arity_bits, remaining - self.fri_final_poly_bits)
-            arities.append(step)
-            remaining -= step
+        while remaining - self.fri_arity_bits >= self.fri_final_poly_bits:
+            arities.append(self.fri_arity_bits)
+            remaining -= self.fri_arity_bits
         return arities
 
 

@@ -1,0 +1,195 @@
+"""Universal 2-to-1 aggregation: one circuit verifying two proofs of any whitelisted circuit.
+
+Every proof in an aggregation tree shares one *universal shape* (common data:
+degree, gate list in selector order, public-input count), so a single
+in-circuit verifier accepts leaf proofs and aggregation proofs alike. A child
+is identified by the digest of its verifier key, computed in-circuit from the
+key (a witness); that digest must be a leaf of the whitelist Merkle tree whose
+root is part of every statement. The aggregation circuit's own key is
+constant, so the top-level verifier needs one key however deep the tree is.
+
+Public inputs of every proof in the tree:
+
+    statement (statement_len elements) || whitelist root (4)
+
+The caller supplies ``combine(builder, left_statement, right_statement)``,
+the in-circuit rule deriving the parent statement from the children's.
+
+Fixed point: the aggregation circuit verifies proofs of its own shape, so its
+size depends on the shape it must fit; ``build_aggregation_circuit`` grows the
+degree until the circuit fits the shape it verifies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from circuits.builder import CircuitBuilder, DigestTarget
+from circuits.circuit_data import CircuitData
+from circuits.recursion.merkle import verify_merkle_proof_circuit
+from circuits.recursion.plonk import verify_proof_circuit
+from circuits.recursion.proof_target import (
+    ProofWithPublicInputsTarget,
+    VerifierKeyTarget,
+    add_virtual_proof,
+    add_virtual_verifier_key,
+    set_proof_target,
+    set_verifier_key_target,
+)
+from circuits.witness import Target
+from prover.merkle_tree import MerkleTree
+from verifier.config import STANDARD_CONFIG, ProofConfig
+from verifier.gates import Gate, Poseidon2Gate, PublicInputGate, RandomAccessGate
+from verifier.hashing import DIGEST_SIZE, ZERO_DIGEST, Digest
+from verifier.merkle import MerkleProof, verify_merkle_proof
+from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
+
+Combine = Callable[[CircuitBuilder, Sequence[Target], Sequence[Target]], list[Target]]
+
+MIN_AGGREGATION_DEGREE_BITS = 12
+MAX_AGGREGATION_DEGREE_BITS = 18
+
+
+def universal_gates(config: ProofConfig) -> tuple[Gate, ...]:
+    """Every gate type the builder places, in a fixed selector order."""
+    b = CircuitBuilder(config)
+    return (
+        b.constant_gate,
+        b.arithmetic_gate,
+        b.arithmetic_extension_gate,
+        Poseidon2Gate(),
+        b.range_gate,
+        RandomAccessGate.for_config(3, config.num_routed_wires, config.num_wires),
+        RandomAccessGate.for_config(4, config.num_routed_wires, config.num_wires),
+        PublicInputGate(),
+    )
+
+
+class Whitelist:
+    """A Merkle tree of allowed verifier-key digests (leaf = the 4 digest elements)."""
+
+    def __init__(self, digests: Sequence[Digest], depth: int) -> None:
+        if len(digests) > 1 << depth:
+            raise ValueError(f"{len(digests)} keys do not fit a whitelist of depth {depth}")
+        self.depth = depth
+        self.digests = list(digests)
+        rows = self.digests + [ZERO_DIGEST] * ((1 << depth) - len(digests))
+        self.tree = MerkleTree(np.array(rows, dtype=np.uint64), cap_height=0)
+        self.root: Digest = self.tree.cap[0]
+
+    def membership(self, digest: Digest) -> tuple[int, MerkleProof]:
+        """(index, path) of an allowed digest; ValueError if it is not whitelisted."""
+        if digest not in self.digests:
+            raise ValueError(f"verifier key {digest} is not in the whitelist")
+        index = self.digests.index(digest)
+        proof = self.tree.prove(index)
+        verify_merkle_proof(list(digest), index, proof, [self.root])
+        return index, proof
+
+
+@dataclass(frozen=True)
+class AggregationScheme:
+    """What every proof of an aggregation tree agrees on."""
+
+    statement_len: int
+    whitelist_depth: int
+    combine: Combine
+    config: ProofConfig = STANDARD_CONFIG
+
+    @property
+    def num_public_inputs(self) -> int:
+        return self.statement_len + DIGEST_SIZE
+
+    def shape(self, degree_bits: int) -> CommonData:
+        return CommonData(self.config, degree_bits, universal_gates(self.config), self.num_public_inputs)
+
+    def register_leaf_statement(self, b: CircuitBuilder, statement: Sequence[Target]) -> DigestTarget:
+        """Register a leaf circuit's public inputs: its statement and a pass-through whitelist root."""
+        if len(statement) != self.statement_len:
+            raise ValueError(f"statement has {len(statement)} elements, scheme expects {self.statement_len}")
+        root = b.add_virtual_digest()
+        b.register_public_inputs([*statement, *root])
+        return root
+
+
+@dataclass(frozen=True)
+class ChildTargets:
+    vk: VerifierKeyTarget
+    proof: ProofWithPublicInputsTarget
+    index_bits: list[Target]
+    siblings: list[DigestTarget]
+
+
+@dataclass(frozen=True)
+class ChildProof:
+    """A proof to aggregate together with the key it verifies under."""
+
+    proof: ProofWithPublicInputs
+    vk: VerifierKey
+
+
+@dataclass
+class AggregationCircuit:
+    scheme: AggregationScheme
+    circuit: CircuitData
+    whitelist_root: DigestTarget
+    children: tuple[ChildTargets, ChildTargets]
+
+    @property
+    def shape(self) -> CommonData:
+        return self.circuit.common
+
+    @property
+    def verifier_key(self) -> VerifierKey:
+        return self.circuit.verifier_key
+
+    def prove(self, left: ChildProof, right: ChildProof, whitelist: Whitelist) -> ProofWithPublicInputs:
+        """Aggregate two child proofs (each a leaf or an aggregation proof of this shape)."""
+        inputs: dict[Target, int] = dict(zip(self.whitelist_root, whitelist.root, strict=True))
+        for child, targets in zip((left, right), self.children, strict=True):
+            if child.vk.common != self.shape:
+                raise ValueError("child proof was not made with the aggregation tree's universal shape")
+            index, path = whitelist.membership(child.vk.circuit_digest)
+            set_verifier_key_target(inputs, targets.vk, child.vk)
+            set_proof_target(inputs, targets.proof, child.proof)
+            inputs.update({bit: (index >> i) & 1 for i, bit in enumerate(targets.index_bits)})
+            for t, d in zip(targets.siblings, path.siblings, strict=True):
+                inputs.update(zip(t, d, strict=True))
+        return self.circuit.prove(inputs)
+
+
+def _aggregation_builder(
+    scheme: AggregationScheme, shape: CommonData
+) -> tuple[CircuitBuilder, DigestTarget, tuple[ChildTargets, ChildTargets]]:
+    b = CircuitBuilder(scheme.config)
+    whitelist_root = b.add_virtual_digest()
+    statements = []
+    children = []
+    for _ in range(2):
+        vk = add_virtual_verifier_key(b, shape)
+        proof = add_virtual_proof(b, shape)
+        digest = verify_proof_circuit(b, shape, vk, proof)
+        index_bits = b.add_virtual_targets(scheme.whitelist_depth)
+        siblings = [b.add_virtual_digest() for _ in range(scheme.whitelist_depth)]
+        verify_merkle_proof_circuit(b, list(digest), index_bits, siblings, [whitelist_root])
+        b.connect_digest(proof.public_inputs[scheme.statement_len :], whitelist_root)
+        statements.append(proof.public_inputs[: scheme.statement_len])
+        children.append(ChildTargets(vk, proof, index_bits, siblings))
+    parent = scheme.combine(b, statements[0], statements[1])
+    if len(parent) != scheme.statement_len:
+        raise ValueError(f"combine returned {len(parent)} elements, scheme expects {scheme.statement_len}")
+    b.register_public_inputs([*parent, *whitelist_root])
+    return b, whitelist_root, (children[0], children[1])
+
+
+def build_aggregation_circuit(scheme: AggregationScheme) -> AggregationCircuit:
+    """The aggregation circuit at the smallest degree where it verifies proofs of its own shape."""
+    for degree_bits in range(MIN_AGGREGATION_DEGREE_BITS, MAX_AGGREGATION_DEGREE_BITS + 1):
+        shape = scheme.shape(degree_bits)
+        b, root, children = _aggregation_builder(scheme, shape)
+        if b.finalize() <= shape.degree:
+            return AggregationCircuit(scheme, b.build(shape), root, children)
+    raise ValueError("no aggregation circuit fits within the supported degrees")
