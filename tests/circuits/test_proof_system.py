@@ -16,6 +16,7 @@ from verifier.hashing import compress, hash_elements
 from verifier.merkle import MerkleProof, compute_root_from_path
 from verifier.plonk import VerificationError, verify_proof
 from verifier.proof import ProofWithPublicInputs
+from tests_support import element_paths, replace_at, tamper
 
 rng = random.Random(7)
 
@@ -162,42 +163,6 @@ def test_verifier_key_tampering_rejected(chain: tuple[CircuitData, ProofWithPubl
     with pytest.raises(VerificationError):
         bad_common = dataclasses.replace(vk.common, config=cfg)
         verify_proof(dataclasses.replace(vk, common=bad_common), proof.proof, proof.public_inputs)
-
-
-def bump(v: int) -> int:
-    return (v + 1) % P
-
-
-def bump_ext(e: Ext) -> Ext:
-    return e + 1
-
-
-Path = tuple[str | int, ...]
-
-
-def element_paths(obj: object, path: Path = ()) -> list[Path]:
-    """Paths to every field element (int) and extension element in a proof structure."""
-    if isinstance(obj, (int, Ext)):
-        return [path]
-    if dataclasses.is_dataclass(obj):
-        return [p for f in dataclasses.fields(obj) for p in element_paths(getattr(obj, f.name), (*path, f.name))]
-    if isinstance(obj, tuple):
-        return [p for i, x in enumerate(obj) for p in element_paths(x, (*path, i))]
-    raise TypeError(f"unexpected {type(obj).__name__} at {path}")
-
-
-def replace_at(obj: object, path: Path, fn: object) -> object:
-    if not path:
-        return fn(obj)  # type: ignore[operator]
-    head, rest = path[0], path[1:]
-    if isinstance(head, str):
-        return dataclasses.replace(obj, **{head: replace_at(getattr(obj, head), rest, fn)})  # type: ignore[type-var]
-    assert isinstance(obj, tuple)
-    return (*obj[:head], replace_at(obj[head], rest, fn), *obj[head + 1 :])
-
-
-def tamper(value: int | Ext) -> int | Ext:
-    return bump_ext(value) if isinstance(value, Ext) else bump(value)
 
 
 def test_every_kind_of_proof_element_is_bound(chain: tuple[CircuitData, ProofWithPublicInputs]) -> None:

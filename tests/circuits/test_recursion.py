@@ -1,0 +1,128 @@
+"""The verifier as a circuit: agreement with the native verifier, and soundness.
+
+A valid inner proof yields an outer proof that verifies natively; every kind of
+tampering with the inner proof, its public inputs or its key makes the outer
+witness impossible to complete (a copy constraint or range check fails).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import pytest
+
+from circuits.builder import CircuitBuilder
+from circuits.circuit_data import CircuitData
+from circuits.recursion.plonk import verify_proof_circuit
+from circuits.recursion.proof_target import (
+    ProofWithPublicInputsTarget,
+    add_virtual_proof,
+    add_virtual_verifier_key,
+    set_proof_target,
+    set_verifier_key_target,
+)
+from circuits.recursion.proof_target import VerifierKeyTarget
+from verifier.field import P
+from verifier.proof import ProofWithPublicInputs
+from tests_support import element_paths, replace_at, tamper
+
+rng = random.Random(99)
+
+
+@dataclasses.dataclass
+class Recursive:
+    inner: CircuitData
+    inner_proof: ProofWithPublicInputs
+    outer: CircuitData
+    proof_target: ProofWithPublicInputsTarget
+    vk_target: VerifierKeyTarget
+
+    def inputs(self, proof: ProofWithPublicInputs, vk: object = None) -> dict[int, int]:
+        inputs: dict[int, int] = {}
+        set_proof_target(inputs, self.proof_target, proof)
+        set_verifier_key_target(inputs, self.vk_target, vk or self.inner.verifier_key)  # type: ignore[arg-type]
+        return inputs
+
+
+@pytest.fixture(scope="module")
+def recursive() -> Recursive:
+    b = CircuitBuilder()
+    x = b.add_virtual_target()
+    y = x
+    for i in range(30):
+        y = b.add_const(b.mul(y, y), i)
+    digest = b.hash_elements([x, y])
+    b.register_public_inputs([y, *digest])
+    inner = b.build()
+    inner_proof = inner.prove({x: 12345})
+
+    ob = CircuitBuilder()
+    proof_target = add_virtual_proof(ob, inner.common)
+    vk_target = add_virtual_verifier_key(ob, inner.common)
+    digest_target = verify_proof_circuit(ob, inner.common, vk_target, proof_target)
+    ob.register_public_inputs([*proof_target.public_inputs, *digest_target])
+    return Recursive(inner, inner_proof, ob.build(), proof_target, vk_target)
+
+
+def test_outer_proof_verifies_and_exposes_inner_statement(recursive: Recursive) -> None:
+    r = recursive
+    outer_proof = r.outer.prove(r.inputs(r.inner_proof))
+    r.outer.verify(outer_proof)
+    n = len(r.inner_proof.public_inputs)
+    assert outer_proof.public_inputs[:n] == r.inner_proof.public_inputs
+    assert outer_proof.public_inputs[n:] == r.inner.verifier_key.circuit_digest
+
+
+def _rejected(r: Recursive, proof: ProofWithPublicInputs, vk: object = None) -> None:
+    with pytest.raises(ValueError):
+        r.outer.generate_witness(r.inputs(proof, vk))
+
+
+def test_tampered_public_input_is_rejected_in_circuit(recursive: Recursive) -> None:
+    r = recursive
+    pis = list(r.inner_proof.public_inputs)
+    pis[0] = (pis[0] + 1) % P
+    _rejected(r, dataclasses.replace(r.inner_proof, public_inputs=tuple(pis)))
+
+
+def test_other_verifier_key_is_rejected_in_circuit(recursive: Recursive) -> None:
+    r = recursive
+    vk = r.inner.verifier_key
+    cap = list(vk.constants_sigmas_cap)
+    cap[3] = ((cap[3][0] + 1) % P, *cap[3][1:])
+    _rejected(r, r.inner_proof, dataclasses.replace(vk, constants_sigmas_cap=tuple(cap)))
+
+
+KINDS_IN_DEFAULT_SUITE = {
+    ("openings", "wires", "*"),
+    ("fri", "pow_witness"),
+    ("fri", "final_poly", "*"),
+    ("fri", "query_rounds", "*", "steps", "*", "evals", "*"),
+    ("fri", "query_rounds", "*", "initial", "*", "proof", "siblings", "*", "*"),
+}
+
+
+def _kinds(proof: ProofWithPublicInputs) -> dict[tuple[str, ...], list[tuple[str | int, ...]]]:
+    groups: dict[tuple[str, ...], list[tuple[str | int, ...]]] = {}
+    for path in element_paths(proof.proof):
+        groups.setdefault(tuple(p if isinstance(p, str) else "*" for p in path), []).append(path)
+    return groups
+
+
+def test_tampered_proof_elements_are_rejected_in_circuit(recursive: Recursive) -> None:
+    r = recursive
+    kinds = _kinds(r.inner_proof)
+    assert KINDS_IN_DEFAULT_SUITE <= kinds.keys()
+    for kind in sorted(KINDS_IN_DEFAULT_SUITE):
+        bad = replace_at(r.inner_proof.proof, rng.choice(kinds[kind]), tamper)
+        _rejected(r, dataclasses.replace(r.inner_proof, proof=bad))  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_every_kind_of_tampering_is_rejected_in_circuit(recursive: Recursive) -> None:
+    r = recursive
+    for kind, paths in sorted(_kinds(r.inner_proof).items()):
+        bad = replace_at(r.inner_proof.proof, rng.choice(paths), tamper)
+        _rejected(r, dataclasses.replace(r.inner_proof, proof=bad))  # type: ignore[arg-type]
+        assert kind

@@ -1,0 +1,36 @@
+"""Helpers shared by the proof-system tests: walk a proof's elements and tamper with one."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from verifier.extension import Ext
+from verifier.field import P
+
+Path = tuple[str | int, ...]
+
+
+def element_paths(obj: object, path: Path = ()) -> list[Path]:
+    """Paths to every field element (int) and extension element in a proof structure."""
+    if isinstance(obj, (int, Ext)):
+        return [path]
+    if dataclasses.is_dataclass(obj):
+        return [p for f in dataclasses.fields(obj) for p in element_paths(getattr(obj, f.name), (*path, f.name))]
+    if isinstance(obj, tuple):
+        return [p for i, x in enumerate(obj) for p in element_paths(x, (*path, i))]
+    raise TypeError(f"unexpected {type(obj).__name__} at {path}")
+
+
+def replace_at(obj: object, path: Path, fn: object) -> object:
+    if not path:
+        return fn(obj)  # type: ignore[operator]
+    head, rest = path[0], path[1:]
+    if isinstance(head, str):
+        return dataclasses.replace(obj, **{head: replace_at(getattr(obj, head), rest, fn)})  # type: ignore[type-var]
+    assert isinstance(obj, tuple)
+    return (*obj[:head], replace_at(obj[head], rest, fn), *obj[head + 1 :])
+
+
+def tamper(value: int | Ext) -> int | Ext:
+    """A different canonical value of the same kind."""
+    return value + 1 if isinstance(value, Ext) else (value + 1) % P
