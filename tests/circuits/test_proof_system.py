@@ -6,17 +6,16 @@ import dataclasses
 import random
 
 import pytest
+from tests_support import Path, element_paths, replace_at, tamper
 
 from circuits.builder import CircuitBuilder
 from circuits.circuit_data import CircuitData
 from prover.plonk_prover import ProvingError
-from verifier.extension import Ext
 from verifier.field import P
 from verifier.hashing import compress, hash_elements
 from verifier.merkle import MerkleProof, compute_root_from_path
 from verifier.plonk import VerificationError, verify_proof
 from verifier.proof import ProofWithPublicInputs
-from tests_support import element_paths, replace_at, tamper
 
 rng = random.Random(7)
 
