@@ -12,18 +12,37 @@ length-checked: every count is bounded before anything is allocated, a read
 past the end, a non-canonical element, an unknown magic/version/gate or
 trailing bytes raise :class:`FormatError` naming the field and the offset.
 Shapes are then validated against the circuit by the verifier itself.
+
+Proof layout (every element canonical, the proof-of-work witness included):
+
+    magic "ZKPF" | u16 version | list public inputs (u64)
+    list wires cap | list Z cap | list quotient cap          (digest = 4 x u64)
+    list openings at zeta: constants/sigmas, wires, Z, quotient; list Z at g*zeta   (ext = 2 x u64)
+    list FRI layer caps (each a list of digests)
+    list query rounds: list oracle openings (list row values, list Merkle siblings),
+                       list FRI steps (list coset values (ext), list Merkle siblings)
+    list final polynomial (ext) | u64 proof-of-work witness
+
+Key layout: magic "ZKVK" | u16 version | the 10 ``ProofConfig`` fields and
+degree_bits, number of public inputs (u32 each) | list gate names (u16 length +
+ASCII) | list constants/sigmas cap. A key is checked for internal consistency
+(every parameter within :data:`KEY_LIMITS`, gates known, distinct and fitting
+the configuration, cap size 2^cap_height), so a verifier never meets a key
+that makes it allocate or loop without bound.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 import struct
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from verifier.config import ProofConfig
 from verifier.extension import Ext
-from verifier.field import P
-from verifier.gates import gate_from_name
+from verifier.field import TWO_ADICITY, P
+from verifier.gates import Gate, GateVars, gate_from_name
 from verifier.hashing import Digest
 from verifier.merkle import MerkleProof
 from verifier.proof import (
@@ -57,6 +76,24 @@ CONFIG_FIELDS = (
     "fri_final_poly_bits",
 )
 
+KEY_LIMITS: dict[str, tuple[int, int]] = {
+    "num_wires": (1, 1 << 12),
+    "num_routed_wires": (1, 1 << 12),
+    "num_constants": (0, 64),
+    "max_constraint_degree": (2, 1 << 8),
+    "rate_bits": (1, 8),
+    "cap_height": (0, TWO_ADICITY),
+    "num_queries": (1, 1 << 10),
+    "pow_bits": (0, 64),
+    "fri_arity_bits": (1, 8),
+    "fri_final_poly_bits": (0, TWO_ADICITY),
+    "degree_bits": (1, TWO_ADICITY),
+}
+"""Inclusive bounds on a verifier key's parameters (far beyond any real circuit, small enough to be safe)."""
+
+GATE_NAME = re.compile(r"[A-Za-z0-9]{1,32}(\([0-9]{1,4}(,[0-9]{1,4})*\))?")
+"""What a gate name may look like before it is looked up (bounds the gate parameters)."""
+
 X = TypeVar("X")
 
 
@@ -74,21 +111,23 @@ class Writer:
     def u32(self, v: int) -> None:
         self.parts.append(struct.pack("<I", v))
 
-    def u64(self, v: int) -> None:
-        self.parts.append(struct.pack("<Q", v))
+    def elements(self, values: Sequence[int]) -> None:
+        """Field elements, 8 bytes each (no count)."""
+        if not all(0 <= v < P for v in values):
+            raise ValueError("cannot serialize a non-canonical field element")
+        self.parts.append(struct.pack(f"<{len(values)}Q", *values))
 
-    def element(self, v: int) -> None:
-        if not 0 <= v < P:
-            raise ValueError(f"cannot serialize non-canonical field element {v}")
-        self.u64(v)
+    def element_list(self, values: Sequence[int]) -> None:
+        self.u32(len(values))
+        self.elements(values)
 
-    def ext(self, v: Ext) -> None:
-        self.element(v.a0)
-        self.element(v.a1)
+    def ext_list(self, values: Sequence[Ext]) -> None:
+        self.u32(len(values))
+        self.elements([c for v in values for c in (v.a0, v.a1)])
 
-    def digest(self, d: Digest) -> None:
-        for v in d:
-            self.element(v)
+    def digest_list(self, digests: Sequence[Digest]) -> None:
+        self.u32(len(digests))
+        self.elements([c for d in digests for c in d])
 
     def items(self, values: Sequence[X], write: Callable[[X], None]) -> None:
         self.u32(len(values))
@@ -105,9 +144,12 @@ class Writer:
 
 
 class Reader:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
+    """A cursor over untrusted bytes; with ``trace`` a list, records (field, start, end) of every read."""
+
+    def __init__(self, data: bytes, trace: list[tuple[str, int, int]] | None = None) -> None:
+        self.data = bytes(data)
         self.pos = 0
+        self.trace = trace
 
     def _take(self, n: int, what: str) -> bytes:
         if self.pos + n > len(self.data):
@@ -115,6 +157,8 @@ class Reader:
                 f"truncated input: {what} needs {n} bytes at offset {self.pos}, input has {len(self.data)}"
             )
         chunk = self.data[self.pos : self.pos + n]
+        if self.trace is not None:
+            self.trace.append((what, self.pos, self.pos + n))
         self.pos += n
         return chunk
 
@@ -124,29 +168,42 @@ class Reader:
     def u32(self, what: str) -> int:
         return int(struct.unpack("<I", self._take(4, what))[0])
 
-    def u64(self, what: str) -> int:
-        return int(struct.unpack("<Q", self._take(8, what))[0])
-
-    def element(self, what: str) -> int:
-        at = self.pos
-        v = self.u64(what)
-        if v >= P:
-            raise FormatError(f"{what} at offset {at} is not a canonical field element ({v:#x} >= p)")
-        return v
-
-    def ext(self, what: str) -> Ext:
-        return Ext(self.element(what), self.element(what))
-
-    def digest(self, what: str) -> Digest:
-        a, b, c, d = (self.element(what) for _ in range(4))
-        return (a, b, c, d)
-
-    def items(self, what: str, read: Callable[[str], X]) -> tuple[X, ...]:
+    def count(self, what: str, item_bytes: int = 1) -> int:
+        """A list length, bounded by MAX_LIST and by what the rest of the input can hold."""
         at = self.pos
         n = self.u32(f"length of {what}")
-        if n > MAX_LIST or n > len(self.data) - self.pos:
-            raise FormatError(f"{what} at offset {at} claims {n} items, more than the input can hold")
-        return tuple(read(what) for _ in range(n))
+        if n > MAX_LIST:
+            raise FormatError(f"{what} at offset {at} claims {n} items, more than the limit {MAX_LIST}")
+        remaining = len(self.data) - self.pos
+        if n * item_bytes > remaining:
+            raise FormatError(f"truncated input: {what} at offset {at} claims {n} items, {remaining} bytes remain")
+        return n
+
+    def elements(self, what: str, n: int) -> tuple[int, ...]:
+        """n canonical field elements (8 bytes each)."""
+        at = self.pos
+        values: tuple[int, ...] = struct.unpack(f"<{n}Q", self._take(8 * n, what))
+        if n and max(values) >= P:
+            i = next(i for i, v in enumerate(values) if v >= P)
+            raise FormatError(f"{what} at offset {at + 8 * i} is not a canonical field element ({values[i]:#x} >= p)")
+        return values
+
+    def element(self, what: str) -> int:
+        return self.elements(what, 1)[0]
+
+    def element_list(self, what: str) -> tuple[int, ...]:
+        return self.elements(what, self.count(what, 8))
+
+    def ext_list(self, what: str) -> tuple[Ext, ...]:
+        it = iter(self.elements(what, 2 * self.count(what, 16)))
+        return tuple(Ext(a0, a1) for a0, a1 in zip(it, it, strict=True))
+
+    def digest_list(self, what: str) -> tuple[Digest, ...]:
+        it = iter(self.elements(what, 4 * self.count(what, 32)))
+        return tuple(zip(it, it, it, it, strict=True))
+
+    def items(self, what: str, read: Callable[[str], X], min_item_bytes: int = 4) -> tuple[X, ...]:
+        return tuple(read(what) for _ in range(self.count(what, min_item_bytes)))
 
     def text(self, what: str) -> str:
         n = self.u16(f"length of {what}")
@@ -170,63 +227,65 @@ class Reader:
 
 
 # ------------------------------------------------------------------ proofs
-def _write_merkle_proof(w: Writer, p: MerkleProof) -> None:
-    w.items(p.siblings, w.digest)
-
-
-def _read_merkle_proof(r: Reader, what: str) -> MerkleProof:
-    return MerkleProof(r.items(f"{what} Merkle path", r.digest))
-
-
 def proof_to_bytes(p: ProofWithPublicInputs) -> bytes:
     w = Writer()
     w.parts.append(PROOF_MAGIC)
     w.u16(FORMAT_VERSION)
-    w.items(p.public_inputs, w.element)
+    w.element_list(p.public_inputs)
     proof = p.proof
     for cap in (proof.wires_cap, proof.zs_partials_cap, proof.quotient_cap):
-        w.items(cap, w.digest)
+        w.digest_list(cap)
     o = proof.openings
     for group in (o.constants_sigmas, o.wires, o.zs_partials, o.quotient, o.zs_next):
-        w.items(group, w.ext)
+        w.ext_list(group)
     fri = proof.fri
-    w.items(fri.layer_caps, lambda cap: w.items(cap, w.digest))
+    w.items(fri.layer_caps, w.digest_list)
     w.u32(len(fri.query_rounds))
     for qr in fri.query_rounds:
         w.u32(len(qr.initial))
         for opening in qr.initial:
-            w.items(opening.values, w.element)
-            _write_merkle_proof(w, opening.proof)
+            w.element_list(opening.values)
+            w.digest_list(opening.proof.siblings)
         w.u32(len(qr.steps))
         for step in qr.steps:
-            w.items(step.evals, w.ext)
-            _write_merkle_proof(w, step.proof)
-    w.items(fri.final_poly, w.ext)
-    w.u64(fri.pow_witness)
+            w.ext_list(step.evals)
+            w.digest_list(step.proof.siblings)
+    w.ext_list(fri.final_poly)
+    w.elements([fri.pow_witness])
     return w.bytes()
 
 
 def proof_from_bytes(data: bytes) -> ProofWithPublicInputs:
     """Parse untrusted proof bytes (shape checks against a circuit happen in the verifier)."""
-    r = Reader(data)
+    return _read_proof(Reader(data))
+
+
+def proof_layout(data: bytes) -> list[tuple[str, int, int]]:
+    """(field name, start, end) of every primitive field of a proof file, in file order (tools, tests)."""
+    trace: list[tuple[str, int, int]] = []
+    _read_proof(Reader(data, trace))
+    return trace
+
+
+def _read_proof(r: Reader) -> ProofWithPublicInputs:
     r.header(PROOF_MAGIC, "proof")
-    public_inputs = r.items("public inputs", r.element)
-    wires_cap, zs_cap, quotient_cap = (r.items(f"{name} cap", r.digest) for name in ("wires", "Z", "quotient"))
-    groups = [r.items(f"{name} openings", r.ext) for name in ("constants", "wires", "Z", "quotient", "Z next")]
-    layer_caps = r.items("FRI layer caps", lambda what: r.items(what, r.digest))
+    public_inputs = r.element_list("public inputs")
+    wires_cap, zs_cap, quotient_cap = (r.digest_list(f"{name} cap") for name in ("wires", "Z", "quotient"))
+    groups = [r.ext_list(f"{name} openings") for name in ("constants", "wires", "Z", "quotient", "Z next")]
+    layer_caps = r.items("FRI layer caps", r.digest_list)
+
+    def read_opening(what: str) -> OracleOpening:
+        return OracleOpening(r.element_list("oracle row"), MerkleProof(r.digest_list("oracle Merkle path")))
+
+    def read_step(what: str) -> FriStep:
+        return FriStep(r.ext_list("FRI coset"), MerkleProof(r.digest_list("FRI layer Merkle path")))
 
     def read_round(what: str) -> FriQueryRound:
-        def read_opening(what: str) -> OracleOpening:
-            return OracleOpening(r.items("oracle row", r.element), _read_merkle_proof(r, "oracle"))
-
-        def read_step(what: str) -> FriStep:
-            return FriStep(r.items("FRI coset", r.ext), _read_merkle_proof(r, "FRI layer"))
-
         return FriQueryRound(r.items("oracle openings", read_opening), r.items("FRI steps", read_step))
 
     rounds = r.items("FRI query rounds", read_round)
-    final_poly = r.items("final polynomial", r.ext)
-    pow_witness = r.u64("proof-of-work witness")
+    final_poly = r.ext_list("final polynomial")
+    pow_witness = r.element("proof-of-work witness")
     r.finish()
     openings = OpeningSet(*groups)
     fri = FriProof(layer_caps, rounds, final_poly, pow_witness)
@@ -244,29 +303,59 @@ def verifier_key_to_bytes(vk: VerifierKey) -> bytes:
     w.u32(vk.common.degree_bits)
     w.u32(vk.common.num_public_inputs)
     w.items([g.name for g in vk.common.gates], w.text)
-    w.items(vk.constants_sigmas_cap, w.digest)
+    w.digest_list(vk.constants_sigmas_cap)
     return w.bytes()
 
 
 def verifier_key_from_bytes(data: bytes) -> VerifierKey:
+    """Parse and sanity-check untrusted verifier-key bytes (see the module docstring)."""
     r = Reader(data)
     r.header(KEY_MAGIC, "verifier key")
     values = {name: r.u32(f"config.{name}") for name in CONFIG_FIELDS}
+    degree_bits = r.u32("degree_bits")
+    for name, value in (*values.items(), ("degree_bits", degree_bits)):
+        low, high = KEY_LIMITS[name]
+        if not low <= value <= high:
+            raise FormatError(f"verifier key: {name} = {value} is outside [{low}, {high}]")
     try:
         cfg = ProofConfig(**values)
     except ValueError as exc:
         raise FormatError(f"invalid configuration in verifier key: {exc}") from exc
-    degree_bits = r.u32("degree_bits")
-    if not 0 < degree_bits <= 24:
-        raise FormatError(f"degree_bits {degree_bits} out of range")
+    if degree_bits + cfg.rate_bits > TWO_ADICITY:
+        raise FormatError(f"degree_bits {degree_bits} + rate_bits {cfg.rate_bits} exceed the two-adicity {TWO_ADICITY}")
+    if cfg.cap_height > degree_bits + cfg.rate_bits:
+        raise FormatError(f"cap height {cfg.cap_height} exceeds the LDE tree height {degree_bits + cfg.rate_bits}")
     num_public_inputs = r.u32("number of public inputs")
-    names = r.items("gate names", r.text)
-    try:
-        gates = tuple(gate_from_name(n) for n in names)
-    except ValueError as exc:
-        raise FormatError(str(exc)) from exc
-    cap = r.items("constants/sigmas cap", r.digest)
+    names = r.items("gate names", r.text, min_item_bytes=2)
+    gates = tuple(_gate_for_key(name, cfg) for name in names)
+    if len(set(names)) != len(names):
+        raise FormatError("verifier key lists a gate twice")
+    cap = r.digest_list("constants/sigmas cap")
     r.finish()
     if len(cap) != 1 << cfg.cap_height:
         raise FormatError(f"cap has {len(cap)} digests, config says {1 << cfg.cap_height}")
     return VerifierKey(cap, CommonData(cfg, degree_bits, gates, num_public_inputs))
+
+
+@functools.lru_cache(maxsize=256)
+def _gate_for_key(name: str, cfg: ProofConfig) -> Gate:
+    """The gate called ``name``, checked to fit ``cfg`` and to evaluate on a row of that shape (memoized)."""
+    if not GATE_NAME.fullmatch(name):
+        raise FormatError(f"unknown gate {name!r}")
+    try:
+        gate = gate_from_name(name)
+    except ValueError as exc:
+        raise FormatError(str(exc)) from exc
+    if not 0 < gate.num_wires <= cfg.num_wires or not 0 <= gate.num_constants <= cfg.num_constants:
+        raise FormatError(f"gate {name} does not fit {cfg.num_wires} wires and {cfg.num_constants} constants")
+    if gate.num_constraints <= 0 or gate.degree + 1 > cfg.max_constraint_degree:
+        raise FormatError(f"gate {name}: no constraints, or degree {gate.degree} too high for the configuration")
+    zero = Ext(0)
+    row = GateVars(wires=[zero] * cfg.num_wires, constants=[zero] * cfg.num_constants, public_inputs_hash=[zero] * 4)
+    try:
+        evaluated = gate.eval_constraints(row)
+    except (ArithmeticError, IndexError, ValueError) as exc:
+        raise FormatError(f"gate {name} cannot be evaluated: {exc}") from exc
+    if len(evaluated) != gate.num_constraints:
+        raise FormatError(f"gate {name} declares {gate.num_constraints} constraints, evaluates {len(evaluated)}")
+    return gate
