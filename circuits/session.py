@@ -60,7 +60,8 @@ of user_id under the previous global root, and read_root is that root.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from circuits.builder import CircuitBuilder, DigestTarget
@@ -75,6 +76,7 @@ from circuits.gadgets import (
     merkle_update_circuit,
     select_digest,
 )
+from circuits.generators import ConstantGenerator, Generator, generate_witness
 from circuits.witness import Target, Witness
 from verifier.config import STANDARD_CONFIG, ProofConfig
 from verifier.hashing import ZERO_DIGEST, Digest, hash_elements
@@ -315,6 +317,55 @@ def add_virtual_slot(b: CircuitBuilder, shape: SessionCircuitShape) -> SlotTarge
     )
 
 
+# =============================================================== rule labels (diagnostics)
+
+
+class SessionRuleError(ValueError):
+    """A session witness breaks a rule of the circuit; ``rule`` names the check that failed (when known)."""
+
+    def __init__(self, rule: str | None, detail: str) -> None:
+        super().__init__(f"{rule or 'session circuit'}: {detail}")
+        self.rule = rule
+
+
+class LabellingBuilder(CircuitBuilder):
+    """A CircuitBuilder that remembers which rule each generator belongs to (for error messages only)."""
+
+    def __init__(self, config: ProofConfig = STANDARD_CONFIG) -> None:
+        super().__init__(config)
+        self.sections: list[tuple[int, str]] = []
+        self.scope = ""
+
+
+def mark(b: CircuitBuilder, rule: str) -> None:
+    """Start a labelled section: generators created from now on check ``rule`` (no effect on constraints)."""
+    if isinstance(b, LabellingBuilder):
+        b.sections.append((len(b.generators), b.scope + rule))
+
+
+def set_scope(b: CircuitBuilder, scope: str) -> None:
+    """Prefix the following labels (e.g. ``"slot 2: "``)."""
+    if isinstance(b, LabellingBuilder):
+        b.scope = scope
+
+
+class _Labelled(Generator):
+    """Runs a generator; a failure is re-raised naming the rule it checks."""
+
+    def __init__(self, inner: Generator, rule: str) -> None:
+        self.inner = inner
+        self.rule = rule
+
+    def dependencies(self) -> Sequence[Target]:
+        return self.inner.dependencies()
+
+    def run(self, w: Witness) -> None:
+        try:
+            self.inner.run(w)
+        except ValueError as exc:
+            raise SessionRuleError(self.rule, str(exc)) from exc
+
+
 # =============================================================== formulas (twins of rollup.state / rollup.outbox)
 
 
@@ -417,6 +468,7 @@ def require_recipient_circuit(b: CircuitBuilder, recipient: Target, claimant: Ta
 
 def verify_register_circuit(b: CircuitBuilder, shape: SessionCircuitShape, deposit: Target) -> StateTarget:
     """Twin of ``verify_register``: deposit in range, the new state is initial(deposit)."""
+    mark(b, "deposit < 2^max_amount_bits")
     require_amount_circuit(b, shape, deposit)
     return initial_state_circuit(b, shape, deposit)
 
@@ -435,8 +487,11 @@ def verify_send_circuit(
     climb(record, index, path) over the outbox depth. Returns the state after
     the send, or ``state`` itself when not enabled.
     """
+    mark(b, "send: index = outbox_len")
     assert_equal_if(b, enabled, slot.index, state.outbox_len)
+    mark(b, "send: the outbox slot is empty (climb(EMPTY, index, path) = outbox_root)")
     assert_digest_equal_if(b, enabled, outbox_before, state.outbox_root)
+    mark(b, "send: state update")
     return StateTarget(
         debit_circuit(b, state.balance, slot.amount, enabled),
         state.nonce,
@@ -466,13 +521,18 @@ def verify_claim_circuit(
     k = claim_key(sender, index). Returns the state after the claim, or
     ``state`` itself when not enabled.
     """
+    mark(b, "claim: the record's recipient is the claimant")
     require_recipient_circuit(b, slot.recipient, claimant, enabled)
+    mark(b, "claim: the record is in the sender's outbox")
     in_outbox = compute_root_from_path_circuit(b, record, index_bits, slot.sender_outbox_path)
     assert_digest_equal_if(b, enabled, in_outbox, slot.sender_state.outbox_root)
+    mark(b, "claim: the sender's leaf is under the read root")
     sender_leaf = leaf_digest_circuit(b, slot.sender_key, state_root_circuit(b, slot.sender_state))
     under_read_root = compute_root_from_path_circuit(b, sender_leaf, sender_bits, slot.sender_global_path)
     assert_digest_equal_if(b, enabled, under_read_root, read_root)
+    mark(b, "claim: not claimed yet (climb(EMPTY, claim_key, path) = claimed_root)")
     assert_digest_equal_if(b, enabled, claimed_before, state.claimed_root)
+    mark(b, "claim: state update")
     return StateTarget(
         credit_circuit(b, state.balance, slot.amount, enabled),
         state.nonce,
@@ -491,15 +551,22 @@ def verify_operation_circuit(
     read_root: DigestTarget,
 ) -> tuple[StateTarget, Target]:
     """One slot: a send, a claim or nothing. Returns the state afterwards and the slot's ``enabled`` bit."""
+    mark(b, "operation kind (booleans, at most one set)")
     b.assert_bool(slot.is_send)
     b.assert_bool(slot.is_claim)
     enabled = b.add(slot.is_send, slot.is_claim)
     b.assert_bool(enabled)
+    mark(b, "nonce = previous nonce + 1")
     nonce = require_next_nonce_circuit(b, state.nonce, slot.nonce, enabled)
+    mark(b, "amount < 2^max_amount_bits")
     require_amount_circuit(b, shape, slot.amount)
+    mark(b, "recipient id < 2^global_tree_depth")
     require_user_id_circuit(b, shape, slot.recipient)
+    mark(b, "outbox index < 2^outbox_depth")
     index_bits = require_outbox_index_circuit(b, shape, slot.index)
+    mark(b, "sender id < 2^global_tree_depth")
     sender_bits = require_user_id_circuit(b, shape, slot.sender_id)
+    mark(b, "record digest and own-tree path")
     record = record_digest_circuit(b, slot.recipient, slot.amount, slot.index)
     written = select_digest(b, slot.is_claim, record, b.constant_digest(shape.claimed_leaf))
     old_nodes, new_nodes = merkle_update_circuit(
@@ -520,6 +587,7 @@ def verify_operation_circuit(
         claimant,
         read_root,
     )
+    mark(b, "new balance < 2^max_amount_bits (no overdraft, credit bound)")
     require_amount_circuit(b, shape, state.balance)
     return StateTarget(state.balance, nonce, state.outbox_len, state.outbox_root, state.claimed_root), enabled
 
@@ -537,9 +605,11 @@ def verify_start_circuit(
     Registering: old leaf EMPTY, state initial(deposit). Otherwise: deposit 0 and
     old leaf H(H(secret), state_root(old_state)), which is the authorization.
     """
+    mark(b, "registration flag; a deposit only when registering")
     b.assert_bool(registers)
     b.connect(b.mul(registers, deposit), deposit)
     registered = verify_register_circuit(b, shape, deposit)
+    mark(b, "old leaf = H(H(secret), state_root(old_state)) (authorization), or EMPTY when registering")
     existing_leaf = leaf_digest_circuit(b, key, state_root_circuit(b, old_state))
     old_leaf = select_digest(b, registers, existing_leaf, b.constant_digest(ZERO_DIGEST))
     return select_state(b, registers, old_state, registered), old_leaf
@@ -548,6 +618,7 @@ def verify_start_circuit(
 def verify_session_trace_circuit(b: CircuitBuilder, shape: SessionCircuitShape) -> SessionTargets:
     """Twin of ``verify_session_trace``: the whole session circuit; registers the public inputs."""
     user_id = b.add_virtual_target()
+    mark(b, "user id < 2^global_tree_depth")
     require_user_id_circuit(b, shape, user_id)
     read_root = b.add_virtual_digest()
     secret = b.add_virtual_targets(shape.secret_size)
@@ -555,11 +626,14 @@ def verify_session_trace_circuit(b: CircuitBuilder, shape: SessionCircuitShape) 
     old_state = add_virtual_state(b)
     slots = [add_virtual_slot(b, shape) for _ in range(shape.num_slots)]
 
+    mark(b, "key digest H(secret)")
     key = key_digest_circuit(b, secret)
     state, old_leaf = verify_start_circuit(b, shape, key, registers, deposit, old_state)
     previous: Target | None = None
-    for slot in slots:
+    for position, slot in enumerate(slots):
+        set_scope(b, f"slot {position}: ")
         state, enabled = verify_operation_circuit(b, shape, slot, state, user_id, read_root)
+        mark(b, "at least one operation; enabled slots form a prefix")
         if previous is None:
             # at least one operation: a registration or an enabled first slot
             b.assert_zero(b.mul(logical_not(b, registers), logical_not(b, enabled)))
@@ -567,7 +641,10 @@ def verify_session_trace_circuit(b: CircuitBuilder, shape: SessionCircuitShape) 
             # enabled slots form a prefix
             b.assert_zero(b.mul(enabled, logical_not(b, previous)))
         previous = enabled
+    set_scope(b, "")
+    mark(b, "new leaf = H(H(secret), state_root(final state))")
     new_leaf = leaf_digest_circuit(b, key, state_root_circuit(b, state))
+    mark(b, "data digest = H(user_id, deposit, new_leaf)")
     data_digest = session_data_digest_circuit(b, user_id, deposit, new_leaf)
     targets = SessionTargets(
         user_id=user_id,
@@ -582,6 +659,7 @@ def verify_session_trace_circuit(b: CircuitBuilder, shape: SessionCircuitShape) 
         data_digest=data_digest,
     )
     b.register_public_inputs(targets.public_inputs())
+    mark(b, "public-input hash")
     return targets
 
 
@@ -634,21 +712,31 @@ def _set_slot(inputs: dict[Target, int], targets: SlotTargets, slot: SlotWitness
 class SessionCircuit:
     """A built session circuit of one shape: keys, targets and the witness mapping."""
 
-    def __init__(self, shape: SessionCircuitShape, data: CircuitData, targets: SessionTargets, gate_rows: int) -> None:
+    def __init__(
+        self,
+        shape: SessionCircuitShape,
+        data: CircuitData,
+        targets: SessionTargets,
+        gate_rows: int,
+        sections: Sequence[tuple[int, str]] = (),
+    ) -> None:
         """Use :meth:`build`."""
         self.shape = shape
         self.data = data
         self.targets = targets
+        self.sections = list(sections)
+        """(first generator index, rule): which rule each generator checks, for error messages."""
         self.gate_rows = gate_rows
         """Rows holding gates (public-input hashing included), before padding to a power of two."""
 
     @classmethod
     def build(cls, shape: SessionCircuitShape, config: ProofConfig = STANDARD_CONFIG) -> SessionCircuit:
         """Build the circuit and its keys (deterministic: the same shape gives the same verifier key)."""
-        b = CircuitBuilder(config)
+        b = LabellingBuilder(config)
         targets = verify_session_trace_circuit(b, shape)
         data = b.build()
-        return cls(shape, data, targets, len(b.rows))
+        sections = b.sections if len(data.generators) == len(b.generators) else []
+        return cls(shape, data, targets, len(b.rows), sections)
 
     @property
     def degree_bits(self) -> int:
@@ -682,8 +770,38 @@ class SessionCircuit:
         return inputs
 
     def generate_witness(self, witness: SessionWitness, statement: SessionStatement | None = None) -> Witness:
-        """The full wire assignment; ValueError when the witness breaks a rule (or contradicts ``statement``)."""
-        return self.data.generate_witness(self.inputs(witness, statement))
+        """The full wire assignment; SessionRuleError when the witness breaks a rule (or contradicts ``statement``)."""
+        inputs = self.inputs(witness, statement)
+        try:
+            return self.data.generate_witness(inputs)
+        except ValueError as exc:
+            raise SessionRuleError(self.violated_rule(inputs), str(exc)) from exc
+
+    def violated_rule(self, inputs: Mapping[Target, int]) -> str | None:
+        """The rule a failing witness breaks first, found by re-running generation with labelled generators.
+
+        Constants are set before anything runs, so an equality or range check
+        fails in the generator that computes it (never in a constant's).
+        """
+        generators = self.data.generators
+        if not self.sections or len(generators) < self.sections[-1][0]:
+            return None
+        starts = [start for start, _ in self.sections]
+        labelled: list[Generator] = []
+        preset = dict(inputs)
+        for position, generator in enumerate(generators):
+            section = bisect_right(starts, position) - 1
+            labelled.append(_Labelled(generator, self.sections[section][1]) if section >= 0 else generator)
+            if isinstance(generator, ConstantGenerator):
+                preset.setdefault(generator.target, generator.value)
+        common = self.data.common
+        try:
+            generate_witness(common.config.num_wires, common.degree, self.data.copy_classes, labelled, preset)
+        except SessionRuleError as exc:
+            return exc.rule
+        except ValueError:
+            return None
+        return None
 
     def prove(self, witness: SessionWitness, statement: SessionStatement | None = None) -> ProofWithPublicInputs:
         """Prove the session; with ``statement``, the proof's public inputs must equal it."""
