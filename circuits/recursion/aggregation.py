@@ -13,7 +13,10 @@ Public inputs of every proof in the tree:
     statement (statement_len elements) || whitelist root (4)
 
 The caller supplies ``combine(builder, left_statement, right_statement)``,
-the in-circuit rule deriving the parent statement from the children's.
+the in-circuit rule deriving the parent statement from the children's. It
+returns the parent statement and any object describing extra witness targets
+it created (e.g. untouched Merkle siblings); the caller fills those through
+``prove(..., combine_inputs=...)``.
 
 Fixed point: the aggregation circuit verifies proofs of its own shape, so its
 size depends on the shape it must fit; ``build_aggregation_circuit`` grows the
@@ -22,8 +25,9 @@ degree until the circuit fits the shape it verifies.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -47,7 +51,7 @@ from verifier.hashing import DIGEST_SIZE, ZERO_DIGEST, Digest
 from verifier.merkle import MerkleProof, verify_merkle_proof
 from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
 
-Combine = Callable[[CircuitBuilder, Sequence[Target], Sequence[Target]], list[Target]]
+Combine = Callable[[CircuitBuilder, Sequence[Target], Sequence[Target]], tuple[list[Target], Any]]
 
 MIN_AGGREGATION_DEGREE_BITS = 12
 MAX_AGGREGATION_DEGREE_BITS = 18
@@ -137,6 +141,8 @@ class AggregationCircuit:
     circuit: CircuitData
     whitelist_root: DigestTarget
     children: tuple[ChildTargets, ChildTargets]
+    combine_targets: Any
+    """What ``combine`` returned beside the parent statement."""
 
     @property
     def shape(self) -> CommonData:
@@ -146,50 +152,68 @@ class AggregationCircuit:
     def verifier_key(self) -> VerifierKey:
         return self.circuit.verifier_key
 
-    def prove(self, left: ChildProof, right: ChildProof, whitelist: Whitelist) -> ProofWithPublicInputs:
+    def prove(
+        self,
+        left: ChildProof,
+        right: ChildProof,
+        whitelist: Whitelist,
+        combine_inputs: Mapping[Target, int] | None = None,
+    ) -> ProofWithPublicInputs:
         """Aggregate two child proofs (each a leaf or an aggregation proof of this shape)."""
         inputs: dict[Target, int] = dict(zip(self.whitelist_root, whitelist.root, strict=True))
+        inputs.update(combine_inputs or {})
         for child, targets in zip((left, right), self.children, strict=True):
-            if child.vk.common != self.shape:
-                raise ValueError("child proof was not made with the aggregation tree's universal shape")
-            index, path = whitelist.membership(child.vk.circuit_digest)
-            set_verifier_key_target(inputs, targets.vk, child.vk)
-            set_proof_target(inputs, targets.proof, child.proof)
-            inputs.update({bit: (index >> i) & 1 for i, bit in enumerate(targets.index_bits)})
-            for t, d in zip(targets.siblings, path.siblings, strict=True):
-                inputs.update(zip(t, d, strict=True))
+            set_child_inputs(inputs, targets, child, self.shape, whitelist)
         return self.circuit.prove(inputs)
+
+
+def verify_whitelisted_child_circuit(
+    b: CircuitBuilder, scheme: AggregationScheme, shape: CommonData, whitelist_root: DigestTarget
+) -> ChildTargets:
+    """Verify a child proof of ``shape`` whose key digest is in the whitelist and whose root matches."""
+    vk = add_virtual_verifier_key(b, shape)
+    proof = add_virtual_proof(b, shape)
+    digest = verify_proof_circuit(b, shape, vk, proof)
+    index_bits = b.add_virtual_targets(scheme.whitelist_depth)
+    siblings = [b.add_virtual_digest() for _ in range(scheme.whitelist_depth)]
+    verify_merkle_proof_circuit(b, list(digest), index_bits, siblings, [whitelist_root])
+    b.connect_digest(proof.public_inputs[scheme.statement_len :], whitelist_root)
+    return ChildTargets(vk, proof, index_bits, siblings)
+
+
+def set_child_inputs(
+    inputs: dict[Target, int], targets: ChildTargets, child: ChildProof, shape: CommonData, whitelist: Whitelist
+) -> None:
+    """Witness values for one whitelisted child."""
+    if child.vk.common != shape:
+        raise ValueError("child proof was not made with the aggregation tree's universal shape")
+    index, path = whitelist.membership(child.vk.circuit_digest)
+    set_verifier_key_target(inputs, targets.vk, child.vk)
+    set_proof_target(inputs, targets.proof, child.proof)
+    inputs.update({bit: (index >> i) & 1 for i, bit in enumerate(targets.index_bits)})
+    for t, d in zip(targets.siblings, path.siblings, strict=True):
+        inputs.update(zip(t, d, strict=True))
 
 
 def _aggregation_builder(
     scheme: AggregationScheme, shape: CommonData
-) -> tuple[CircuitBuilder, DigestTarget, tuple[ChildTargets, ChildTargets]]:
+) -> tuple[CircuitBuilder, DigestTarget, tuple[ChildTargets, ChildTargets], Any]:
     b = CircuitBuilder(scheme.config)
     whitelist_root = b.add_virtual_digest()
-    statements = []
-    children = []
-    for _ in range(2):
-        vk = add_virtual_verifier_key(b, shape)
-        proof = add_virtual_proof(b, shape)
-        digest = verify_proof_circuit(b, shape, vk, proof)
-        index_bits = b.add_virtual_targets(scheme.whitelist_depth)
-        siblings = [b.add_virtual_digest() for _ in range(scheme.whitelist_depth)]
-        verify_merkle_proof_circuit(b, list(digest), index_bits, siblings, [whitelist_root])
-        b.connect_digest(proof.public_inputs[scheme.statement_len :], whitelist_root)
-        statements.append(proof.public_inputs[: scheme.statement_len])
-        children.append(ChildTargets(vk, proof, index_bits, siblings))
-    parent = scheme.combine(b, statements[0], statements[1])
+    children = [verify_whitelisted_child_circuit(b, scheme, shape, whitelist_root) for _ in range(2)]
+    statements = [c.proof.public_inputs[: scheme.statement_len] for c in children]
+    parent, combine_targets = scheme.combine(b, statements[0], statements[1])
     if len(parent) != scheme.statement_len:
         raise ValueError(f"combine returned {len(parent)} elements, scheme expects {scheme.statement_len}")
     b.register_public_inputs([*parent, *whitelist_root])
-    return b, whitelist_root, (children[0], children[1])
+    return b, whitelist_root, (children[0], children[1]), combine_targets
 
 
 def build_aggregation_circuit(scheme: AggregationScheme) -> AggregationCircuit:
     """The aggregation circuit at the smallest degree where it verifies proofs of its own shape."""
     for degree_bits in range(MIN_AGGREGATION_DEGREE_BITS, MAX_AGGREGATION_DEGREE_BITS + 1):
         shape = scheme.shape(degree_bits)
-        b, root, children = _aggregation_builder(scheme, shape)
+        b, root, children, combine_targets = _aggregation_builder(scheme, shape)
         if b.finalize() <= shape.degree:
-            return AggregationCircuit(scheme, b.build(shape), root, children)
+            return AggregationCircuit(scheme, b.build(shape), root, children, combine_targets)
     raise ValueError("no aggregation circuit fits within the supported degrees")

@@ -23,9 +23,9 @@ from verifier.proof import ProofWithPublicInputs
 pytestmark = pytest.mark.slow
 
 
-def combine(b: CircuitBuilder, left: Sequence[Target], right: Sequence[Target]) -> list[Target]:
-    """Parent statement: (sum of values, number of leaves)."""
-    return [b.add(left[0], right[0]), b.add(left[1], right[1])]
+def combine(b: CircuitBuilder, left: Sequence[Target], right: Sequence[Target]) -> tuple[list[Target], None]:
+    """Parent statement: (sum of values, number of leaves); no extra witness."""
+    return [b.add(left[0], right[0]), b.add(left[1], right[1])], None
 
 
 SCHEME = AggregationScheme(statement_len=2, whitelist_depth=3, combine=combine)
