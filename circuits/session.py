@@ -51,6 +51,12 @@ about 120 rows whatever its kind.
               to >= p - 2^48 when a > b; and the credit bound)
 
 A disabled slot leaves the state unchanged (its climbs are computed and ignored).
+The old state's balance is not range-checked again: every balance in a leaf was
+range-checked when it was written (by induction from the registration deposit).
+
+**Rule labels.** The builder records which rule each witness generator checks
+(:func:`mark`); a witness that breaks a rule raises :class:`SessionRuleError`
+naming it. Labels are for error messages only and do not change the constraints.
 
 **Public inputs** (in this order, :class:`SessionStatement`): user_id,
 old_leaf[4], new_leaf[4], read_root[4], data_digest[4], deposit -- 18 elements.
