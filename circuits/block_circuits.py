@@ -31,14 +31,16 @@ aggregation proofs is the number of sessions minus one.
 
 **Block root** (``BlockCircuit``). Verifies one whitelisted child, climbs it
 to level D, and requires read_root = old root: every session read the
-previous finalized root. Statement:
+previous finalized root. The whitelist root is a constant of this circuit, so
+its verifier key alone pins every circuit allowed in the tree. Statement
+(``verifier.light_client.BlockStatement``):
 
     (prev_root[4], new_root[4], block_number, data_root[4], whitelist_root[4])
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from circuits.builder import CircuitBuilder, DigestTarget
@@ -56,11 +58,11 @@ from circuits.recursion.aggregation import (
 )
 from circuits.witness import Target
 from verifier.hashing import Digest, compress
-from verifier.proof import ProofWithPublicInputs
+from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
 
 NODE_STATEMENT_LEN = 18
-BLOCK_STATEMENT_LEN = 17
-WHITELIST_DEPTH = 3
+WHITELIST_DEPTH = 4
+"""Room for 16 whitelisted circuits (session shapes and the aggregation circuit)."""
 
 
 # =============================================================== plain data (native)
@@ -84,31 +86,6 @@ class NodeStatement:
             raise ValueError(f"a node statement has {NODE_STATEMENT_LEN} elements, got {len(v)}")
         d = [tuple(int(x) for x in v[2 + 4 * i : 6 + 4 * i]) for i in range(4)]
         return NodeStatement(int(v[0]), int(v[1]), d[0], d[1], d[2], d[3])  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class BlockStatement:
-    prev_root: Digest
-    new_root: Digest
-    block_number: int
-    data_root: Digest
-    whitelist_root: Digest
-
-    def elements(self) -> list[int]:
-        return [*self.prev_root, *self.new_root, self.block_number, *self.data_root, *self.whitelist_root]
-
-    @staticmethod
-    def from_elements(v: Sequence[int]) -> BlockStatement:
-        if len(v) != BLOCK_STATEMENT_LEN:
-            raise ValueError(f"a block statement has {BLOCK_STATEMENT_LEN} elements, got {len(v)}")
-        x = [int(e) for e in v]
-        return BlockStatement(
-            (x[0], x[1], x[2], x[3]),
-            (x[4], x[5], x[6], x[7]),
-            x[8],
-            (x[9], x[10], x[11], x[12]),
-            (x[13], x[14], x[15], x[16]),
-        )
 
 
 def parent_level(left: NodeStatement, right: NodeStatement) -> int:
@@ -317,9 +294,11 @@ class BlockCircuit:
     siblings: ClimbTargets
 
     @staticmethod
-    def build(scheme: AggregationScheme, aggregation: AggregationCircuit, depth: int) -> BlockCircuit:
+    def build(
+        scheme: AggregationScheme, aggregation: AggregationCircuit, depth: int, whitelist: Whitelist
+    ) -> BlockCircuit:
         b = CircuitBuilder(scheme.config)
-        whitelist_root = b.add_virtual_digest()
+        whitelist_root = b.constant_digest(whitelist.root)
         child = verify_whitelisted_child_circuit(b, scheme, aggregation.shape, whitelist_root)
         node = NodeTargets.from_list(child.proof.public_inputs[:NODE_STATEMENT_LEN])
         flags = level_flags_circuit(b, node.level, depth)
@@ -335,7 +314,7 @@ class BlockCircuit:
     def prove(
         self, top: ChildProof, siblings: Sequence[Digest], block_number: int, whitelist: Whitelist
     ) -> ProofWithPublicInputs:
-        inputs = {self.block_number: block_number, **dict(zip(self.whitelist_root, whitelist.root, strict=True))}
+        inputs = {self.block_number: block_number}
         set_child_inputs(inputs, self.child, top, top.vk.common, whitelist)
         inputs.update(climb_inputs(self.siblings, siblings))
         return self.circuit.prove(inputs)
@@ -348,13 +327,19 @@ class BlockCircuits:
     depth: int
     scheme: AggregationScheme
     aggregation: AggregationCircuit
+    whitelist: Whitelist
     block: BlockCircuit
 
     @staticmethod
-    def build(depth: int) -> BlockCircuits:
+    def build(depth: int, leaf_keys: Callable[[AggregationScheme, CommonData], Sequence[VerifierKey]]) -> BlockCircuits:
+        """Build the aggregation circuit, then the leaf circuits (``leaf_keys`` builds them with the
+        universal shape and returns their keys), then the whitelist and the block circuit."""
         scheme = block_scheme(depth)
         aggregation = build_aggregation_circuit(scheme)
-        return BlockCircuits(depth, scheme, aggregation, BlockCircuit.build(scheme, aggregation, depth))
+        digests = [vk.circuit_digest for vk in leaf_keys(scheme, aggregation.shape)]
+        whitelist = Whitelist([*digests, aggregation.verifier_key.circuit_digest], WHITELIST_DEPTH)
+        block = BlockCircuit.build(scheme, aggregation, depth, whitelist)
+        return BlockCircuits(depth, scheme, aggregation, whitelist, block)
 
     def aggregate(
         self,
@@ -362,8 +347,10 @@ class BlockCircuits:
         right: ChildProof,
         left_siblings: Sequence[Digest],
         right_siblings: Sequence[Digest],
-        whitelist: Whitelist,
     ) -> ProofWithPublicInputs:
         targets: CombineTargets = self.aggregation.combine_targets
         inputs = climb_inputs(targets.left, left_siblings) | climb_inputs(targets.right, right_siblings)
-        return self.aggregation.prove(left, right, whitelist, inputs)
+        return self.aggregation.prove(left, right, self.whitelist, inputs)
+
+    def prove_block(self, top: ChildProof, siblings: Sequence[Digest], block_number: int) -> ProofWithPublicInputs:
+        return self.block.prove(top, siblings, block_number, self.whitelist)

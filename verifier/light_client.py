@@ -1,0 +1,184 @@
+"""The light client: verify block proofs with nothing but the verifier package.
+
+A block proof's public inputs are its statement
+
+    (prev_root[4], new_root[4], block_number, data_root[4], whitelist_root[4])
+
+and the block verifier key pins the whole aggregation tree: the block
+circuit checks every child against the whitelist whose root is a constant of
+that circuit. So a light client that trusts the key and a previous root
+accepts the new root after one proof verification, in time independent of the
+number of users and transactions in the block.
+
+Command line (``rollup-verify``)::
+
+    rollup-verify --vk block.vk --proof block-1.proof [--prev-root HEX]
+    rollup-verify --vk block.vk --chain DIR --genesis-root HEX
+
+Exit status: 0 valid, 1 invalid (reason printed), 2 unreadable or malformed input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from verifier.hashing import Digest
+from verifier.plonk import VerificationError, verify_proof
+from verifier.proof import ProofWithPublicInputs, VerifierKey
+from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes
+
+BLOCK_STATEMENT_LEN = 17
+PROOF_SUFFIX = ".proof"
+
+
+@dataclass(frozen=True)
+class BlockStatement:
+    prev_root: Digest
+    new_root: Digest
+    block_number: int
+    data_root: Digest
+    whitelist_root: Digest
+
+    def elements(self) -> list[int]:
+        return [*self.prev_root, *self.new_root, self.block_number, *self.data_root, *self.whitelist_root]
+
+    @staticmethod
+    def from_elements(v: Sequence[int]) -> BlockStatement:
+        if len(v) != BLOCK_STATEMENT_LEN:
+            raise ValueError(f"a block statement has {BLOCK_STATEMENT_LEN} elements, got {len(v)}")
+        x = [int(e) for e in v]
+
+        def digest(i: int) -> Digest:
+            return x[i], x[i + 1], x[i + 2], x[i + 3]
+
+        return BlockStatement(digest(0), digest(4), x[8], digest(9), digest(13))
+
+
+def digest_hex(d: Digest) -> str:
+    """A digest as 64 hex digits (four big-endian 16-digit elements)."""
+    return "".join(f"{v:016x}" for v in d)
+
+
+def parse_digest_hex(text: str) -> Digest:
+    """Inverse of ``digest_hex``; ValueError with a clear message on bad input."""
+    t = text.strip().lower().removeprefix("0x")
+    if len(t) != 64 or any(c not in "0123456789abcdef" for c in t):
+        raise ValueError(f"a root is 64 hex digits, got {text!r}")
+    from verifier.field import P
+
+    values = [int(t[i : i + 16], 16) for i in range(0, 64, 16)]
+    if any(v >= P for v in values):
+        raise ValueError(f"root {text!r} has an element that is not a canonical field element")
+    return values[0], values[1], values[2], values[3]
+
+
+class BlockRejectedError(ValueError):
+    """The block proof does not verify, or does not extend the trusted root."""
+
+
+def verify_block(vk: VerifierKey, proof: ProofWithPublicInputs, prev_root: Digest | None = None) -> BlockStatement:
+    """Verify a block proof; with ``prev_root``, also require that it extends that root."""
+    try:
+        statement = BlockStatement.from_elements(proof.public_inputs)
+    except ValueError as exc:
+        raise BlockRejectedError(f"not a block proof: {exc}") from exc
+    try:
+        verify_proof(vk, proof.proof, proof.public_inputs)
+    except VerificationError as exc:
+        raise BlockRejectedError(str(exc)) from exc
+    if prev_root is not None and statement.prev_root != prev_root:
+        raise BlockRejectedError(
+            f"block {statement.block_number} extends root {digest_hex(statement.prev_root)}, "
+            f"not the trusted root {digest_hex(prev_root)}"
+        )
+    return statement
+
+
+def verify_chain(vk: VerifierKey, proofs: Sequence[ProofWithPublicInputs], genesis_root: Digest) -> BlockStatement:
+    """Verify consecutive blocks from a trusted genesis root; returns the last statement."""
+    if not proofs:
+        raise BlockRejectedError("no block proofs to verify")
+    root = genesis_root
+    statement = None
+    for expected_number, proof in enumerate(proofs, start=1):
+        statement = verify_block(vk, proof, root)
+        if statement.block_number != expected_number:
+            raise BlockRejectedError(f"expected block {expected_number}, got block {statement.block_number}")
+        root = statement.new_root
+    assert statement is not None
+    return statement
+
+
+def describe(statement: BlockStatement) -> str:
+    return "\n".join(
+        [
+            f"  block      {statement.block_number}",
+            f"  prev root  {digest_hex(statement.prev_root)}",
+            f"  new root   {digest_hex(statement.new_root)}",
+            f"  data root  {digest_hex(statement.data_root)}",
+            f"  whitelist  {digest_hex(statement.whitelist_root)}",
+        ]
+    )
+
+
+def _read(path: str, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise FormatError(f"cannot read {what} {path}: {exc.strerror}") from exc
+
+
+def _chain_files(directory: str) -> list[Path]:
+    d = Path(directory)
+    if not d.is_dir():
+        raise FormatError(f"{directory} is not a directory")
+    files = sorted(d.glob(f"*{PROOF_SUFFIX}"))
+    if not files:
+        raise FormatError(f"no *{PROOF_SUFFIX} files in {directory}")
+    return files
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rollup-verify", description="Verify rollup block proofs (light client).")
+    parser.add_argument("--vk", required=True, help="block verifier key file")
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--proof", help="a block proof file")
+    group.add_argument("--chain", help=f"a directory of block proofs (*{PROOF_SUFFIX}, in name order)")
+    parser.add_argument("--prev-root", help="trusted previous global root (hex), for --proof")
+    parser.add_argument("--genesis-root", help="trusted genesis root (hex), required with --chain")
+    args = parser.parse_args(argv)
+    try:
+        vk = verifier_key_from_bytes(_read(args.vk, "verifier key"))
+        prev = parse_digest_hex(args.prev_root) if args.prev_root else None
+        if args.chain:
+            if not args.genesis_root:
+                raise FormatError("--chain needs --genesis-root")
+            genesis = parse_digest_hex(args.genesis_root)
+            proofs = [proof_from_bytes(_read(str(f), "proof")) for f in _chain_files(args.chain)]
+        else:
+            proofs = [proof_from_bytes(_read(args.proof, "proof"))]
+    except (FormatError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    try:
+        statement = verify_chain(vk, proofs, genesis) if args.chain else verify_block(vk, proofs[0], prev)
+    except BlockRejectedError as exc:
+        print(f"invalid: {exc}")
+        return 1
+    elapsed = time.perf_counter() - start
+    what = f"{len(proofs)} blocks" if args.chain else "block"
+    print(f"valid ({what} verified in {elapsed * 1000:.1f} ms)")
+    print(describe(statement))
+    if args.chain:
+        print(f"latest trusted root: {digest_hex(statement.new_root)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
