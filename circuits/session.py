@@ -193,6 +193,17 @@ class SessionWitness:
     slots: tuple[SlotWitness, ...] = field(default=())
 
 
+PUBLIC_INPUT_LAYOUT: dict[str, tuple[int, int]] = {
+    "user_id": (0, 1),
+    "old_leaf": (1, 4),
+    "new_leaf": (5, 4),
+    "read_root": (9, 4),
+    "data_digest": (13, 4),
+    "deposit": (17, 1),
+}
+"""Field -> (offset, length) in a session proof's public inputs (what an aggregation circuit reads)."""
+
+
 @dataclass(frozen=True)
 class SessionStatement:
     """The public inputs of a session proof, in order."""

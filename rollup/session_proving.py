@@ -66,6 +66,11 @@ def session_circuit(num_slots: int) -> SessionCircuit:
     return SessionCircuit.build(session_shape(num_slots))
 
 
+def session_circuits() -> tuple[SessionCircuit, ...]:
+    """Every session circuit size, in :data:`SESSION_SLOT_COUNTS` order (their keys form the whitelist)."""
+    return tuple(session_circuit(count) for count in SESSION_SLOT_COUNTS)
+
+
 def operation_count(trace: SessionTrace) -> int:
     """Slots a trace needs: its sends and claims (a registration takes none)."""
     return sum(1 for step in trace.steps if not isinstance(step, RegisterStep))

@@ -29,6 +29,7 @@ from rollup.session_proving import (
     prove_session,
     session_circuit,
     session_circuit_for,
+    session_circuits,
     session_shape,
     session_slot_count,
     session_statement,
@@ -212,6 +213,8 @@ def test_large_shapes_prove() -> None:
         sequencer.submit(more.build())
         traces += [item.trace for item in sequencer.build_block().sessions]
     assert sorted(session_circuit_for(t).shape.num_slots for t in traces) == [8, 16, 32]
+    digests = {circuit.data.verifier_key.circuit_digest for circuit in session_circuits()}
+    assert len(digests) == len(SESSION_SLOT_COUNTS)
     for trace in traces:
         circuit = session_circuit_for(trace)
         assert circuit.gate_rows <= 1 << circuit.degree_bits
