@@ -58,8 +58,11 @@ range-checked when it was written (by induction from the registration deposit).
 (:func:`mark`); a witness that breaks a rule raises :class:`SessionRuleError`
 naming it. Labels are for error messages only and do not change the constraints.
 
-**Public inputs** (in this order, :class:`SessionStatement`): user_id,
-old_leaf[4], new_leaf[4], read_root[4], data_digest[4], deposit -- 18 elements.
+**Public inputs** (in this order, :class:`SessionStatement`): level (= 0),
+user_id, old_leaf[4], new_leaf[4], read_root[4], data_digest[4] -- 18 elements:
+the node statement of the level-0 subtree at user_id (see
+``circuits.block_circuits``); built for a block tree, a pass-through whitelist
+root (4) follows.
 Not checked here, and left to the aggregation circuit: the old leaf is the leaf
 of user_id under the previous global root, and read_root is that root.
 """
@@ -86,7 +89,7 @@ from circuits.generators import ConstantGenerator, Generator, generate_witness
 from circuits.witness import Target, Witness
 from verifier.config import STANDARD_CONFIG, ProofConfig
 from verifier.hashing import ZERO_DIGEST, Digest, hash_elements
-from verifier.proof import ProofWithPublicInputs
+from verifier.proof import CommonData, ProofWithPublicInputs
 
 OP_NOOP = 0
 OP_SEND = 1
@@ -194,14 +197,18 @@ class SessionWitness:
 
 
 PUBLIC_INPUT_LAYOUT: dict[str, tuple[int, int]] = {
-    "user_id": (0, 1),
-    "old_leaf": (1, 4),
-    "new_leaf": (5, 4),
-    "read_root": (9, 4),
-    "data_digest": (13, 4),
-    "deposit": (17, 1),
+    "level": (0, 1),
+    "user_id": (1, 1),
+    "old_leaf": (2, 4),
+    "new_leaf": (6, 4),
+    "read_root": (10, 4),
+    "data_digest": (14, 4),
 }
-"""Field -> (offset, length) in a session proof's public inputs (what an aggregation circuit reads)."""
+"""Field -> (offset, length) in a session proof's public inputs: the node statement of the level-0
+subtree at ``user_id`` (``circuits.block_circuits.NodeStatement``), so aggregation treats sessions and
+subtrees alike. The deposit is bound inside the data digest (and listed in the block's public data)."""
+
+SESSION_LEVEL = 0
 
 
 @dataclass(frozen=True)
@@ -213,32 +220,33 @@ class SessionStatement:
     new_leaf: Digest
     read_root: Digest
     data_digest: Digest
-    deposit: int
 
     NUM_PUBLIC_INPUTS = 18
 
     def to_public_inputs(self) -> tuple[int, ...]:
-        """(user_id, *old_leaf, *new_leaf, *read_root, *data_digest, deposit)."""
+        """(level 0, user_id, *old_leaf, *new_leaf, *read_root, *data_digest)."""
         return (
+            SESSION_LEVEL,
             self.user_id,
             *self.old_leaf,
             *self.new_leaf,
             *self.read_root,
             *self.data_digest,
-            self.deposit,
         )
 
     @classmethod
     def from_public_inputs(cls, values: Sequence[int]) -> SessionStatement:
         """Parse the 18 public inputs of a session proof."""
-        if len(values) != cls.NUM_PUBLIC_INPUTS:
+        if len(values) < cls.NUM_PUBLIC_INPUTS:
             raise ValueError(f"a session statement has {cls.NUM_PUBLIC_INPUTS} public inputs, got {len(values)}")
         v = [int(x) for x in values]
+        if v[0] != SESSION_LEVEL:
+            raise ValueError(f"a session statement is at level {SESSION_LEVEL}, got {v[0]}")
 
         def digest(start: int) -> Digest:
             return v[start], v[start + 1], v[start + 2], v[start + 3]
 
-        return cls(v[0], digest(1), digest(5), digest(9), digest(13), v[17])
+        return cls(v[1], digest(2), digest(6), digest(10), digest(14))
 
 
 def session_data_digest(user_id: int, deposit: int, new_leaf: Digest) -> Digest:
@@ -297,15 +305,18 @@ class SessionTargets:
     new_leaf: DigestTarget
     data_digest: DigestTarget
 
+    level: Target
+    """The constant 0: a session is the level-0 node at its user id."""
+
     def public_inputs(self) -> list[Target]:
         """The registration order of the public inputs (see :class:`SessionStatement`)."""
         return [
+            self.level,
             self.user_id,
             *self.old_leaf,
             *self.new_leaf,
             *self.read_root,
             *self.data_digest,
-            self.deposit,
         ]
 
 
@@ -674,6 +685,7 @@ def verify_session_trace_circuit(b: CircuitBuilder, shape: SessionCircuitShape) 
         old_leaf=old_leaf,
         new_leaf=new_leaf,
         data_digest=data_digest,
+        level=b.constant(SESSION_LEVEL),
     )
     b.register_public_inputs(targets.public_inputs())
     mark(b, "public-input hash")
@@ -736,31 +748,50 @@ class SessionCircuit:
         targets: SessionTargets,
         gate_rows: int,
         sections: Sequence[tuple[int, str]] = (),
+        whitelist_root: DigestTarget | None = None,
     ) -> None:
         """Use :meth:`build`."""
         self.shape = shape
         self.data = data
         self.targets = targets
+        self.whitelist_root = whitelist_root
+        """Pass-through public input of a circuit built for a block tree (see ``build``)."""
         self.sections = list(sections)
         """(first generator index, rule): which rule each generator checks, for error messages."""
         self.gate_rows = gate_rows
         """Rows holding gates (public-input hashing included), before padding to a power of two."""
 
     @classmethod
-    def build(cls, shape: SessionCircuitShape, config: ProofConfig = STANDARD_CONFIG) -> SessionCircuit:
-        """Build the circuit and its keys (deterministic: the same shape gives the same verifier key)."""
+    def build(
+        cls, shape: SessionCircuitShape, config: ProofConfig = STANDARD_CONFIG, tree_shape: CommonData | None = None
+    ) -> SessionCircuit:
+        """Build the circuit and its keys (deterministic: the same shape gives the same verifier key).
+
+        With ``tree_shape`` (the universal shape of a block's aggregation tree) the
+        circuit is padded to it and its statement is followed by a pass-through
+        whitelist root, so aggregation proofs can verify it.
+        """
         b = LabellingBuilder(config)
         targets = verify_session_trace_circuit(b, shape)
-        data = b.build()
+        whitelist_root = None
+        if tree_shape is not None:
+            whitelist_root = b.add_virtual_digest()
+            b.register_public_inputs(list(whitelist_root))
+        data = b.build(tree_shape)
         sections = b.sections if len(data.generators) == len(b.generators) else []
-        return cls(shape, data, targets, len(b.rows), sections)
+        return cls(shape, data, targets, len(b.rows), sections, whitelist_root)
 
     @property
     def degree_bits(self) -> int:
         """log2 of the padded number of rows."""
         return self.data.common.degree_bits
 
-    def inputs(self, witness: SessionWitness, statement: SessionStatement | None = None) -> dict[Target, int]:
+    def inputs(
+        self,
+        witness: SessionWitness,
+        statement: SessionStatement | None = None,
+        whitelist_root: Digest | None = None,
+    ) -> dict[Target, int]:
         """The values of every input target; with ``statement``, also the claimed public inputs.
 
         Values are taken modulo p by witness generation (a negative amount is a
@@ -779,6 +810,10 @@ class SessionCircuit:
         slots = list(witness.slots) + [SlotWitness()] * (self.shape.num_slots - len(witness.slots))
         for targets, slot in zip(t.slots, slots, strict=True):
             _set_slot(inputs, targets, slot)
+        if (whitelist_root is None) != (self.whitelist_root is None):
+            raise ValueError("a whitelist root is required exactly for circuits built for a block tree")
+        if self.whitelist_root is not None and whitelist_root is not None:
+            _set_digest(inputs, self.whitelist_root, whitelist_root)
         if statement is not None:
             for target, value in zip(t.public_inputs(), statement.to_public_inputs(), strict=True):
                 if target in inputs and inputs[target] != value:
@@ -786,9 +821,11 @@ class SessionCircuit:
                 inputs[target] = value
         return inputs
 
-    def generate_witness(self, witness: SessionWitness, statement: SessionStatement | None = None) -> Witness:
+    def generate_witness(
+        self, witness: SessionWitness, statement: SessionStatement | None = None, whitelist_root: Digest | None = None
+    ) -> Witness:
         """The full wire assignment; SessionRuleError when the witness breaks a rule (or contradicts ``statement``)."""
-        inputs = self.inputs(witness, statement)
+        inputs = self.inputs(witness, statement, whitelist_root)
         try:
             return self.data.generate_witness(inputs)
         except ValueError as exc:
@@ -820,9 +857,11 @@ class SessionCircuit:
             return None
         return None
 
-    def prove(self, witness: SessionWitness, statement: SessionStatement | None = None) -> ProofWithPublicInputs:
+    def prove(
+        self, witness: SessionWitness, statement: SessionStatement | None = None, whitelist_root: Digest | None = None
+    ) -> ProofWithPublicInputs:
         """Prove the session; with ``statement``, the proof's public inputs must equal it."""
-        return self.data.prove_witness(self.generate_witness(witness, statement))
+        return self.data.prove_witness(self.generate_witness(witness, statement, whitelist_root))
 
     def verify(self, proof: ProofWithPublicInputs) -> SessionStatement:
         """Verify a session proof (VerificationError on rejection) and return its statement."""

@@ -6,7 +6,7 @@ rollup's sizes (:func:`session_shape`) and turns a trace into the circuit's
 plain witness (:func:`session_witness`) and expected public statement
 (:func:`session_statement`):
 
-    statement = (user_id, old_leaf, new_leaf, read_root, H(user_id, deposit, new_leaf), deposit)
+    statement = (0, user_id, old_leaf, new_leaf, read_root, H(user_id, deposit, new_leaf))
 
 Circuits come in a few sizes, by number of operation slots
 (:data:`SESSION_SLOT_COUNTS`; registration takes no slot). A session uses the
@@ -160,7 +160,6 @@ def session_statement(trace: SessionTrace) -> SessionStatement:
         new_leaf=trace.new_leaf,
         read_root=trace.read_root,
         data_digest=public.digest(),
-        deposit=public.deposit,
     )
 
 

@@ -31,6 +31,7 @@ from circuits.session import (
     OP_CLAIM,
     OP_SEND,
     PUBLIC_INPUT_LAYOUT,
+    SESSION_LEVEL,
     SessionCircuit,
     SessionCircuitShape,
     SessionRuleError,
@@ -260,16 +261,18 @@ def test_shape_validation() -> None:
 
 
 def test_statement_round_trip() -> None:
-    statement = SessionStatement(3, (1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), 17)
+    statement = SessionStatement(3, (1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16))
     values = statement.to_public_inputs()
     for name, (offset, length) in PUBLIC_INPUT_LAYOUT.items():
-        field_value = getattr(statement, name)
+        field_value = SESSION_LEVEL if name == "level" else getattr(statement, name)
         assert values[offset : offset + length] == (field_value if length > 1 else (field_value,))
     assert sum(length for _, length in PUBLIC_INPUT_LAYOUT.values()) == SessionStatement.NUM_PUBLIC_INPUTS
-    assert statement.to_public_inputs() == tuple(range(3, 4)) + tuple(range(1, 18))
+    assert statement.to_public_inputs() == (0, 3, *range(1, 17))
     assert SessionStatement.from_public_inputs(statement.to_public_inputs()) == statement
     with pytest.raises(ValueError):
         SessionStatement.from_public_inputs(statement.to_public_inputs()[:-1])
+    with pytest.raises(ValueError, match="level"):
+        SessionStatement.from_public_inputs((1, *statement.to_public_inputs()[1:]))
 
 
 def test_forging_builder_reproduces_honest_witnesses(chain: tuple[list[ChainState], list[ExecutedBlock]]) -> None:

@@ -131,11 +131,7 @@ def test_honest_sessions_prove_with_the_native_statement(
     assert statement == expected
     assert proof.public_inputs == expected.to_public_inputs()
     public = verify_session_trace(trace)
-    assert (statement.user_id, statement.deposit, statement.new_leaf) == (
-        public.user_id,
-        public.deposit,
-        public.new_leaf,
-    )
+    assert (statement.user_id, statement.new_leaf) == (public.user_id, public.new_leaf)
     assert statement.data_digest == public.digest()
     assert statement.old_leaf == trace.old_leaf and statement.read_root == trace.read_root
 
