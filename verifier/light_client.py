@@ -100,15 +100,18 @@ def verify_block(vk: VerifierKey, proof: ProofWithPublicInputs, prev_root: Diges
 
 
 def verify_chain(vk: VerifierKey, proofs: Sequence[ProofWithPublicInputs], genesis_root: Digest) -> BlockStatement:
-    """Verify consecutive blocks from a trusted genesis root; returns the last statement."""
+    """Verify consecutive blocks (numbered from the first one's number) from a trusted genesis root;
+    returns the last statement."""
     if not proofs:
         raise BlockRejectedError("no block proofs to verify")
     root = genesis_root
     statement = None
-    for expected_number, proof in enumerate(proofs, start=1):
+    expected_number = None
+    for proof in proofs:
         statement = verify_block(vk, proof, root)
-        if statement.block_number != expected_number:
+        if expected_number is not None and statement.block_number != expected_number:
             raise BlockRejectedError(f"expected block {expected_number}, got block {statement.block_number}")
+        expected_number = statement.block_number + 1
         root = statement.new_root
     assert statement is not None
     return statement

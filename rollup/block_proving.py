@@ -1,0 +1,274 @@
+"""Proving a block: session proofs in parallel, aggregation up the global tree, the block proof.
+
+Plan. The sessions of block n are the level-0 nodes at their user ids. They
+are grouped as a binary trie: a group splits at the highest bit where its
+users' ids differ, users with that bit 0 on the left. Each split is one
+aggregation proof (``circuits.block_circuits.combine_nodes``), each child
+climbing over untouched siblings of the previous global tree, so a block of S
+sessions needs S session proofs, S - 1 aggregation proofs and one block proof,
+in depth about log2(S). Every node's statement is first computed natively, so
+the plan is checked against the block before anything is proven.
+
+Jobs. Each proof is a job: a pure function of plain data (a session trace, or
+child proof bytes and sibling digests) returning proof bytes, so a job runs in
+a local process, on a Dask worker, or again after a failure. Workers build the
+circuits once per process (deterministic keys). Jobs run as soon as their
+inputs exist (``prover.executors``).
+
+Persistence. Proofs are stored per block and node as they are produced; a
+restarted prover skips the nodes already stored.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from circuits.block_circuits import (
+    BlockCircuits,
+    NodeStatement,
+    climb_to_root,
+    combine_nodes,
+)
+from circuits.recursion.aggregation import AggregationScheme, ChildProof
+from circuits.session import SessionCircuit
+from prover.executors import Dep, Executor, Job, JobRejected, LocalExecutor, RunResult
+from rollup.errors import RollupError
+from rollup.params import GLOBAL_TREE_DEPTH
+from rollup.session_proving import SessionTooLargeError, session_shape, session_statement, session_witness
+from rollup.smt import SparseMerkleTree
+from rollup.witness import SessionTrace
+from verifier.hashing import Digest
+from verifier.light_client import BlockStatement
+from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
+from verifier.serialization import proof_from_bytes, proof_to_bytes
+
+log = logging.getLogger(__name__)
+
+TREE_SESSION_SLOTS = 32
+"""Operations per session in the block tree: every proof of the tree has the universal shape
+(2^14 rows), which fits a 32-slot session with room to spare, so one session circuit serves all."""
+
+BLOCK_NODE = "block"
+
+
+class BlockProvingError(RollupError):
+    """A block could not be proven; the message names the node and the reason."""
+
+
+# ----------------------------------------------------------------------------- circuits (one set per process)
+
+
+@dataclass
+class RollupCircuits:
+    """The circuits of the rollup: the session circuit and the block circuits (whitelist, keys)."""
+
+    blocks: BlockCircuits
+    session: SessionCircuit
+
+    @property
+    def block_verifier_key(self) -> VerifierKey:
+        return self.blocks.block.circuit.verifier_key
+
+    def child(self, proof: ProofWithPublicInputs) -> ChildProof:
+        """A proof of the tree with the key it verifies under (sessions are the level-0 nodes)."""
+        level = proof.public_inputs[0]
+        circuit = self.session.data if level == 0 else self.blocks.aggregation.circuit
+        return ChildProof(proof, circuit.verifier_key)
+
+
+@functools.cache
+def rollup_circuits() -> RollupCircuits:
+    """Build (once per process) every circuit; the keys are deterministic, so all workers agree."""
+    sessions: list[SessionCircuit] = []
+
+    def leaf_keys(scheme: AggregationScheme, shape: CommonData) -> list[VerifierKey]:
+        sessions.append(SessionCircuit.build(session_shape(TREE_SESSION_SLOTS), shape.config, tree_shape=shape))
+        return [sessions[0].data.verifier_key]
+
+    blocks = BlockCircuits.build(GLOBAL_TREE_DEPTH, leaf_keys)
+    return RollupCircuits(blocks, sessions[0])
+
+
+# ----------------------------------------------------------------------------- jobs (top-level, pure)
+
+
+def prove_session_job(trace: SessionTrace) -> bytes:
+    """A session proof of the block tree."""
+    c = rollup_circuits()
+    try:
+        witness = session_witness(trace, c.session.shape)
+    except SessionTooLargeError as exc:
+        raise JobRejected(f"user {trace.user_id}: {exc}") from exc
+    proof = c.session.prove(witness, session_statement(trace), c.blocks.whitelist.root)
+    return proof_to_bytes(proof)
+
+
+def aggregate_job(left: bytes, right: bytes, left_siblings: list[Digest], right_siblings: list[Digest]) -> bytes:
+    """The aggregation proof of two child nodes."""
+    c = rollup_circuits()
+    children = [c.child(proof_from_bytes(b)) for b in (left, right)]
+    return proof_to_bytes(c.blocks.aggregate(children[0], children[1], left_siblings, right_siblings))
+
+
+def block_job(top: bytes, siblings: list[Digest], block_number: int) -> bytes:
+    """The block proof from the top node of the tree."""
+    c = rollup_circuits()
+    return proof_to_bytes(c.blocks.prove_block(c.child(proof_from_bytes(top)), siblings, block_number))
+
+
+# ----------------------------------------------------------------------------- the plan
+
+
+@dataclass
+class PlanNode:
+    """A node of a block's aggregation tree with its natively computed statement."""
+
+    key: str
+    statement: NodeStatement
+    trace: SessionTrace | None = None
+    children: tuple[PlanNode, PlanNode] | None = None
+    user_ids: list[int] = field(default_factory=list)
+
+    def render(self, indent: str = "") -> list[str]:
+        s = self.statement
+        what = f"session of user {s.position}" if self.children is None else f"level {s.level} at {s.position}"
+        lines = [f"{indent}{self.key}: {what}"]
+        for child in self.children or ():
+            lines += child.render(indent + "  ")
+        return lines
+
+
+@dataclass
+class BlockPlan:
+    number: int
+    top: PlanNode
+    statement: BlockStatement
+    previous_tree: SparseMerkleTree
+
+    def nodes(self) -> list[PlanNode]:
+        out: list[PlanNode] = []
+        stack = [self.top]
+        while stack:
+            node = stack.pop()
+            out.append(node)
+            stack.extend(node.children or ())
+        return out
+
+    def render(self) -> str:
+        return "\n".join([f"{BLOCK_NODE}: block {self.number}", *self.top.render("  ")])
+
+
+def siblings_of(tree: SparseMerkleTree, statement: NodeStatement) -> list[Digest]:
+    """The siblings of every level above a node (those below its level are never used)."""
+    return [tree.node(k, (statement.position >> k) ^ 1) for k in range(tree.depth)]
+
+
+def plan_block(
+    number: int, traces: Sequence[SessionTrace], previous_tree: SparseMerkleTree, whitelist_root: Digest
+) -> BlockPlan:
+    """The aggregation tree of a block (statements computed natively)."""
+    if not traces:
+        raise BlockProvingError(f"block {number} has no sessions; there is nothing to prove")
+    depth = previous_tree.depth
+    leaves = []
+    for trace in sorted(traces, key=lambda t: t.user_id):
+        st = session_statement(trace)
+        node = NodeStatement(0, st.user_id, st.old_leaf, st.new_leaf, st.read_root, st.data_digest)
+        leaves.append(PlanNode(f"session/{trace.user_id}", node, trace=trace, user_ids=[trace.user_id]))
+
+    def build(group: list[PlanNode]) -> PlanNode:
+        if len(group) == 1:
+            return group[0]
+        positions = [n.statement.position for n in group]
+        bit = (min(positions) ^ max(positions)).bit_length() - 1
+        left = build([n for n in group if not (n.statement.position >> bit) & 1])
+        right = build([n for n in group if (n.statement.position >> bit) & 1])
+        statement = combine_nodes(
+            left.statement,
+            right.statement,
+            siblings_of(previous_tree, left.statement),
+            siblings_of(previous_tree, right.statement),
+            depth,
+        )
+        key = f"agg/{statement.level}/{statement.position}"
+        return PlanNode(key, statement, children=(left, right), user_ids=left.user_ids + right.user_ids)
+
+    top = build(leaves)
+    old, new, data = climb_to_root(top.statement, siblings_of(previous_tree, top.statement), depth)
+    if old != previous_tree.root or top.statement.read_root != old:
+        raise BlockProvingError(f"block {number}: sessions do not read the previous root")
+    statement = BlockStatement(old, new, number, data, whitelist_root)
+    return BlockPlan(number, top, statement, previous_tree)
+
+
+def plan_jobs(plan: BlockPlan, done: dict[str, bytes]) -> list[Job]:
+    """Jobs for the nodes not already in ``done`` (finished proofs are passed as data)."""
+    jobs: list[Job] = []
+
+    def source(node: PlanNode) -> bytes | Dep:
+        return done[node.key] if node.key in done else Dep(node.key)
+
+    for node in plan.nodes():
+        if node.key in done:
+            continue
+        if node.children is None:
+            assert node.trace is not None
+            jobs.append(Job(node.key, prove_session_job, (node.trace,)))
+        else:
+            left, right = node.children
+            args = (
+                source(left),
+                source(right),
+                siblings_of(plan.previous_tree, left.statement),
+                siblings_of(plan.previous_tree, right.statement),
+            )
+            jobs.append(Job(node.key, aggregate_job, args))
+    if BLOCK_NODE not in done:
+        args = (source(plan.top), siblings_of(plan.previous_tree, plan.top.statement), plan.number)
+        jobs.append(Job(BLOCK_NODE, block_job, args))
+    # a stored node's ancestors may already be stored too; jobs whose inputs are all stored still run
+    return jobs
+
+
+@dataclass
+class BlockProof:
+    plan: BlockPlan
+    proof: ProofWithPublicInputs
+    proofs: dict[str, bytes]
+    run: RunResult | None
+
+
+def prove_block(
+    number: int,
+    traces: Sequence[SessionTrace],
+    previous_tree: SparseMerkleTree,
+    executor: Executor | None = None,
+    done: dict[str, bytes] | None = None,
+    on_proof: Callable[[str, bytes], None] | None = None,
+) -> BlockProof:
+    """Prove a block from its session traces and the global tree before it.
+
+    ``done`` holds proofs already produced (resumption); ``on_proof`` is told
+    each new proof, e.g. to store it at once.
+    """
+    circuits = rollup_circuits()
+    plan = plan_block(number, traces, previous_tree, circuits.blocks.whitelist.root)
+    proofs = dict(done or {})
+    run = None
+    jobs = plan_jobs(plan, proofs)
+    if jobs:
+        run = (executor or LocalExecutor(1, in_process=True)).run(jobs)
+        for key in sorted(run.results):
+            proofs[key] = run.results[key]
+            if on_proof is not None:
+                on_proof(key, run.results[key])
+        if run.failures:
+            reasons = "; ".join(f"{k}: {r}" for k, r in sorted(run.failures.items()))
+            raise BlockProvingError(f"block {number} could not be proven: {reasons}")
+    proof = proof_from_bytes(proofs[BLOCK_NODE])
+    if tuple(plan.statement.elements()) != proof.public_inputs:
+        raise BlockProvingError(f"block {number}: the proof's statement differs from the planned one")
+    return BlockProof(plan, proof, proofs, run)
