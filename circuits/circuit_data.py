@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from circuits.generators import Generator, generate_witness
+from circuits.generators import Generator, gc_paused, generate_witness
 from circuits.witness import Target, Witness
 from prover import field_kernels as fk
 from prover.oracle import PolynomialBatch
@@ -116,7 +116,8 @@ def build_circuit(builder: CircuitBuilder, shape: CommonData | None = None) -> C
             constants[gate_index[g], row] = 1
     constants[common.num_selectors :] = np.array(row_constants, dtype=np.uint64).T
 
-    classes = builder.copies.classes()
+    with gc_paused():  # classes() builds ~10^5 small lists (see gc_paused)
+        classes = builder.copies.classes()
     sigma_values = sigma_columns(common, classes)
     batch = PolynomialBatch.from_values(np.vstack([constants, sigma_values]), cfg.rate_bits, cfg.cap_height)
     vk = VerifierKey(batch.cap, common)
@@ -152,18 +153,26 @@ def sigma_columns(common: CommonData, classes: Mapping[Target, Sequence[Target]]
     cfg = common.config
     n = common.degree
     omega_powers = fk.powers(field.root_of_unity(common.degree_bits), n)
+    k_is = np.array(common.k_is, dtype=np.uint64)
     sigma = np.stack([fk.mul(omega_powers, k) for k in common.k_is])
+    # Each class's wire cells (targets >= 0, in order) form a cycle: cell j points to cell j + 1.
+    cells: list[int] = []
+    successors: list[int] = []
     for group in classes.values():
-        cells = [divmod(t, cfg.num_wires) for t in group if t >= 0]
-        for row, col in cells:
-            if row >= n:
-                raise ValueError(f"copy constraint on row {row} beyond the circuit's {n} rows")
-            if col >= cfg.num_routed_wires:
-                raise ValueError(
-                    f"copy constraint on wire (row {row}, column {col}), which is not routed "
-                    f"(only columns < {cfg.num_routed_wires} are)"
-                )
-        for (row, col), (next_row, next_col) in zip(cells, cells[1:] + cells[:1], strict=True):
-            sigma[col, row] = common.k_is[next_col] * int(omega_powers[next_row]) % field.P
+        wired = [t for t in group if t >= 0]
+        cells += wired
+        successors += wired[1:] + wired[:1]
+    if not cells:
+        return sigma
+    rows, cols = np.divmod(np.array(cells, dtype=np.int64), cfg.num_wires)
+    next_rows, next_cols = np.divmod(np.array(successors, dtype=np.int64), cfg.num_wires)
+    if rows.max() >= n:
+        raise ValueError(f"copy constraint on row {rows.max()} beyond the circuit's {n} rows")
+    if cols.max() >= cfg.num_routed_wires:
+        i = int(np.argmax(cols >= cfg.num_routed_wires))
+        raise ValueError(
+            f"copy constraint on wire (row {rows[i]}, column {cols[i]}), which is not routed "
+            f"(only columns < {cfg.num_routed_wires} are)"
+        )
+    sigma[cols, rows] = fk.mul(k_is[next_cols], omega_powers[next_rows])
     return sigma
-

@@ -7,31 +7,39 @@ last dependency is set, so the order of registration does not matter.
 
 from __future__ import annotations
 
+import gc
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+
+import numpy as np
+from numba import njit
 
 from circuits.witness import Target, Witness
+from prover.field_kernels import FieldArray
 from verifier import field
 from verifier.gates.decomposition import BaseSumGate, RandomAccessGate
 from verifier.gates.poseidon2_gate import (
     DELTA,
+    FIRST_STATES,
     IN,
+    LAST_STATES,
+    NUM_WIRES,
     OUT,
     PARTIAL_SBOX_IN,
     SWAP,
-    first_state_wire,
-    last_state_wire,
 )
 from verifier.gates.simple import ArithmeticExtensionGate, ArithmeticGate
-from verifier.poseidon2 import (
-    FULL_ROUNDS_FIRST,
-    FULL_ROUNDS_LAST,
-    PARTIAL_ROUNDS,
-    ROUND_CONSTANTS,
-    WIDTH,
-    external_linear_layer,
-    internal_linear_layer,
-    sbox,
+from verifier.goldilocks_jit import gl_add, gl_mul, gl_sub
+from verifier.poseidon2 import WIDTH
+from verifier.poseidon2_jit import (
+    _FIRST_FULL,
+    _LAST_FULL,
+    _PARTIAL,
+    _RC,
+    _external_columns,
+    _full_round_columns,
+    _partial_round_columns,
 )
 
 
@@ -111,8 +119,39 @@ class ArithmeticExtensionGenerator(Generator):
         w.set_many(self.out, [r.a0, r.a1])
 
 
-def _mod(v: int) -> int:
-    return v % field.P
+@njit(cache=True)
+def poseidon2_gate_row(inputs: FieldArray, swap: np.uint64, row: FieldArray) -> None:
+    """Fill a Poseidon2 gate row from its IN wires and SWAP bit: DELTA, the stored states and OUT.
+
+    The round schedule of ``verifier.poseidon2.permute_reference`` on one
+    state, using the compiled round functions of ``verifier.poseidon2_jit``,
+    recording the values the gate stores (layout in ``verifier.gates.poseidon2_gate``).
+    """
+    state = np.empty((WIDTH, 1), dtype=np.uint64)
+    for i in range(4):
+        delta = gl_mul(swap, gl_sub(inputs[i + 4], inputs[i]))
+        row[DELTA + i] = delta
+        state[i, 0] = gl_add(inputs[i], delta)
+        state[i + 4, 0] = gl_sub(inputs[i + 4], delta)
+    for i in range(8, WIDTH):
+        state[i, 0] = inputs[i]
+    total = np.empty(1, dtype=np.uint64)
+    _external_columns(state)
+    for k in range(_FIRST_FULL.shape[0]):
+        _full_round_columns(state, _FIRST_FULL[k])
+        if k < _FIRST_FULL.shape[0] - 1:
+            for i in range(WIDTH):
+                row[FIRST_STATES + WIDTH * k + i] = state[i, 0]
+    for k in range(_PARTIAL.shape[0]):
+        r = _PARTIAL[k]
+        row[PARTIAL_SBOX_IN + k] = gl_add(state[0, 0], _RC[r, 0])
+        _partial_round_columns(state, r, total)
+    for k in range(_LAST_FULL.shape[0]):
+        for i in range(WIDTH):
+            row[LAST_STATES + WIDTH * k + i] = state[i, 0]
+        _full_round_columns(state, _LAST_FULL[k])
+    for i in range(WIDTH):
+        row[OUT + i] = state[i, 0]
 
 
 class Poseidon2Generator(Generator):
@@ -126,33 +165,15 @@ class Poseidon2Generator(Generator):
 
     def run(self, w: Witness) -> None:
         b = self.base
-        inputs = w.get_many(b + IN + i for i in range(WIDTH))
         swap = w.get(b + SWAP)
         if swap not in (0, 1):
             raise ValueError(f"Poseidon2 swap bit must be 0 or 1, got {swap}")
-        delta = [swap * (inputs[i + 4] - inputs[i]) % field.P for i in range(4)]
-        w.set_many([b + DELTA + i for i in range(4)], delta)
-        state = [(inputs[i] + delta[i]) % field.P for i in range(4)]
-        state += [(inputs[i + 4] - delta[i]) % field.P for i in range(4)] + inputs[8:]
-        state = [_mod(v) for v in external_linear_layer(state)]
-        for k, r in enumerate(FULL_ROUNDS_FIRST):
-            state = _full_round_int(state, ROUND_CONSTANTS[r])
-            if k < len(FULL_ROUNDS_FIRST) - 1:
-                w.set_many([b + first_state_wire(k, lane) for lane in range(WIDTH)], state)
-        for k, r in enumerate(PARTIAL_ROUNDS):
-            sbox_in = (state[0] + ROUND_CONSTANTS[r][0]) % field.P
-            w.set(b + PARTIAL_SBOX_IN + k, sbox_in)
-            state[0] = sbox(sbox_in, _mod)
-            state = [_mod(v) for v in internal_linear_layer(state)]
-        for k, r in enumerate(FULL_ROUNDS_LAST):
-            w.set_many([b + last_state_wire(k, lane) for lane in range(WIDTH)], state)
-            state = _full_round_int(state, ROUND_CONSTANTS[r])
-        w.set_many([b + OUT + i for i in range(WIDTH)], state)
-
-
-def _full_round_int(state: list[int], constants: tuple[int, ...]) -> list[int]:
-    boxed = [sbox((x + c) % field.P, _mod) for x, c in zip(state, constants, strict=True)]
-    return [_mod(v) for v in external_linear_layer(boxed)]
+        inputs = np.array(w.get_many(range(b + IN, b + IN + WIDTH)), dtype=np.uint64)
+        row = np.empty(NUM_WIRES, dtype=np.uint64)
+        poseidon2_gate_row(inputs, np.uint64(swap), row)
+        values = row.tolist()
+        w.set_many(range(b + OUT, b + OUT + WIDTH), values[OUT : OUT + WIDTH])
+        w.set_many(range(b + DELTA, b + NUM_WIRES), values[DELTA:])
 
 
 class BaseSumGenerator(Generator):
@@ -209,37 +230,57 @@ def generate_witness(
 ) -> Witness:
     """A witness with ``inputs`` set and every generator run (copy classes from ``CopyClasses.classes()``)."""
     members = {t: group for group in classes.values() for t in group}
-    representative = {t: rep for rep, group in classes.items() for t in group}
     w = Witness(num_wires, num_rows, members)
-    for t, v in inputs.items():
-        w.set(t, v % field.P)
-    run_generators(generators, w, lambda t: representative.get(t, t))
+    with gc_paused():
+        for t, v in inputs.items():
+            w.set(t, v % field.P)
+        run_generators(generators, w)
     return w
 
 
-def run_generators(generators: Sequence[Generator], w: Witness, representative: Callable[[Target], Target]) -> None:
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Suspend the cyclic garbage collector (restoring its previous state afterwards).
+
+    Filling a witness allocates ~10^5 short-lived containers and no reference
+    cycles; each allocation burst would trigger collections that traverse every
+    object of the circuit (40% of the time at 2^12 rows).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def run_generators(generators: Sequence[Generator], w: Witness) -> None:
     """Run every generator once, each as soon as all its dependencies are set.
 
+    Setting a target sets its whole copy class and reports every member in
+    ``w.newly_set``, so generators wait on their dependency targets themselves.
     Raises ValueError naming a stuck generator if some dependency can never be set.
     """
     waiting: dict[Target, list[int]] = {}
     missing = [0] * len(generators)
     ready: list[int] = []
     for i, gen in enumerate(generators):
-        deps = {representative(t) for t in gen.dependencies() if not w.is_set(t)}
+        deps = {t for t in gen.dependencies() if not w.is_set(t)}
         missing[i] = len(deps)
-        for rep in deps:
-            waiting.setdefault(rep, []).append(i)
+        for t in deps:
+            waiting.setdefault(t, []).append(i)
         if not deps:
             ready.append(i)
     done = 0
+    newly_set = w.newly_set
     while ready:
         i = ready.pop()
-        w.newly_set.clear()
+        newly_set.clear()
         generators[i].run(w)
         done += 1
-        for t in w.newly_set:
-            for j in waiting.pop(representative(t), ()):
+        for t in newly_set:
+            for j in waiting.pop(t, ()):
                 missing[j] -= 1
                 if missing[j] == 0:
                     ready.append(j)

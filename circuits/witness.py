@@ -31,10 +31,11 @@ class UnsetTargetError(KeyError):
 
 
 class CopyClasses:
-    """Union-find over targets, frozen into explicit member lists at build time."""
+    """Union-find over targets (union by size, path compression), frozen into member lists at build time."""
 
     def __init__(self) -> None:
         self._parent: dict[Target, Target] = {}
+        self._size: dict[Target, int] = {}
 
     def find(self, t: Target) -> Target:
         parent = self._parent
@@ -47,85 +48,94 @@ class CopyClasses:
 
     def union(self, a: Target, b: Target) -> None:
         ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self._parent[ra] = rb
-            self._parent.setdefault(rb, rb)
-            self._parent.setdefault(a, rb)
+        if ra == rb:
+            return
+        size = self._size
+        if size.get(ra, 1) > size.get(rb, 1):
+            ra, rb = rb, ra
+        self._parent[ra] = rb
+        self._parent.setdefault(rb, rb)
+        size[rb] = size.get(rb, 1) + size.pop(ra, 1)
 
     def classes(self) -> dict[Target, list[Target]]:
         """Representative -> members, for every class with at least two members."""
+        parent = self._parent
         groups: dict[Target, list[Target]] = {}
-        for t in self._parent:
-            groups.setdefault(self.find(t), []).append(t)
+        for t in parent:
+            root = parent[t]
+            if parent[root] != root:  # deeper than one step: find (and compress) the path
+                root = self.find(t)
+            groups.setdefault(root, []).append(t)
         return {r: sorted(m) for r, m in groups.items() if len(m) > 1}
 
 
 class Witness:
-    """Values of wire cells (a dense matrix) and virtual targets (a dict).
+    """Values of wire cells (a dense table) and virtual targets (a dict).
 
     ``members[t]`` lists the class of t (only for targets in a non-trivial
-    class); setting a value writes every member.
+    class); setting a value writes every member. A class is therefore always
+    written as a whole, so re-setting a target checks one cell, not the class
+    (the zero constant's class can hold thousands of cells).
+
+    Cells are stored row-major, indexed by the target itself, and read and
+    written through a ``memoryview`` (a tenth of the cost of numpy scalar
+    indexing); :attr:`wires` is the ``(num_wires, num_rows)`` view the prover
+    takes (writes to it are seen by the witness).
     """
 
     def __init__(self, num_wires: int, num_rows: int, members: Mapping[Target, Sequence[Target]]) -> None:
         self.num_wires = num_wires
         self.num_rows = num_rows
-        self.wires = np.zeros((num_wires, num_rows), dtype=np.uint64)
-        self.wire_set = np.zeros((num_wires, num_rows), dtype=bool)
+        self._cells = np.zeros(num_rows * num_wires, dtype=np.uint64)
+        self._values = memoryview(self._cells)  # type: ignore[arg-type]
+        self._known = bytearray(num_rows * num_wires)
         self.virtual: dict[Target, int] = {}
         self._members = members
         self.newly_set: list[Target] = []
 
-    def _cell(self, t: Target) -> tuple[int, int]:
+    @property
+    def wires(self) -> np.ndarray:
+        """The wire table, column i = wire i (a view of the cells, not a copy)."""
+        return self._cells.reshape(self.num_rows, self.num_wires).T
+
+    def _describe(self, t: Target) -> str:
+        if t < 0:
+            return f"virtual target {t}"
         row, col = divmod(t, self.num_wires)
-        return col, row
+        return f"wire (row {row}, column {col})"
 
     def is_set(self, t: Target) -> bool:
         if t < 0:
             return t in self.virtual
-        col, row = self._cell(t)
-        return bool(self.wire_set[col, row])
+        return bool(self._known[t])
 
     def get(self, t: Target) -> int:
-        if t < 0:
-            try:
-                return self.virtual[t]
-            except KeyError:
-                raise UnsetTargetError(f"virtual target {t} has no value yet") from None
-        col, row = self._cell(t)
-        if not self.wire_set[col, row]:
-            raise UnsetTargetError(f"wire (row {row}, column {col}) has no value yet")
-        return int(self.wires[col, row])
+        value = self.virtual.get(t) if t < 0 else (self._values[t] if self._known[t] else None)
+        if value is None:
+            raise UnsetTargetError(f"{self._describe(t)} has no value yet")
+        return value
 
     def get_many(self, targets: Iterable[Target]) -> list[int]:
         return [self.get(t) for t in targets]
-
-    def _write(self, t: Target, value: int) -> None:
-        if t < 0:
-            old = self.virtual.get(t)
-            if old is None:
-                self.virtual[t] = value
-                self.newly_set.append(t)
-            elif old != value:
-                raise WitnessConflictError(f"virtual target {t}: {old} != {value}")
-            return
-        col, row = self._cell(t)
-        if self.wire_set[col, row]:
-            old_wire = int(self.wires[col, row])
-            if old_wire != value:
-                raise WitnessConflictError(f"wire (row {row}, column {col}): {old_wire} != {value}")
-            return
-        self.wires[col, row] = value
-        self.wire_set[col, row] = True
-        self.newly_set.append(t)
 
     def set(self, t: Target, value: int) -> None:
         """Assign a canonical value to t and its whole copy class."""
         if not 0 <= value < P:
             raise ValueError(f"witness value {value} is not a canonical field element")
-        for member in self._members.get(t, (t,)):
-            self._write(member, value)
+        old = self.virtual.get(t) if t < 0 else (self._values[t] if self._known[t] else None)
+        if old is not None:
+            if old != value:
+                raise WitnessConflictError(f"{self._describe(t)}: {old} != {value}")
+            return
+        members = self._members.get(t, (t,))
+        for m in members:
+            if m < 0:
+                self.virtual[m] = value
+            else:
+                self._values[m] = value
+                self._known[m] = 1
+        self.newly_set.extend(members)
 
-    def set_many(self, targets: Sequence[Target], values: Sequence[int]) -> None:
+    def set_many(self, targets: Iterable[Target], values: Iterable[int]) -> None:
         for t, v in zip(targets, values, strict=True):
             self.set(t, v)
