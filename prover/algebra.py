@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Union
 
+import numpy as np
+
 from prover import field_kernels as fk
 from prover.field_kernels import ExtArray, FieldArray
 from verifier.extension import Ext
@@ -27,7 +29,7 @@ class FieldVec:
         self.a = a
 
     def _lift(self) -> ExtVec:
-        return ExtVec(ExtArray(self.a, fk.mul(self.a, 0)))
+        return ExtVec(ExtArray(self.a, np.zeros_like(self.a)))
 
     def __add__(self, other: Operand) -> FieldVec | ExtVec:
         if isinstance(other, FieldVec):
@@ -43,6 +45,8 @@ class FieldVec:
             return FieldVec(fk.sub(self.a, other.a))
         if isinstance(other, int):
             return FieldVec(fk.sub(self.a, other % P))
+        if isinstance(other, ExtVec):  # (a - b0) - b1 u
+            return ExtVec(ExtArray(fk.sub(self.a, other.e.c0), fk.neg(other.e.c1)))
         return self._lift() - other
 
     def __rsub__(self, other: int | Ext) -> FieldVec | ExtVec:
@@ -91,11 +95,15 @@ class ExtVec:
         return other
 
     def __add__(self, other: Operand) -> ExtVec:
+        if isinstance(other, FieldVec):  # a base vector only changes c0
+            return ExtVec(ExtArray(fk.add(self.e.c0, other.a), self.e.c1))
         return ExtVec(fk.ext_add(self.e, self._other(other)))
 
     __radd__ = __add__
 
     def __sub__(self, other: Operand) -> ExtVec:
+        if isinstance(other, FieldVec):
+            return ExtVec(ExtArray(fk.sub(self.e.c0, other.a), self.e.c1))
         return ExtVec(fk.ext_sub(self.e, self._other(other)))
 
     def __rsub__(self, other: Operand) -> ExtVec:

@@ -15,7 +15,7 @@ import numpy as np
 
 from prover.field_kernels import ExtArray, FieldArray, ext_powers, matvec_ext
 from prover.merkle_tree import MerkleTree
-from prover.ntt import bit_reverse_permutation, intt, lde
+from prover.ntt import bit_reverse_indices, intt, lde, log2_exact
 from verifier.extension import Ext
 from verifier.hashing import Digest
 from verifier.merkle import MerkleProof
@@ -34,7 +34,8 @@ class PolynomialBatch:
     @staticmethod
     def from_coeffs(coeffs: FieldArray, rate_bits: int, cap_height: int) -> PolynomialBatch:
         values = lde(coeffs, rate_bits, COSET_SHIFT)
-        rows = np.ascontiguousarray(bit_reverse_permutation(values).T)
+        # Leaf j = the row of values at bit-reversed position j: transpose, then gather whole rows.
+        rows = np.ascontiguousarray(values.T)[bit_reverse_indices(log2_exact(values.shape[1]))]
         return PolynomialBatch(coeffs, values, MerkleTree(rows, cap_height), rate_bits)
 
     @staticmethod

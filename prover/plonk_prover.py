@@ -25,10 +25,11 @@ from prover.ntt import coset_intt
 from prover.oracle import PolynomialBatch, ext_columns
 from verifier import field
 from verifier.extension import Ext
+from verifier.goldilocks_jit import gl_add, gl_mul
 from verifier.hashing import hash_elements
 from verifier.proof import COSET_SHIFT, CommonData, OpeningSet, Proof, VerifierKey
 from verifier.transcript import Challenger
-from verifier.vanishing import reduce_terms, vanishing_terms
+from verifier.vanishing import vanishing_terms
 
 log = logging.getLogger(__name__)
 
@@ -72,40 +73,110 @@ def _ext_exclusive_prefix_product(r0: FieldArray, r1: FieldArray, out0: FieldArr
     return a0, a1
 
 
+@njit(cache=True)
+def _chunk_ratio_factors(
+    wires: FieldArray,
+    sigmas: FieldArray,
+    xs: FieldArray,
+    k_is: FieldArray,
+    start: int,
+    stop: int,
+    beta: ExtArray,
+    gamma: ExtArray,
+    num: ExtArray,
+    den: ExtArray,
+) -> None:
+    """Per row r: num = prod_{start <= i < stop} f_i, den = prod g_i (f_i, g_i of ``verifier.vanishing``).
+
+    ``beta`` and ``gamma`` are 1-element extension arrays.
+    """
+    b0, b1 = beta.c0[0], beta.c1[0]
+    g0, g1 = gamma.c0[0], gamma.c1[0]
+    for r in range(xs.shape[0]):
+        n0, n1 = np.uint64(1), np.uint64(0)
+        d0, d1 = np.uint64(1), np.uint64(0)
+        for i in range(start, stop):
+            w = wires[i, r]
+            kx = gl_mul(k_is[i], xs[r])  # identity label k_i x
+            n0, n1 = gl_ext_mul(n0, n1, gl_add(gl_add(w, gl_mul(b0, kx)), g0), gl_add(gl_mul(b1, kx), g1))
+            s = sigmas[i, r]
+            d0, d1 = gl_ext_mul(d0, d1, gl_add(gl_add(w, gl_mul(b0, s)), g0), gl_add(gl_mul(b1, s), g1))
+        num.c0[r], num.c1[r] = n0, n1
+        den.c0[r], den.c1[r] = d0, d1
+
+
 def permutation_columns(
     common: CommonData, wires: FieldArray, sigma_values: FieldArray, beta: Ext, gamma: Ext
 ) -> list[ExtArray]:
-    """Z and the partial products on H (see ``verifier.vanishing``); raises if copy constraints fail."""
+    """Z and the partial products on H (see ``verifier.vanishing``); raises if copy constraints fail.
+
+    ratio_t = prod_{i in chunk t} f_i / g_i per row (one fused pass per chunk), Z the exclusive
+    prefix product over rows of prod_t ratio_t, and pi_t = Z * ratio_0 * ... * ratio_{t-1}.
+    """
     n = common.degree
     k = common.num_routed_wires
     chunk = common.config.partial_product_chunk
     xs = fk.powers(field.root_of_unity(common.degree_bits), n)
-    ratios: list[ExtVec] = []
+    k_is = np.array(common.k_is, dtype=np.uint64)
+    wires = np.ascontiguousarray(wires)
+    sigmas = np.ascontiguousarray(sigma_values)
+    challenges = [fk.ext_from_elements([c]) for c in (beta, gamma)]
+    ratios: list[ExtArray] = []
     for start in range(0, k, chunk):
-        num: ExtVec | None = None
-        den: ExtVec | None = None
-        for i in range(start, min(start + chunk, k)):
-            w = FieldVec(wires[i])
-            f = ExtVec.coerce(w + FieldVec(fk.mul(xs, common.k_is[i])) * beta + gamma)
-            g = ExtVec.coerce(w + FieldVec(sigma_values[i]) * beta + gamma)
-            num = f if num is None else num * f
-            den = g if den is None else den * g
-        assert num is not None and den is not None
-        ratios.append(ExtVec(fk.ext_mul(num.e, fk.ext_batch_inverse(den.e))))
+        num = ExtArray(np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64))
+        den = ExtArray(np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64))
+        bounds = (start, min(start + chunk, k))
+        _chunk_ratio_factors(wires, sigmas, xs, k_is, *bounds, challenges[0], challenges[1], num, den)
+        ratios.append(fk.ext_mul(num, fk.ext_batch_inverse(den)))
     row_ratio = ratios[0]
     for r in ratios[1:]:
-        row_ratio = row_ratio * r
+        row_ratio = fk.ext_mul(row_ratio, r)
     z0 = np.empty(n, dtype=np.uint64)
     z1 = np.empty(n, dtype=np.uint64)
-    total = _ext_exclusive_prefix_product(row_ratio.e.c0, row_ratio.e.c1, z0, z1)
+    total = _ext_exclusive_prefix_product(row_ratio.c0, row_ratio.c1, z0, z1)
     if (int(total[0]), int(total[1])) != (1, 0):
         raise ProvingError("copy constraints are violated: the permutation grand product is not 1")
     columns = [ExtArray(z0, z1)]
-    acc = ExtVec(columns[0])
     for r in ratios[:-1]:
-        acc = acc * r
-        columns.append(acc.e)
+        columns.append(fk.ext_mul(columns[-1], r))
     return columns
+
+
+@njit(cache=True)
+def _add_scaled(acc: ExtArray, term: ExtArray, c0: np.uint64, c1: np.uint64) -> None:
+    """acc += (c0 + c1 u) * term for an extension term, in place."""
+    for i in range(acc.c0.shape[0]):
+        m0, m1 = gl_ext_mul(term.c0[i], term.c1[i], c0, c1)
+        acc.c0[i] = gl_add(acc.c0[i], m0)
+        acc.c1[i] = gl_add(acc.c1[i], m1)
+
+
+@njit(cache=True)
+def _add_scaled_base(acc: ExtArray, term: FieldArray, c0: np.uint64, c1: np.uint64) -> None:
+    """acc += (c0 + c1 u) * term for a base-field term, in place."""
+    for i in range(acc.c0.shape[0]):
+        acc.c0[i] = gl_add(acc.c0[i], gl_mul(term[i], c0))
+        acc.c1[i] = gl_add(acc.c1[i], gl_mul(term[i], c1))
+
+
+def combine_terms(terms: Sequence[FieldVec | ExtVec | int | Ext], alpha: Ext, size: int) -> ExtArray:
+    """sum_j alpha^j terms_j (``verifier.vanishing.reduce_terms``), one fused in-place pass per term.
+
+    Most terms are base-field columns (selector times gate constraint), so each costs two
+    base multiplications per point instead of an extension Horner step.
+    """
+    acc = ExtArray(np.zeros(size, dtype=np.uint64), np.zeros(size, dtype=np.uint64))
+    power = Ext(1)
+    for term in terms:
+        c0, c1 = np.uint64(power.a0), np.uint64(power.a1)
+        if isinstance(term, FieldVec):
+            _add_scaled_base(acc, term.a, c0, c1)
+        elif isinstance(term, ExtVec):
+            _add_scaled(acc, term.e, c0, c1)
+        else:  # a constant term
+            acc = fk.ext_add(acc, power * term)
+        power = power * alpha
+    return acc
 
 
 def quotient_chunks(
@@ -140,8 +211,8 @@ def quotient_chunks(
         beta=beta,
         gamma=gamma,
     )
-    v = ExtVec.coerce(reduce_terms(terms, alpha))
-    q = fk.ext_mul_base(v.e, fk.batch_inverse(z_h))
+    v = combine_terms(terms, alpha, big_n)
+    q = fk.ext_mul_base(v, fk.batch_inverse(z_h))
     factor = common.config.quotient_degree_factor
     parts: list[FieldArray] = []
     for coordinate in (q.c0, q.c1):
@@ -159,6 +230,7 @@ def prove(key: ProverKey, wires: FieldArray, public_inputs: Sequence[int], times
     cfg = common.config
     if wires.shape != (cfg.num_wires, common.degree):
         raise ProvingError(f"wire matrix has shape {wires.shape}, expected {(cfg.num_wires, common.degree)}")
+    wires = np.ascontiguousarray(wires)
     pi_hash = hash_elements(public_inputs)
     challenger = Challenger()
     challenger.observe_digest(key.vk.circuit_digest)
