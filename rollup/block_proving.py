@@ -227,8 +227,8 @@ def plan_jobs(plan: BlockPlan, done: dict[str, bytes]) -> list[Job]:
             )
             jobs.append(Job(node.key, aggregate_job, args))
     if BLOCK_NODE not in done:
-        args = (source(plan.top), siblings_of(plan.previous_tree, plan.top.statement), plan.number)
-        jobs.append(Job(BLOCK_NODE, block_job, args))
+        top = (source(plan.top), siblings_of(plan.previous_tree, plan.top.statement), plan.number)
+        jobs.append(Job(BLOCK_NODE, block_job, top))
     # a stored node's ancestors may already be stored too; jobs whose inputs are all stored still run
     return jobs
 
