@@ -231,12 +231,17 @@ class RunResult:
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """Sent once with ``key=None`` when a run starts, then once per finished job."""
+    """Sent once with ``key=None`` when a run starts, then once per finished job.
+
+    ``value`` is the job's result when ``status == "ok"`` (so a caller can store
+    each proof as soon as it exists), else ``None``.
+    """
 
     done: int
     total: int
     key: str | None = None
     status: JobStatus | None = None
+    value: Any = None
 
 
 Progress = Callable[[ProgressEvent], None]
@@ -441,7 +446,7 @@ def _run_graph(jobs: Sequence[Job], backend: _Backend, retries: int, progress: P
         else:
             failures[record.key] = record.reason
         if progress is not None:
-            progress(ProgressEvent(len(records), total, record.key, record.status))
+            progress(ProgressEvent(len(records), total, record.key, record.status, value))
 
     def fail(record: JobRecord) -> None:
         level = logging.INFO if record.status == "rejected" else logging.WARNING
@@ -639,44 +644,45 @@ class _ProcessPoolBackend:
             slot.conn.close()
 
 
-class _KeepOpen(logging.Handler):
-    """Forwards to ``target`` but never closes it (a MultiProcessingHandler closes its sub-handler)."""
+class _FanOut(logging.Handler):
+    """Hands a record to each of ``targets`` that accepts its level; never closes them."""
 
-    def __init__(self, target: logging.Handler) -> None:
-        super().__init__(target.level)
-        self.target = target
-        self.formatter = target.formatter
-        self.filters = target.filters
+    def __init__(self, targets: Sequence[logging.Handler]) -> None:
+        super().__init__(min(t.level for t in targets))
+        self.targets = list(targets)
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.target.handle(record)
+        for target in self.targets:
+            if record.levelno >= target.level:
+                target.handle(record)
 
 
 @contextmanager
 def _worker_logs_to_parent() -> Iterator[None]:
     """While active, records logged in forked workers reach the parent's root-logger handlers.
 
-    Each root handler is wrapped in a ``multiprocessing_logging.MultiProcessingHandler``
-    (forked children inherit it and put records on its queue; a thread in the
-    parent hands them to the original handler); on exit the originals are
-    restored and the queues drained.
+    The root handlers are replaced by one ``multiprocessing_logging.MultiProcessingHandler``
+    around them: forked workers inherit it and put their records on its queue,
+    and a thread in the parent hands each record to the original handlers.  On
+    exit the originals are restored and the queue drained (``close`` polls every
+    0.2 s, the main fixed cost of a run).
     """
     root = logging.getLogger()
-    wrapped: list[tuple[logging.Handler, MultiProcessingHandler]] = []
-    for i, handler in enumerate(list(root.handlers)):
-        if isinstance(handler, MultiProcessingHandler):  # installed by the application already
-            continue
-        wrapper = MultiProcessingHandler(f"executor-logs-{i}", sub_handler=_KeepOpen(handler))
+    originals = list(root.handlers)
+    if not originals or any(isinstance(h, MultiProcessingHandler) for h in originals):
+        yield  # nothing to forward to, or the application installed multiprocessing-logging itself
+        return
+    wrapper = MultiProcessingHandler("executor-logs", sub_handler=_FanOut(originals))
+    for handler in originals:
         root.removeHandler(handler)
-        root.addHandler(wrapper)
-        wrapped.append((handler, wrapper))
+    root.addHandler(wrapper)
     try:
         yield
     finally:
-        for handler, wrapper in wrapped:
-            root.removeHandler(wrapper)
+        root.removeHandler(wrapper)
+        for handler in originals:
             root.addHandler(handler)
-            wrapper.close()  # waits for the queue to drain into the original handler
+        wrapper.close()  # drains the queue into the original handlers; closes only the fan-out
 
 
 def _default_start_method() -> str:

@@ -100,7 +100,7 @@ def test_tree_of_8_leaves(executor: Executor) -> None:
 
 
 def test_local_pool_uses_worker_processes() -> None:
-    result = LocalExecutor(2).run([Job(f"j{i}", toy.sleep_then, (0.2, i)) for i in range(2)])
+    result = LocalExecutor(2).run([Job(f"j{i}", toy.sleep_then, (0.5, i)) for i in range(2)])
     workers = {r.worker for r in result.records.values()}
     assert len(workers) == 2, "two sleeping jobs run side by side on two workers"
     assert all(w is not None and not w.endswith(f":{os.getpid()}") for w in workers)
@@ -232,6 +232,8 @@ def test_progress_callback_sees_every_job() -> None:
     assert [e.done for e in events[1:]] == list(range(1, 10))
     statuses = {e.key: e.status for e in events[1:]}
     assert statuses["root"] == "ok" and statuses["bad"] == "rejected" and statuses["after-bad"] == "skipped"
+    values = {e.key: e.value for e in events[1:]}
+    assert values["root"] == toy.expected_tree(4) and values["bad"] is None
 
 
 def test_rich_progress_is_silent_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
