@@ -36,9 +36,11 @@ from circuits.recursion.aggregation import AggregationScheme, ChildProof
 from circuits.session import SessionCircuit
 from prover.executors import Dep, Executor, Job, JobRejected, LocalExecutor, RunResult
 from rollup.errors import RollupError
+from rollup.execution import execute_session
 from rollup.params import GLOBAL_TREE_DEPTH
 from rollup.session_proving import SessionTooLargeError, session_shape, session_statement, session_witness
 from rollup.smt import SparseMerkleTree
+from rollup.storage import Storage
 from rollup.witness import SessionTrace
 from verifier.hashing import Digest
 from verifier.light_client import BlockStatement
@@ -272,3 +274,23 @@ def prove_block(
     if tuple(plan.statement.elements()) != proof.public_inputs:
         raise BlockProvingError(f"block {number}: the proof's statement differs from the planned one")
     return BlockProof(plan, proof, proofs, run)
+
+
+def prove_stored_block(storage: Storage, number: int, executor: Executor | None = None) -> BlockProof:
+    """Prove a finalized block from storage, resuming from (and storing) its proofs as they exist."""
+    if not 0 <= number <= storage.latest_block_number():
+        raise BlockProvingError(f"no block {number} (latest is {storage.latest_block_number()})")
+    before = storage.load_state(number - 1)
+    traces = [execute_session(before, session).trace for session in storage.block_sessions(number)]
+    done = storage.block_proofs(number)
+    result = prove_block(
+        number,
+        traces,
+        before.global_tree,
+        executor,
+        done=done,
+        on_proof=lambda node, proof: storage.write_proof(number, node, proof),
+    )
+    if tuple(result.plan.statement.new_root) != storage.block(number).new_root:
+        raise BlockProvingError(f"block {number}: proven new root differs from the stored block")
+    return result

@@ -299,6 +299,22 @@ class Storage:
 
     # --------------------------------------------------------------- sessions
 
+    # ----------------------------------------------------------------- proofs
+
+    def write_proof(self, block_number: int, node: str, proof: bytes) -> None:
+        """Store one proof of a block's aggregation tree (its own transaction; idempotent)."""
+        if not 0 <= block_number <= self.latest_block_number():
+            raise StorageError(f"cannot store a proof for block {block_number}: no such block")
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO proofs (block, node, proof) VALUES (?, ?, ?)", (block_number, node, proof)
+            )
+
+    def block_proofs(self, block_number: int) -> dict[str, bytes]:
+        """Every stored proof of a block, by node key ("session/U", "agg/L/P", "block")."""
+        rows = self._db.execute("SELECT node, proof FROM proofs WHERE block = ?", (block_number,))
+        return {node: bytes(proof) for node, proof in rows}
+
     def pending_sessions(self) -> list[Session]:
         """Submitted sessions waiting for the next block, by user id."""
         rows = self._db.execute("SELECT session FROM pending_sessions ORDER BY user_id")

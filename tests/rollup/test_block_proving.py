@@ -1,0 +1,165 @@
+"""Block proving: the aggregation plan (fast), and real block proofs end to end (slow)."""
+
+from __future__ import annotations
+
+import random
+from contextlib import nullcontext
+from pathlib import Path
+
+import pytest
+
+from circuits.block_circuits import NodeStatement
+from prover.executors import DaskExecutor, LocalExecutor
+from rollup.block_proving import (
+    BLOCK_NODE,
+    BlockProvingError,
+    plan_block,
+    prove_stored_block,
+    rollup_circuits,
+    siblings_of,
+)
+from rollup.seed import SEED_USERS, balance_rows, run_seed_scenario
+from rollup.sequencer import Sequencer
+from rollup.storage import Storage
+from rollup.workload import random_send_sessions, registration_sessions
+from verifier.hashing import ZERO_DIGEST
+from verifier.light_client import BlockRejectedError, verify_block
+from verifier.serialization import proof_from_bytes
+
+FAKE_WHITELIST_ROOT = ZERO_DIGEST
+
+
+def chain_with_registrations(users: list[int], directory: Path | None = None) -> Sequencer:
+    seq = Sequencer.open(directory) if directory else Sequencer.in_memory()
+    for session in registration_sessions(seq.state, users, 100):
+        seq.submit(session)
+    seq.build_block()
+    return seq
+
+
+# ----------------------------------------------------------------------------- the plan (fast)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_plan_is_a_trie_whose_root_matches_the_block(seed: int) -> None:
+    rng = random.Random(seed)
+    users = sorted(rng.sample(range(1, 1 << 12), rng.randrange(2, 12)))
+    seq = chain_with_registrations(users)
+    before = seq.state.global_tree.copy()
+    for session in random_send_sessions(seq.state, len(users), rng):
+        seq.submit(session)
+    executed = seq.build_block()
+    plan = plan_block(executed.block.number, [s.trace for s in executed.sessions], before, FAKE_WHITELIST_ROOT)
+    nodes = plan.nodes()
+    sessions = [n for n in nodes if n.children is None]
+    aggregations = [n for n in nodes if n.children is not None]
+    assert len(aggregations) == len(sessions) - 1
+    assert sorted(plan.top.user_ids) == sorted(executed.block.user_ids)
+    assert plan.statement.prev_root == executed.block.prev_root
+    assert plan.statement.new_root == executed.block.new_root
+    assert plan.statement.data_root == executed.block.data_digest
+    for node in aggregations:
+        assert node.children is not None
+        left, right = node.children
+        assert max(left.user_ids) < min(right.user_ids)  # disjoint, ordered subtrees
+        assert node.statement.level > max(left.statement.level, right.statement.level)
+
+
+def test_plan_rejects_an_empty_block() -> None:
+    seq = chain_with_registrations([1, 2])
+    with pytest.raises(BlockProvingError, match="no sessions"):
+        plan_block(1, [], seq.state.global_tree, FAKE_WHITELIST_ROOT)
+
+
+# ----------------------------------------------------------------------------- real proofs (slow)
+
+
+@pytest.fixture(scope="module")
+def circuits() -> object:
+    return rollup_circuits()
+
+
+@pytest.mark.slow
+def test_seed_scenario_blocks_prove_and_verify_with_the_verifier_only(tmp_path: Path, circuits: object) -> None:
+    seq = Sequencer.open(tmp_path)
+    run_seed_scenario(seq)
+    vk = rollup_circuits().block_verifier_key
+    with nullcontext(LocalExecutor(2)) as executor:
+        for number in range(seq.storage.latest_block_number() + 1):
+            result = prove_stored_block(seq.storage, number, executor)
+            block = seq.storage.block(number)
+            statement = verify_block(vk, result.proof, block.prev_root)
+            assert (statement.new_root, statement.data_root, statement.block_number) == (
+                block.new_root,
+                block.data_digest,
+                number,
+            )
+            with pytest.raises(BlockRejectedError):
+                verify_block(vk, result.proof, block.new_root)  # not the root it extends
+    finals = {row.name: row.final for row in balance_rows(seq.state)}
+    assert finals == {"Sam": 45, "Jack": 150, "Kate": 70, "Kim": 135}
+    assert set(finals) == set(SEED_USERS)
+
+
+@pytest.mark.slow
+def test_same_block_with_one_two_workers_and_dask_gives_one_root(tmp_path: Path, circuits: object) -> None:
+    users = [3, 9]
+    roots = []
+    for name, make in (
+        ("one", lambda: nullcontext(LocalExecutor(1))),
+        ("two", lambda: nullcontext(LocalExecutor(2))),
+        ("dask", lambda: DaskExecutor()),
+    ):
+        seq = chain_with_registrations(users, tmp_path / name)
+        with make() as executor:
+            result = prove_stored_block(seq.storage, 0, executor)
+        verify_block(rollup_circuits().block_verifier_key, result.proof, seq.storage.block(0).prev_root)
+        roots.append(result.plan.statement.new_root)
+        seq.close()
+    assert roots[0] == roots[1] == roots[2]
+
+
+@pytest.mark.slow
+def test_restarted_prover_resumes_from_stored_proofs(tmp_path: Path, circuits: object) -> None:
+    seq = chain_with_registrations([5, 6, 40])
+    storage: Storage = seq.storage
+    first = prove_stored_block(storage, 0, LocalExecutor(1, in_process=True))
+    assert set(storage.block_proofs(0)) == set(first.proofs)
+    # simulate a crash after the session proofs: keep only those
+    for node in list(first.proofs):
+        if not node.startswith("session/"):
+            storage._db.execute("DELETE FROM proofs WHERE block = 0 AND node = ?", (node,))
+    storage._db.commit()
+    second = prove_stored_block(storage, 0, LocalExecutor(1, in_process=True))
+    assert second.run is not None
+    assert not any(key.startswith("session/") for key in second.run.records)
+    assert BLOCK_NODE in second.run.records
+    assert second.plan.statement == first.plan.statement
+
+
+@pytest.mark.slow
+def test_aggregation_rejects_overlapping_children_and_mixed_read_roots(circuits: object) -> None:
+    c = rollup_circuits()
+    seq = chain_with_registrations([5, 6])
+    before = seq.state.global_tree.copy()
+    rng = random.Random(1)
+    for session in random_send_sessions(seq.state, 2, rng):
+        seq.submit(session)
+    executed = seq.build_block()
+    result = prove_stored_block(seq.storage, 1, LocalExecutor(1, in_process=True))
+    session_proofs = {k: v for k, v in result.proofs.items() if k.startswith("session/")}
+    proofs = [c.child(proof_from_bytes(b)) for b in session_proofs.values()]
+    statements = [NodeStatement.from_elements(p.proof.public_inputs) for p in proofs]
+    sib = [siblings_of(before, s) for s in statements]
+    # the same session twice: overlapping subtrees
+    with pytest.raises(ValueError):
+        c.blocks.aggregate(proofs[0], proofs[0], sib[0], sib[0])
+    # right child on the left
+    with pytest.raises(ValueError):
+        c.blocks.aggregate(proofs[1], proofs[0], sib[1], sib[0])
+    # a block-0 session (reads another root) mixed with a block-1 session
+    block0 = prove_stored_block(seq.storage, 0, LocalExecutor(1, in_process=True))
+    old = c.child(proof_from_bytes(block0.proofs["session/5"]))
+    with pytest.raises(ValueError):
+        c.blocks.aggregate(old, proofs[1], sib[0], sib[1])
+    assert executed.block.number == 1
