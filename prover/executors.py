@@ -631,8 +631,11 @@ class _ProcessPoolBackend:
             done.append((key, outcome))
         return done
 
-    def close(self) -> None:
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the workers: ask them to exit (they are idle after a run), or kill them (after an error)."""
         for slot in self._slots:
+            if kill:
+                slot.process.kill()
             with suppress(OSError):
                 slot.conn.send(None)
         deadline = time.monotonic() + 5
@@ -719,9 +722,12 @@ class LocalExecutor:
         with _worker_logs_to_parent() if self.start_method == "fork" else _nothing():
             backend = _ProcessPoolBackend(self.workers, context)
             try:
-                return _run_graph(jobs, backend, retries, progress)
-            finally:
-                backend.close()
+                result = _run_graph(jobs, backend, retries, progress)
+            except BaseException:  # e.g. Ctrl-C: do not wait for busy workers
+                backend.close(kill=True)
+                raise
+            backend.close()
+            return result
 
 
 @contextmanager

@@ -13,6 +13,8 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
+
 from prover.executors import Dep, Job, JobRejected
 
 log = logging.getLogger("tests.jobs_fixtures")
@@ -105,3 +107,12 @@ def log_and_return(message: str) -> int:
 def unpicklable_result() -> object:
     """Return something that cannot be pickled back to the parent."""
     return lambda: None
+
+
+def lde_checksum(seed: int) -> int:
+    """A real numba kernel (the prover's LDE) on random rows, reduced to a number."""
+    from prover.ntt import lde
+
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, 2**32, size=(4, 1 << 10), dtype=np.uint64)
+    return int(lde(rows, 2).sum() % 1_000_003)

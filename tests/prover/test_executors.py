@@ -34,6 +34,7 @@ from prover.executors import (
     RichProgress,
     RunError,
     RunResult,
+    make_executor,
 )
 
 LOCAL = [
@@ -107,6 +108,22 @@ def test_local_pool_uses_worker_processes() -> None:
     a, b = result.records["j0"], result.records["j1"]
     assert a.start is not None and b.start is not None and a.end is not None and b.end is not None
     assert a.start < b.end and b.start < a.end, "the two leaves overlap in time"
+
+
+def test_numba_kernels_run_in_forked_workers() -> None:
+    expected = {f"lde/{i}": toy.lde_checksum(i) for i in range(3)}  # the parent compiles and uses them first
+    result = LocalExecutor(2).run([Job(key, toy.lde_checksum, (i,)) for i, key in enumerate(expected)])
+    assert result.results == expected
+
+
+def test_spawned_workers_run_jobs_too() -> None:
+    result = LocalExecutor(1, start_method="spawn").run(toy.tree_jobs(2))
+    assert result.results["root"] == toy.expected_tree(2)
+
+
+def test_make_executor_picks_from_options() -> None:
+    executor = make_executor(workers=2)
+    assert isinstance(executor, LocalExecutor) and executor.workers == 2
 
 
 def _dependent_before_slow_sibling(executor: Executor) -> None:
