@@ -34,7 +34,7 @@ from circuits.block_circuits import (
 )
 from circuits.recursion.aggregation import AggregationScheme, ChildProof
 from circuits.session import SessionCircuit
-from prover.executors import Dep, Executor, Job, JobRejected, LocalExecutor, RunResult
+from prover.executors import Dep, Executor, Job, JobRejected, LocalExecutor, Progress, ProgressEvent, RunResult
 from rollup.errors import RollupError
 from rollup.execution import execute_session
 from rollup.params import GLOBAL_TREE_DEPTH
@@ -250,23 +250,29 @@ def prove_block(
     executor: Executor | None = None,
     done: dict[str, bytes] | None = None,
     on_proof: Callable[[str, bytes], None] | None = None,
+    progress: Progress | None = None,
 ) -> BlockProof:
     """Prove a block from its session traces and the global tree before it.
 
     ``done`` holds proofs already produced (resumption); ``on_proof`` is told
-    each new proof, e.g. to store it at once.
+    each new proof the moment it exists (e.g. to store it, so a crash loses no
+    finished proof); ``progress`` also sees every job event.
     """
     circuits = rollup_circuits()
     plan = plan_block(number, traces, previous_tree, circuits.blocks.whitelist.root)
     proofs = dict(done or {})
     run = None
     jobs = plan_jobs(plan, proofs)
+
+    def on_event(event: ProgressEvent) -> None:
+        if event.key is not None and event.status == "ok" and on_proof is not None:
+            on_proof(event.key, event.value)
+        if progress is not None:
+            progress(event)
+
     if jobs:
-        run = (executor or LocalExecutor(1, in_process=True)).run(jobs)
-        for key in sorted(run.results):
-            proofs[key] = run.results[key]
-            if on_proof is not None:
-                on_proof(key, run.results[key])
+        run = (executor or LocalExecutor(1, in_process=True)).run(jobs, progress=on_event)
+        proofs.update(run.results)
         if run.failures:
             reasons = "; ".join(f"{k}: {r}" for k, r in sorted(run.failures.items()))
             raise BlockProvingError(f"block {number} could not be proven: {reasons}")
@@ -276,7 +282,9 @@ def prove_block(
     return BlockProof(plan, proof, proofs, run)
 
 
-def prove_stored_block(storage: Storage, number: int, executor: Executor | None = None) -> BlockProof:
+def prove_stored_block(
+    storage: Storage, number: int, executor: Executor | None = None, progress: Progress | None = None
+) -> BlockProof:
     """Prove a finalized block from storage, resuming from (and storing) its proofs as they exist."""
     if not 0 <= number <= storage.latest_block_number():
         raise BlockProvingError(f"no block {number} (latest is {storage.latest_block_number()})")
@@ -290,6 +298,7 @@ def prove_stored_block(storage: Storage, number: int, executor: Executor | None 
         executor,
         done=done,
         on_proof=lambda node, proof: storage.write_proof(number, node, proof),
+        progress=progress,
     )
     if tuple(result.plan.statement.new_root) != storage.block(number).new_root:
         raise BlockProvingError(f"block {number}: proven new root differs from the stored block")
