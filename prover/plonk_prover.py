@@ -33,6 +33,9 @@ from verifier.vanishing import vanishing_terms
 
 log = logging.getLogger(__name__)
 
+QUOTIENT_SLICE_BITS = 15
+"""The vanishing polynomial is evaluated on slices of 2^15 coset points at a time."""
+
 
 class ProvingError(ValueError):
     """The witness does not satisfy the circuit, so no valid proof exists."""
@@ -198,20 +201,27 @@ def quotient_chunks(
     cs, wires, zs = (o.lde_values for o in oracles[:3])
     nc = common.num_constant_columns
     zs_next = np.roll(zs[:2], -(1 << rate), axis=1)
-    terms = vanishing_terms(
-        common,
-        x=FieldVec(x),
-        l0_x=FieldVec(l0),
-        constants=[FieldVec(c) for c in cs[:nc]],
-        sigmas=[FieldVec(c) for c in cs[nc:]],
-        wires=[FieldVec(w) for w in wires],
-        zs_partials=[FieldVec(z) for z in zs],
-        zs_next=[FieldVec(z) for z in zs_next],
-        public_inputs_hash=list(public_inputs_hash),
-        beta=beta,
-        gamma=gamma,
-    )
-    v = combine_terms(terms, alpha, big_n)
+    v = ExtArray(np.empty(big_n, dtype=np.uint64), np.empty(big_n, dtype=np.uint64))
+    # V is evaluated point-wise, so slices of the coset are independent: slicing bounds the
+    # memory of the ~250 term vectors alive at once and keeps them closer to the caches.
+    step = min(big_n, 1 << QUOTIENT_SLICE_BITS)
+    for s in range(0, big_n, step):
+        cut = slice(s, s + step)
+        terms = vanishing_terms(
+            common,
+            x=FieldVec(x[cut]),
+            l0_x=FieldVec(l0[cut]),
+            constants=[FieldVec(c[cut]) for c in cs[:nc]],
+            sigmas=[FieldVec(c[cut]) for c in cs[nc:]],
+            wires=[FieldVec(w[cut]) for w in wires],
+            zs_partials=[FieldVec(z[cut]) for z in zs],
+            zs_next=[FieldVec(z[cut]) for z in zs_next],
+            public_inputs_hash=list(public_inputs_hash),
+            beta=beta,
+            gamma=gamma,
+        )
+        part = combine_terms(terms, alpha, step)
+        v.c0[cut], v.c1[cut] = part
     q = fk.ext_mul_base(v, fk.batch_inverse(z_h))
     factor = common.config.quotient_degree_factor
     parts: list[FieldArray] = []
