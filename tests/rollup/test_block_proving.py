@@ -80,6 +80,7 @@ def circuits() -> object:
 
 
 @pytest.mark.slow
+@pytest.mark.e2e
 def test_seed_scenario_blocks_prove_and_verify_with_the_verifier_only(tmp_path: Path, circuits: object) -> None:
     seq = Sequencer.open(tmp_path)
     run_seed_scenario(seq)
