@@ -1,0 +1,407 @@
+"""A chain directory as the ``rollup`` command line uses it.
+
+    DIR/rollup.sqlite        the chain (rollup.storage): blocks, state trees, sessions, proofs
+    DIR/users.json           {"version": 1, "users": {"NAME": user id, ...}}
+    DIR/pending.json         the next block's operations, added one command at a time
+    DIR/block.vk             the block verifier key (written when a block is proven)
+    DIR/proofs/block-NNNN.proof   exported block proofs (self-contained, with their statement)
+
+Names map to user ids in ``users.json``; a user's secret is
+``rollup.seed.demo_secret(name)``, which anyone can compute. That is a
+prototype shortcut for scripted and demo chains, not key management.
+
+The next block's operations are kept in ``pending.json`` (a
+:class:`rollup.scenario.BlockDraft`) rather than submitted to the sequencer one
+by one, because a user's operations in one block must form a single session:
+``rollup send A B 10`` twice in a block gives A one session of two sends.
+``build_block`` submits the sessions and builds the block; the draft records the
+block number and root it was made for, so a draft left behind by a crash after
+the block was built is recognised as stale and dropped, never applied twice.
+Files are replaced atomically (write, then rename).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from rollup.block import ExecutedBlock
+from rollup.errors import RollupError, StorageError, UnknownUserError
+from rollup.params import DATABASE_FILENAME, MAX_USERS
+from rollup.scenario import BlockDraft, PendingClaim, PendingOp, PendingRegister, PendingSend, validate_name
+from rollup.seed import demo_secret
+from rollup.sequencer import Sequencer
+from rollup.state import ChainState, Secret, SentTransfer
+from rollup.storage import Storage
+from verifier.light_client import digest_hex
+
+USERS_FILE = "users.json"
+PENDING_FILE = "pending.json"
+LOCK_FILE = ".lock"
+VK_FILE = "block.vk"
+PROOFS_DIR = "proofs"
+
+
+class ChainDirError(RollupError):
+    """The chain directory is missing, busy, or holds unusable files."""
+
+
+class UnknownNameError(RollupError):
+    """A user name that the chain directory does not know."""
+
+
+class NothingToBuildError(RollupError):
+    """``build_block`` with no pending operation."""
+
+
+def proof_filename(number: int) -> str:
+    """``block-NNNN.proof``: names sort in block order (what ``rollup-verify --chain`` expects)."""
+    return f"block-{number:04d}.proof"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    """A registered user's balance line."""
+
+    name: str
+    user_id: int
+    balance: int
+    nonce: int
+    sent: int
+    received: int
+    incoming: int
+    """Sent to this user and not claimed yet (in flight)."""
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claimed: list[SentTransfer]
+    rejected: list[tuple[SentTransfer, str]]
+
+
+class ChainDirectory:
+    """The sequencer, the user names and the draft of the next block of one chain directory."""
+
+    def __init__(self, path: Path, sequencer: Sequencer, lock: IO[bytes] | None) -> None:
+        self.path = path
+        self.sequencer = sequencer
+        self._lock = lock
+        self.users: dict[str, int] = self._load_users()
+        self.warnings: list[str] = []
+        self.draft = self._load_draft()
+
+    # ------------------------------------------------------------------------ opening
+
+    @classmethod
+    def exists(cls, path: Path | str) -> bool:
+        return (Path(path) / DATABASE_FILENAME).is_file()
+
+    @classmethod
+    def open(cls, path: Path | str, *, create: bool = False, lock: bool = True) -> ChainDirectory:
+        """Open the chain in ``path`` (``create``: make it if absent; else ChainDirError when absent).
+
+        ``lock`` takes an exclusive lock on the directory for as long as it is open,
+        so two commands never change the same chain at once.
+        """
+        directory = Path(path)
+        if not cls.exists(directory):
+            if not create:
+                raise ChainDirError(f"no chain in {directory} (run `rollup init --dir {directory}` first)")
+            if directory.exists() and not directory.is_dir():
+                raise ChainDirError(f"{directory} exists and is not a directory")
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ChainDirError(f"cannot create {directory}: {exc.strerror}") from exc
+        handle = cls._acquire(directory) if lock else None
+        try:
+            sequencer = Sequencer.open(directory)
+        except BaseException:
+            if handle is not None:
+                handle.close()
+            raise
+        try:
+            chain = cls(directory, sequencer, handle)
+        except BaseException:
+            sequencer.close()
+            if handle is not None:
+                handle.close()
+            raise
+        if create and not (directory / USERS_FILE).exists():
+            chain._save_users()
+        return chain
+
+    @staticmethod
+    def _acquire(directory: Path) -> IO[bytes]:
+        handle = open(directory / LOCK_FILE, "ab")  # noqa: SIM115 - held until close()
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            handle.close()
+            raise ChainDirError(f"another rollup command is using {directory}; try again when it has finished") from exc
+        return handle
+
+    def close(self) -> None:
+        self.sequencer.close()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def __enter__(self) -> ChainDirectory:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------ accessors
+
+    @property
+    def state(self) -> ChainState:
+        return self.sequencer.state
+
+    @property
+    def storage(self) -> Storage:
+        return self.sequencer.storage
+
+    @property
+    def latest_block(self) -> int:
+        return self.state.block_number
+
+    @property
+    def proofs_dir(self) -> Path:
+        return self.path / PROOFS_DIR
+
+    @property
+    def vk_path(self) -> Path:
+        return self.path / VK_FILE
+
+    def proof_path(self, number: int) -> Path:
+        return self.proofs_dir / proof_filename(number)
+
+    def require_block(self, number: int) -> None:
+        """ChainDirError unless block ``number`` is finalized."""
+        latest = self.latest_block
+        if not 0 <= number <= latest:
+            have = "the chain has no blocks yet" if latest < 0 else f"the latest block is {latest}"
+            raise ChainDirError(f"no block {number}: {have}")
+
+    def id_of(self, name: str) -> int:
+        if name not in self.users:
+            known = ", ".join(sorted(self.users)) or "none yet; add one with `rollup user add NAME --balance N`"
+            raise UnknownNameError(f"unknown user {name!r} (known: {known})")
+        return self.users[name]
+
+    def name_of(self, user_id: int) -> str:
+        for name, uid in self.users.items():
+            if uid == user_id:
+                return name
+        return f"user {user_id}"
+
+    def secret_of(self, name: str) -> Secret:
+        """The demo secret of ``name`` (prototype: derived from the name, see the module docstring)."""
+        return demo_secret(name)
+
+    # ------------------------------------------------------------------------ users.json
+
+    def _load_users(self) -> dict[str, int]:
+        file = self.path / USERS_FILE
+        if not file.exists():
+            return {}
+        try:
+            document = json.loads(file.read_text(encoding="utf-8"))
+            users = document["users"]
+            if document.get("version") != 1 or not isinstance(users, dict):
+                raise ValueError("unknown layout")
+            ids = list(users.values())
+            if not all(isinstance(n, str) and type(u) is int and 0 <= u < MAX_USERS for n, u in users.items()):
+                raise ValueError("names must map to user ids")
+            if len(set(ids)) != len(ids):
+                raise ValueError("two names share a user id")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ChainDirError(f"{file} is unusable: {exc}") from exc
+        return dict(users)
+
+    def _save_users(self) -> None:
+        document = {"version": 1, "users": self.users}
+        _write_atomic(self.path / USERS_FILE, (json.dumps(document, indent=2) + "\n").encode())
+
+    def set_users(self, users: dict[str, int]) -> None:
+        """Replace the name map (for chains built by other code, e.g. the seed scenario)."""
+        self.users = dict(users)
+        self._save_users()
+
+    # ------------------------------------------------------------------------ the draft (pending.json)
+
+    def _load_draft(self) -> BlockDraft:
+        draft = BlockDraft(self.state)
+        file = self.path / PENDING_FILE
+        if not file.exists():
+            return draft
+        try:
+            document = json.loads(file.read_text(encoding="utf-8"))
+            block, root = document["block"], document["read_root"]
+            ops = BlockDraft.ops_from_json(document["sessions"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ChainDirError(f"{file} is unusable: {exc}") from exc
+        if block != self.sequencer.next_block_number or root != digest_hex(self.state.root):
+            self.warnings.append(f"dropped {file.name}: it was made for block {block}, which has been built since")
+            file.unlink()
+            return draft
+        for user_id, user_ops in ops.items():
+            secret = self.secret_of(self.name_of(user_id))
+            for op in user_ops:
+                try:
+                    draft.add(user_id, secret, op)
+                except RollupError as exc:
+                    raise ChainDirError(f"{file} holds an invalid operation of user {user_id}: {exc}") from exc
+        return draft
+
+    def save_draft(self) -> None:
+        file = self.path / PENDING_FILE
+        if self.draft.is_empty():
+            file.unlink(missing_ok=True)
+            return
+        document = {
+            "version": 1,
+            "block": self.sequencer.next_block_number,
+            "read_root": digest_hex(self.state.root),
+            "sessions": self.draft.to_json(),
+        }
+        _write_atomic(file, (json.dumps(document, indent=2) + "\n").encode())
+
+    # ------------------------------------------------------------------------ operations
+
+    def is_registered(self, name: str) -> bool:
+        return self.id_of(name) in self.state.users
+
+    def add_user(self, name: str, balance: int) -> int:
+        """Reserve an id for ``name`` and add its registration (deposit ``balance``) to the next block."""
+        validate_name(name)
+        user_id = self.users.get(name)
+        if user_id is not None and (user_id in self.state.users or user_id in self.draft.user_ids):
+            raise RollupError(f"user {name!r} already exists (id {user_id})")
+        if user_id is None:
+            taken = set(self.users.values()) | set(self.state.users)
+            user_id = max(taken, default=0) + 1
+            if user_id >= MAX_USERS:
+                raise RollupError(f"no user id left (ids are below {MAX_USERS})")
+        self.draft.add(user_id, self.secret_of(name), PendingRegister(balance))
+        if self.users.get(name) != user_id:
+            self.users[name] = user_id
+            self._save_users()
+        return user_id
+
+    def _require_usable(self, name: str) -> int:
+        user_id = self.id_of(name)
+        registering = any(isinstance(op, PendingRegister) for op in self.draft.operations(user_id))
+        if user_id not in self.state.users and not registering:
+            raise UnknownUserError(
+                f"user {name!r} is not registered (add it with `rollup user add {name} --balance N`)"
+            )
+        return user_id
+
+    def send(self, sender: str, recipient: str, amount: int) -> None:
+        """Add a send to the sender's session of the next block (validated; RollupError if invalid)."""
+        sender_id = self._require_usable(sender)
+        recipient_id = self.id_of(recipient)
+        self.draft.add(sender_id, self.secret_of(sender), PendingSend(recipient_id, amount))
+
+    def claim(self, name: str) -> ClaimResult:
+        """Add a claim of every finalized unclaimed transfer to ``name`` (each validated on its own)."""
+        user_id = self._require_usable(name)
+        claimed: list[SentTransfer] = []
+        rejected: list[tuple[SentTransfer, str]] = []
+        for transfer in self.draft.claimable(user_id):
+            try:
+                self.draft.add(user_id, self.secret_of(name), PendingClaim(transfer.sender_id, transfer.record.index))
+            except RollupError as exc:
+                rejected.append((transfer, str(exc)))
+            else:
+                claimed.append(transfer)
+        return ClaimResult(claimed, rejected)
+
+    def build_block(self) -> ExecutedBlock:
+        """Submit the draft's sessions (and any already submitted) and finalize the next block."""
+        stored = {s.user_id: s for s in self.storage.pending_sessions()}
+        sessions = self.draft.sessions()
+        if not sessions and not stored:
+            raise NothingToBuildError(
+                f"nothing to put in block {self.sequencer.next_block_number}: no pending operations"
+            )
+        for session in sessions:
+            if session.user_id in stored:
+                if stored[session.user_id] == session:
+                    continue  # submitted before a crash
+                raise StorageError(f"user {session.user_id} already has another session submitted for this block")
+            self.sequencer.submit(session)
+        executed = self.sequencer.build_block()
+        self.draft = BlockDraft(self.state)
+        self.save_draft()
+        return executed
+
+    def describe_op(self, op: PendingOp) -> str:
+        if isinstance(op, PendingRegister):
+            return f"register with {op.deposit}"
+        if isinstance(op, PendingSend):
+            return f"send {op.amount} to {self.name_of(op.recipient)}"
+        return f"claim transfer #{op.outbox_index} of {self.name_of(op.sender_id)}"
+
+    # ------------------------------------------------------------------------ reading
+
+    def balances(self, state: ChainState | None = None) -> list[BalanceRow]:
+        """Every registered user's balance line (after ``state``, default the latest), by user id."""
+        state = state or self.state
+        sent: dict[int, int] = {}
+        received: dict[int, int] = {}
+        incoming: dict[int, int] = {}
+        for transfer in state.sent_transfers():
+            amount, recipient = transfer.record.amount, transfer.record.recipient
+            sent[transfer.sender_id] = sent.get(transfer.sender_id, 0) + amount
+            bucket = received if state.is_claimed(transfer) else incoming
+            bucket[recipient] = bucket.get(recipient, 0) + amount
+        return [
+            BalanceRow(
+                self.name_of(u),
+                u,
+                tree.balance,
+                tree.nonce,
+                sent.get(u, 0),
+                received.get(u, 0),
+                incoming.get(u, 0),
+            )
+            for u, tree in sorted(state.users.items())
+        ]
+
+
+@contextmanager
+def fresh_chain(path: Path | str) -> Iterator[ChainDirectory]:
+    """Create a chain in ``path``, which must not already hold a chain with blocks or pending operations."""
+    directory = Path(path)
+    if ChainDirectory.exists(directory):
+        with ChainDirectory.open(directory) as existing:
+            busy = existing.latest_block >= 0 or not existing.draft.is_empty() or existing.sequencer.pending_user_ids
+        if busy:
+            raise ChainDirError(f"{directory} already holds a chain; choose another --dir (this command starts afresh)")
+    chain = ChainDirectory.open(directory, create=True)
+    try:
+        yield chain
+    finally:
+        chain.close()

@@ -1,0 +1,327 @@
+"""Scripted chains for ``rollup run`` and op-by-op validation of a block's sessions.
+
+Scenario format (JSON)::
+
+    {"users": {"Sam": 100, "Jack": 100},
+     "blocks": [[{"send": {"from": "Sam", "to": "Jack", "amount": 50}}],
+                [{"claim": {"by": "Jack"}}]]}
+
+Users are registered first, in one block, with their balance as deposit; then
+each inner list of ``blocks`` is one block. The ops of one user in a block form
+that user's session, in order. ``{"claim": {"by": B}}`` claims every finalized,
+unclaimed transfer addressed to B. :func:`parse_scenario` checks the *shape*
+(types, known names, amounts in range) and raises :class:`ScenarioError` naming
+the offending place; whether an op is valid at its point in the session (no
+overdraft, something to claim...) is decided by :class:`BlockDraft` when the
+chain runs.
+
+:class:`BlockDraft` accumulates the next block's operations user by user.
+Every new operation is validated by building the user's candidate session
+(all its accepted operations plus the new one) and executing it natively
+against the finalized state with :func:`rollup.execution.execute_session`:
+exactly the rules the sequencer and the session circuit enforce. A rejected
+operation raises its specific :class:`~rollup.errors.RollupError` and leaves
+the draft unchanged, so the rest of the session and of the block proceed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rollup.errors import MalformedSessionError, RollupError
+from rollup.execution import execute_session
+from rollup.operations import Claim, Operation, Register, Send
+from rollup.params import AMOUNT_LIMIT, MAX_AMOUNT_BITS, MAX_USERS
+from rollup.session import Session
+from rollup.state import ChainState, Secret, SentTransfer
+
+MAX_SESSION_OPERATIONS = 32
+"""Sends and claims per user per block: the slots of the block tree's session circuit
+(``rollup.block_proving.TREE_SESSION_SLOTS``; a registration takes no slot)."""
+
+MAX_NAME_LENGTH = 64
+
+
+class ScenarioError(RollupError):
+    """A scenario file is unreadable or malformed; the message names the place."""
+
+
+class SessionFullError(MalformedSessionError):
+    """A user's session for this block already holds the maximum number of operations."""
+
+
+# ----------------------------------------------------------------------------- the scenario format
+
+
+@dataclass(frozen=True)
+class ScenarioSend:
+    """``{"send": {"from": sender, "to": recipient, "amount": amount}}``."""
+
+    sender: str
+    recipient: str
+    amount: int
+
+    def describe(self) -> str:
+        return f"send {self.sender} -> {self.recipient} {self.amount}"
+
+
+@dataclass(frozen=True)
+class ScenarioClaim:
+    """``{"claim": {"by": name}}``: claim every finalized unclaimed transfer addressed to ``name``."""
+
+    by: str
+
+    def describe(self) -> str:
+        return f"claim by {self.by}"
+
+
+ScenarioOp = ScenarioSend | ScenarioClaim
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Users with their starting balances (in order) and the blocks of operations."""
+
+    users: dict[str, int]
+    blocks: list[list[ScenarioOp]]
+
+
+def validate_name(name: object, where: str = "user name") -> str:
+    """A user name: a non-empty string of printable characters without spaces, not starting with '-'."""
+    if not isinstance(name, str):
+        raise ScenarioError(f"{where} must be a string, got {name!r}")
+    if not name or len(name) > MAX_NAME_LENGTH or not name.isprintable() or any(c.isspace() for c in name):
+        raise ScenarioError(f"{where} {name!r} must be 1-{MAX_NAME_LENGTH} printable characters without spaces")
+    if name.startswith("-"):
+        raise ScenarioError(f"{where} {name!r} must not start with '-'")
+    return name
+
+
+def validate_amount(value: object, where: str) -> int:
+    """An integer in [0, 2^48): amounts, balances and deposits."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ScenarioError(f"{where} must be an integer, got {value!r}")
+    if value < 0:
+        raise ScenarioError(f"{where} is negative ({value})")
+    if value >= AMOUNT_LIMIT:
+        raise ScenarioError(f"{where} {value} is too large (amounts are below 2^{MAX_AMOUNT_BITS})")
+    return value
+
+
+def _object(value: Any, keys: set[str], where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ScenarioError(f"{where} must be an object with the keys {sorted(keys)}, got {value!r}")
+    missing, extra = keys - set(value), set(value) - keys
+    if missing:
+        raise ScenarioError(f"{where} lacks {', '.join(map(repr, sorted(missing)))}")
+    if extra:
+        raise ScenarioError(f"{where} has unknown keys {', '.join(map(repr, sorted(extra)))}")
+    return value
+
+
+def _known(name: object, users: Mapping[str, int], where: str) -> str:
+    if not isinstance(name, str):
+        raise ScenarioError(f"{where} must be a user name, got {name!r}")
+    if name not in users:
+        raise ScenarioError(f'{where}: unknown user {name!r} (not in "users")')
+    return name
+
+
+def _op(value: Any, users: Mapping[str, int], where: str) -> ScenarioOp:
+    if not isinstance(value, dict) or len(value) != 1 or next(iter(value)) not in ("send", "claim"):
+        raise ScenarioError(f'{where} must be {{"send": {{...}}}} or {{"claim": {{...}}}}, got {value!r}')
+    if "send" in value:
+        body = _object(value["send"], {"from", "to", "amount"}, f"{where}.send")
+        return ScenarioSend(
+            _known(body["from"], users, f"{where}.send.from"),
+            _known(body["to"], users, f"{where}.send.to"),
+            validate_amount(body["amount"], f"{where}.send.amount"),
+        )
+    body = _object(value["claim"], {"by"}, f"{where}.claim")
+    return ScenarioClaim(_known(body["by"], users, f"{where}.claim.by"))
+
+
+def parse_scenario(document: Any) -> Scenario:
+    """Check a decoded scenario document; ScenarioError naming the first problem."""
+    top = _object(document, {"users", "blocks"}, "the scenario")
+    users_value = top["users"]
+    if not isinstance(users_value, dict) or not users_value:
+        raise ScenarioError('"users" must be a non-empty object {"NAME": BALANCE, ...}')
+    if len(users_value) >= MAX_USERS:
+        raise ScenarioError(f"too many users ({len(users_value)}; at most {MAX_USERS - 1})")
+    users = {
+        validate_name(name, "user name"): validate_amount(balance, f"users.{name}")
+        for name, balance in users_value.items()
+    }
+    blocks_value = top["blocks"]
+    if not isinstance(blocks_value, list):
+        raise ScenarioError('"blocks" must be a list of blocks (each a list of operations)')
+    blocks: list[list[ScenarioOp]] = []
+    for i, block in enumerate(blocks_value):
+        if not isinstance(block, list):
+            raise ScenarioError(f"blocks[{i}] must be a list of operations, got {block!r}")
+        blocks.append([_op(op, users, f"blocks[{i}][{j}]") for j, op in enumerate(block)])
+    return Scenario(users, blocks)
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read and parse a scenario file; ScenarioError for an unreadable file, bad JSON or a bad shape."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ScenarioError(f"scenario file {path} does not exist") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ScenarioError(f"cannot read scenario file {path}: {reason}") from exc
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    try:
+        return parse_scenario(document)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: {exc}") from exc
+
+
+# ----------------------------------------------------------------------------- the next block, op by op
+
+
+@dataclass(frozen=True)
+class PendingRegister:
+    deposit: int
+
+
+@dataclass(frozen=True)
+class PendingSend:
+    recipient: int
+    amount: int
+
+
+@dataclass(frozen=True)
+class PendingClaim:
+    sender_id: int
+    outbox_index: int
+
+
+PendingOp = PendingRegister | PendingSend | PendingClaim
+"""An operation without its nonce (nonces are numbered when the session is built)."""
+
+
+def build_session(state: ChainState, user_id: int, secret: Secret, ops: Iterable[PendingOp]) -> Session:
+    """The session of ``ops`` reading ``state.root``, nonces numbered from the user's finalized nonce."""
+    tree = state.users.get(user_id)
+    nonce = tree.nonce if tree is not None else 0
+    operations: list[Operation] = []
+    for op in ops:
+        if isinstance(op, PendingRegister):
+            operations.append(Register(op.deposit))
+            continue
+        nonce += 1
+        if isinstance(op, PendingSend):
+            operations.append(Send(op.recipient, op.amount, nonce))
+        else:
+            operations.append(Claim(op.sender_id, op.outbox_index, nonce))
+    return Session(user_id, state.root, tuple(secret), tuple(operations))
+
+
+class BlockDraft:
+    """The operations of the next block, per user, each validated when added."""
+
+    def __init__(self, state: ChainState) -> None:
+        self.state = state
+        self._ops: dict[int, list[PendingOp]] = {}
+        self._secrets: dict[int, Secret] = {}
+
+    @property
+    def user_ids(self) -> list[int]:
+        """Users with at least one operation, ascending."""
+        return sorted(self._ops)
+
+    def operations(self, user_id: int) -> list[PendingOp]:
+        """The accepted operations of ``user_id`` (a copy)."""
+        return list(self._ops.get(user_id, []))
+
+    def is_empty(self) -> bool:
+        return not self._ops
+
+    def add(self, user_id: int, secret: Secret, op: PendingOp) -> None:
+        """Append ``op`` to the user's session if the session stays valid; else raise its RollupError."""
+        ops = [*self._ops.get(user_id, []), op]
+        slots = sum(1 for o in ops if not isinstance(o, PendingRegister))
+        if slots > MAX_SESSION_OPERATIONS:
+            raise SessionFullError(
+                f"user {user_id}'s session already holds {MAX_SESSION_OPERATIONS} operations, "
+                "the most one block can prove for one user"
+            )
+        if user_id in self._secrets and tuple(secret) != self._secrets[user_id]:
+            raise MalformedSessionError(f"user {user_id}'s operations in this block use different secrets")
+        execute_session(self.state, build_session(self.state, user_id, secret, ops))
+        self._ops[user_id] = ops
+        self._secrets[user_id] = tuple(secret)
+
+    def pending_claims(self, user_id: int) -> set[tuple[int, int]]:
+        """(sender, index) of the claims already in the user's draft session."""
+        return {(o.sender_id, o.outbox_index) for o in self._ops.get(user_id, []) if isinstance(o, PendingClaim)}
+
+    def claimable(self, user_id: int) -> list[SentTransfer]:
+        """Finalized unclaimed transfers addressed to ``user_id`` that the draft does not claim yet."""
+        taken = self.pending_claims(user_id)
+        return [
+            t
+            for t in self.state.unclaimed_transfers()
+            if t.record.recipient == user_id and (t.sender_id, t.record.index) not in taken
+        ]
+
+    def sessions(self) -> list[Session]:
+        """One session per user, by user id."""
+        return [build_session(self.state, u, self._secrets[u], self._ops[u]) for u in self.user_ids]
+
+    # ------------------------------------------------------------------------ persistence
+
+    def to_json(self) -> dict[str, Any]:
+        """The operations as plain JSON (no secrets)."""
+        return {str(u): [_op_to_json(op) for op in self._ops[u]] for u in self.user_ids}
+
+    @staticmethod
+    def ops_from_json(document: Any) -> dict[int, list[PendingOp]]:
+        """Inverse of :meth:`to_json` (shape only; add them with :meth:`add` to validate them)."""
+        if not isinstance(document, dict):
+            raise ValueError("sessions must be an object")
+        result: dict[int, list[PendingOp]] = {}
+        for key, ops in document.items():
+            if not isinstance(key, str) or not key.isdigit() or not isinstance(ops, list):
+                raise ValueError(f"bad session entry {key!r}")
+            result[int(key)] = [_op_from_json(op) for op in ops]
+        return result
+
+
+def _op_to_json(op: PendingOp) -> dict[str, Any]:
+    if isinstance(op, PendingRegister):
+        return {"register": op.deposit}
+    if isinstance(op, PendingSend):
+        return {"send": [op.recipient, op.amount]}
+    return {"claim": [op.sender_id, op.outbox_index]}
+
+
+def _op_from_json(value: Any) -> PendingOp:
+    def ints(v: Any, n: int) -> list[int]:
+        if not isinstance(v, list) or len(v) != n or not all(type(x) is int for x in v):
+            raise ValueError(f"bad operation {value!r}")
+        return v
+
+    if not isinstance(value, dict) or len(value) != 1:
+        raise ValueError(f"bad operation {value!r}")
+    if "register" in value:
+        (deposit,) = ints([value["register"]], 1)
+        return PendingRegister(deposit)
+    if "send" in value:
+        recipient, amount = ints(value["send"], 2)
+        return PendingSend(recipient, amount)
+    if "claim" in value:
+        sender, index = ints(value["claim"], 2)
+        return PendingClaim(sender, index)
+    raise ValueError(f"bad operation {value!r}")
