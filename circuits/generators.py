@@ -171,9 +171,8 @@ class Poseidon2Generator(Generator):
         inputs = np.array(w.get_many(range(b + IN, b + IN + WIDTH)), dtype=np.uint64)
         row = np.empty(NUM_WIRES, dtype=np.uint64)
         poseidon2_gate_row(inputs, np.uint64(swap), row)
-        values = row.tolist()
-        w.set_many(range(b + OUT, b + OUT + WIDTH), values[OUT : OUT + WIDTH])
-        w.set_many(range(b + DELTA, b + NUM_WIRES), values[DELTA:])
+        w.set_many(range(b + OUT, b + OUT + WIDTH), row[OUT : OUT + WIDTH].tolist())
+        w.set_cells(b + DELTA, row[DELTA:])
 
 
 class BaseSumGenerator(Generator):
@@ -279,8 +278,8 @@ def run_generators(generators: Sequence[Generator], w: Witness) -> None:
         newly_set.clear()
         generators[i].run(w)
         done += 1
-        for t in newly_set:
-            for j in waiting.pop(t, ()):
+        for t in waiting.keys() & newly_set:  # most newly set cells have no waiter
+            for j in waiting.pop(t):
                 missing[j] -= 1
                 if missing[j] == 0:
                     ready.append(j)

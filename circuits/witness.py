@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from prover.field_kernels import FieldArray
 from verifier.field import P
 
 Target = int
@@ -91,6 +92,10 @@ class Witness:
         self._known = bytearray(num_rows * num_wires)
         self.virtual: dict[Target, int] = {}
         self._members = members
+        self._in_class = bytearray(num_rows * num_wires)
+        for t in members:
+            if t >= 0:
+                self._in_class[t] = 1
         self.newly_set: list[Target] = []
 
     @property
@@ -139,3 +144,19 @@ class Witness:
     def set_many(self, targets: Iterable[Target], values: Iterable[int]) -> None:
         for t, v in zip(targets, values, strict=True):
             self.set(t, v)
+
+    def set_cells(self, start: Target, values: FieldArray) -> None:
+        """Set the consecutive wire cells start, start + 1, ... (columns of one row) to canonical ``values``.
+
+        When none of the cells is set yet or copy-constrained (a gate's advice wires), this is one
+        vectorized write; otherwise it is ``set_many``.
+        """
+        stop = start + len(values)
+        if any(self._in_class[start:stop]) or any(self._known[start:stop]):
+            self.set_many(range(start, stop), values.tolist())
+            return
+        if len(values) and int(values.max()) >= P:
+            raise ValueError("witness values must be canonical field elements")
+        self._cells[start:stop] = values
+        self._known[start:stop] = b"\x01" * (stop - start)
+        self.newly_set.extend(range(start, stop))
