@@ -646,6 +646,21 @@ def _apply_scenario_block(
             report(f"{where}: nothing to claim")
 
 
+def _prove_run(chain: ChainDirectory, runs: list[_RunBlock], args: argparse.Namespace, ui: Ui) -> None:
+    """Prove and export every block of a run, and check each with the light client from the genesis root."""
+    circuits = _circuits(ui)
+    _write_vk(chain, circuits)
+    trusted = runs[0].prev_root
+    with _executor(args, ui) as executor:
+        for item in runs:
+            proved = _prove(chain, item.number, executor, ui)
+            ui.note(_run_summary(proved))
+            statement, _ = _light_verify(circuits.vk, proved.path, trusted)
+            trusted = statement.new_root
+            item.path = proved.path
+    ui.note(f"all {len(runs)} block proofs verify from the genesis root (key: {chain.vk_path})")
+
+
 def cmd_run(args: argparse.Namespace, ui: Ui) -> int:
     from rollup.chain_dir import fresh_chain
 
@@ -665,17 +680,10 @@ def cmd_run(args: argparse.Namespace, ui: Ui) -> int:
             built.append(block)
             ui.note(f"block {block.number} (scenario block {index}): {_count(len(block.public_data), 'session')}")
         runs = [_RunBlock(b.number, b.prev_root, b.new_root) for b in built]
-        circuits = _circuits(ui)
-        _write_vk(chain, circuits)
-        trusted = runs[0].prev_root
-        with _executor(args, ui) as executor:
-            for item in runs:
-                proved = _prove(chain, item.number, executor, ui)
-                ui.note(_run_summary(proved))
-                statement, _ = _light_verify(circuits.vk, proved.path, trusted)
-                trusted = statement.new_root
-                item.path = proved.path
-        ui.note(f"all {len(runs)} block proofs verify from the genesis root (key: {chain.vk_path})")
+        if args.no_prove:
+            ui.note(f"not proven (--no-prove): `rollup --dir {directory} block prove N` proves block N")
+        else:
+            _prove_run(chain, runs, args, ui)
         balances = {row.name: row.balance for row in chain.balances()}
     if args.json:
         ui.data(
@@ -686,7 +694,7 @@ def cmd_run(args: argparse.Namespace, ui: Ui) -> int:
                         "number": r.number,
                         "prev_root": digest_hex(r.prev_root),
                         "new_root": digest_hex(r.new_root),
-                        "proof": str(r.path),
+                        "proof": None if r.path is None else str(r.path),
                     }
                     for r in runs
                 ],
@@ -759,6 +767,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("scenario", help="scenario JSON file (see docs/user-guide.md)")
     run.add_argument("--json", action="store_true", help="print balances and blocks as JSON on stdout")
+    run.add_argument("--no-prove", action="store_true", help="build the blocks natively only (prove them later)")
     command(commands, "init", cmd_init, "create an empty chain")
     user = commands.add_parser("user", help="manage users", description="manage users")
     user_commands = user.add_subparsers(dest="user_command", metavar="COMMAND", required=True)
