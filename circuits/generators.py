@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gc
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 import numpy as np
@@ -278,7 +278,10 @@ def run_generators(generators: Sequence[Generator], w: Witness) -> None:
         newly_set.clear()
         generators[i].run(w)
         done += 1
-        for t in waiting.keys() & newly_set:  # most newly set cells have no waiter
+        hits: Collection[Target] = waiting.keys() & newly_set  # most newly set cells have no waiter
+        if len(hits) > 1:  # wake in setting order: runs are deterministic (diagnostics name the first failure)
+            hits = [t for t in newly_set if t in hits]
+        for t in hits:
             for j in waiting.pop(t):
                 missing[j] -= 1
                 if missing[j] == 0:
