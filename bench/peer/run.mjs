@@ -1,0 +1,141 @@
+// Peer benchmark driver: K Merkle-membership checks of depth 20 with circom2 + snarkjs (PLONK, Groth16).
+//
+//   node run.mjs K [REPEAT]   ->  one JSON line on stdout (progress on stderr)
+//
+// Offline: circom2 (WASM build of circom) compiles merkle.circom for this K,
+// a local powers-of-tau ceremony (cached in build/) gives the SRS, then each
+// system sets up, proves (witness generation included) and verifies REPEAT
+// times; the best time is reported. Proof sizes are the binary encodings of the
+// proof's group and field elements (BN254, uncompressed: G1 64 B, G2 128 B, Fr 32 B).
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as snarkjs from "snarkjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const K = Number(process.argv[2] ?? 4);
+const REPEAT = Number(process.argv[3] ?? 1);
+const DEPTH = 20;
+const build = join(here, "build", `k${K}`);
+mkdirSync(build, { recursive: true });
+const log = (m) => process.stderr.write(`[peer] ${m}\n`);
+const now = () => performance.now() / 1000;
+
+async function best(fn) {
+  let bestTime = Infinity, value;
+  for (let i = 0; i < Math.max(1, REPEAT); i++) {
+    const t = now();
+    value = await fn();
+    bestTime = Math.min(bestTime, now() - t);
+  }
+  return [bestTime, value];
+}
+
+// 1. compile
+const main = join(build, "main.circom");
+writeFileSync(main, `pragma circom 2.0.0;\ninclude "merkle.circom";\ncomponent main = MerkleChecks(${K}, ${DEPTH});\n`);
+const circom = join(here, "node_modules", ".bin", "circom2");
+let t = now();
+// circom2 runs under WASI with access to the working directory only: relative paths
+execFileSync(circom, [relative(here, main), "--r1cs", "--wasm", "--O2", "-l", ".", "-o", relative(here, build)], {
+  cwd: here,
+  stdio: ["ignore", "ignore", "inherit"],
+});
+const compileS = now() - t;
+const r1cs = join(build, "main.r1cs");
+const wasm = join(build, "main_js", "main.wasm");
+const info = await snarkjs.r1cs.info(r1cs);
+const nConstraints = info.nConstraints;
+log(`compiled in ${compileS.toFixed(1)} s: ${nConstraints} R1CS constraints`);
+
+// 2. powers of tau (local, one contribution), cached per power
+async function ptau(power) {
+  const dir = join(here, "build");
+  const final = join(dir, `pot${power}_final.ptau`);
+  if (existsSync(final)) return [final, 0];
+  const t0 = now();
+  const p0 = join(dir, `pot${power}_0.ptau`), p1 = join(dir, `pot${power}_1.ptau`);
+  log(`powers of tau 2^${power} ...`);
+  await snarkjs.powersOfTau.newAccumulator(await curve(), power, p0);
+  await snarkjs.powersOfTau.contribute(p0, p1, "bench", "local entropy " + Math.random());
+  await snarkjs.powersOfTau.preparePhase2(p1, final);
+  return [final, now() - t0];
+}
+let _curve;
+async function curve() { return (_curve ??= await snarkjs.curves.getCurveFromName("bn128")); }
+
+// PLONK needs a gate per linear combination too: find the power from the plonk setup's own error.
+async function plonkSetup(zkey) {
+  let power = Math.ceil(Math.log2(nConstraints)) + 1;
+  for (;;) {
+    const [file, s] = await ptau(power);
+    const t0 = now();
+    try {
+      const r = await snarkjs.plonk.setup(r1cs, file, zkey);
+      if (r === -1) throw new Error("too big");
+      return [power, s, now() - t0];
+    } catch (e) {
+      const m = /(\d+) > 2\*\*(\d+)/.exec(String(e?.message ?? e));
+      const need = m ? Math.ceil(Math.log2(Number(m[1]) + 1)) : power + 1;
+      if (need <= power && !m) throw e;
+      log(`PLONK needs 2^${Math.max(need, power + 1)} (${e?.message ?? e})`);
+      power = Math.max(need, power + 1);
+      if (power > 22) throw e;
+    }
+  }
+}
+
+const rng = () => BigInt(Math.floor(Math.random() * 2 ** 52)) * 4096n + BigInt(Math.floor(Math.random() * 4096));
+const input = {
+  leaf: Array.from({ length: K }, rng),
+  bits: Array.from({ length: K }, () => Array.from({ length: DEPTH }, () => (Math.random() < 0.5 ? 1 : 0))),
+  siblings: Array.from({ length: K }, () => Array.from({ length: DEPTH }, rng)),
+};
+
+const sizes = {
+  groth16: (p) => 2 * 64 + 128, // pi_a, pi_c in G1; pi_b in G2
+  plonk: (p) => 9 * 64 + 6 * 32, // A B C Z T1 T2 T3 Wxi Wxiw in G1; six evaluations in Fr
+};
+
+const rows = [];
+for (const system of ["plonk", "groth16"]) {
+  const zkey = join(build, `${system}.zkey`);
+  let setupS, power, ptauS;
+  if (system === "plonk") {
+    const t0 = now();
+    [power, ptauS] = await plonkSetup(zkey);
+    setupS = now() - t0 - ptauS;
+  } else {
+    power = Math.ceil(Math.log2(nConstraints + info.nOutputs + 1)) + 0;
+    let file;
+    [file, ptauS] = await ptau(Math.max(power, 8));
+    const t0 = now();
+    await snarkjs.zKey.newZKey(r1cs, file, zkey);
+    setupS = now() - t0;
+  }
+  const vk = await snarkjs.zKey.exportVerificationKey(zkey);
+  const [proveS, { proof, publicSignals }] = await best(() => snarkjs[system].fullProve(input, wasm, zkey));
+  const [verifyS, ok] = await best(() => snarkjs[system].verify(vk, publicSignals, proof));
+  if (!ok) throw new Error(`${system} proof did not verify`);
+  log(`${system}: prove ${proveS.toFixed(2)} s, verify ${(verifyS * 1e3).toFixed(1)} ms`);
+  rows.push({
+    system: `snarkjs ${system === "plonk" ? "PLONK (KZG)" : "Groth16"}, circom2`,
+    constraints: `${nConstraints} R1CS, SRS 2^${power}`,
+    prove_s: proveS,
+    verify_s: verifyS,
+    proof_bytes: sizes[system](proof),
+    proof_json_bytes: JSON.stringify(proof).length,
+    setup_s: setupS,
+    ptau_s: ptauS,
+  });
+}
+const versions = {
+  snarkjs: JSON.parse(readFileSync(join(here, "node_modules", "snarkjs", "package.json"))).version,
+  circom2: JSON.parse(readFileSync(join(here, "node_modules", "circom2", "package.json"))).version,
+  circomlib: JSON.parse(readFileSync(join(here, "node_modules", "circomlib", "package.json"))).version,
+  node: process.version,
+};
+process.stdout.write(JSON.stringify({ k: K, depth: DEPTH, compile_s: compileS, versions, rows }) + "\n");
+await _curve?.terminate?.();
+process.exit(0);
