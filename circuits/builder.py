@@ -31,6 +31,7 @@ from circuits.generators import (
     RandomAccessGenerator,
     SimpleGenerator,
 )
+from circuits.generators_recursion import FriFoldGenerator, ReducingGenerator
 from circuits.witness import CopyClasses, Target
 from verifier import field
 from verifier.config import STANDARD_CONFIG, ProofConfig
@@ -39,12 +40,16 @@ from verifier.gates import (
     ArithmeticGate,
     BaseSumGate,
     ConstantGate,
+    FriFoldGate,
     Gate,
     Poseidon2Gate,
     PublicInputGate,
     RandomAccessGate,
+    ReducingExtensionGate,
+    ReducingGate,
 )
 from verifier.gates.poseidon2_gate import IN, OUT, SWAP
+from verifier.gates.reducing import ACC_IN, ACC_OUT, ALPHA
 from verifier.hashing import DOMAIN_COMPRESS, DOMAIN_HASH, DOMAIN_LANE, LENGTH_LANE
 from verifier.poseidon2 import DIGEST_SIZE, RATE, WIDTH
 
@@ -57,6 +62,9 @@ DigestTarget = tuple[Target, Target, Target, Target]
 
 RANGE_CHECK_LIMBS = 63
 """Limbs of the binary decomposition gate: any value below 2^63 splits exactly."""
+
+REDUCING_CHUNK = 6
+"""Horner steps per reducing-gate constraint (degree 7 with the accumulator)."""
 
 
 class CircuitError(ValueError):
@@ -89,6 +97,7 @@ class CircuitBuilder:
         self._arith_slots: dict[tuple[int, int], tuple[int, int]] = {}
         self._ext_arith_slots: dict[tuple[int, int], tuple[int, int]] = {}
         self._random_access_slots: dict[int, tuple[int, int]] = {}
+        self._fri_fold_slots: dict[int, tuple[int, int]] = {}
         self.arithmetic_gate = ArithmeticGate.for_routed_wires(config.num_routed_wires)
         self.arithmetic_extension_gate = ArithmeticExtensionGate.for_routed_wires(config.num_routed_wires)
         self.constant_gate = ConstantGate(config.num_constants)
@@ -335,6 +344,65 @@ class CircuitBuilder:
             self.connect(item, base + gate.item_wire(copy, i))
         self.add_generator(RandomAccessGenerator(base, gate, copy))
         return base + gate.claimed_wire(copy)
+
+    # ------------------------------------------------------ recursion gates
+    def reducing_gate(self, extension: bool = False) -> ReducingGate | ReducingExtensionGate:
+        """The widest reducing gate this config fits (base or extension coefficients)."""
+        cls = ReducingExtensionGate if extension else ReducingGate
+        gate = cls.for_config(self.config.num_routed_wires, self.config.num_wires, REDUCING_CHUNK)
+        return gate  # type: ignore[return-value]
+
+    def reduce_with_powers(self, alpha: ExtTarget, coeffs: Sequence[Target | ExtTarget]) -> ExtTarget:
+        """sum_i alpha^i coeffs_i (Horner from the last) in reducing-gate rows.
+
+        Coefficients are base targets, or ``ExtTarget`` pairs (then every one must be a pair).
+        Rows are chained through their accumulators; the first row is padded with leading zero
+        coefficients (Horner from acc = 0 ignores them).
+        """
+        if not coeffs:
+            return self.ext_constant(0)
+        extension = isinstance(coeffs[0], tuple)
+        gate = self.reducing_gate(extension)
+        m = gate.num_coeffs
+        ordered = list(reversed(coeffs))
+        zero = self.zero()
+        pad: Target | ExtTarget = (zero, zero) if extension else zero
+        ordered = [pad] * (-len(ordered) % m) + ordered
+        acc = self.ext_constant(0)
+        for start in range(0, len(ordered), m):
+            row = self.add_gate(gate)
+            base = self.wire(row, 0)
+            for t, w in zip((*alpha, *acc), (ALPHA, ALPHA + 1, ACC_IN, ACC_IN + 1), strict=True):
+                self.connect(t, base + w)
+            for i, c in enumerate(ordered[start : start + m]):
+                parts = c if isinstance(c, tuple) else (c,)
+                if len(parts) != gate.coeff_width:
+                    raise CircuitError("reduce_with_powers: mixed base and extension coefficients")
+                for t, w in zip(parts, gate.coeff_wires(i), strict=True):
+                    self.connect(t, base + w)
+            self.add_generator(ReducingGenerator(base, gate))
+            acc = (base + ACC_OUT, base + ACC_OUT + 1)
+        return acc
+
+    def fri_fold(self, evals: Sequence[ExtTarget], point: ExtTarget) -> ExtTarget:
+        """F(point * x0) for the F of degree < a with F(x0 eta^j) = evals[j] (natural order), see FriFoldGate."""
+        arity_bits = len(evals).bit_length() - 1
+        if len(evals) != 1 << arity_bits or arity_bits < 1:
+            raise CircuitError(f"fri_fold needs a power-of-two number (>= 2) of values, got {len(evals)}")
+        gate = FriFoldGate.for_config(arity_bits, self.config.num_routed_wires, self.config.num_wires)
+        row, copy = self._fri_fold_slots.get(arity_bits, (-1, gate.copies))
+        if copy == gate.copies:
+            row, copy = self.add_gate(gate), 0
+        self._fri_fold_slots[arity_bits] = (row, copy + 1)
+        base = self.wire(row, 0)
+        for j, e in enumerate(evals):
+            for t, w in zip(e, gate.eval_wires(copy, j), strict=True):
+                self.connect(t, base + w)
+        for t, w in zip(point, gate.point_wires(copy), strict=True):
+            self.connect(t, base + w)
+        self.add_generator(FriFoldGenerator(base, gate, copy))
+        out = gate.out_wires(copy)
+        return base + out[0], base + out[1]
 
     # ----------------------------------------------------------- public inputs
     def register_public_input(self, t: Target) -> None:

@@ -34,7 +34,7 @@ from verifier.merkle import MerkleError, verify_merkle_proof
 from verifier.polynomial import Coset, barycentric_at
 from verifier.proof import COSET_SHIFT, NUM_ORACLES, ORACLE_NAMES, ZS_PARTIALS, CommonData, FriProof, OpeningSet
 from verifier.transcript import Challenger
-from verifier.vanishing import reduce_terms
+from verifier.vanishing import mul_add, reduce_terms
 
 
 class FriError(ValueError):
@@ -81,22 +81,58 @@ def fri_query_indices(challenger: Challenger, common: CommonData, pow_witness: i
     return tuple(challenger.get_query_index(common.lde_bits) for _ in range(common.config.num_queries))
 
 
+@dataclass(frozen=True)
+class BatchedOpenings:
+    """The per-proof half of F_0 (module docstring), computed once and shared by every query.
+
+    With the opened columns' values v_i at a query point x,
+
+        F_0(x) = (Y - sum_i a^i v_i) / (zeta - x) + a^M (Y' - sum_j a^j v'_j) / (g zeta - x),
+
+    where Y = sum_i a^i y_i and Y' = sum_j a^j y'_j do not depend on the query.
+    """
+
+    zeta: Any
+    g_zeta: Any
+    reduced_at_zeta: Any
+    reduced_zs_next: Any
+    alpha_m: Any
+
+
+def batch_openings(
+    common: CommonData, at_zeta: Sequence[Any], zs_next: Sequence[Any], alpha: Any, zeta: Any
+) -> BatchedOpenings:
+    """Y, Y', a^M and g zeta from the claimed openings (generic, so the circuit reuses it)."""
+    return BatchedOpenings(
+        zeta=zeta,
+        g_zeta=zeta * field.root_of_unity(common.degree_bits),
+        reduced_at_zeta=reduce_terms(at_zeta, alpha),
+        reduced_zs_next=reduce_terms(zs_next, alpha),
+        alpha_m=alpha ** len(at_zeta),
+    )
+
+
+def reduce_base_values(values: Sequence[Any], alpha: Any) -> Any:
+    """sum_i alpha^i values_i for base-field values (ints natively; the circuit's algebra reduces
+    its base targets with ``alpha.reduce_base``, reducing-gate rows)."""
+    fast = getattr(alpha, "reduce_base", None)
+    if fast is not None:
+        return fast(values)
+    acc: Any = Ext(0)
+    for v in reversed(values):
+        acc = acc * alpha + v
+    return acc
+
+
 def combine_initial(
-    common: CommonData,
-    rows: Sequence[Sequence[Any]],
-    at_zeta: Sequence[Any],
-    zs_next: Sequence[Any],
-    alpha: Any,
-    zeta: Any,
-    x: Any,
+    common: CommonData, rows: Sequence[Sequence[Any]], batched: BatchedOpenings, alpha: Any, x: Any
 ) -> Any:
     """F_0(x) from the oracles' rows at x (module docstring); generic, so the circuit reuses it."""
     values = [v for row in rows for v in row]
-    first = reduce_terms([y - v for v, y in zip(values, at_zeta, strict=True)], alpha) / (zeta - x)
+    first = (batched.reduced_at_zeta - reduce_base_values(values, alpha)) / (batched.zeta - x)
     z_values = rows[ZS_PARTIALS][:2]
-    g_zeta = zeta * field.root_of_unity(common.degree_bits)
-    second = reduce_terms([y - v for v, y in zip(z_values, zs_next, strict=True)], alpha) / (g_zeta - x)
-    return first + alpha ** len(values) * second
+    second = (batched.reduced_zs_next - reduce_base_values(z_values, alpha)) / (batched.g_zeta - x)
+    return mul_add(batched.alpha_m, second, first)
 
 
 def evaluate_poly(coeffs: Sequence[Ext], x: int | Ext) -> Ext:
@@ -117,6 +153,7 @@ def verify_fri(
 ) -> None:
     """Check every query round; raises FriError naming the failing check."""
     lde_bits = common.lde_bits
+    batched = batch_openings(common, openings.at_zeta(), openings.zs_next, challenges.alpha, zeta)
     for round_index, (q0, query) in enumerate(zip(challenges.query_indices, proof.query_rounds, strict=True)):
         for oracle in range(NUM_ORACLES):
             opening = query.initial[oracle]
@@ -129,7 +166,7 @@ def verify_fri(
         q = q0
         x = shift * field.power(field.root_of_unity(domain_bits), reverse_bits(q, domain_bits)) % field.P
         rows = [o.values for o in query.initial]
-        value = combine_initial(common, rows, openings.at_zeta(), openings.zs_next, challenges.alpha, zeta, x)
+        value = combine_initial(common, rows, batched, challenges.alpha, x)
         for layer, (arity_bits, step) in enumerate(zip(common.fri_arities, query.steps, strict=True)):
             arity = 1 << arity_bits
             coset_index, within = q >> arity_bits, q & (arity - 1)

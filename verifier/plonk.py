@@ -9,7 +9,7 @@ Transcript order (prover and both verifiers follow it exactly):
     observe all openings              -> FRI: batching challenge, per-layer
                                          betas, final polynomial, PoW, queries
 
-The vanishing check at zeta (see ``verifier.vanishing``):
+The vanishing check at zeta (see ``verifier.vanishing``; V(zeta) by ``vanishing_combination``):
 
     V(zeta) = Z_H(zeta) * sum_c zeta^{c n} (Q0_c(zeta) + u Q1_c(zeta)),
     Z_H(zeta) = zeta^n - 1,  L_0(zeta) = (zeta^n - 1) / (n (zeta - 1)).
@@ -26,7 +26,7 @@ from verifier.hashing import Digest, hash_elements
 from verifier.polynomial import lagrange_at, vanishing_at
 from verifier.proof import CommonData, OpeningSet, Proof, VerifierKey
 from verifier.transcript import Challenger
-from verifier.vanishing import ext_from_columns, reduce_terms, vanishing_terms
+from verifier.vanishing import ext_from_columns, reduce_terms, vanishing_combination
 
 
 class VerificationError(ValueError):
@@ -120,7 +120,7 @@ def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) ->
     l0 = lagrange_at(common.degree_bits, 0, zeta)
     o = proof.openings
     nc = common.num_constant_columns
-    terms = vanishing_terms(
+    v_zeta = vanishing_combination(
         common,
         x=zeta,
         l0_x=l0,
@@ -132,8 +132,9 @@ def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) ->
         public_inputs_hash=pi_hash,
         beta=beta,
         gamma=gamma,
+        alpha=alpha,
     )
-    if reduce_terms(terms, alpha) != z_h * quotient_at(common, o.quotient, zeta_n):
+    if v_zeta != z_h * quotient_at(common, o.quotient, zeta_n):
         raise VerificationError("vanishing identity fails at zeta: constraints are not satisfied")
 
     try:

@@ -22,10 +22,12 @@ Each chain constraint has degree c + 1 <= max_degree.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
 from verifier.extension import Ext
+from verifier.field import P
 from verifier.gates import GateVars
 from verifier.proof import CommonData
 
@@ -46,11 +48,24 @@ def product(values: Sequence[Any]) -> Any:
 
 
 def reduce_terms(terms: Sequence[Any], alpha: Ext) -> Any:
-    """sum_j alpha^j terms_j by Horner's rule, over any algebra."""
+    """sum_j alpha^j terms_j by Horner's rule, over any algebra.
+
+    An algebra may offer ``alpha.reduce_powers(terms)`` computing the same sum
+    its own way (the circuit places reducing-gate rows instead of one op per step).
+    """
+    fast = getattr(alpha, "reduce_powers", None)
+    if fast is not None:
+        return fast(terms)
     acc = terms[-1]
     for t in reversed(terms[:-1]):
         acc = acc * alpha + t
     return acc
+
+
+def mul_add(a: Any, b: Any, c: Any) -> Any:
+    """a * b + c, in one fused step where the algebra offers ``mul_add``."""
+    fused = getattr(a, "mul_add", None)
+    return fused(b, c) if fused is not None else a * b + c
 
 
 def gate_constraint_terms(common: CommonData, selectors: Sequence[Any], v: GateVars[Any]) -> list[Any]:
@@ -109,3 +124,106 @@ def vanishing_terms(
     z_next = ext_from_columns(zs_next[0], zs_next[1])
     terms += permutation_terms(common, x, l0_x, wires, sigmas, z, z_next, partials, beta, gamma)
     return terms
+
+
+# ------------------------------------------------------------------ verifiers
+# The prover evaluates ``vanishing_terms`` on whole columns and combines them itself. Both
+# verifiers (native, at zeta; recursive, in-circuit) evaluate V at one point with
+# ``vanishing_combination``, which computes the same value in fewer steps:
+#
+# * grouped by gate: V = sum_g alpha^{o_g} S_g P_g(alpha) + alpha^{o_perm} P_perm(alpha), with
+#   P_g = sum_j alpha^j C_{g,j} and o_g the position of gate g's first term, so each selector
+#   multiplies one sum instead of every constraint;
+# * the identity factors beta k_i x + gamma (k_i = 7^i) by the chain
+#   m_0 = beta x + gamma, m_i = 7 m_{i-1} - 6 gamma, so no step multiplies by a per-column
+#   constant (each distinct constant costs a row of its own in a circuit).
+
+
+class _Powers:
+    """alpha^n for several n, sharing the squarings alpha^(2^k) (generic)."""
+
+    def __init__(self, alpha: Any) -> None:
+        self.squares = [alpha]
+        self.cache: dict[int, Any] = {}
+
+    def __call__(self, n: int) -> Any:
+        if n not in self.cache:
+            result = None
+            k = 0
+            while n >> k:
+                if k == len(self.squares):
+                    self.squares.append(self.squares[-1] * self.squares[-1])
+                if (n >> k) & 1:
+                    result = self.squares[k] if result is None else result * self.squares[k]
+                k += 1
+            self.cache[n] = result if result is not None else 1
+        return self.cache[n]
+
+
+def identity_factors(common: CommonData, x: Any, beta: Any, gamma: Any) -> list[Any]:
+    """beta * k_i * x + gamma for every routed column i, as the chain m_i = 7 m_{i-1} - 6 gamma."""
+    ratio = common.k_is[1] if len(common.k_is) > 1 else 1
+    if common.k_is[0] != 1 or any(b != a * ratio % P for a, b in itertools.pairwise(common.k_is)):
+        raise ValueError("identity labels k_i must be the powers of one constant")
+    m = beta * x + gamma
+    out = [m]
+    for _ in range(1, common.num_routed_wires):
+        m = m * ratio - gamma * (ratio - 1)
+        out.append(m)
+    return out
+
+
+def permutation_terms_chained(
+    common: CommonData,
+    x: Any,
+    l0_x: Any,
+    wires: Sequence[Any],
+    sigmas: Sequence[Any],
+    z: Any,
+    z_next: Any,
+    partials: Sequence[Any],
+    beta: Any,
+    gamma: Any,
+) -> list[Any]:
+    """The values of ``permutation_terms`` with the identity factors from ``identity_factors``."""
+    chunk = common.config.partial_product_chunk
+    k = common.num_routed_wires
+    numerators = [wires[i] + m for i, m in enumerate(identity_factors(common, x, beta, gamma))]
+    denominators = [mul_add(sigmas[i], beta, wires[i]) + gamma for i in range(k)]
+    chain = [z, *partials, z_next]
+    terms: list[Any] = [l0_x * (z - 1)]
+    for t, start in enumerate(range(0, k, chunk)):
+        num = product(numerators[start : start + chunk])
+        den = product(denominators[start : start + chunk])
+        terms.append(chain[t + 1] * den - chain[t] * num)
+    return terms
+
+
+def vanishing_combination(
+    common: CommonData,
+    x: Any,
+    l0_x: Any,
+    constants: Sequence[Any],
+    sigmas: Sequence[Any],
+    wires: Sequence[Any],
+    zs_partials: Sequence[Any],
+    zs_next: Sequence[Any],
+    public_inputs_hash: Sequence[Any],
+    beta: Any,
+    gamma: Any,
+    alpha: Any,
+) -> Any:
+    """V(x) = ``reduce_terms(vanishing_terms(...), alpha)``, grouped by gate (see above)."""
+    ns = common.num_selectors
+    v = GateVars(wires=wires, constants=constants[ns:], public_inputs_hash=public_inputs_hash)
+    z = ext_from_columns(zs_partials[0], zs_partials[1])
+    partials = [ext_from_columns(zs_partials[2 * j], zs_partials[2 * j + 1]) for j in range(1, len(zs_partials) // 2)]
+    z_next = ext_from_columns(zs_next[0], zs_next[1])
+    perm = permutation_terms_chained(common, x, l0_x, wires, sigmas, z, z_next, partials, beta, gamma)
+    acc = reduce_terms(perm, alpha)
+    powers = _Powers(alpha)
+    for gate, selector in reversed(list(zip(common.gates, constants[:ns], strict=True))):
+        constraints = gate.eval_constraints(v)
+        if constraints:
+            acc = mul_add(acc, powers(len(constraints)), selector * reduce_terms(constraints, alpha))
+    return acc

@@ -46,7 +46,7 @@ from circuits.recursion.proof_target import (
 from circuits.witness import Target
 from prover.merkle_tree import MerkleTree
 from verifier.config import STANDARD_CONFIG, ProofConfig
-from verifier.gates import Gate, Poseidon2Gate, PublicInputGate, RandomAccessGate
+from verifier.gates import FriFoldGate, Gate, Poseidon2Gate, PublicInputGate, RandomAccessGate
 from verifier.hashing import DIGEST_SIZE, ZERO_DIGEST, Digest
 from verifier.merkle import MerkleProof, verify_merkle_proof
 from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
@@ -69,6 +69,9 @@ def universal_gates(config: ProofConfig) -> tuple[Gate, ...]:
         RandomAccessGate.for_config(3, config.num_routed_wires, config.num_wires),
         RandomAccessGate.for_config(4, config.num_routed_wires, config.num_wires),
         PublicInputGate(),
+        b.reducing_gate(extension=False),
+        b.reducing_gate(extension=True),
+        FriFoldGate.for_config(config.fri_arity_bits, config.num_routed_wires, config.num_wires),
     )
 
 

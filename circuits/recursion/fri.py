@@ -2,10 +2,15 @@
 
 Points are computed from the query-index bits: with L the domain's log size and
 b_i the bits of q, x_q = s * w^{rev_L(q)} = s * prod_i (w^{2^{L-1-i}})^{b_i},
-each factor 1 + b_i (c_i - 1) for the constant c_i. Folding interpolates the
-opened coset at beta with the barycentric formula (as ``barycentric_at``):
+one arithmetic op per bit (acc * (1 + b_i (c_i - 1)) = (c_i - 1) acc b_i + acc).
 
-    P(beta) = (beta^a - x0^a) / (a x0^a) * sum_t e_t x_t / (beta - x_t),  x_t = x0 eta^t.
+The batching F_0(x) reuses the generic ``combine_initial`` with the per-proof
+sums Y, Y' computed once (``batch_openings``); per query only the reduction of
+the opened base values remains, placed in reducing-gate rows.
+
+Folding evaluates the opened coset's interpolant at beta with the FRI folding
+gate (``verifier.gates.fri_fold``): an inverse DFT of the values and a Horner
+evaluation at beta / x0, the same value as the native ``barycentric_at``.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from circuits.recursion.merkle import recompose, verify_merkle_proof_circuit
 from circuits.recursion.proof_target import FriProofTarget, OpeningSetTarget
 from circuits.witness import Target
 from verifier import field
-from verifier.fri import combine_initial, reverse_bits
+from verifier.fri import batch_openings, combine_initial, reverse_bits
 from verifier.proof import COSET_SHIFT, NUM_ORACLES, CommonData
 
 
@@ -48,41 +53,32 @@ def fri_challenges_circuit(
     return FriChallengesTarget(alpha, betas, bits)
 
 
-def point_from_bits(b: CircuitBuilder, shift: int, domain_bits: int, bits: Sequence[Target]) -> Target:
-    """shift * w^{rev(q)}, w of order 2^domain_bits, rev over the ``len(bits)`` bits of q."""
+def point_from_bits(
+    b: CircuitBuilder, shift: int, domain_bits: int, bits: Sequence[Target], acc: Target | None = None
+) -> Target:
+    """shift * w^{rev(q)}, w of order 2^domain_bits, rev over the ``len(bits)`` bits of q.
+
+    One op per bit: acc * (1 + b_i (c_i - 1)) = (c_i - 1) acc b_i + acc. With ``acc`` given the
+    product starts from it instead of the constant ``shift``.
+    """
     omega = field.root_of_unity(domain_bits)
     n = len(bits)
-    acc = b.constant(shift)
+    acc = b.constant(shift) if acc is None else b.scale(shift, acc) if shift != 1 else acc
     for i, bit in enumerate(bits):
         c = field.power(omega, 1 << (n - 1 - i))
-        acc = b.mul(acc, b.arithmetic(c - 1, 1, bit, b.one(), b.one()))
+        acc = b.arithmetic(c - 1, 1, acc, bit, acc)
     return acc
 
 
-def interpolate_coset_circuit(
-    b: CircuitBuilder, natural: Sequence[ExtValue], x0: Target, arity_bits: int, point: ExtValue
-) -> ExtValue:
-    """Twin of ``barycentric_at`` on the coset x0 <eta> (values in natural order)."""
-    arity = 1 << arity_bits
-    eta = field.root_of_unity(arity_bits)
-    xs = [b.scale(field.power(eta, t), x0) for t in range(arity)]
-    terms = [v * ExtValue.lift(b, x) / (point - ExtValue.lift(b, x)) for v, x in zip(natural, xs, strict=True)]
-    total = terms[0]
-    for t in terms[1:]:
-        total = total + t
-    x0_a = x0
-    for _ in range(arity_bits):
-        x0_a = b.mul(x0_a, x0_a)
-    scale = b.inverse(b.scale(arity, x0_a))
-    return total * (point**arity - ExtValue.lift(b, x0_a)) * ExtValue.lift(b, scale)
+def fold_circuit(b: CircuitBuilder, natural: Sequence[ExtValue], x0_inv: Target, beta: ExtValue) -> ExtValue:
+    """Twin of ``barycentric_at`` on the coset x0 <eta>: the FRI folding gate evaluated at beta / x0."""
+    point = beta * ExtValue.lift(b, x0_inv)
+    return ExtValue(b, b.fri_fold([v.t for v in natural], point.t))
 
 
 def evaluate_poly_circuit(coeffs: Sequence[ExtValue], x: ExtValue) -> ExtValue:
-    """Twin of ``evaluate_poly`` (Horner)."""
-    acc = coeffs[-1]
-    for c in reversed(coeffs[:-1]):
-        acc = acc.mul_add(x, c)
-    return acc
+    """Twin of ``evaluate_poly`` (Horner, in reducing-gate rows)."""
+    return x.reduce_powers(coeffs)
 
 
 def verify_fri_circuit(
@@ -94,17 +90,24 @@ def verify_fri_circuit(
     challenges: FriChallengesTarget,
     proof: FriProofTarget,
 ) -> None:
-    """Twin of ``verify_fri``: constrain every query round."""
-    at_zeta = openings.at_zeta()
+    """Twin of ``verify_fri``: constrain every query round.
+
+    Points. x (layer 0) comes from the query bits; for each layer the folding gate needs
+    1 / x0 for the coset's first point x0 = x * eta^-rev(within), so the circuit carries
+    1 / x down the layers: 1 / x0 = (1 / x) * eta^rev(within), and the next layer's
+    point is x0^a, so its inverse is (1 / x0)^a. The final point is the inverse of the last.
+    """
+    batched = batch_openings(common, openings.at_zeta(), openings.zs_next, challenges.alpha, zeta)
+    cap_height = common.config.cap_height
     for q_bits, query in zip(challenges.query_index_bits, proof.query_rounds, strict=True):
+        cap_index = recompose(b, q_bits[len(q_bits) - cap_height :]) if cap_height else None
         for oracle in range(NUM_ORACLES):
             opening = query.initial[oracle]
-            verify_merkle_proof_circuit(b, opening.values, q_bits, opening.siblings, initial_caps[oracle])
-        domain_bits = common.lde_bits
-        shift = COSET_SHIFT
-        x = point_from_bits(b, shift, domain_bits, q_bits)
-        rows = [[ExtValue.lift(b, v) for v in o.values] for o in query.initial]
-        value = combine_initial(common, rows, at_zeta, openings.zs_next, challenges.alpha, zeta, ExtValue.lift(b, x))
+            verify_merkle_proof_circuit(b, opening.values, q_bits, opening.siblings, initial_caps[oracle], cap_index)
+        x = point_from_bits(b, COSET_SHIFT, common.lde_bits, q_bits)
+        rows = [o.values for o in query.initial]
+        value = combine_initial(common, rows, batched, challenges.alpha, ExtValue.lift(b, x))
+        x_inv = b.inverse(x)
         bits = list(q_bits)
         for layer, (arity_bits, step) in enumerate(zip(common.fri_arities, query.steps, strict=True)):
             within, coset_bits = bits[:arity_bits], bits[arity_bits:]
@@ -113,14 +116,13 @@ def verify_fri_circuit(
                 claimed = b.random_access(within_index, [e.t[k] for e in step.evals])
                 b.connect(claimed, value.t[k])
             leaf = [c for e in step.evals for c in e.t]
-            verify_merkle_proof_circuit(b, leaf, coset_bits, step.siblings, proof.layer_caps[layer])
-            x0 = point_from_bits(b, shift, domain_bits, coset_bits)
+            verify_merkle_proof_circuit(b, leaf, coset_bits, step.siblings, proof.layer_caps[layer], cap_index)
+            x0_inv = point_from_bits(b, 1, arity_bits, within, acc=x_inv)
             natural = [step.evals[reverse_bits(t, arity_bits)] for t in range(1 << arity_bits)]
-            value = interpolate_coset_circuit(b, natural, x0, arity_bits, challenges.betas[layer])
+            value = fold_circuit(b, natural, x0_inv, challenges.betas[layer])
             bits = coset_bits
-            domain_bits -= arity_bits
-            shift = field.power(shift, 1 << arity_bits)
-            x = x0
+            x_inv = x0_inv
             for _ in range(arity_bits):
-                x = b.mul(x, x)
-        value.assert_equal(evaluate_poly_circuit(proof.final_poly, ExtValue.lift(b, x)))
+                x_inv = b.mul(x_inv, x_inv)
+        x_final = b.inverse(x_inv)
+        value.assert_equal(evaluate_poly_circuit(proof.final_poly, ExtValue.lift(b, x_final)))

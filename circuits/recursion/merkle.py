@@ -19,11 +19,17 @@ def recompose(b: CircuitBuilder, bits: Sequence[Target]) -> Target:
     return b.linear_combination([(1 << i, bit) for i, bit in enumerate(bits)])
 
 
-def select_digest(b: CircuitBuilder, index_bits: Sequence[Target], table: Sequence[DigestTarget]) -> DigestTarget:
-    """table[index] for a power-of-two table, by random access on each coordinate."""
+def select_digest(
+    b: CircuitBuilder, index_bits: Sequence[Target], table: Sequence[DigestTarget], index: Target | None = None
+) -> DigestTarget:
+    """table[index] for a power-of-two table, by random access on each coordinate.
+
+    ``index`` may be given when the caller already recomposed ``index_bits`` (it must equal their sum).
+    """
     if len(table) == 1:
         return table[0]
-    index = recompose(b, index_bits)
+    if index is None:
+        index = recompose(b, index_bits)
     picked = [b.random_access(index, [d[k] for d in table]) for k in range(4)]
     return picked[0], picked[1], picked[2], picked[3]
 
@@ -34,11 +40,16 @@ def verify_merkle_proof_circuit(
     index_bits: Sequence[Target],
     siblings: Sequence[DigestTarget],
     cap: Sequence[DigestTarget],
+    cap_index: Target | None = None,
 ) -> None:
-    """Constrain ``leaf`` to be leaf ``index`` of the tree committed by ``cap`` (bits little-endian)."""
+    """Constrain ``leaf`` to be leaf ``index`` of the tree committed by ``cap`` (bits little-endian).
+
+    ``cap_index``, if given, is the recomposed top bits of the index (every tree a FRI query opens
+    shares them, so the query recomposes them once).
+    """
     if len(index_bits) != len(siblings) + (len(cap).bit_length() - 1):
         raise ValueError("index bits must cover the path and the cap height")
     node = b.hash_elements(leaf)
     for bit, sibling in zip(index_bits, siblings, strict=False):
         node = b.compress(node, sibling, swap=bit)
-    b.connect_digest(node, select_digest(b, index_bits[len(siblings) :], cap))
+    b.connect_digest(node, select_digest(b, index_bits[len(siblings) :], cap, cap_index))

@@ -16,7 +16,7 @@ from circuits.recursion.fri import fri_challenges_circuit, verify_fri_circuit
 from circuits.recursion.proof_target import ProofWithPublicInputsTarget, VerifierKeyTarget
 from verifier.plonk import quotient_at
 from verifier.proof import CommonData
-from verifier.vanishing import reduce_terms, vanishing_terms
+from verifier.vanishing import vanishing_combination
 
 
 def circuit_digest_circuit(b: CircuitBuilder, common: CommonData, vk: VerifierKeyTarget) -> DigestTarget:
@@ -58,7 +58,7 @@ def verify_proof_circuit(
     l0 = z_h / ((zeta - 1) * common.degree)
     o = proof.openings
     nc = common.num_constant_columns
-    terms = vanishing_terms(
+    v_zeta = vanishing_combination(
         common,
         x=zeta,
         l0_x=l0,
@@ -68,10 +68,11 @@ def verify_proof_circuit(
         zs_partials=o.zs_partials,
         zs_next=o.zs_next,
         public_inputs_hash=[ExtValue.lift(b, t) for t in pi_hash],
-        beta=beta,  # type: ignore[arg-type]
-        gamma=gamma,  # type: ignore[arg-type]
+        beta=beta,
+        gamma=gamma,
+        alpha=alpha,
     )
-    reduce_terms(terms, alpha).assert_equal(z_h * quotient_at(common, o.quotient, zeta_n))  # type: ignore[arg-type]
+    v_zeta.assert_equal(z_h * quotient_at(common, o.quotient, zeta_n))
 
     challenges = fri_challenges_circuit(challenger, common, proof.fri)
     caps = (vk.constants_sigmas_cap, proof.wires_cap, proof.zs_partials_cap, proof.quotient_cap)

@@ -100,6 +100,29 @@ def place_random_access(b: CircuitBuilder) -> dict[int, int]:
     return {idx: 5, **{t: rand() for t in items}}
 
 
+def place_reducing(extension: bool, count: int) -> Callable[[CircuitBuilder], dict[int, int]]:
+    def place(b: CircuitBuilder) -> dict[int, int]:
+        alpha = b.add_virtual_targets(2)
+        coeffs = b.add_virtual_targets(count * (2 if extension else 1))
+        items = [(coeffs[2 * i], coeffs[2 * i + 1]) for i in range(count)] if extension else coeffs
+        b.reduce_with_powers((alpha[0], alpha[1]), items)  # type: ignore[arg-type]
+        return {t: rand() for t in [*alpha, *coeffs]}
+
+    return place
+
+
+def place_fri_fold(arity_bits: int, folds: int) -> Callable[[CircuitBuilder], dict[int, int]]:
+    def place(b: CircuitBuilder) -> dict[int, int]:
+        xs = b.add_virtual_targets(folds * (2 << arity_bits) + 2 * folds)
+        pairs = [(xs[2 * i], xs[2 * i + 1]) for i in range(len(xs) // 2)]
+        per = (1 << arity_bits) + 1
+        for f in range(folds):
+            b.fri_fold(pairs[f * per : f * per + per - 1], pairs[f * per + per - 1])
+        return {t: rand() for t in xs}
+
+    return place
+
+
 CASES: list[tuple[str, str, Callable[[CircuitBuilder], dict[int, int]]]] = [
     ("arithmetic", "Arithmetic(20)", place_arithmetic),
     ("ext-arithmetic", "ArithmeticExtension(10)", place_ext_arithmetic),
@@ -109,6 +132,11 @@ CASES: list[tuple[str, str, Callable[[CircuitBuilder], dict[int, int]]]] = [
     ("poseidon2-swap", "Poseidon2", place_poseidon(1)),
     ("base-sum", "BaseSum(63,2)", place_base_sum),
     ("random-access", "RandomAccess(3,8)", place_random_access),
+    ("reducing", "Reducing(74,6)", place_reducing(False, 100)),
+    ("reducing-extension", "ReducingExtension(37,6)", place_reducing(True, 50)),
+    ("fri-fold-8", "FriFold(3,4)", place_fri_fold(3, 4)),
+    ("fri-fold-16", "FriFold(4,2)", place_fri_fold(4, 2)),
+    ("fri-fold-2", "FriFold(1,10)", place_fri_fold(1, 10)),
 ]
 
 
@@ -243,3 +271,41 @@ def test_gate_names_round_trip_and_unknown_rejected() -> None:
     for bad in ["Nope", "Arithmetic(x)", "Arithmetic(01)", "Arithmetic"]:
         with pytest.raises(ValueError):
             gate_from_name(bad)
+
+
+def _ext_inputs(b: CircuitBuilder, values: list[Ext]) -> tuple[list[tuple[int, int]], dict[int, int]]:
+    pairs = [(b.add_virtual_target(), b.add_virtual_target()) for _ in values]
+    return pairs, {t: c for p, v in zip(pairs, values, strict=True) for t, c in zip(p, (v.a0, v.a1), strict=True)}
+
+
+@pytest.mark.parametrize(("extension", "count"), [(False, 1), (False, 74), (False, 263), (True, 16), (True, 75)])
+def test_reduce_with_powers_computes_the_horner_sum(extension: bool, count: int) -> None:
+    from verifier.extension import reduce_with_powers
+
+    b = CircuitBuilder()
+    alpha = Ext(rand(), rand())
+    (alpha_t,), inputs = _ext_inputs(b, [alpha])
+    values = [Ext(rand(), rand() if extension else 0) for _ in range(count)]
+    if extension:
+        coeffs, more = _ext_inputs(b, values)
+    else:
+        coeffs = b.add_virtual_targets(count)  # type: ignore[assignment]
+        more = {t: v.a0 for t, v in zip(coeffs, values, strict=True)}  # type: ignore[misc]
+    out = b.reduce_with_powers(alpha_t, coeffs)
+    w = generate_witness(b.config.num_wires, len(b.rows), b.copies.classes(), b.generators, {**inputs, **more})
+    assert Ext(*w.get_many(out)) == reduce_with_powers(values, alpha)
+
+
+@pytest.mark.parametrize("arity_bits", [1, 2, 3, 4])
+def test_fri_fold_interpolates_the_coset(arity_bits: int) -> None:
+    from verifier import field
+    from verifier.polynomial import Coset, barycentric_at
+
+    b = CircuitBuilder()
+    x0 = rand()
+    beta = Ext(rand(), rand())
+    values = [Ext(rand(), rand()) for _ in range(1 << arity_bits)]
+    pairs, inputs = _ext_inputs(b, [*values, beta * field.inverse(x0)])
+    out = b.fri_fold(pairs[:-1], pairs[-1])
+    w = generate_witness(b.config.num_wires, len(b.rows), b.copies.classes(), b.generators, inputs)
+    assert Ext(*w.get_many(out)) == barycentric_at(values, Coset(arity_bits, x0), beta)

@@ -52,7 +52,11 @@ def recursive() -> Recursive:
     y = x
     for i in range(30):
         y = b.add_const(b.mul(y, y), i)
-    digest = b.hash_elements([x, y])
+    # rows of every recursion gate, so their constraints are evaluated in-circuit too
+    reduced = b.reduce_with_powers((x, y), [x, y] * 40)
+    reduced_ext = b.reduce_with_powers(reduced, [(x, y), reduced] * 10)
+    folded = b.fri_fold([(y, x), reduced, reduced_ext, (x, x)] * 2, reduced)
+    digest = b.hash_elements([x, y, *folded])
     b.register_public_inputs([y, *digest])
     inner = b.build()
     inner_proof = inner.prove({x: 12345})

@@ -2,7 +2,9 @@
 
 from verifier.gates.base import Gate, GateVars, select
 from verifier.gates.decomposition import BaseSumGate, RandomAccessGate
+from verifier.gates.fri_fold import FriFoldGate
 from verifier.gates.poseidon2_gate import Poseidon2Gate
+from verifier.gates.reducing import ReducingExtensionGate, ReducingGate
 from verifier.gates.simple import (
     ArithmeticExtensionGate,
     ArithmeticGate,
@@ -16,12 +18,15 @@ __all__ = [
     "ArithmeticGate",
     "BaseSumGate",
     "ConstantGate",
+    "FriFoldGate",
     "Gate",
     "GateVars",
     "NoopGate",
     "Poseidon2Gate",
     "PublicInputGate",
     "RandomAccessGate",
+    "ReducingExtensionGate",
+    "ReducingGate",
     "gate_from_name",
     "select",
 ]
@@ -45,12 +50,15 @@ def gate_from_name(name: str) -> Gate:
         "ArithmeticExtension": ArithmeticExtensionGate,
         "BaseSum": BaseSumGate,
         "RandomAccess": RandomAccessGate,
+        "Reducing": ReducingGate,
+        "ReducingExtension": ReducingExtensionGate,
+        "FriFold": FriFoldGate,
     }
     if kind not in factories:
         raise ValueError(f"unknown gate {name!r}")
     try:
         gate: Gate = factories[kind](*params)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise ValueError(f"bad parameters for gate {name!r}") from exc
     if gate.name != name:
         raise ValueError(f"non-canonical gate name {name!r}")

@@ -1,0 +1,112 @@
+"""Size and cost of the recursion circuit: ``python -m circuits.bench_recursion [--rows-only]``.
+
+Prints, for the universal 2-to-1 aggregation circuit (two full in-circuit
+verifiers):
+
+* the rows it needs to verify proofs of a 2^13 and a 2^14 shape, by gate type
+  (the fixed point is the smallest shape the circuit fits in), and where the
+  rows of one verifier go;
+* at the fixed point: degree, witness generation and proving time, proof size,
+  and native verification time of an aggregation proof.
+
+Two schemes are measured: the test scheme of ``tests/circuits/test_aggregation.py``
+(statement = two sums) and the rollup's block scheme (``circuits.block_circuits``).
+Set ``NUMBA_NUM_THREADS=1`` to time on one core.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+
+from circuits.builder import CircuitBuilder
+from circuits.recursion.aggregation import (
+    AggregationScheme,
+    ChildProof,
+    Whitelist,
+    _aggregation_builder,
+    build_aggregation_circuit,
+)
+from circuits.witness import Target
+from verifier.plonk import verify_proof
+from verifier.serialization import proof_to_bytes
+
+
+def _sum_combine(b: CircuitBuilder, left: Sequence[Target], right: Sequence[Target]) -> tuple[list[Target], None]:
+    return [b.add(left[0], right[0]), b.add(left[1], right[1])], None
+
+
+BLOCK_TREE_DEPTH = 20
+"""The rollup's global tree depth (``rollup.params.GLOBAL_TREE_DEPTH``; circuits do not import rollup)."""
+
+TEST_SCHEME = AggregationScheme(statement_len=2, whitelist_depth=3, combine=_sum_combine)
+
+
+def rows_by_gate(scheme: AggregationScheme, degree_bits: int) -> tuple[int, Counter[str]]:
+    """Rows of the aggregation circuit verifying proofs of the 2^degree_bits universal shape."""
+    b, *_ = _aggregation_builder(scheme, scheme.shape(degree_bits))
+    total = b.finalize()
+    return total, Counter(r.gate.name for r in b.rows)
+
+
+def print_rows(label: str, scheme: AggregationScheme) -> None:
+    for bits in (13, 14):
+        total, counts = rows_by_gate(scheme, bits)
+        fits = "fits" if total <= 1 << bits else "does not fit"
+        print(f"{label}: verifying 2^{bits} proofs needs {total} rows ({fits} 2^{bits})")
+        for name, n in counts.most_common():
+            print(f"    {name:28s} {n:6d}")
+
+
+def timings(scheme: AggregationScheme) -> None:
+    """Build at the fixed point, aggregate two leaf proofs, verify natively."""
+    t = time.perf_counter()
+    agg = build_aggregation_circuit(scheme)
+    build = time.perf_counter() - t
+    b = CircuitBuilder(scheme.config)
+    x = b.add_virtual_target()
+    root = scheme.register_leaf_statement(b, [b.mul(x, x), b.one()])
+    leaf = b.build(agg.shape)
+    whitelist = Whitelist([leaf.verifier_key.circuit_digest, agg.verifier_key.circuit_digest], scheme.whitelist_depth)
+    children = [
+        ChildProof(leaf.prove({x: v, **dict(zip(root, whitelist.root, strict=True))}), leaf.verifier_key)
+        for v in (3, 4)
+    ]
+    inputs: dict[Target, int] = dict(zip(agg.whitelist_root, whitelist.root, strict=True))
+    from circuits.recursion.aggregation import set_child_inputs
+
+    for child, targets in zip(children, agg.children, strict=True):
+        set_child_inputs(inputs, targets, child, agg.shape, whitelist)
+    t = time.perf_counter()
+    w = agg.circuit.generate_witness(inputs)
+    witness = time.perf_counter() - t
+    t = time.perf_counter()
+    proof = agg.circuit.prove_witness(w)
+    prove = time.perf_counter() - t
+    best_verify = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        verify_proof(agg.verifier_key, proof.proof, proof.public_inputs)
+        best_verify = min(best_verify, time.perf_counter() - t)
+    size = len(proof_to_bytes(proof))
+    print(f"fixed point: 2^{agg.shape.degree_bits} rows, {len(agg.shape.gates)} gate types")
+    print(f"    build (keys)           {build:7.2f} s")
+    print(f"    witness generation     {witness:7.2f} s")
+    print(f"    proving                {prove:7.2f} s")
+    print(f"    proof size             {size / 1024:7.1f} KiB")
+    print(f"    native verification    {best_verify * 1000:7.1f} ms")
+
+
+def main(argv: Sequence[str] = ()) -> None:
+    print_rows("test scheme", TEST_SCHEME)
+    from circuits.block_circuits import block_scheme
+
+    print_rows(f"block scheme (depth {BLOCK_TREE_DEPTH})", block_scheme(BLOCK_TREE_DEPTH))
+    if "--rows-only" not in argv:
+        timings(TEST_SCHEME)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
