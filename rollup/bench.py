@@ -47,6 +47,9 @@ PROVE_SIZES = (10, 100, 1000)
 SESSIONS = (2, 8, 32)
 WORKERS = (1, 2)
 DASK_SESSIONS = 8
+BLOCK_OF_SESSIONS = {32: 1000}
+"""Transactions of the proving benchmark's block of S sessions when not 32 * S: the 32-session block is
+the 1000-transaction headline block (31 full sessions and one of 8), so it is proven once per executor."""
 ALL_SECTIONS = ("headline", "proving", "kernels", "peer")
 QUICK = {
     "sizes": [10, 100],
@@ -86,6 +89,15 @@ def machine_info() -> dict[str, Any]:
             check=False,
             cwd=Path(__file__).resolve().parent,
         ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=Path(__file__).resolve().parent,
+        ).stdout.strip()
+        if dirty:
+            commit += " + uncommitted changes"
     except OSError:
         commit = ""
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
@@ -181,7 +193,7 @@ def run_headline(m: Measurements, sizes: Sequence[int], prove_sizes: Sequence[in
         m.save()
     for t in prove_sizes:
         _say(f"proving the {t}-transaction block with {workers} local workers ...")
-        row, proof, prev_root = prove_send_block(t, _local(workers), f"local, {workers} workers")
+        row, proof, prev_root = prove_send_block(t, _local(workers), local_label(workers))
         verify_s = time_verify(proof, prev_root, repeat)
         entry = headline.setdefault(str(t), {"transactions": t})
         entry.update({"verify_s": verify_s, "proof_bytes": row["proof_bytes"], "prove_wall_s": row["wall_s"]})
@@ -192,11 +204,20 @@ def run_headline(m: Measurements, sizes: Sequence[int], prove_sizes: Sequence[in
 
 def add_proving_row(m: Measurements, row: dict[str, Any], source: str = "") -> None:
     rows = m.setdefault("proving", [])
+    from verifier.light_client import digest_hex
+
+    root = row.get("root")
     row = {k: v for k, v in row.items() if k != "root"}
+    if root is not None:
+        row["new_root"] = digest_hex(root)
     row["source"] = source
     rows[:] = [r for r in rows if not (r["sessions"] == row["sessions"] and r["executor"] == row["executor"])]
     rows.append(row)
     rows.sort(key=lambda r: (r["sessions"], r["executor"]))
+
+
+def local_label(workers: int) -> str:
+    return f"local, {workers} worker{'s' if workers > 1 else ''}"
 
 
 def _covered(m: Measurements, sessions: int, label: str) -> bool:
@@ -208,12 +229,13 @@ def run_proving(
 ) -> None:
     for s in sessions:
         for w in workers:
-            label = f"local, {w} worker{'s' if w > 1 else ''}"
+            label = local_label(w)
             if keep and _covered(m, s, label):
                 _say(f"{s} sessions, {label}: already measured (--keep)")
                 continue
-            _say(f"proving {s} full sessions ({32 * s} transactions), {label} ...")
-            row, _, _ = prove_send_block(32 * s, _local(w), label)
+            t = BLOCK_OF_SESSIONS.get(s, 32 * s)
+            _say(f"proving {s} sessions ({t} transactions), {label} ...")
+            row, _, _ = prove_send_block(t, _local(w), label)
             add_proving_row(m, row)
             _say(f"  {row['wall_s']:.1f} s, {row['tps']:.2f} tx/s, efficiency {row['efficiency']:.0%}")
             m.save()
@@ -228,7 +250,7 @@ def run_proving(
         _say(f"proving {dask_sessions} full sessions on a Dask local cluster ...")
         with DaskExecutor(n_workers=2, forward_logs=False) as executor:
             executor.client.run(rollup_circuits)  # build the circuits in each worker outside the timing
-            row, _, _ = prove_send_block(32 * dask_sessions, executor, label)
+            row, _, _ = prove_send_block(BLOCK_OF_SESSIONS.get(dask_sessions, 32 * dask_sessions), executor, label)
         add_proving_row(m, row)
         _say(f"  {row['wall_s']:.1f} s, {row['tps']:.2f} tx/s, efficiency {row['efficiency']:.0%}")
         m.save()
