@@ -719,7 +719,10 @@ def cmd_bench(argv: Sequence[str], ui: Ui) -> int:
             raise
         ui.error("`rollup bench` is not available in this version (the module rollup.bench does not exist yet)")
         return 2
-    result = module.main(list(argv))
+    try:
+        result = module.main(list(argv))
+    except SystemExit as exc:  # its argument parser: --help (0) or a usage error (2)
+        return exc.code if isinstance(exc.code, int) else 2
     return int(result or 0)
 
 
@@ -796,15 +799,26 @@ def build_parser() -> argparse.ArgumentParser:
     vk.add_argument("--out", required=True, metavar="FILE")
     balances = command(commands, "balances", cmd_balances, "show every user's balance")
     balances.add_argument("--json", action="store_true", help="print JSON on stdout")
-    commands.add_parser("bench", help="run the benchmarks (options: rollup bench --help)", add_help=False)
+    # `rollup bench ARGS` is dispatched before parsing (see main); this entry is for the help text
+    bench = commands.add_parser("bench", help="run the benchmarks (options: rollup bench --help)", add_help=False)
+    bench.set_defaults(handler=lambda args, ui: cmd_bench([], ui))
     return parser
+
+
+def _bench_arguments(arguments: list[str]) -> list[str] | None:
+    """The arguments after ``bench`` when the command is ``rollup [--dir DIR] bench ...``, else None."""
+    i = 0
+    while i < len(arguments) and (arguments[i] == "--dir" or arguments[i].startswith("--dir=")):
+        i += 2 if arguments[i] == "--dir" else 1
+    return arguments[i + 1 :] if arguments[i : i + 1] == ["bench"] else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``rollup``; returns the exit status."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["bench"]:
-        return cmd_bench(arguments[1:], Ui())
+    bench = _bench_arguments(arguments)
+    if bench is not None:
+        return cmd_bench(bench, Ui())
     parser = build_parser()
     try:
         args = parser.parse_args(arguments)

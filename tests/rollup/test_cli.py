@@ -12,6 +12,7 @@ import json
 import random
 import subprocess
 import sys
+import types
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -276,6 +277,19 @@ def test_bench_without_module(capsys: Captured, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setitem(sys.modules, "rollup.bench", None)  # type: ignore[arg-type]
     code, _, err = run_cli(capsys, "bench", "--quick")
     assert code == 2 and "rollup.bench does not exist yet" in err
+
+
+def test_bench_is_delegated(capsys: Captured, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls: list[list[str]] = []
+
+    def fake_main(argv: list[str]) -> int:
+        calls.append(argv)
+        return 0
+
+    monkeypatch.setitem(sys.modules, "rollup.bench", types.SimpleNamespace(main=fake_main))  # type: ignore[arg-type]
+    assert run_cli(capsys, "bench", "--quick", "--out", "x")[0] == 0
+    assert run_cli(capsys, "--dir", str(tmp_path), "bench", "--help")[0] == 0
+    assert calls == [["--quick", "--out", "x"], ["--help"]]
 
 
 def test_light_client_imports_only_the_verifier() -> None:
