@@ -31,7 +31,7 @@ from circuits.generators import (
     RandomAccessGenerator,
     SimpleGenerator,
 )
-from circuits.generators_recursion import FriFoldGenerator, ReducingGenerator
+from circuits.generators_recursion import FriFoldGenerator, Poseidon2LinearGenerator, ReducingGenerator
 from circuits.witness import CopyClasses, Target
 from verifier import field
 from verifier.config import STANDARD_CONFIG, ProofConfig
@@ -43,6 +43,7 @@ from verifier.gates import (
     FriFoldGate,
     Gate,
     Poseidon2Gate,
+    Poseidon2LinearGate,
     PublicInputGate,
     RandomAccessGate,
     ReducingExtensionGate,
@@ -403,6 +404,19 @@ class CircuitBuilder:
         self.add_generator(FriFoldGenerator(base, gate, copy))
         out = gate.out_wires(copy)
         return base + out[0], base + out[1]
+
+    def poseidon2_linear(self, inputs: Sequence[ExtTarget], external: bool) -> list[ExtTarget]:
+        """Poseidon2's external (M_E) or internal (M_I) linear layer on 12 F_p2 values; one gate row."""
+        gate = Poseidon2LinearGate()
+        if len(inputs) != WIDTH:
+            raise CircuitError(f"Poseidon2 linear layer takes {WIDTH} values, got {len(inputs)}")
+        row = self.add_gate(gate, [1 if external else 0])
+        base = self.wire(row, 0)
+        for lane, value in enumerate(inputs):
+            for t, w in zip(value, gate.in_wires(lane), strict=True):
+                self.connect(t, base + w)
+        self.add_generator(Poseidon2LinearGenerator(base, external))
+        return [(base + gate.out_wires(lane)[0], base + gate.out_wires(lane)[1]) for lane in range(WIDTH)]
 
     # ----------------------------------------------------------- public inputs
     def register_public_input(self, t: Target) -> None:

@@ -12,7 +12,9 @@ from circuits.generators import Generator
 from circuits.witness import Target, Witness
 from verifier.extension import Ext
 from verifier.gates.fri_fold import FriFoldGate
+from verifier.gates.poseidon2_linear import Poseidon2LinearGate
 from verifier.gates.reducing import ACC_IN, ALPHA, _ReducingBase
+from verifier.poseidon2 import WIDTH, external_linear_layer, internal_linear_layer
 
 
 class ReducingGenerator(Generator):
@@ -61,3 +63,21 @@ class FriFoldGenerator(Generator):
         evals = [Ext(*w.get_many(b + x for x in g.eval_wires(c, k))) for k in range(g.arity)]
         for wires, value in zip(g.acc_wire_pairs(c), g.accumulators(evals, point), strict=True):
             w.set_many((b + wires[0], b + wires[1]), (value.a0, value.a1))
+
+
+class Poseidon2LinearGenerator(Generator):
+    """Fills the outputs of a Poseidon2 linear-layer row (M_E or M_I over F_p2)."""
+
+    def __init__(self, row_base: Target, external: bool) -> None:
+        self.base = row_base
+        self.external = external
+
+    def dependencies(self) -> Sequence[Target]:
+        return [self.base + w for lane in range(WIDTH) for w in Poseidon2LinearGate.in_wires(lane)]
+
+    def run(self, w: Witness) -> None:
+        b = self.base
+        state = [Ext(*w.get_many(b + x for x in Poseidon2LinearGate.in_wires(lane))) for lane in range(WIDTH)]
+        out = external_linear_layer(state) if self.external else internal_linear_layer(state)
+        for lane, value in enumerate(out):
+            w.set_many((b + x for x in Poseidon2LinearGate.out_wires(lane)), (value.a0, value.a1))

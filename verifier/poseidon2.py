@@ -88,14 +88,25 @@ def m4_block(a: T, b: T, c: T, d: T) -> tuple[T, T, T, T]:
 
 
 def external_linear_layer(state: Sequence[T]) -> list[T]:
-    """M_E . state (unreduced for ints; callers reduce)."""
+    """M_E . state (unreduced for ints; callers reduce).
+
+    An algebra may apply the layer its own way: if the values offer
+    ``poseidon2_linear_layer(state, external)`` it is used (the recursive verifier
+    places one gate row instead of ~45 extension ops).
+    """
+    layer = getattr(state[0], "poseidon2_linear_layer", None)
+    if layer is not None:
+        return layer(state, True)  # type: ignore[no-any-return]
     blocks = [m4_block(*state[4 * j : 4 * j + 4]) for j in range(WIDTH // 4)]
     sums = [blocks[0][lane] + blocks[1][lane] + blocks[2][lane] for lane in range(4)]  # type: ignore[operator]
     return [blocks[j][lane] + sums[lane] for j in range(WIDTH // 4) for lane in range(4)]
 
 
 def internal_linear_layer(state: Sequence[T], diag: Sequence[Any] = INTERNAL_DIAG_MINUS_ONE) -> list[T]:
-    """M_I . state = sum(state) + d_i * state[i] (unreduced for ints)."""
+    """M_I . state = sum(state) + d_i * state[i] (unreduced for ints; hook as in ``external_linear_layer``)."""
+    layer = getattr(state[0], "poseidon2_linear_layer", None)
+    if layer is not None and diag is INTERNAL_DIAG_MINUS_ONE:
+        return layer(state, False)  # type: ignore[no-any-return]
     total = state[0]
     for x in state[1:]:
         total = total + x  # type: ignore[operator]

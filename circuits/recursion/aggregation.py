@@ -25,6 +25,7 @@ degree until the circuit fits the shape it verifies.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,32 +47,50 @@ from circuits.recursion.proof_target import (
 from circuits.witness import Target
 from prover.merkle_tree import MerkleTree
 from verifier.config import STANDARD_CONFIG, ProofConfig
-from verifier.gates import FriFoldGate, Gate, Poseidon2Gate, PublicInputGate, RandomAccessGate
+from verifier.gates import (
+    FriFoldGate,
+    Gate,
+    Poseidon2Gate,
+    Poseidon2LinearGate,
+    PublicInputGate,
+    RandomAccessGate,
+)
 from verifier.hashing import DIGEST_SIZE, ZERO_DIGEST, Digest
 from verifier.merkle import MerkleProof, verify_merkle_proof
 from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
 
 Combine = Callable[[CircuitBuilder, Sequence[Target], Sequence[Target]], tuple[list[Target], Any]]
 
+AGGREGATION_CONFIG = dataclasses.replace(STANDARD_CONFIG, fri_arity_bits=4)
+"""The proof configuration of every proof in an aggregation tree: ``STANDARD_CONFIG`` with FRI
+folding arity 16 (Plonky2's recursion choice). For a 2^13 shape that is 2 folds instead of 3, so
+each query opens one Merkle path fewer (4 fewer Poseidon2 rows per query in the recursive verifier);
+security is unchanged (queries * rate_bits + pow_bits)."""
+
 MIN_AGGREGATION_DEGREE_BITS = 12
 MAX_AGGREGATION_DEGREE_BITS = 18
 
 
 def universal_gates(config: ProofConfig) -> tuple[Gate, ...]:
-    """Every gate type the builder places, in a fixed selector order."""
+    """Every gate type the builder places, in a fixed selector order.
+
+    Random access is only placed by the recursive verifier (cap entries: 2^cap_height items;
+    FRI cosets: 2^arity items), so only those sizes are listed.
+    """
     b = CircuitBuilder(config)
+    access_bits = sorted({config.cap_height, config.fri_arity_bits} - {0})
     return (
         b.constant_gate,
         b.arithmetic_gate,
         b.arithmetic_extension_gate,
         Poseidon2Gate(),
         b.range_gate,
-        RandomAccessGate.for_config(3, config.num_routed_wires, config.num_wires),
-        RandomAccessGate.for_config(4, config.num_routed_wires, config.num_wires),
+        *(RandomAccessGate.for_config(bits, config.num_routed_wires, config.num_wires) for bits in access_bits),
         PublicInputGate(),
         b.reducing_gate(extension=False),
         b.reducing_gate(extension=True),
         FriFoldGate.for_config(config.fri_arity_bits, config.num_routed_wires, config.num_wires),
+        Poseidon2LinearGate(),
     )
 
 
@@ -104,7 +123,7 @@ class AggregationScheme:
     statement_len: int
     whitelist_depth: int
     combine: Combine
-    config: ProofConfig = STANDARD_CONFIG
+    config: ProofConfig = AGGREGATION_CONFIG
 
     @property
     def num_public_inputs(self) -> int:
@@ -117,6 +136,8 @@ class AggregationScheme:
         """Register a leaf circuit's public inputs: its statement and a pass-through whitelist root."""
         if len(statement) != self.statement_len:
             raise ValueError(f"statement has {len(statement)} elements, scheme expects {self.statement_len}")
+        if b.config != self.config:
+            raise ValueError("a leaf circuit must be built with the scheme's proof configuration (scheme.config)")
         root = b.add_virtual_digest()
         b.register_public_inputs([*statement, *root])
         return root

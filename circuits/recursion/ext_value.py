@@ -155,6 +155,11 @@ class ExtValue:
         self.b.connect(self.t[0], o.t[0])
         self.b.connect(self.t[1], o.t[1])
 
+    def poseidon2_linear_layer(self, state: Sequence[Operand], external: bool) -> list[ExtValue]:
+        """Poseidon2's M_E (or M_I) on 12 values in one gate row (hook of ``verifier.poseidon2``)."""
+        outs = self.b.poseidon2_linear([self._coerce(v).t for v in state], external)
+        return [ExtValue(self.b, t) for t in outs]
+
     # ------------------------------------------------------------ reductions
     def reduce_powers(self, terms: Sequence[Operand]) -> ExtValue:
         """sum_j self^j terms_j (hook used by ``verifier.vanishing.reduce_terms``).

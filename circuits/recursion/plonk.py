@@ -14,17 +14,33 @@ from circuits.recursion.challenger import ChallengerTarget
 from circuits.recursion.ext_value import ExtValue
 from circuits.recursion.fri import fri_challenges_circuit, verify_fri_circuit
 from circuits.recursion.proof_target import ProofWithPublicInputsTarget, VerifierKeyTarget
+from verifier.hashing import sponge_initial_state
 from verifier.plonk import quotient_at
+from verifier.poseidon2 import RATE, permute
 from verifier.proof import CommonData
 from verifier.vanishing import vanishing_combination
 
 
 def circuit_digest_circuit(b: CircuitBuilder, common: CommonData, vk: VerifierKeyTarget) -> DigestTarget:
-    """Twin of ``VerifierKey.circuit_digest``: hash(common encoding || cap)."""
-    elements = [b.constant(v) for v in common.encode()]
-    for d in vk.constants_sigmas_cap:
-        elements.extend(d)
-    return b.hash_elements(elements)
+    """Twin of ``VerifierKey.circuit_digest``: hash(common encoding || cap).
+
+    The common data is a constant of the outer circuit, so the sponge's full chunks of it are
+    absorbed natively: the circuit starts from that (constant) state and absorbs the rest.
+    """
+    prefix = common.encode()
+    cap = [t for d in vk.constants_sigmas_cap for t in d]
+    state = sponge_initial_state(len(prefix) + len(cap))
+    absorbed = len(prefix) // RATE * RATE
+    for start in range(0, absorbed, RATE):
+        state[:RATE] = prefix[start : start + RATE]
+        state = permute(state)
+    rest = [b.constant(v) for v in prefix[absorbed:]] + cap
+    zero = b.zero()
+    targets = [b.constant(v) for v in state]
+    for start in range(0, len(rest), RATE):
+        chunk = rest[start : start + RATE]
+        targets = b.permute(chunk + [zero] * (RATE - len(chunk)) + targets[RATE:])
+    return targets[0], targets[1], targets[2], targets[3]
 
 
 def verify_proof_circuit(

@@ -44,7 +44,7 @@ class Leaf:
 
 def leaf_circuit(agg: AggregationCircuit, offset: int) -> Leaf:
     """A leaf proving y = x^2 + offset, statement (y, 1)."""
-    b = CircuitBuilder()
+    b = CircuitBuilder(SCHEME.config)
     x = b.add_virtual_target()
     y = b.add_const(b.mul(x, x), offset)
     root = SCHEME.register_leaf_statement(b, [y, b.one()])

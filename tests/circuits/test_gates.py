@@ -123,6 +123,16 @@ def place_fri_fold(arity_bits: int, folds: int) -> Callable[[CircuitBuilder], di
     return place
 
 
+def place_poseidon2_linear(external: bool) -> Callable[[CircuitBuilder], dict[int, int]]:
+    def place(b: CircuitBuilder) -> dict[int, int]:
+        xs = b.add_virtual_targets(24)
+        out = b.poseidon2_linear([(xs[2 * i], xs[2 * i + 1]) for i in range(12)], external)
+        b.poseidon2_linear(out, not external)
+        return {t: rand() for t in xs}
+
+    return place
+
+
 CASES: list[tuple[str, str, Callable[[CircuitBuilder], dict[int, int]]]] = [
     ("arithmetic", "Arithmetic(20)", place_arithmetic),
     ("ext-arithmetic", "ArithmeticExtension(10)", place_ext_arithmetic),
@@ -137,6 +147,8 @@ CASES: list[tuple[str, str, Callable[[CircuitBuilder], dict[int, int]]]] = [
     ("fri-fold-8", "FriFold(3,4)", place_fri_fold(3, 4)),
     ("fri-fold-16", "FriFold(4,2)", place_fri_fold(4, 2)),
     ("fri-fold-2", "FriFold(1,10)", place_fri_fold(1, 10)),
+    ("poseidon2-linear-external", "Poseidon2Linear", place_poseidon2_linear(True)),
+    ("poseidon2-linear-internal", "Poseidon2Linear", place_poseidon2_linear(False)),
 ]
 
 
@@ -198,10 +210,15 @@ def test_perturbed_wire_breaks_a_constraint(
         assert any(v != 0 for v in ext_eval(gate, bad, consts, h.pi_hash)), f"{gate.name}: wire {col} unconstrained"
 
 
-def test_perturbed_constant_breaks_a_constraint() -> None:
-    h = honest_rows("Constant(2)", place_constant)
+@pytest.mark.parametrize(
+    ("name", "place"),
+    [("Constant(2)", place_constant), ("Poseidon2Linear", place_poseidon2_linear(True))],
+    ids=["constant", "poseidon2-linear"],
+)
+def test_perturbed_constant_breaks_a_constraint(name: str, place: Callable[[CircuitBuilder], dict[int, int]]) -> None:
+    h = honest_rows(name, place)
     gate, wires, consts = h.rows[0]
-    for i in range(len(consts)):
+    for i in range(gate.num_constants):
         bad = list(consts)
         bad[i] = (bad[i] + 1) % P
         assert any(v != 0 for v in ext_eval(gate, wires, bad, h.pi_hash))
@@ -309,3 +326,17 @@ def test_fri_fold_interpolates_the_coset(arity_bits: int) -> None:
     out = b.fri_fold(pairs[:-1], pairs[-1])
     w = generate_witness(b.config.num_wires, len(b.rows), b.copies.classes(), b.generators, inputs)
     assert Ext(*w.get_many(out)) == barycentric_at(values, Coset(arity_bits, x0), beta)
+
+
+@pytest.mark.parametrize("external", [True, False])
+def test_poseidon2_linear_applies_the_layer_coordinatewise(external: bool) -> None:
+    from verifier.poseidon2 import external_linear_layer, internal_linear_layer
+
+    b = CircuitBuilder()
+    state = [Ext(rand(), rand()) for _ in range(12)]
+    pairs, inputs = _ext_inputs(b, state)
+    out = b.poseidon2_linear(pairs, external)
+    w = generate_witness(b.config.num_wires, len(b.rows), b.copies.classes(), b.generators, inputs)
+    layer = external_linear_layer if external else internal_linear_layer
+    expected = [Ext(a, c) for a, c in zip(layer([s.a0 for s in state]), layer([s.a1 for s in state]), strict=True)]
+    assert [Ext(*w.get_many(t)) for t in out] == expected

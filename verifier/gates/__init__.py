@@ -4,6 +4,7 @@ from verifier.gates.base import Gate, GateVars, select
 from verifier.gates.decomposition import BaseSumGate, RandomAccessGate
 from verifier.gates.fri_fold import FriFoldGate
 from verifier.gates.poseidon2_gate import Poseidon2Gate
+from verifier.gates.poseidon2_linear import Poseidon2LinearGate
 from verifier.gates.reducing import ReducingExtensionGate, ReducingGate
 from verifier.gates.simple import (
     ArithmeticExtensionGate,
@@ -23,6 +24,7 @@ __all__ = [
     "GateVars",
     "NoopGate",
     "Poseidon2Gate",
+    "Poseidon2LinearGate",
     "PublicInputGate",
     "RandomAccessGate",
     "ReducingExtensionGate",
@@ -34,7 +36,12 @@ __all__ = [
 
 def gate_from_name(name: str) -> Gate:
     """Rebuild a gate from its stable name (as stored in common data); raises ValueError if unknown."""
-    simple: dict[str, Gate] = {"Noop": NoopGate(), "PublicInput": PublicInputGate(), "Poseidon2": Poseidon2Gate()}
+    simple: dict[str, Gate] = {
+        "Noop": NoopGate(),
+        "PublicInput": PublicInputGate(),
+        "Poseidon2": Poseidon2Gate(),
+        "Poseidon2Linear": Poseidon2LinearGate(),
+    }
     if name in simple:
         return simple[name]
     kind, _, rest = name.partition("(")
