@@ -245,15 +245,21 @@ def run_proving(
             _say(f"{dask_sessions} sessions, {label}: already measured (--keep)")
             return
         from prover.executors import DaskExecutor
-        from rollup.block_proving import rollup_circuits
 
         _say(f"proving {dask_sessions} full sessions on a Dask local cluster ...")
         with DaskExecutor(n_workers=2, forward_logs=False) as executor:
-            executor.client.run(rollup_circuits)  # build the circuits in each worker outside the timing
+            executor.client.run(warm_circuits)  # build the circuits in each worker outside the timing
             row, _, _ = prove_send_block(BLOCK_OF_SESSIONS.get(dask_sessions, 32 * dask_sessions), executor, label)
         add_proving_row(m, row)
         _say(f"  {row['wall_s']:.1f} s, {row['tps']:.2f} tx/s, efficiency {row['efficiency']:.0%}")
         m.save()
+
+
+def warm_circuits() -> None:
+    """Build the rollup circuits in this (worker) process; returns nothing, so nothing large travels back."""
+    from rollup.block_proving import rollup_circuits
+
+    rollup_circuits()
 
 
 def run_kernels(m: Measurements, quick: bool) -> None:
@@ -315,7 +321,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, nargs="+", help="proving benchmark: local worker counts")
     p.add_argument("--dask-sessions", type=int, help="sessions of the block proven on a Dask local cluster (0: none)")
     p.add_argument("--sections", nargs="+", choices=ALL_SECTIONS, help="sections to measure (default: all)")
-    p.add_argument("--peer-k", type=int, default=4, help="peer comparison: Merkle-membership checks (default 4)")
+    p.add_argument(
+        "--peer-k",
+        type=int,
+        default=1,
+        help="peer comparison: Merkle-membership checks (default 1: snarkjs PLONK needs a 2^16 ceremony per path)",
+    )
     p.add_argument("--repeat", type=int, help="best of this many runs for cheap timings (default 3)")
     p.add_argument("--keep", action="store_true", help="merge into DIR/measurements.json, skip measured blocks")
     p.add_argument("--report-only", action="store_true", help="only re-render the report from DIR/measurements.json")

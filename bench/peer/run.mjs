@@ -8,7 +8,7 @@
 // times; the best time is reported. Proof sizes are the binary encodings of the
 // proof's group and field elements (BN254, uncompressed: G1 64 B, G2 128 B, Fr 32 B).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as snarkjs from "snarkjs";
@@ -49,42 +49,51 @@ const info = await snarkjs.r1cs.info(r1cs);
 const nConstraints = info.nConstraints;
 log(`compiled in ${compileS.toFixed(1)} s: ${nConstraints} R1CS constraints`);
 
-// 2. powers of tau (local, one contribution), cached per power
-async function ptau(power) {
-  const dir = join(here, "build");
-  const final = join(dir, `pot${power}_final.ptau`);
-  if (existsSync(final)) return [final, 0];
-  const t0 = now();
-  const p0 = join(dir, `pot${power}_0.ptau`), p1 = join(dir, `pot${power}_1.ptau`);
-  log(`powers of tau 2^${power} ...`);
-  await snarkjs.powersOfTau.newAccumulator(await curve(), power, p0);
-  await snarkjs.powersOfTau.contribute(p0, p1, "bench", "local entropy " + Math.random());
-  await snarkjs.powersOfTau.preparePhase2(p1, final);
-  return [final, now() - t0];
-}
+// 2. circuit sizes: PLONK also needs a gate per linear combination; snarkjs reports the count when
+// set up against a tiny unprepared ceremony (it logs the size and returns -1), so one ceremony of the
+// right power is made (and cached in build/) instead of growing ones.
 let _curve;
 async function curve() { return (_curve ??= await snarkjs.curves.getCurveFromName("bn128")); }
-
-// PLONK needs a gate per linear combination too: find the power from the plonk setup's own error.
-async function plonkSetup(zkey) {
-  let power = Math.ceil(Math.log2(nConstraints)) + 1;
-  for (;;) {
-    const [file, s] = await ptau(power);
-    const t0 = now();
-    try {
-      const r = await snarkjs.plonk.setup(r1cs, file, zkey);
-      if (r === -1) throw new Error("too big");
-      return [power, s, now() - t0];
-    } catch (e) {
-      const m = /(\d+) > 2\*\*(\d+)/.exec(String(e?.message ?? e));
-      const need = m ? Math.ceil(Math.log2(Number(m[1]) + 1)) : power + 1;
-      if (need <= power && !m) throw e;
-      log(`PLONK needs 2^${Math.max(need, power + 1)} (${e?.message ?? e})`);
-      power = Math.max(need, power + 1);
-      if (power > 22) throw e;
-    }
-  }
+const log2ceil = (n) => Math.ceil(Math.log2(n));
+async function plonkConstraints() {
+  const probe = join(build, "probe.ptau");
+  if (!existsSync(probe)) await snarkjs.powersOfTau.newAccumulator(await curve(), 4, probe);
+  let count;
+  const logger = { info: (m) => { const x = /Plonk constraints: (\d+)/.exec(m); if (x) count = Number(x[1]); },
+                   error: () => {}, warn: () => {}, debug: () => {} };
+  await snarkjs.plonk.setup(r1cs, probe, join(build, "probe.zkey"), logger);
+  if (!count) throw new Error("could not read the PLONK constraint count from snarkjs");
+  return count;
 }
+const nPlonk = await plonkConstraints();
+const powers = {
+  plonk: Math.max(3, log2ceil(nPlonk)),
+  groth16: log2ceil(nConstraints + info.nPubInputs + info.nOutputs + 1),
+};
+const power = Math.max(powers.plonk, powers.groth16);
+log(`PLONK constraints: ${nPlonk} (domain 2^${powers.plonk}); Groth16 domain 2^${powers.groth16}`);
+if (process.env.PEER_SIZES_ONLY) {
+  process.stdout.write(JSON.stringify({ k: K, r1cs: nConstraints, plonk: nPlonk, powers }) + "\n");
+  process.exit(0);
+}
+
+// 3. powers of tau (local, one contribution, prepared for phase 2), cached per power
+async function ptau(p) {
+  const final = join(here, "build", `pot${p}_final.ptau`);
+  if (existsSync(final)) return [final, JSON.parse(readFileSync(final + ".json")).seconds];
+  const t0 = now();
+  const p0 = join(build, `pot${p}_0.ptau`), p1 = join(build, `pot${p}_1.ptau`);
+  log(`powers of tau 2^${p} (new, contribute, prepare phase 2) ...`);
+  await snarkjs.powersOfTau.newAccumulator(await curve(), p, p0);
+  await snarkjs.powersOfTau.contribute(p0, p1, "bench", "local entropy " + Math.random());
+  await snarkjs.powersOfTau.preparePhase2(p1, final + ".tmp");
+  renameSync(final + ".tmp", final);
+  writeFileSync(final + ".json", JSON.stringify({ seconds: now() - t0 }));
+  return [final, now() - t0];
+}
+const [ptauFile, ptauS] = await ptau(power);
+log(`powers of tau 2^${power}: generated in ${ptauS.toFixed(0)} s`);
+if (process.env.PEER_PTAU_ONLY) process.exit(0);
 
 const rng = () => BigInt(Math.floor(Math.random() * 2 ** 52)) * 4096n + BigInt(Math.floor(Math.random() * 4096));
 const input = {
@@ -101,19 +110,12 @@ const sizes = {
 const rows = [];
 for (const system of ["plonk", "groth16"]) {
   const zkey = join(build, `${system}.zkey`);
-  let setupS, power, ptauS;
-  if (system === "plonk") {
-    const t0 = now();
-    [power, ptauS] = await plonkSetup(zkey);
-    setupS = now() - t0 - ptauS;
-  } else {
-    power = Math.ceil(Math.log2(nConstraints + info.nOutputs + 1)) + 0;
-    let file;
-    [file, ptauS] = await ptau(Math.max(power, 8));
-    const t0 = now();
-    await snarkjs.zKey.newZKey(r1cs, file, zkey);
-    setupS = now() - t0;
-  }
+  const t0 = now();
+  const r = system === "plonk"
+    ? await snarkjs.plonk.setup(r1cs, ptauFile, zkey)
+    : await snarkjs.zKey.newZKey(r1cs, ptauFile, zkey);
+  if (r === -1) throw new Error(`${system} setup failed`);
+  const setupS = now() - t0;
   const vk = await snarkjs.zKey.exportVerificationKey(zkey);
   const [proveS, { proof, publicSignals }] = await best(() => snarkjs[system].fullProve(input, wasm, zkey));
   const [verifyS, ok] = await best(() => snarkjs[system].verify(vk, publicSignals, proof));
@@ -121,13 +123,14 @@ for (const system of ["plonk", "groth16"]) {
   log(`${system}: prove ${proveS.toFixed(2)} s, verify ${(verifyS * 1e3).toFixed(1)} ms`);
   rows.push({
     system: `snarkjs ${system === "plonk" ? "PLONK (KZG)" : "Groth16"}, circom2`,
-    constraints: `${nConstraints} R1CS, SRS 2^${power}`,
+    constraints: system === "plonk" ? `${nPlonk} PLONK gates, 2^${powers.plonk}` : `${nConstraints} R1CS, 2^${powers.groth16}`,
     prove_s: proveS,
     verify_s: verifyS,
     proof_bytes: sizes[system](proof),
     proof_json_bytes: JSON.stringify(proof).length,
     setup_s: setupS,
     ptau_s: ptauS,
+    ptau_power: power,
   });
 }
 const versions = {
