@@ -19,7 +19,7 @@ from circuits.builder import CircuitBuilder
 from circuits.circuit_data import CircuitData
 from verifier.field import P
 from verifier.plonk import VerificationError, verify_proof
-from verifier.proof import ProofWithPublicInputs, VerifierKey
+from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
 from verifier.serialization import (
     FORMAT_VERSION,
     KEY_MAGIC,
@@ -115,6 +115,19 @@ def test_layout_covers_every_byte(proven: tuple[CircuitData, ProofWithPublicInpu
     assert all(a[2] == b[1] for a, b in itertools.pairwise(layout))
     fields = spans_by_field(layout)
     assert {"public inputs", "FRI coset", "oracle Merkle path", "proof-of-work witness"} <= set(fields)
+
+
+def test_key_with_every_gate_type_round_trips() -> None:
+    """The aggregation circuits' universal gate list covers every gate kind (and a non-standard config)."""
+    from circuits.recursion.aggregation import AGGREGATION_CONFIG, universal_gates
+
+    cfg = AGGREGATION_CONFIG
+    cap = tuple((i, 2 * i, 3 * i, P - 1 - i) for i in range(1 << cfg.cap_height))
+    vk = VerifierKey(cap, CommonData(cfg, 13, universal_gates(cfg), 12))
+    data = verifier_key_to_bytes(vk)
+    parsed = verifier_key_from_bytes(data)
+    assert parsed == vk and parsed.circuit_digest == vk.circuit_digest
+    assert verifier_key_to_bytes(parsed) == data
 
 
 def test_key_for_one_circuit_rejects_another_circuits_proof(
