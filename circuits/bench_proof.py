@@ -8,7 +8,9 @@ rows.
 
 Each ``bench_*`` function returns rows (name, value, unit); every figure is the
 best of ``REPEAT`` runs (the machine is shared: the minimum is the least
-disturbed). ``python -m circuits.bench_proof [log_rows ...]`` prints a table.
+disturbed). ``python -m circuits.bench_proof [--cpu] [log_rows ...]`` prints a
+table, in wall time or (``--cpu``) in CPU time, which the other jobs of a
+shared machine disturb far less.
 
 This module lives in ``circuits`` (not ``prover``) because it builds circuits:
 imports flow ``verifier <- prover <- circuits`` only.
@@ -117,41 +119,47 @@ def merkle_builder(log_rows: int, seed: int = 1) -> Workload:
     return Workload(b, inputs, poseidon_rows)
 
 
-def _best(fn: Callable[[], object], repeat: int = REPEAT) -> tuple[float, object]:
+Clock = Callable[[], float]
+
+
+def _best(fn: Callable[[], object], repeat: int, clock: Clock) -> tuple[float, object]:
     best, result = float("inf"), None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         result = fn()
-        best = min(best, time.perf_counter() - start)
+        best = min(best, clock() - start)
     return best, result
 
 
-def bench_circuit(log_rows: int, repeat: int = REPEAT) -> ProofBenchmark:
-    """Build, fill, prove and verify the Merkle workload of 2^log_rows rows (best of ``repeat`` each)."""
+def bench_circuit(log_rows: int, repeat: int = REPEAT, clock: Clock = time.perf_counter) -> ProofBenchmark:
+    """Build, fill, prove and verify the Merkle workload of 2^log_rows rows (best of ``repeat`` each).
+
+    ``clock`` is wall time by default; pass ``time.process_time`` for CPU time.
+    """
     construct_s = build_s = float("inf")
     for _ in range(repeat):
-        start = time.perf_counter()
+        start = clock()
         work = merkle_builder(log_rows)
-        construct_s = min(construct_s, time.perf_counter() - start)
-        start = time.perf_counter()
+        construct_s = min(construct_s, clock() - start)
+        start = clock()
         circuit = work.build()
-        build_s = min(build_s, time.perf_counter() - start)
+        build_s = min(build_s, clock() - start)
     gate_rows = len(work.builder.rows)
     if circuit.common.degree_bits != log_rows:
         raise AssertionError(f"workload has 2^{circuit.common.degree_bits} rows, wanted 2^{log_rows}")
     inputs: Mapping[Target, int] = work.inputs
-    witness_s, w = _best(lambda: circuit.generate_witness(inputs), repeat)
-    prove_s, best_times = float("inf"), ProvingTimes()
+    witness_s, w = _best(lambda: circuit.generate_witness(inputs), repeat, clock)
+    prove_s, best_times = float("inf"), ProvingTimes(clock=clock)
     proof = None
     for _ in range(repeat):
-        times = ProvingTimes()
-        start = time.perf_counter()
+        times = ProvingTimes(clock=clock)
+        start = clock()
         proof = circuit.prove_witness(w, times)  # type: ignore[arg-type]
-        elapsed = time.perf_counter() - start
+        elapsed = clock() - start
         if elapsed < prove_s:
             prove_s, best_times = elapsed, times
     assert proof is not None
-    verify_s, _ = _best(lambda: circuit.verify(proof), repeat)
+    verify_s, _ = _best(lambda: circuit.verify(proof), repeat, clock)
     return ProofBenchmark(
         log_rows=log_rows,
         gate_rows=gate_rows,
@@ -184,16 +192,21 @@ def rows_of(b: ProofBenchmark) -> list[Row]:
     return rows
 
 
-def bench_proof_system(log_sizes: tuple[int, ...] = SIZES, repeat: int = REPEAT) -> list[Row]:
-    return [row for log_rows in log_sizes for row in rows_of(bench_circuit(log_rows, repeat))]
+def bench_proof_system(
+    log_sizes: tuple[int, ...] = SIZES, repeat: int = REPEAT, clock: Clock = time.perf_counter
+) -> list[Row]:
+    return [row for log_rows in log_sizes for row in rows_of(bench_circuit(log_rows, repeat, clock))]
 
 
 def main(argv: list[str] | None = None) -> None:
+    """``python -m circuits.bench_proof [--cpu] [log_rows ...]``: wall time, or CPU time with --cpu."""
     args = sys.argv[1:] if argv is None else argv
-    sizes = tuple(int(a) for a in args) or SIZES
+    clock: Clock = time.process_time if "--cpu" in args else time.perf_counter
+    sizes = tuple(int(a) for a in args if a != "--cpu") or SIZES
     bench_circuit(SIZES[0], repeat=1)  # load (or compile) every kernel outside the timings
+    print(f"{'CPU' if clock is time.process_time else 'wall'} time, best of {REPEAT}", flush=True)
     for log_rows in sizes:
-        for name, value, unit in rows_of(bench_circuit(log_rows)):
+        for name, value, unit in rows_of(bench_circuit(log_rows, clock=clock)):
             print(f"{name:<52}  {value:>14,.1f}  {unit}", flush=True)
 
 
