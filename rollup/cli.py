@@ -25,6 +25,7 @@ Exit status: 0 success, 1 a proof failed to verify (or could not be produced),
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
 import json
 import sys
@@ -34,7 +35,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.console import Console
 from rich.table import Table
@@ -51,6 +52,7 @@ from rollup.scenario import (
 )
 from verifier.hashing import Digest
 from verifier.light_client import BlockRejectedError, BlockStatement, digest_hex, verify_block
+from verifier.plonk import VerificationError, verify_proof
 from verifier.proof import VerifierKey
 from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes, verifier_key_to_bytes
 
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
     from prover.executors import Job as ExecutorJob
     from rollup.block_proving import BlockPlan, BlockProof, PlanNode
     from rollup.chain_dir import ChainDirectory
+    from rollup.storage import Storage
 
 DEFAULT_WORKERS = 2
 
@@ -249,15 +252,50 @@ class ProvedBlock:
     proof_bytes: bytes
 
 
+class _CheckedProofs:
+    """The chain's storage as ``prove_stored_block`` sees it, resuming only from stored proofs that
+    verify under the current circuits' keys.
+
+    Proofs made by another version of the circuits (or damaged) are hidden, so they are proven
+    again and overwritten as the new ones are stored; everything else is the real storage.
+    """
+
+    def __init__(self, storage: Storage, ui: Ui) -> None:
+        self._storage, self._ui = storage, ui
+
+    def block_proofs(self, number: int) -> dict[str, bytes]:
+        from rollup.block_proving import BLOCK_NODE, rollup_circuits
+
+        circuits = rollup_circuits()
+        valid: dict[str, bytes] = {}
+        for node, data in sorted(self._storage.block_proofs(number).items()):
+            try:
+                proof = proof_from_bytes(data)
+                vk = circuits.block_verifier_key if node == BLOCK_NODE else circuits.child(proof).vk
+                verify_proof(vk, proof.proof, proof.public_inputs)
+                if tuple(proof.public_inputs[-4:]) != tuple(circuits.blocks.whitelist.root):
+                    raise ValueError("it was made for another whitelist of circuits")  # every tree proof ends with it
+            except (FormatError, VerificationError, ValueError, IndexError) as exc:
+                self._ui.warn(f"block {number}: the stored proof {node} does not verify ({exc}); proving it again")
+                continue
+            valid[node] = data
+        return valid
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._storage, name)
+
+
 def _prove(chain: ChainDirectory, number: int, executor: Executor, ui: Ui) -> ProvedBlock:
-    """Prove a stored block (resuming from stored proofs) and export its proof file."""
+    """Prove a stored block (resuming from the stored proofs that still verify) and export its proof file."""
     from rollup.block_proving import BLOCK_NODE, prove_stored_block
 
     chain.require_block(number)
     sessions = len(chain.storage.block(number).public_data)
     start = time.perf_counter()
     result = prove_stored_block(
-        chain.storage, number, _ProgressExecutor(executor, f"block {number} ({_count(sessions, 'session')})", ui)
+        cast("Storage", _CheckedProofs(chain.storage, ui)),
+        number,
+        _ProgressExecutor(executor, f"block {number} ({_count(sessions, 'session')})", ui),
     )
     seconds = time.perf_counter() - start
     data = result.proofs[BLOCK_NODE]
@@ -276,9 +314,20 @@ def _light_verify(vk: VerifierKey, proof_file: Path, prev_root: Digest | None) -
     return statement, time.perf_counter() - start
 
 
-def _write_vk(chain: ChainDirectory, circuits: Circuits) -> None:
-    if not chain.vk_path.exists() or chain.vk_path.read_bytes() != circuits.vk_bytes:
-        _write(chain.vk_path, circuits.vk_bytes, "the block verifier key")
+def _write_vk(chain: ChainDirectory, circuits: Circuits, ui: Ui) -> None:
+    """Write ``DIR/block.vk``; if it holds another key (other circuits), keep that one aside and say so."""
+    old = chain.vk_path.read_bytes() if chain.vk_path.exists() else None
+    if old == circuits.vk_bytes:
+        return
+    if old is not None:
+        kept = chain.path / f"block-{hashlib.sha256(old).hexdigest()[:12]}.vk"
+        _write(kept, old, "the previous block verifier key")
+        ui.warn(
+            f"these circuits differ from those that wrote {chain.vk_path} (another version of the software): "
+            f"the old key is kept as {kept}; blocks proven before verify only under it, so prove them again "
+            "(`rollup block prove N`) to verify the whole chain under the new key"
+        )
+    _write(chain.vk_path, circuits.vk_bytes, "the block verifier key")
 
 
 def _run_summary(proved: ProvedBlock) -> str:
@@ -286,7 +335,8 @@ def _run_summary(proved: ProvedBlock) -> str:
     if run is None:
         return f"block {proved.number}: all proofs were already stored"
     return (
-        f"block {proved.number}: {len(run.records)} proofs in {_seconds(proved.seconds)} on {run.slots} workers "
+        f"block {proved.number}: {_count(len(run.records), 'proof')} in {_seconds(proved.seconds)} on "
+        f"{_count(run.slots, 'worker')} "
         f"(parallel efficiency {run.parallel_efficiency:.0%}); block proof {_kb(len(proved.proof_bytes))} -> "
         f"{proved.path}"
     )
@@ -439,7 +489,7 @@ def cmd_block_prove(args: argparse.Namespace, ui: Ui) -> int:
     with _open_chain(args, ui, lock=False) as chain:
         chain.require_block(args.number)
         circuits = _circuits(ui)
-        _write_vk(chain, circuits)
+        _write_vk(chain, circuits, ui)
         with _executor(args, ui) as executor:
             proved = _prove(chain, args.number, executor, ui)
         ui.print(aggregation_tree(proved.result.plan, chain.name_of, proved.result.proofs))
@@ -568,7 +618,7 @@ def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
             ui.note("  block 1: " + ", ".join(f"{a} -> {b} {n}" for a, b, n in SEED_TRANSFERS))
             ui.note("  block 2: every recipient claims what was sent to it")
             circuits = _circuits(ui)
-            _write_vk(chain, circuits)
+            _write_vk(chain, circuits, ui)
             ui.note(
                 f"circuits built in {circuits.seconds:.1f} s; proving {len(blocks)} blocks with {args.workers} workers"
             )
@@ -649,7 +699,7 @@ def _apply_scenario_block(
 def _prove_run(chain: ChainDirectory, runs: list[_RunBlock], args: argparse.Namespace, ui: Ui) -> None:
     """Prove and export every block of a run, and check each with the light client from the genesis root."""
     circuits = _circuits(ui)
-    _write_vk(chain, circuits)
+    _write_vk(chain, circuits, ui)
     trusted = runs[0].prev_root
     with _executor(args, ui) as executor:
         for item in runs:

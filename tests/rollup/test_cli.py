@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from rollup import cli
 from rollup.chain_dir import PENDING_FILE, ChainDirectory
 from rollup.cli import main
 from rollup.scenario import (
@@ -292,6 +293,16 @@ def test_bench_is_delegated(capsys: Captured, monkeypatch: pytest.MonkeyPatch, t
     assert calls == [["--quick", "--out", "x"], ["--help"]]
 
 
+def test_changed_verifier_key_is_kept_aside(capsys: Captured, tmp_path: Path) -> None:
+    with ChainDirectory.open(tmp_path / "c", create=True) as chain:
+        chain.vk_path.write_bytes(b"old key")
+        cli._write_vk(chain, cli.Circuits(vk=None, vk_bytes=b"new key", seconds=0.0), cli.Ui())  # type: ignore[arg-type]
+        assert chain.vk_path.read_bytes() == b"new key"
+        kept = list(chain.path.glob("block-*.vk"))
+        assert len(kept) == 1 and kept[0].read_bytes() == b"old key"
+    assert "these circuits differ" in capsys.readouterr().err
+
+
 def test_light_client_imports_only_the_verifier() -> None:
     code = (
         "import sys, verifier.light_client\n"
@@ -410,6 +421,20 @@ def check_random_run(capsys: Captured, tmp_path: Path, num_users: int, num_block
 @pytest.mark.slow
 def test_run_random_scenario_small(capsys: Captured, tmp_path: Path) -> None:
     check_random_run(capsys, tmp_path, num_users=6, num_blocks=2, seed=7)
+    # a damaged stored proof is detected and proven again on resumption; the rest is reused
+    chain = tmp_path / "chain"
+    with ChainDirectory.open(chain) as opened:
+        stored = opened.storage.block_proofs(1)
+        node = sorted(k for k in stored if k.startswith("session/"))[0]
+        opened.storage.write_proof(1, node, b"garbage")
+    code, out, err = run_cli(capsys, "block", "prove", "1", "--dir", str(chain))
+    assert code == 0, err
+    assert f"the stored proof {node} does not verify" in err
+    assert "block 1: 1 proof in" in out  # only the damaged one is proven again
+    with ChainDirectory.open(chain) as opened:
+        assert opened.storage.block_proofs(1)[node] != b"garbage"
+        prev = light_client.digest_hex(opened.storage.block(1).prev_root)
+    assert verify(chain / "block.vk", chain / "proofs" / "block-0001.proof", prev) == 0
 
 
 @pytest.mark.slow
