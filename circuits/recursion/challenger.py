@@ -73,10 +73,15 @@ class ChallengerTarget:
         return challenge_bits(self.b, self.get_challenge())[:log_n]
 
     def check_pow(self, witness: Target, bits: int) -> None:
-        """Constrain the proof of work: twin of ``Challenger.check_pow`` (top ``bits`` bits zero)."""
+        """Constrain the proof of work: twin of ``Challenger.check_pow`` (top ``bits`` bits zero).
+
+        The top bits of the canonical value are zero exactly when the challenge is below
+        2^(64 - bits), one range check (no canonical decomposition needed).
+        """
         self.observe_element(witness)
-        for bit in challenge_bits(self.b, self.get_challenge())[CHALLENGE_BITS - bits :]:
-            self.b.assert_zero(bit)
+        challenge = self.get_challenge()
+        if bits:
+            self.b.range_check(challenge, CHALLENGE_BITS - bits)
 
 
 def challenge_bits(b: CircuitBuilder, x: Target) -> list[Target]:

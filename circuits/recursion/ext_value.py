@@ -7,16 +7,18 @@ gate definitions evaluate unchanged in-circuit: the recursive verifier checks
 exactly what the native verifier checks.
 
 Fusion. One extension op computes k0 x y + k1 z, but the generic code is
-written with separate ``*`` and ``+``. Values are therefore kept *lazy* until
-an op needs them as a single target pair:
+written with separate ``*`` and ``+``. A value is therefore kept as *one
+pending op* k0 x y + k1 z over placed target pairs (y may be 1, the k1 z term
+absent) until something needs it as a single target pair:
 
-* a scaled value k * t (multiplying by an int costs nothing),
-* a product k * x * y (not yet placed).
+* multiplying by an int only rescales the pending op;
+* a product of two values is a pending op (placing at most the factors);
+* a sum of a pending product and a scaled value is a pending op.
 
-Adding two lazy values places one op (``k0 x y + k1 z``); a product of two
-values places at most the ops needed to materialize its factors. So
-``a * 5 + b * 7`` is one op, ``acc * alpha + t`` is one op, and a value is
-placed at most once (``t`` materializes and caches it).
+So ``a * 5 + b * 7``, ``acc * alpha + t`` and ``s - x`` are one op each, and a
+value is placed at most once (``t`` places and caches it). A reduction
+``sum_j alpha^j (s_j - x_j)`` of pending differences is split into two
+reducing-gate chains instead of placing every difference.
 """
 
 from __future__ import annotations
@@ -34,17 +36,34 @@ Operand = Union["ExtValue", Ext, int]
 SHORT_REDUCTION = 8
 """Up to this many terms a reduction is placed as fused ops (one each) rather than a reducing row."""
 
+REDUCING_ROW_OPS = 10
+"""Extension ops per arithmetic row: a reducing row costs as much as placing this many ops."""
+
 
 class ExtValue:
-    """An F_p2 element: ``scale * x * y`` (``y`` None: ``scale * x``) over target pairs of ``b``."""
+    """An F_p2 element: the pending op ``k0 * x * y + k1 * z`` over target pairs of ``b``.
 
-    __slots__ = ("b", "scale", "x", "y")
+    ``y`` None means 1 and ``z`` None means no second term; with k0 = 1 and neither, the value
+    is placed in ``x``.
+    """
 
-    def __init__(self, b: CircuitBuilder, t: ExtTarget, scale: int = 1, y: ExtTarget | None = None) -> None:
+    __slots__ = ("b", "k0", "k1", "x", "y", "z")
+
+    def __init__(
+        self,
+        b: CircuitBuilder,
+        t: ExtTarget,
+        scale: int = 1,
+        y: ExtTarget | None = None,
+        k1: int = 0,
+        z: ExtTarget | None = None,
+    ) -> None:
         self.b = b
         self.x = t
-        self.scale = scale % P
+        self.k0 = scale % P
         self.y = y
+        self.k1 = k1 % P
+        self.z = z if self.k1 else None
 
     # ------------------------------------------------------------ construction
     @staticmethod
@@ -64,7 +83,7 @@ class ExtValue:
     # ------------------------------------------------------------ materializing
     @property
     def is_placed(self) -> bool:
-        return self.y is None and self.scale == 1
+        return self.k0 == 1 and self.y is None and self.z is None
 
     @property
     def t(self) -> ExtTarget:
@@ -72,25 +91,44 @@ class ExtValue:
         if not self.is_placed:
             b = self.b
             y = self.y if self.y is not None else b.ext_constant(1)
-            self.x = b.ext_arithmetic(self.scale, 0, self.x, y, b.ext_constant(0))
-            self.scale, self.y = 1, None
+            z = self.z if self.z is not None else b.ext_constant(0)
+            self.x = b.ext_arithmetic(self.k0, self.k1, self.x, y, z)
+            self.k0, self.y, self.k1, self.z = 1, None, 0, None
         return self.x
 
     def _coerce(self, other: Operand) -> ExtValue:
         return other if isinstance(other, ExtValue) else ExtValue.constant(self.b, other)
 
     def _linear(self) -> tuple[int, ExtTarget]:
-        """(k, t) with self = k * t (placing a pending product)."""
-        if self.y is not None:
-            self.t  # noqa: B018 - materializes
-        return self.scale, self.x
+        """(k, t) with self = k * t (placing a pending product or sum)."""
+        if self.y is not None or self.z is not None:
+            self.t  # noqa: B018 - places
+        return self.k0, self.x
+
+    def _single(self) -> ExtValue:
+        """self, with any second term placed (so one more term can be fused)."""
+        if self.z is not None:
+            self.t  # noqa: B018 - places
+        return self
+
+    def difference(self) -> tuple[ExtTarget, ExtTarget] | None:
+        """(u, v) with self = u - v if self is a pending difference of placed values, else None."""
+        if self.y is None and self.z is not None:
+            if self.k0 == 1 and self.k1 == P - 1:
+                return self.x, self.z
+            if self.k0 == P - 1 and self.k1 == 1:
+                return self.z, self.x
+        return None
 
     # ------------------------------------------------------------ arithmetic
     def _add(self, other: ExtValue) -> ExtValue:
-        first, second = (other, self) if self.y is None and other.y is not None else (self, other)
-        k1, z = second._linear()
-        y = first.y if first.y is not None else self.b.ext_constant(1)
-        return ExtValue(self.b, self.b.ext_arithmetic(first.scale, k1, first.x, y, z))
+        a, c = self._single(), other._single()
+        if c.y is not None:
+            if a.y is not None:
+                a.t  # noqa: B018 - both are products: place one
+            a, c = c, a
+        k1, z = c._linear()
+        return ExtValue(self.b, a.x, a.k0, a.y, k1, z)
 
     def __add__(self, other: Operand) -> ExtValue:
         if isinstance(other, int) and self.is_placed:
@@ -100,19 +138,20 @@ class ExtValue:
     __radd__ = __add__
 
     def __neg__(self) -> ExtValue:
-        return ExtValue(self.b, self.x, -self.scale, self.y)
+        return ExtValue(self.b, self.x, -self.k0, self.y, -self.k1, self.z)
 
     def __sub__(self, other: Operand) -> ExtValue:
         if isinstance(other, int):
             return self + (-other)
-        return self._add(-self._coerce(other))
+        # place a pending sum before negating, so self - other stays a pending difference
+        return self._add(-self._coerce(other)._single())
 
     def __rsub__(self, other: Operand) -> ExtValue:
         return (-self) + other
 
     def __mul__(self, other: Operand) -> ExtValue:
         if isinstance(other, int):
-            return ExtValue(self.b, self.x, self.scale * other, self.y)
+            return ExtValue(self.b, self.x, self.k0 * other, self.y, self.k1 * other, self.z)
         o = self._coerce(other)
         k0, x = self._linear()
         k1, y = o._linear()
@@ -164,14 +203,29 @@ class ExtValue:
     def reduce_powers(self, terms: Sequence[Operand]) -> ExtValue:
         """sum_j self^j terms_j (hook used by ``verifier.vanishing.reduce_terms``).
 
-        Long sums go to reducing-gate rows; a few terms are cheaper as fused ops.
+        Long sums go to reducing-gate rows; a few terms are cheaper as fused ops. When many terms
+        are pending differences u_j - v_j, the sum is computed as R(u) - R(v): two chains of
+        reducing rows instead of placing one op per difference.
         """
         if len(terms) <= SHORT_REDUCTION:
             acc = self._coerce(terms[-1])
             for t in reversed(terms[:-1]):
                 acc = acc * self + t
             return acc
-        return ExtValue(self.b, self.b.reduce_with_powers(self.t, [self._coerce(t).t for t in terms]))
+        values = [self._coerce(t) for t in terms]
+        splits = [v.difference() for v in values]
+        per_row = self.b.reducing_gate(extension=True).num_coeffs
+        rows = -(-len(values) // per_row)
+        placed_differences = sum(d is not None for d in splits)
+        if rows * REDUCING_ROW_OPS < placed_differences:
+            zero = self.b.ext_constant(0)
+            u = [d[0] if d is not None else v.t for d, v in zip(splits, values, strict=True)]
+            w = [d[1] if d is not None else zero for d in splits]
+            alpha = self.t
+            return ExtValue(self.b, self.b.reduce_with_powers(alpha, u)) - ExtValue(
+                self.b, self.b.reduce_with_powers(alpha, w)
+            )
+        return ExtValue(self.b, self.b.reduce_with_powers(self.t, [v.t for v in values]))
 
     def reduce_base(self, values: Sequence[Target]) -> ExtValue:
         """sum_i self^i values_i for base-field targets (hook used by ``verifier.fri.reduce_base_values``)."""

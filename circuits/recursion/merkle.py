@@ -15,8 +15,13 @@ from circuits.witness import Target
 
 
 def recompose(b: CircuitBuilder, bits: Sequence[Target]) -> Target:
-    """sum_i 2^i bits_i."""
-    return b.linear_combination([(1 << i, bit) for i, bit in enumerate(bits)])
+    """sum_i 2^i bits_i (one op per bit after the first)."""
+    if not bits:
+        return b.zero()
+    acc = bits[0]
+    for i, bit in enumerate(bits[1:], start=1):
+        acc = b.arithmetic(1 << i, 1, bit, b.one(), acc)
+    return acc
 
 
 def select_digest(

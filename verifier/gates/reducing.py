@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 from verifier.extension import W
 from verifier.gates.base import Gate, GateVars, T
+from verifier.gates.simple import ext_mul_components
 
 ALPHA = 0
 ACC_IN = 2
@@ -101,8 +102,38 @@ class _ReducingBase(Gate):
         return cls(n, min(chunk, n))
 
     def eval_constraints(self, v: GateVars[T]) -> list[T]:
+        """Per chunk: acc_{j+1} - (acc_j * alpha^m + sum_i c_i alpha^(m-1-i)).
+
+        Extension coefficients: Horner steps. Base coefficients: the powers of alpha are computed
+        once per row, so each coefficient costs two products instead of an extension product.
+        """
         w = v.wires
         alpha = (w[ALPHA], w[ALPHA + 1])
+        if self.coeff_width == 2:
+            return self._eval_horner(w, alpha)
+        powers = [alpha]
+        for _ in range(1, self.chunk):
+            powers.append(ext_mul_components(powers[-1], alpha))
+        out: list[T] = []
+        for j in range(self.num_chunks):
+            indices = range(j * self.chunk, min((j + 1) * self.chunk, self.num_coeffs))
+            a0, a1 = self.acc_wires(j)
+            total = ext_mul_components((w[a0], w[a1]), powers[len(indices) - 1])
+            for position, i in enumerate(indices):
+                c = [w[k] for k in self.coeff_wires(i)]
+                exponent = len(indices) - 1 - position
+                if exponent == 0:
+                    term = (c[0], c[1]) if len(c) == 2 else (c[0], None)
+                elif len(c) == 2:
+                    term = ext_mul_components((c[0], c[1]), powers[exponent - 1])
+                else:
+                    term = (c[0] * powers[exponent - 1][0], c[0] * powers[exponent - 1][1])
+                total = (total[0] + term[0], total[1] if term[1] is None else total[1] + term[1])
+            n0, n1 = self.acc_wires(j + 1)
+            out += [w[n0] - total[0], w[n1] - total[1]]
+        return out
+
+    def _eval_horner(self, w: Sequence[T], alpha: tuple[T, T]) -> list[T]:
         out: list[T] = []
         for j in range(self.num_chunks):
             a0, a1 = self.acc_wires(j)
