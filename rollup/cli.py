@@ -237,7 +237,7 @@ def _circuits(ui: Ui) -> Circuits:
     from rollup.block_proving import rollup_circuits
 
     start = time.perf_counter()
-    with ui.step("building the rollup circuits (once per process, about 20 s)"):
+    with ui.step("building the rollup circuits (once per process)"):
         circuits = rollup_circuits()
     vk_bytes = verifier_key_to_bytes(circuits.block_verifier_key)
     return Circuits(verifier_key_from_bytes(vk_bytes), vk_bytes, time.perf_counter() - start)
