@@ -20,6 +20,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 from circuits.builder import CircuitBuilder
 from circuits.recursion.aggregation import (
@@ -49,6 +50,46 @@ def rows_by_gate(scheme: AggregationScheme, degree_bits: int) -> tuple[int, Coun
     b, *_ = _aggregation_builder(scheme, scheme.shape(degree_bits))
     total = b.finalize()
     return total, Counter(r.gate.name for r in b.rows)
+
+
+COMPONENTS = (
+    ("Merkle paths and leaves", "verify_merkle_proof_circuit"),
+    ("FRI batching (combine_initial)", "combine_initial"),
+    ("FRI points from query bits", "point_from_bits"),
+    ("FRI folding, coset checks", "verify_fri_circuit"),
+    ("final polynomial", "evaluate_poly_circuit"),
+    ("query index bits", "challenge_bits"),
+    ("transcript (FRI part)", "fri_challenges_circuit"),
+    ("gate constraints at zeta", "eval_constraints"),
+    ("permutation argument at zeta", "permutation_terms_chained"),
+    ("transcript, public inputs, vanishing sums", "verify_proof_circuit"),
+)
+
+
+def rows_by_component(scheme: AggregationScheme, degree_bits: int) -> Counter[str]:
+    """Rows of the aggregation circuit attributed to the innermost listed function that placed them."""
+    counts: Counter[str] = Counter()
+    original = CircuitBuilder.add_gate
+    names = {fn: label for label, fn in COMPONENTS}
+
+    def add_gate(self: CircuitBuilder, gate: Any, constants: Sequence[int] = ()) -> int:
+        frame = sys._getframe(1)
+        label = "other"
+        while frame is not None:
+            if frame.f_code.co_name in names:
+                label = names[frame.f_code.co_name]
+                break
+            frame = frame.f_back  # type: ignore[assignment]
+        counts[label] += 1
+        return original(self, gate, constants)
+
+    CircuitBuilder.add_gate = add_gate  # type: ignore[method-assign]
+    try:
+        b, *_ = _aggregation_builder(scheme, scheme.shape(degree_bits))
+        b.finalize()
+    finally:
+        CircuitBuilder.add_gate = original  # type: ignore[method-assign]
+    return counts
 
 
 def print_rows(label: str, scheme: AggregationScheme) -> None:
@@ -101,6 +142,9 @@ def timings(scheme: AggregationScheme) -> None:
 
 def main(argv: Sequence[str] = ()) -> None:
     print_rows("test scheme", TEST_SCHEME)
+    print("test scheme, verifying 2^13 proofs: rows by component (two verifiers)")
+    for name, n in rows_by_component(TEST_SCHEME, 13).most_common():
+        print(f"    {name:44s} {n:6d}")
     from circuits.block_circuits import block_scheme
 
     print_rows(f"block scheme (depth {BLOCK_TREE_DEPTH})", block_scheme(BLOCK_TREE_DEPTH))

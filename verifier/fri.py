@@ -7,7 +7,10 @@ batching challenge a in F_p2 the prover commits to the low-degree polynomial
     F_0(X) = sum_i a^i (f_i(X) - y_i) / (X - zeta)
            + a^M * sum_j a^j (z_j(X) - y'_j) / (X - g zeta)
 
-which has degree < n exactly when every claimed value is right.
+which has degree < n exactly when every claimed value is right. The verifier
+splits it into a per-proof part, Y = sum_i a^i y_i, Y' = sum_j a^j y'_j and a^M
+(``batch_openings``), and a per-query part, the reduction of the opened values
+(``combine_initial``): F_0(x) = (Y - sum_i a^i f_i(x)) / (zeta - x) + a^M (...).
 
 Folding. Layer r lives on D_r = s^{A_r} <w_r> (|D_r| = 2^{L_r}, A_r the
 product of previous arities), stored bit-reversed so that the a = 2^k points
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from verifier import field
-from verifier.extension import Ext
+from verifier.extension import Ext, W
 from verifier.merkle import MerkleError, verify_merkle_proof
 from verifier.polynomial import Coset, barycentric_at
 from verifier.proof import COSET_SHIFT, NUM_ORACLES, ORACLE_NAMES, ZS_PARTIALS, CommonData, FriProof, OpeningSet
@@ -118,6 +121,12 @@ def reduce_base_values(values: Sequence[Any], alpha: Any) -> Any:
     fast = getattr(alpha, "reduce_base", None)
     if fast is not None:
         return fast(values)
+    if isinstance(alpha, Ext):  # native: Horner on the coordinates, ints only
+        a0, a1, w1 = alpha.a0, alpha.a1, W * alpha.a1 % field.P
+        s0 = s1 = 0
+        for v in reversed(values):
+            s0, s1 = (s0 * a0 + s1 * w1 + v) % field.P, (s0 * a1 + s1 * a0) % field.P
+        return Ext(s0, s1)
     acc: Any = Ext(0)
     for v in reversed(values):
         acc = acc * alpha + v
