@@ -110,17 +110,20 @@ def _chunk_ratio_factors(
     """
     b0, b1 = beta.c0[0], beta.c1[0]
     g0, g1 = gamma.c0[0], gamma.c1[0]
-    for r in range(xs.shape[0]):
-        n0, n1 = np.uint64(1), np.uint64(0)
-        d0, d1 = np.uint64(1), np.uint64(0)
-        for i in range(start, stop):
-            w = wires[i, r]
-            kx = gl_mul(k_is[i], xs[r])  # identity label k_i x
-            n0, n1 = gl_ext_mul(n0, n1, gl_add(gl_add(w, gl_mul(b0, kx)), g0), gl_add(gl_mul(b1, kx), g1))
-            s = sigmas[i, r]
-            d0, d1 = gl_ext_mul(d0, d1, gl_add(gl_add(w, gl_mul(b0, s)), g0), gl_add(gl_mul(b1, s), g1))
-        num.c0[r], num.c1[r] = n0, n1
-        den.c0[r], den.c1[r] = d0, d1
+    num.c0[:] = 1
+    num.c1[:] = 0
+    den.c0[:] = 1
+    den.c1[:] = 0
+    for i in range(start, stop):  # rows innermost: independent, so the loop vectorizes
+        k = k_is[i]
+        w_i = wires[i]
+        s_i = sigmas[i]
+        for r in range(xs.shape[0]):
+            kx = gl_mul(k, xs[r])  # identity label k_i x
+            f0, f1 = gl_add(gl_add(w_i[r], gl_mul(b0, kx)), g0), gl_add(gl_mul(b1, kx), g1)
+            num.c0[r], num.c1[r] = gl_ext_mul(num.c0[r], num.c1[r], f0, f1)
+            d0, d1 = gl_add(gl_add(w_i[r], gl_mul(b0, s_i[r])), g0), gl_add(gl_mul(b1, s_i[r]), g1)
+            den.c0[r], den.c1[r] = gl_ext_mul(den.c0[r], den.c1[r], d0, d1)
 
 
 def permutation_columns(
