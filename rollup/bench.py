@@ -13,7 +13,10 @@ Sections (``--sections``):
   (:func:`rollup.reexecute.reexecute_block`) is timed for every size; the
   blocks in ``--prove-sizes`` are proven and the light client
   (:func:`verifier.light_client.verify_block`) is timed on their proofs.
-  Sizes that are not proven get no verify figure of their own.
+  Sizes that are not proven get no verify figure of their own. The proofs are
+  saved in ``DIR/proofs/`` and the light client is then timed on all of them in
+  turn (``VERIFY_ROUNDS`` rounds, best of each), so they share conditions;
+  ``--sections verify`` repeats only that.
 * ``proving``: blocks of ``--sessions`` full sessions proven with each
   ``--workers`` count on a local process pool, and the ``--dask-sessions``
   block on a Dask local cluster; per-job times come from the executor's records.
@@ -50,7 +53,8 @@ DASK_SESSIONS = 8
 BLOCK_OF_SESSIONS = {32: 1000}
 """Transactions of the proving benchmark's block of S sessions when not 32 * S: the 32-session block is
 the 1000-transaction headline block (31 full sessions and one of 8), so it is proven once per executor."""
-ALL_SECTIONS = ("headline", "proving", "kernels", "peer")
+ALL_SECTIONS = ("headline", "proving", "kernels", "peer", "verify")
+VERIFY_ROUNDS = 10
 QUICK = {
     "sizes": [10, 100],
     "prove_sizes": [10],
@@ -147,6 +151,10 @@ def prove_send_block(
         "agg_s": [r.seconds for k, r in sorted(records.items()) if k.startswith("agg/")],
         "block_s": records[BLOCK_NODE].seconds if BLOCK_NODE in records else None,
         "proof_bytes": len(result.proofs[BLOCK_NODE]),
+        "rows_log2": {
+            "session": rollup_circuits().session.data.common.degree_bits,
+            "aggregation": rollup_circuits().blocks.aggregation.circuit.common.degree_bits,
+        },
         "root": result.plan.statement.new_root,
     }
     return row, result.proof, tuple(previous_tree.root)
@@ -191,15 +199,54 @@ def run_headline(m: Measurements, sizes: Sequence[int], prove_sizes: Sequence[in
         entry.update({"transactions": t, "sessions": len(block.sessions), "reexecute_s": seconds})
         _say(f"re-execute {t:>6} transactions ({len(block.sessions)} sessions): {seconds * 1e3:10.2f} ms")
         m.save()
+    from verifier.light_client import digest_hex
+    from verifier.serialization import proof_to_bytes
+
     for t in prove_sizes:
         _say(f"proving the {t}-transaction block with {workers} local workers ...")
         row, proof, prev_root = prove_send_block(t, _local(workers), local_label(workers))
         verify_s = time_verify(proof, prev_root, repeat)
         entry = headline.setdefault(str(t), {"transactions": t})
         entry.update({"verify_s": verify_s, "proof_bytes": row["proof_bytes"], "prove_wall_s": row["wall_s"]})
+        if m.path is not None:
+            name = f"proofs/block-{t}tx.proof"
+            (m.path.parent / "proofs").mkdir(exist_ok=True)
+            (m.path.parent / name).write_bytes(proof_to_bytes(proof))
+            entry.update({"proof_file": name, "prev_root": digest_hex(prev_root)})
         add_proving_row(m, row, source=f"headline {t}-transaction block")
         _say(f"  proven in {row['wall_s']:.1f} s; light client verifies in {verify_s * 1e3:.1f} ms")
         m.save()
+    if prove_sizes:
+        reverify(m, VERIFY_ROUNDS)
+
+
+def reverify(m: Measurements, rounds: int) -> None:
+    """Time the light client on every saved block proof, round-robin (same conditions for all), best of ``rounds``."""
+    from rollup.block_proving import rollup_circuits
+    from verifier.light_client import parse_digest_hex, verify_block
+    from verifier.serialization import proof_from_bytes
+
+    if m.path is None:
+        return
+    vk = rollup_circuits().block_verifier_key
+    blocks = []
+    for entry in m.get("headline", {}).values():
+        path = m.path.parent / str(entry.get("proof_file", ""))
+        if entry.get("proof_file") and path.is_file():
+            blocks.append((entry, proof_from_bytes(path.read_bytes()), parse_digest_hex(entry["prev_root"])))
+    if not blocks:
+        return
+    best = [float("inf")] * len(blocks)
+    for _ in range(rounds):
+        for i, (_, proof, prev) in enumerate(blocks):
+            start = time.perf_counter()
+            verify_block(vk, proof, prev)
+            best[i] = min(best[i], time.perf_counter() - start)
+    for (entry, _, _), seconds in zip(blocks, best, strict=True):
+        entry["verify_s"] = seconds
+        entry["verify_rounds"] = rounds
+        _say(f"light client, {entry['transactions']}-transaction block: {seconds * 1e3:.1f} ms (best of {rounds})")
+    m.save()
 
 
 def add_proving_row(m: Measurements, row: dict[str, Any], source: str = "") -> None:
@@ -366,6 +413,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_kernels(m, bool(args.quick))
         if "peer" in sections:
             run_peer(m, args.peer_k, repeat)
+        if "verify" in sections and "headline" not in sections:
+            reverify(m, VERIFY_ROUNDS)
     files = write_report(m, out)
     print()
     print(summary(m))

@@ -42,6 +42,7 @@ def synthetic() -> dict[str, Any]:
                 "agg_s": [9.0] * (s - 1),
                 "block_s": 6.0,
                 "proof_bytes": 120_000,
+                "rows_log2": {"session": 13, "aggregation": 13},
             }
             for s in (2, 8)
             for w in (1, 2)
@@ -71,6 +72,7 @@ def test_report_writer_produces_markdown_and_plots(tmp_path: Path) -> None:
     assert "Not proven in this run" in report and "10,000" in report
     assert "shared" in report
     assert "| 8 | 256 | local, 2 workers |" in report
+    assert "one session circuit of 2^13 rows" in report
     assert "Goldilocks mul (numba)" in report
     assert "**Skipped:** `node` is not installed" in report
     for name in names - {"report.md"}:
