@@ -8,7 +8,7 @@
 // times; the best time is reported. Proof sizes are the binary encodings of the
 // proof's group and field elements (BN254, uncompressed: G1 64 B, G2 128 B, Fr 32 B).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as snarkjs from "snarkjs";
@@ -36,18 +36,23 @@ async function best(fn) {
 const main = join(build, "main.circom");
 writeFileSync(main, `pragma circom 2.0.0;\ninclude "merkle.circom";\ncomponent main = MerkleChecks(${K}, ${DEPTH});\n`);
 const circom = join(here, "node_modules", ".bin", "circom2");
-let t = now();
-// circom2 runs under WASI with access to the working directory only: relative paths
-execFileSync(circom, [relative(here, main), "--r1cs", "--wasm", "--O2", "-l", ".", "-o", relative(here, build)], {
-  cwd: here,
-  stdio: ["ignore", "ignore", "inherit"],
-});
-const compileS = now() - t;
 const r1cs = join(build, "main.r1cs");
 const wasm = join(build, "main_js", "main.wasm");
+const source = join(here, "merkle.circom");
+let compileS = 0;
+const fresh = existsSync(r1cs) && existsSync(wasm) && statSync(r1cs).mtimeMs > statSync(source).mtimeMs;
+if (!fresh) {
+  const t = now();
+  // circom2 runs under WASI with access to the working directory only: relative paths
+  execFileSync(circom, [relative(here, main), "--r1cs", "--wasm", "--O2", "-l", ".", "-o", relative(here, build)], {
+    cwd: here,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  compileS = now() - t;
+}
 const info = await snarkjs.r1cs.info(r1cs);
 const nConstraints = info.nConstraints;
-log(`compiled in ${compileS.toFixed(1)} s: ${nConstraints} R1CS constraints`);
+log(`${fresh ? "compiled earlier" : `compiled in ${compileS.toFixed(1)} s`}: ${nConstraints} R1CS constraints`);
 
 // 2. circuit sizes: PLONK also needs a gate per linear combination; snarkjs reports the count when
 // set up against a tiny unprepared ceremony (it logs the size and returns -1), so one ceremony of the
