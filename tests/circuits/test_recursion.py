@@ -131,3 +131,78 @@ def test_every_kind_of_tampering_is_rejected_in_circuit(recursive: Recursive) ->
         bad = replace_at(r.inner_proof.proof, rng.choice(paths), tamper)
         _rejected(r, dataclasses.replace(r.inner_proof, proof=bad))  # type: ignore[arg-type]
         assert kind
+
+
+def test_ext_value_pending_ops_agree_with_ext() -> None:
+    """Random expressions over ExtValue (pending ops, fusion, reductions) give the native Ext values."""
+    from circuits.generators import generate_witness
+    from circuits.recursion.ext_value import ExtValue
+    from verifier.extension import Ext
+    from verifier.vanishing import mul_add, reduce_terms
+
+    r = random.Random(7)
+    b = CircuitBuilder()
+    natives = [Ext(r.randrange(P), r.randrange(P)) for _ in range(6)]
+    values = [ExtValue.virtual(b) for _ in natives]
+    inputs = {t: c for v, n in zip(values, natives, strict=True) for t, c in zip(v.x, (n.a0, n.a1), strict=True)}
+    pairs: list[tuple[ExtValue, Ext]] = list(zip(values, natives, strict=True))
+    for _ in range(300):
+        (a, na), (c, nc), (d, nd) = (r.choice(pairs) for _ in range(3))
+        k = r.choice([0, 1, -1, 2, 7, r.randrange(P)])
+        op = r.randrange(8)
+        if op == 0:
+            pairs.append((a + c, na + nc))
+        elif op == 1:
+            pairs.append((a - c, na - nc))
+        elif op == 2:
+            pairs.append((a * c, na * nc))
+        elif op == 3:
+            pairs.append((a * k, na * k))
+        elif op == 4:
+            pairs.append((a + k, na + k))
+        elif op == 5:
+            pairs.append((mul_add(a, c, d), na * nc + nd))
+        elif op == 6:
+            pairs.append((k - a, k - na))
+        else:
+            n = r.randrange(1, 40)
+            chosen = [r.choice(pairs) for _ in range(n)]
+            diffs = [(x - y, nx - ny) for (x, nx), (y, ny) in zip(chosen, reversed(chosen), strict=True)]
+            pairs.append((reduce_terms([v for v, _ in diffs], a), reduce_terms([v for _, v in diffs], na)))
+    outputs = [v.t for v, _ in pairs]
+    w = generate_witness(b.config.num_wires, len(b.rows), b.copies.classes(), b.generators, inputs)
+    for t, (_, expected) in zip(outputs, pairs, strict=True):
+        assert Ext(*w.get_many(t)) == expected
+
+
+def test_verifier_shortcuts_equal_the_definitions() -> None:
+    """vanishing_combination = reduce_terms(vanishing_terms); the native batching = the generic Horner."""
+    from circuits.recursion.aggregation import AggregationScheme
+    from verifier.extension import Ext, reduce_with_powers
+    from verifier.fri import reduce_base_values
+    from verifier.vanishing import reduce_terms, vanishing_combination, vanishing_terms
+
+    r = random.Random(3)
+
+    def e() -> Ext:
+        return Ext(r.randrange(P), r.randrange(P))
+
+    common = AggregationScheme(2, 3, lambda b, x, y: (list(x), None)).shape(13)
+    widths = common.oracle_widths()
+    nc = common.num_constant_columns
+    args = {
+        "x": e(),
+        "l0_x": e(),
+        "constants": [e() for _ in range(nc)],
+        "sigmas": [e() for _ in range(common.num_routed_wires)],
+        "wires": [e() for _ in range(widths[1])],
+        "zs_partials": [e() for _ in range(widths[2])],
+        "zs_next": [e(), e()],
+        "public_inputs_hash": [e() for _ in range(4)],
+        "beta": e(),
+        "gamma": e(),
+    }
+    alpha = e()
+    assert vanishing_combination(common, **args, alpha=alpha) == reduce_terms(vanishing_terms(common, **args), alpha)
+    values = [r.randrange(P) for _ in range(300)]
+    assert reduce_base_values(values, alpha) == reduce_with_powers(values, alpha)
