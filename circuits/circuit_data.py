@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from circuits.generators import Generator, gc_paused, generate_witness
+from circuits.generators import Generator, generate_witness
 from circuits.witness import Target, Witness
 from prover import field_kernels as fk
 from prover.oracle import PolynomialBatch
@@ -116,8 +116,7 @@ def build_circuit(builder: CircuitBuilder, shape: CommonData | None = None) -> C
             constants[gate_index[g], row] = 1
     constants[common.num_selectors :] = np.array(row_constants, dtype=np.uint64).T
 
-    with gc_paused():  # classes() builds ~10^5 small lists (see gc_paused)
-        classes = builder.copies.classes()
+    classes = builder.copies.classes()
     sigma_values = sigma_columns(common, classes)
     batch = PolynomialBatch.from_values(np.vstack([constants, sigma_values]), cfg.rate_bits, cfg.cap_height)
     vk = VerifierKey(batch.cap, common)

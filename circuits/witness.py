@@ -32,11 +32,10 @@ class UnsetTargetError(KeyError):
 
 
 class CopyClasses:
-    """Union-find over targets (union by size, path compression), frozen into member lists at build time."""
+    """Union-find over targets, frozen into explicit member lists at build time."""
 
     def __init__(self) -> None:
         self._parent: dict[Target, Target] = {}
-        self._size: dict[Target, int] = {}
 
     def find(self, t: Target) -> Target:
         parent = self._parent
@@ -49,24 +48,16 @@ class CopyClasses:
 
     def union(self, a: Target, b: Target) -> None:
         ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return
-        size = self._size
-        if size.get(ra, 1) > size.get(rb, 1):
-            ra, rb = rb, ra
-        self._parent[ra] = rb
-        self._parent.setdefault(rb, rb)
-        size[rb] = size.get(rb, 1) + size.pop(ra, 1)
+        if ra != rb:
+            self._parent[ra] = rb
+            self._parent.setdefault(rb, rb)
+            self._parent.setdefault(a, rb)
 
     def classes(self) -> dict[Target, list[Target]]:
         """Representative -> members, for every class with at least two members."""
-        parent = self._parent
         groups: dict[Target, list[Target]] = {}
-        for t in parent:
-            root = parent[t]
-            if parent[root] != root:  # deeper than one step: find (and compress) the path
-                root = self.find(t)
-            groups.setdefault(root, []).append(t)
+        for t in self._parent:
+            groups.setdefault(self.find(t), []).append(t)
         return {r: sorted(m) for r, m in groups.items() if len(m) > 1}
 
 
