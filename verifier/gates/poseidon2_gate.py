@@ -70,7 +70,9 @@ class Poseidon2Gate(Gate):
 
     @property
     def num_constraints(self) -> int:
-        return 1 + 4 + WIDTH * (len(FULL_ROUNDS_FIRST) - 1) + len(PARTIAL_ROUNDS) + WIDTH * len(FULL_ROUNDS_LAST) + WIDTH
+        stored_first = WIDTH * (len(FULL_ROUNDS_FIRST) - 1)
+        stored_last = WIDTH * len(FULL_ROUNDS_LAST)
+        return 1 + 4 + stored_first + len(PARTIAL_ROUNDS) + stored_last + WIDTH
 
     def eval_constraints(self, v: GateVars[T]) -> list[T]:
         w = v.wires
