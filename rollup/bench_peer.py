@@ -13,6 +13,7 @@ skipped with the reason, which the report shows.
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -127,6 +128,7 @@ def peer_comparison(k: int, repeat: int, say: Callable[[str], None] = print) -> 
         reason = "the circom2/snarkjs driver returned no measurements"
         return {**base, "status": "skipped", "reason": reason}
     v = peer.get("versions", {})
+    missing = [name for name in ("plonk", "groth16") if name not in peer.get("systems", ["plonk", "groth16"])]
     notes = [
         f"Versions: snarkjs {v.get('snarkjs')}, circom2 {v.get('circom2')} (circom compiled to WASM), "
         f"circomlib {v.get('circomlib')}, Node.js {v.get('node')}.",
@@ -146,4 +148,11 @@ def peer_comparison(k: int, repeat: int, say: Callable[[str], None] = print) -> 
         "Security differs: Groth16/PLONK-KZG rely on pairings and a trusted setup (here a local, single-party "
         "ceremony, for benchmarking only); this project is transparent (hash-based FRI).",
     ]
+    if missing:
+        power = peer.get("powers", {}).get("plonk")
+        notes.insert(
+            0,
+            f"**snarkjs {', '.join(missing)} not measured:** {os.environ.get('PEER_SKIP_REASON', '')} "
+            f"(PLONK needs a 2^{power} ceremony for this statement).",
+        )
     return {**base, "status": "ok", "rows": [mine, *peer["rows"]], "notes": notes, "compile_s": peer.get("compile_s")}

@@ -191,13 +191,25 @@ def _machine(m: dict[str, Any]) -> list[str]:
     first, last = runs[0], runs[-1]
     loads = ", ".join(str(r.get("load_average_at_start")) for r in runs)
     quick = " Reduced set (`--quick`)." if any(r.get("quick") for r in runs) else ""
+    table = ["| run | date | code | sections | load average at start |", "|---:|---|---|---|---:|"]
+    for i, r in enumerate(runs, 1):
+        table.append(
+            f"| {i} | {r.get('date')} | `{r.get('commit')}` | {', '.join(r.get('sections', []))}"
+            f"{' (quick)' if r.get('quick') else ''} | {r.get('load_average_at_start')} |"
+        )
     return [
         f"Measured {first.get('date')}"
         + (f" to {last.get('date')}" if len(runs) > 1 else "")
-        + f" on `{last.get('commit')}` on {last.get('platform')}, Python {last.get('python')}, "
+        + f" on {last.get('platform')}, Python {last.get('python')}, "
         f"{last.get('cpus')} CPU cores. The machine was **shared** with other engineers running tests "
         f"(1-minute load average at the start of each run: {loads}), so absolute times are pessimistic; "
         f"cheap deterministic timings are the best of a few runs.{quick}",
+        "",
+        "Figures come from several runs (below); where a figure was measured in more than one run the best is "
+        "kept. Other engineers were committing prover optimizations during these runs, so each run names the "
+        "code it measured; a block's proof and its verification always come from the same run.",
+        "",
+        *table,
         "",
     ]
 

@@ -75,7 +75,8 @@ const powers = {
   plonk: Math.max(3, log2ceil(nPlonk)),
   groth16: log2ceil(nConstraints + info.nPubInputs + info.nOutputs + 1),
 };
-const power = Math.max(powers.plonk, powers.groth16);
+const SYSTEMS = (process.env.PEER_SYSTEMS ?? "plonk,groth16").split(",");
+const power = Math.max(...SYSTEMS.map((system) => powers[system]));
 log(`PLONK constraints: ${nPlonk} (domain 2^${powers.plonk}); Groth16 domain 2^${powers.groth16}`);
 if (process.env.PEER_SIZES_ONLY) {
   process.stdout.write(JSON.stringify({ k: K, r1cs: nConstraints, plonk: nPlonk, powers }) + "\n");
@@ -113,7 +114,7 @@ const sizes = {
 };
 
 const rows = [];
-for (const system of ["plonk", "groth16"]) {
+for (const system of SYSTEMS) {
   const zkey = join(build, `${system}.zkey`);
   const t0 = now();
   const r = system === "plonk"
@@ -144,6 +145,6 @@ const versions = {
   circomlib: JSON.parse(readFileSync(join(here, "node_modules", "circomlib", "package.json"))).version,
   node: process.version,
 };
-process.stdout.write(JSON.stringify({ k: K, depth: DEPTH, compile_s: compileS, versions, rows }) + "\n");
+process.stdout.write(JSON.stringify({ k: K, depth: DEPTH, compile_s: compileS, versions, rows, powers, systems: SYSTEMS }) + "\n");
 await _curve?.terminate?.();
 process.exit(0);
