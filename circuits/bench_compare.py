@@ -1,0 +1,117 @@
+"""Before/after comparison of the proof-system benchmark, interleaved so both sides see the same load.
+
+    python -m circuits.bench_compare OTHER_TREE [log_rows] [repeat] [steps]
+
+e.g. ``git worktree add /tmp/before <commit> && python -m circuits.bench_compare /tmp/before 12``.
+
+Two worker processes build the same workload (this tree's
+:func:`circuits.bench_proof.merkle_builder`, loaded by file path): one imports
+the packages of OTHER_TREE, the other those of this tree. The driver asks them
+in turn for one measurement at a time (``build``, ``witness``, ``prove``;
+``steps`` is a comma-separated subset) and prints, per figure, the best CPU time
+of each side over ``repeat`` rounds and their ratio. CPU time
+(``time.process_time``) and alternation make the comparison meaningful on a
+shared machine, where wall times of separate runs differ by up to 2x.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+WORKER = r"""
+import importlib.util, json, sys, time
+time.perf_counter = time.process_time  # every timer of either tree reads CPU time
+spec = importlib.util.spec_from_file_location("bench_workload", sys.argv[1])
+bench = importlib.util.module_from_spec(spec)
+sys.modules["bench_workload"] = bench
+spec.loader.exec_module(bench)
+from prover.plonk_prover import ProvingTimes
+log_rows = int(sys.argv[2])
+work = bench.merkle_builder(log_rows)
+circuit = work.build()
+witness = circuit.generate_witness(work.inputs)
+circuit.prove_witness(witness)  # warm-up: load every compiled kernel
+print("{}", flush=True)
+for line in sys.stdin:
+    out = {}
+    if line.strip() == "build":
+        start = time.process_time()
+        fresh = bench.merkle_builder(log_rows)
+        out["circuit construction"] = time.process_time() - start
+        start = time.process_time()
+        fresh.build()
+        out["build (keygen)"] = time.process_time() - start
+    elif line.strip() == "witness":
+        start = time.process_time()
+        circuit.generate_witness(work.inputs)
+        out["witness generation"] = time.process_time() - start
+    elif line.strip() == "prove":
+        times = ProvingTimes()
+        start = time.process_time()
+        circuit.prove_witness(witness, times)
+        out["prove"] = time.process_time() - start
+        out.update({"  " + name: seconds for name, seconds in times.stages.items()})
+    print(json.dumps(out), flush=True)
+"""
+
+
+def compare(
+    other_tree: str, log_rows: int, repeat: int = 5, steps: tuple[str, ...] = ("build", "witness", "prove")
+) -> dict[str, dict[str, float]]:
+    """Best CPU seconds per figure for ``{"before": ..., "after": ...}`` (before = OTHER_TREE)."""
+    here = Path(__file__).resolve().parent.parent
+    workload = str(here / "circuits" / "bench_proof.py")
+    trees = {"before": str(Path(other_tree).resolve()), "after": str(here)}
+    workers = {
+        side: subprocess.Popen(
+            [sys.executable, "-c", WORKER, workload, str(log_rows)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=tree,
+            env=dict(os.environ, PYTHONPATH=tree),
+        )
+        for side, tree in trees.items()
+    }
+    best: dict[str, dict[str, float]] = {side: {} for side in workers}
+    try:
+        for w in workers.values():
+            assert w.stdout is not None
+            w.stdout.readline()  # ready
+        for _ in range(repeat):
+            for step in steps:
+                for side, w in workers.items():
+                    assert w.stdin is not None and w.stdout is not None
+                    w.stdin.write(step + "\n")
+                    w.stdin.flush()
+                    for name, seconds in json.loads(w.stdout.readline()).items():
+                        best[side][name] = min(best[side].get(name, float("inf")), seconds)
+    finally:
+        for w in workers.values():
+            if w.stdin is not None:
+                w.stdin.close()
+            w.wait()
+    return best
+
+
+def main() -> None:
+    args = sys.argv[1:]
+    if not args:
+        raise SystemExit(__doc__)
+    log_rows = int(args[1]) if len(args) > 1 else 12
+    repeat = int(args[2]) if len(args) > 2 else 5
+    steps = tuple(args[3].split(",")) if len(args) > 3 else ("build", "witness", "prove")
+    best = compare(args[0], log_rows, repeat, steps)
+    print(f"2^{log_rows} rows, CPU ms, best of {repeat} interleaved rounds")
+    print(f"{'':32}{'before':>12}{'after':>12}{'speed-up':>10}")
+    for name, after in best["after"].items():
+        before = best["before"].get(name, float("nan"))
+        print(f"{name:32}{before * 1e3:12,.1f}{after * 1e3:12,.1f}{before / after:9.2f}x")
+
+
+if __name__ == "__main__":
+    main()
