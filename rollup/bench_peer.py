@@ -135,8 +135,8 @@ def peer_comparison(k: int, repeat: int, say: Callable[[str], None] = print) -> 
         "Prove times include witness generation on every side. Setup is one-off and not in the ratios: "
         "this project's keygen; for snarkjs the circuit-specific zkey from a local powers-of-tau ceremony "
         f"of 2^{peer['rows'][0].get('ptau_power')} (new, one contribution, phase-2 preparation: "
-        f"{peer['rows'][0].get('ptau_s', 0):.0f} s wall, made once at low priority on the shared machine and "
-        "cached in bench/peer/build).",
+        f"{peer['rows'][0].get('ptau_s', 0):.0f} s wall on the shared machine, made once and cached in "
+        "bench/peer/build).",
         "circom compiles with --O2. circomlib's Poseidon is built for R1CS: its linear constraints are free "
         "in Groth16 but each becomes gates in snarkjs PLONK, hence the PLONK circuit's much larger domain.",
         "snarkjs proof sizes are the binary encodings of the proof elements (BN254 uncompressed: G1 64 B, "

@@ -309,6 +309,13 @@ def _proving_md(m: dict[str, Any]) -> list[str]:
             f"| {_s(statistics.median(sessions)) if sessions else 'n/a'} "
             f"| {_s(statistics.median(aggs)) if aggs else 'n/a'} | {_s(r.get('block_s'))} |"
         )
+    if any(r["executor"].startswith("Dask") for r in rows):
+        out += [
+            "",
+            "The Dask local cluster's workers are fresh processes (not forked from the benchmark): the circuits "
+            "are built in them before the timing starts, but first-use kernel loading, and moving traces and "
+            "proofs through the scheduler, are inside it.",
+        ]
     roots: dict[int, set[str]] = {}
     for r in rows:
         if r.get("new_root"):
@@ -383,10 +390,11 @@ def _peer_md(m: dict[str, Any]) -> list[str]:
         return [*out, "Not run (`rollup bench --sections peer`).", ""]
     k, depth = peer.get("k"), peer.get("depth", 20)
     out += [
-        f"The same application statement in each system: prove {k} Merkle-membership checks of depth {depth} "
+        f"The same application statement in each system: prove {k} Merkle-membership check(s) of depth {depth} "
         "(leaf, index bits, siblings private; roots public), each with its own algebraic hash: Poseidon2 over "
         "Goldilocks here (PLONK + FRI, hash-based, no trusted setup), circomlib's Poseidon over BN254 for "
-        "snarkjs (PLONK with KZG, Groth16; local powers of tau). One run each; ratios are this project / peer "
+        "snarkjs (PLONK with KZG, Groth16; local powers of tau). All from one benchmark run (each figure the best "
+        "of its repeats); ratios are this project / peer "
         "(below 1: this project is faster or smaller). Driver: `bench/peer/`.",
         "",
     ]
