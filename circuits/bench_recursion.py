@@ -63,7 +63,7 @@ COMPONENTS = (
     ("query index bits", "challenge_bits"),
     ("transcript (FRI part)", "fri_challenges_circuit"),
     ("gate constraints at zeta", "eval_constraints"),
-    ("permutation argument at zeta", "permutation_terms_chained"),
+    ("permutation argument at zeta", "permutation_terms"),
     ("transcript, public inputs, vanishing sums", "verify_proof_circuit"),
 )
 

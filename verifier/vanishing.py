@@ -76,32 +76,6 @@ def gate_constraint_terms(common: CommonData, selectors: Sequence[Any], v: GateV
     return terms
 
 
-def permutation_terms(
-    common: CommonData,
-    x: Any,
-    l0_x: Any,
-    wires: Sequence[Any],
-    sigmas: Sequence[Any],
-    z: Any,
-    z_next: Any,
-    partials: Sequence[Any],
-    beta: Ext,
-    gamma: Ext,
-) -> list[Any]:
-    """L_0 (Z - 1) and the partial-product chain constraints."""
-    chunk = common.config.partial_product_chunk
-    k = common.num_routed_wires
-    numerators = [wires[i] + (x * common.k_is[i]) * beta + gamma for i in range(k)]
-    denominators = [wires[i] + sigmas[i] * beta + gamma for i in range(k)]
-    chain = [z, *partials, z_next]
-    terms: list[Any] = [l0_x * (z - 1)]
-    for t, start in enumerate(range(0, k, chunk)):
-        num = product(numerators[start : start + chunk])
-        den = product(denominators[start : start + chunk])
-        terms.append(chain[t + 1] * den - chain[t] * num)
-    return terms
-
-
 def vanishing_terms(
     common: CommonData,
     x: Any,
@@ -165,7 +139,7 @@ def identity_factors(common: CommonData, x: Any, beta: Any, gamma: Any) -> list[
     ratio = common.k_is[1] if len(common.k_is) > 1 else 1
     if common.k_is[0] != 1 or any(b != a * ratio % P for a, b in itertools.pairwise(common.k_is)):
         raise ValueError("identity labels k_i must be the powers of one constant")
-    m = beta * x + gamma
+    m = x * beta + gamma
     out = [m]
     for _ in range(1, common.num_routed_wires):
         m = m * ratio - gamma * (ratio - 1)
@@ -173,7 +147,7 @@ def identity_factors(common: CommonData, x: Any, beta: Any, gamma: Any) -> list[
     return out
 
 
-def permutation_terms_chained(
+def permutation_terms(
     common: CommonData,
     x: Any,
     l0_x: Any,
@@ -185,7 +159,7 @@ def permutation_terms_chained(
     beta: Any,
     gamma: Any,
 ) -> list[Any]:
-    """The values of ``permutation_terms`` with the identity factors from ``identity_factors``."""
+    """L_0 (Z - 1) and the partial-product chain constraints (identity factors from ``identity_factors``)."""
     chunk = common.config.partial_product_chunk
     k = common.num_routed_wires
     numerators = [wires[i] + m for i, m in enumerate(identity_factors(common, x, beta, gamma))]
@@ -219,7 +193,7 @@ def vanishing_combination(
     z = ext_from_columns(zs_partials[0], zs_partials[1])
     partials = [ext_from_columns(zs_partials[2 * j], zs_partials[2 * j + 1]) for j in range(1, len(zs_partials) // 2)]
     z_next = ext_from_columns(zs_next[0], zs_next[1])
-    perm = permutation_terms_chained(common, x, l0_x, wires, sigmas, z, z_next, partials, beta, gamma)
+    perm = permutation_terms(common, x, l0_x, wires, sigmas, z, z_next, partials, beta, gamma)
     acc = reduce_terms(perm, alpha)
     powers = _Powers(alpha)
     for gate, selector in reversed(list(zip(common.gates, constants[:ns], strict=True))):
