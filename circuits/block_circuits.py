@@ -45,7 +45,7 @@ from dataclasses import dataclass
 
 from circuits.builder import CircuitBuilder, DigestTarget
 from circuits.circuit_data import CircuitData
-from circuits.gadgets import default_digests, select_digest
+from circuits.gadgets import select_digest
 from circuits.recursion.aggregation import (
     AggregationCircuit,
     AggregationScheme,
@@ -58,6 +58,7 @@ from circuits.recursion.aggregation import (
 )
 from circuits.witness import Target
 from verifier.hashing import Digest, compress
+from verifier.merkle import default_digests
 from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
 
 NODE_STATEMENT_LEN = 18

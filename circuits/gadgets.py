@@ -17,18 +17,6 @@ from collections.abc import Sequence
 
 from circuits.builder import CircuitBuilder, DigestTarget
 from circuits.witness import Target
-from verifier.hashing import ZERO_DIGEST, Digest, compress
-
-# ---------------------------------------------------------------- native helpers
-
-
-def default_digests(depth: int) -> tuple[Digest, ...]:
-    """Z_0 = (0,0,0,0), Z_{k+1} = compress(Z_k, Z_k) for k < depth: roots of all-empty subtrees."""
-    digests = [ZERO_DIGEST]
-    for _ in range(depth):
-        digests.append(compress(digests[-1], digests[-1]))
-    return tuple(digests)
-
 
 # ---------------------------------------------------------------- digests
 

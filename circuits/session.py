@@ -80,7 +80,6 @@ from circuits.gadgets import (
     assert_digest_equal_if,
     assert_equal_if,
     compute_root_from_path_circuit,
-    default_digests,
     logical_not,
     merkle_update_circuit,
     select_digest,
@@ -89,6 +88,7 @@ from circuits.generators import ConstantGenerator, Generator, generate_witness
 from circuits.witness import Target, Witness
 from verifier.config import STANDARD_CONFIG, ProofConfig
 from verifier.hashing import ZERO_DIGEST, Digest, hash_elements
+from verifier.merkle import default_digests
 from verifier.proof import CommonData, ProofWithPublicInputs
 
 OP_NOOP = 0

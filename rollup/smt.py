@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping
 from rollup.errors import OutOfRangeError
 from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, OUTBOX_DEPTH
 from verifier.hashing import ZERO_DIGEST, Digest, compress
+from verifier.merkle import default_digests
 
 EMPTY_LEAF: Digest = ZERO_DIGEST
 """The leaf of an unused slot. A set leaf is a Poseidon2 output, equal to it only with a preimage of zero."""
@@ -36,14 +37,7 @@ NodeKey = tuple[int, int]
 """(level, position) of a node."""
 
 
-def _default_digests(depth: int) -> tuple[Digest, ...]:
-    digests = [EMPTY_LEAF]
-    for _ in range(depth):
-        digests.append(compress(digests[-1], digests[-1]))
-    return tuple(digests)
-
-
-DEFAULT_DIGESTS: tuple[Digest, ...] = _default_digests(max(GLOBAL_TREE_DEPTH, OUTBOX_DEPTH, CLAIMED_DEPTH))
+DEFAULT_DIGESTS: tuple[Digest, ...] = default_digests(max(GLOBAL_TREE_DEPTH, OUTBOX_DEPTH, CLAIMED_DEPTH))
 """DEFAULT_DIGESTS[k] is the root of an all-empty subtree of height k."""
 
 

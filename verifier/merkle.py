@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from verifier.field import P
-from verifier.hashing import Digest, compress, hash_elements
+from verifier.hashing import ZERO_DIGEST, Digest, compress, hash_elements
 from verifier.poseidon2 import DIGEST_SIZE
 
 
@@ -31,6 +32,19 @@ class MerkleProof:
     """The sibling digests on the path from a leaf up to the cap, bottom-up."""
 
     siblings: tuple[Digest, ...]
+
+
+@cache
+def default_digests(depth: int) -> tuple[Digest, ...]:
+    """Roots of all-empty subtrees: Z_0 = (0,0,0,0), Z_{k+1} = compress(Z_k, Z_k), for k < depth.
+
+    The defaults of every sparse tree (global tree, claimed sets, block data) and of
+    their in-circuit twins.
+    """
+    digests = [ZERO_DIGEST]
+    for _ in range(depth):
+        digests.append(compress(digests[-1], digests[-1]))
+    return tuple(digests)
 
 
 def compute_root_from_path(leaf_digest: Digest, index: int, siblings: Sequence[Digest]) -> Digest:

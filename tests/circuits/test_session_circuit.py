@@ -23,7 +23,6 @@ from circuits.builder import CircuitBuilder
 from circuits.gadgets import (
     assert_digest_equal_if,
     compute_root_from_path_circuit,
-    default_digests,
     merkle_update_circuit,
     select_digest,
 )
@@ -49,7 +48,7 @@ from rollup.smt import DEFAULT_DIGESTS, SparseMerkleTree
 from rollup.state import CLAIMED_LEAF, ChainState, UserState, claim_key
 from verifier.field import P
 from verifier.hashing import Digest, hash_elements
-from verifier.merkle import compute_root_from_path
+from verifier.merkle import compute_root_from_path, default_digests
 from verifier.plonk import VerificationError
 from verifier.proof import ProofWithPublicInputs
 
