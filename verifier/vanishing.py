@@ -76,6 +76,13 @@ def gate_constraint_terms(common: CommonData, selectors: Sequence[Any], v: GateV
     return terms
 
 
+def permutation_columns(zs_partials: Sequence[Any], zs_next: Sequence[Any]) -> tuple[Any, list[Any], Any]:
+    """(Z, [pi_1..pi_m], Z(g x)) from the Z/partial-products oracle's column pairs (c0, c1)."""
+    z = ext_from_columns(zs_partials[0], zs_partials[1])
+    partials = [ext_from_columns(zs_partials[2 * j], zs_partials[2 * j + 1]) for j in range(1, len(zs_partials) // 2)]
+    return z, partials, ext_from_columns(zs_next[0], zs_next[1])
+
+
 def vanishing_terms(
     common: CommonData,
     x: Any,
@@ -93,9 +100,7 @@ def vanishing_terms(
     ns = common.num_selectors
     v = GateVars(wires=wires, constants=constants[ns:], public_inputs_hash=public_inputs_hash)
     terms = gate_constraint_terms(common, constants[:ns], v)
-    z = ext_from_columns(zs_partials[0], zs_partials[1])
-    partials = [ext_from_columns(zs_partials[2 * j], zs_partials[2 * j + 1]) for j in range(1, len(zs_partials) // 2)]
-    z_next = ext_from_columns(zs_next[0], zs_next[1])
+    z, partials, z_next = permutation_columns(zs_partials, zs_next)
     terms += permutation_terms(common, x, l0_x, wires, sigmas, z, z_next, partials, beta, gamma)
     return terms
 
@@ -190,9 +195,7 @@ def vanishing_combination(
     """V(x) = ``reduce_terms(vanishing_terms(...), alpha)``, grouped by gate (see above)."""
     ns = common.num_selectors
     v = GateVars(wires=wires, constants=constants[ns:], public_inputs_hash=public_inputs_hash)
-    z = ext_from_columns(zs_partials[0], zs_partials[1])
-    partials = [ext_from_columns(zs_partials[2 * j], zs_partials[2 * j + 1]) for j in range(1, len(zs_partials) // 2)]
-    z_next = ext_from_columns(zs_next[0], zs_next[1])
+    z, partials, z_next = permutation_columns(zs_partials, zs_next)
     perm = permutation_terms(common, x, l0_x, wires, sigmas, z, z_next, partials, beta, gamma)
     acc = reduce_terms(perm, alpha)
     powers = _Powers(alpha)
