@@ -21,6 +21,7 @@ from verifier.field import P
 from verifier.plonk import VerificationError, verify_proof
 from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
 from verifier.serialization import (
+    CONFIG_FIELDS,
     FORMAT_VERSION,
     KEY_MAGIC,
     PROOF_MAGIC,
@@ -259,16 +260,7 @@ def test_flipping_any_byte_is_rejected_many_positions(
 def key_fields(key_bytes: bytes) -> dict[str, int]:
     """Offsets of the key's u32 header fields (config, degree_bits, public inputs, gate count)."""
     names = [
-        "num_wires",
-        "num_routed_wires",
-        "num_constants",
-        "max_constraint_degree",
-        "rate_bits",
-        "cap_height",
-        "num_queries",
-        "pow_bits",
-        "fri_arity_bits",
-        "fri_final_poly_bits",
+        *CONFIG_FIELDS,
         "degree_bits",
         "num_public_inputs",
         "num_gates",
