@@ -24,11 +24,12 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from circuits.builder import CircuitBuilder
+from circuits.builder import CircuitBuilder, DigestTarget
 from circuits.circuit_data import CircuitData
 from circuits.witness import Target
 from prover.plonk_prover import ProvingTimes
 from verifier.field import P
+from verifier.hashing import Digest
 from verifier.merkle import compute_root_from_path
 from verifier.serialization import proof_to_bytes
 
@@ -82,6 +83,37 @@ def merkle_workload(log_rows: int, seed: int = 1) -> Workload:
     return work
 
 
+def random_digest(rng: random.Random) -> Digest:
+    return rng.randrange(P), rng.randrange(P), rng.randrange(P), rng.randrange(P)
+
+
+def add_random_merkle_path(
+    b: CircuitBuilder, depth: int, rng: random.Random, inputs: dict[Target, int]
+) -> tuple[DigestTarget, DigestTarget, Digest]:
+    """A Merkle-membership check of a random leaf at a random index with random siblings.
+
+    Adds the leaf, index-bit and sibling inputs (their values to ``inputs``) and the
+    climb to the root; returns (leaf targets, root targets, the root computed natively).
+    """
+    leaf = b.add_virtual_digest()
+    bits = b.add_virtual_targets(depth)
+    siblings = [b.add_virtual_digest() for _ in range(depth)]
+    leaf_v = (rng.randrange(P), rng.randrange(P), rng.randrange(P), rng.randrange(P))
+    sib_v: list[Digest] = [
+        (rng.randrange(P), rng.randrange(P), rng.randrange(P), rng.randrange(P)) for _ in range(depth)
+    ]
+    index = rng.randrange(1 << depth)
+    inputs.update(zip(leaf, leaf_v, strict=True))
+    inputs.update({t: (index >> i) & 1 for i, t in enumerate(bits)})
+    for s, sv in zip(siblings, sib_v, strict=True):
+        inputs.update(zip(s, sv, strict=True))
+    node = leaf
+    for bit, sib in zip(bits, siblings, strict=True):
+        b.assert_bool(bit)
+        node = b.compress(node, sib, swap=bit)
+    return leaf, node, compute_root_from_path(leaf_v, index, sib_v)
+
+
 def merkle_builder(log_rows: int, seed: int = 1) -> Workload:
     """Merkle paths of depth ``MERKLE_DEPTH`` and an arithmetic chain filling a 2^log_rows circuit."""
     rng = random.Random(seed)
@@ -92,21 +124,7 @@ def merkle_builder(log_rows: int, seed: int = 1) -> Workload:
     poseidon_budget = int(POSEIDON_SHARE * target)
     num_paths = max(1, poseidon_budget // (MERKLE_DEPTH + 1))
     for _ in range(num_paths):
-        leaf = b.add_virtual_digest()
-        bits = b.add_virtual_targets(MERKLE_DEPTH)
-        siblings = [b.add_virtual_digest() for _ in range(MERKLE_DEPTH)]
-        leaf_v = tuple(rng.randrange(P) for _ in range(4))
-        sib_v = [tuple(rng.randrange(P) for _ in range(4)) for _ in range(MERKLE_DEPTH)]
-        index = rng.randrange(1 << MERKLE_DEPTH)
-        inputs.update(zip(leaf, leaf_v, strict=True))
-        inputs.update({t: (index >> i) & 1 for i, t in enumerate(bits)})
-        for s, sv in zip(siblings, sib_v, strict=True):
-            inputs.update(zip(s, sv, strict=True))
-        node = leaf
-        for bit, sib in zip(bits, siblings, strict=True):
-            b.assert_bool(bit)
-            node = b.compress(node, sib, swap=bit)
-        expected = compute_root_from_path(leaf_v, index, sib_v)  # type: ignore[arg-type]
+        leaf, node, expected = add_random_merkle_path(b, MERKLE_DEPTH, rng, inputs)
         b.connect_digest(node, b.constant_digest(expected))
         acc = b.mul_add(acc, leaf[0], leaf[1])
     poseidon_rows = sum(r.gate.name == "Poseidon2" for r in b.rows)

@@ -29,9 +29,9 @@ PEER_TIMEOUT = 3600
 
 def ours(k: int, repeat: int) -> dict[str, Any]:
     """Build, prove (witness generation included) and verify K Poseidon2 Merkle paths of depth 20."""
+    from circuits.bench_proof import add_random_merkle_path
     from circuits.builder import CircuitBuilder
     from circuits.witness import Target
-    from verifier.field import P
     from verifier.plonk import verify_proof
     from verifier.serialization import proof_to_bytes
 
@@ -39,20 +39,7 @@ def ours(k: int, repeat: int) -> dict[str, Any]:
     b = CircuitBuilder()
     inputs: dict[Target, int] = {}
     for _ in range(k):
-        leaf = b.add_virtual_digest()
-        bits = b.add_virtual_targets(DEPTH)
-        siblings = [b.add_virtual_digest() for _ in range(DEPTH)]
-        leaf_v = tuple(rng.randrange(P) for _ in range(4))
-        sib_v = [tuple(rng.randrange(P) for _ in range(4)) for _ in range(DEPTH)]
-        index = rng.randrange(1 << DEPTH)
-        inputs.update(zip(leaf, leaf_v, strict=True))
-        inputs.update({t: (index >> i) & 1 for i, t in enumerate(bits)})
-        for s, sv in zip(siblings, sib_v, strict=True):
-            inputs.update(zip(s, sv, strict=True))
-        node = leaf
-        for bit, sib in zip(bits, siblings, strict=True):
-            b.assert_bool(bit)
-            node = b.compress(node, sib, swap=bit)
+        _, node, _ = add_random_merkle_path(b, DEPTH, rng, inputs)
         b.register_public_inputs(list(node))
     gate_rows = len(b.rows)
     start = time.perf_counter()
