@@ -8,11 +8,11 @@ and deterministic workloads report the best of ``REPEAT`` runs.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
 
+from prover.bench_util import best_seconds, print_rows
 from prover.hashing import permute_batch
 from prover.merkle_tree import MerkleTree
 from prover.pow import grind
@@ -22,17 +22,6 @@ from verifier.poseidon2 import WIDTH, permute, permute_reference
 from verifier.transcript import Challenger
 
 Row = tuple[str, float, str]
-REPEAT = 3
-
-
-def _seconds(fn: Callable[[], object], repeat: int = REPEAT) -> float:
-    """Best wall time of ``repeat`` runs (the machine is shared: the minimum is the least disturbed)."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def _calls_per_second(fn: Callable[[], object], calls: int) -> float:
@@ -40,7 +29,7 @@ def _calls_per_second(fn: Callable[[], object], calls: int) -> float:
         for _ in range(calls):
             fn()
 
-    return calls / _seconds(loop)
+    return calls / best_seconds(loop)
 
 
 def _random(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
@@ -54,7 +43,7 @@ def bench_permutations(batch: int = 1 << 17, scalar: int = 20_000, reference: in
     state = _random((WIDTH,)).tolist()
     permute(state)
     rows: list[Row] = [
-        ("Poseidon2 batch (numba)", batch / _seconds(lambda: permute_batch(states)), "perm/s"),
+        ("Poseidon2 batch (numba)", batch / best_seconds(lambda: permute_batch(states)), "perm/s"),
         (
             "Poseidon2 permute (scalar, jitted)",
             _calls_per_second(lambda: permute(state), scalar),
@@ -82,7 +71,11 @@ def bench_merkle_tree(log_n: int = 16, width: int = 135, cap_height: int = 4) ->
     leaves = _random((1 << log_n, width))
     MerkleTree(leaves[:2], 0)
     return [
-        (f"Merkle tree 2^{log_n} x {width} (cap {cap_height})", _seconds(lambda: MerkleTree(leaves, cap_height)), "s")
+        (
+            f"Merkle tree 2^{log_n} x {width} (cap {cap_height})",
+            best_seconds(lambda: MerkleTree(leaves, cap_height)),
+            "s",
+        )
     ]
 
 
@@ -92,15 +85,13 @@ def bench_pow(bits: int = 16, trials: int = 8) -> list[Row]:
     total = 0.0
     for trial in range(trials):
         challenger = Challenger(f"bench {trial}")
-        total += _seconds(lambda c=challenger: grind(c, bits), repeat=1)  # type: ignore[misc]
+        total += best_seconds(lambda c=challenger: grind(c, bits), repeat=1)  # type: ignore[misc]
     return [(f"PoW {bits} bits (mean of {trials})", total / trials, "s")]
 
 
 def main() -> None:
     rows = [*bench_permutations(), *bench_merkle_tree(), *bench_pow()]
-    width = max(len(name) for name, _, _ in rows)
-    for name, value, unit in rows:
-        print(f"{name:<{width}}  {value:>14,.3f}  {unit}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":

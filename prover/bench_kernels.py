@@ -9,18 +9,15 @@ least disturbed). ``python -m prover.bench_kernels`` prints a table.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import galois
 import numpy as np
 
+from prover.bench_util import best_seconds, print_rows
 from prover.field_kernels import FieldArray, mul
 from prover.ntt import intt, lde, ntt
 from verifier.field import P
 
 Row = tuple[str, float, str]
-REPEAT = 3
 
 _U32 = np.uint64(32)
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -50,16 +47,6 @@ def numpy_mul(a: FieldArray, b: FieldArray) -> FieldArray:
     return result
 
 
-def _seconds(fn: Callable[[], object], repeat: int = REPEAT) -> float:
-    """Best wall time of ``repeat`` runs."""
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
 def _random(shape: tuple[int, ...], seed: int = 0) -> FieldArray:
     return np.random.default_rng(seed).integers(0, P, size=shape, dtype=np.uint64)
 
@@ -75,12 +62,12 @@ def bench_multiplication(n: int = 1 << 20, python_n: int = 1 << 17, galois_n: in
     ga, gb = gf(a[:galois_n]), gf(b[:galois_n])
     if not np.array_equal(ga * gb, expected[:galois_n]):
         raise AssertionError("galois disagrees with the numba kernel")
-    python_s = _seconds(lambda: [x * y % P for x, y in zip(xs, ys, strict=True)])
+    python_s = best_seconds(lambda: [x * y % P for x, y in zip(xs, ys, strict=True)])
     return [
-        ("Goldilocks mul (numba, vectorized)", n / _seconds(lambda: mul(a, b)), "mul/s"),
-        ("Goldilocks mul (numpy uint64)", n / _seconds(lambda: numpy_mul(a, b)), "mul/s"),
+        ("Goldilocks mul (numba, vectorized)", n / best_seconds(lambda: mul(a, b)), "mul/s"),
+        ("Goldilocks mul (numpy uint64)", n / best_seconds(lambda: numpy_mul(a, b)), "mul/s"),
         ("Goldilocks mul (Python ints)", python_n / python_s, "mul/s"),
-        ("Goldilocks mul (galois)", galois_n / _seconds(lambda: ga * gb), "mul/s"),
+        ("Goldilocks mul (galois)", galois_n / best_seconds(lambda: ga * gb), "mul/s"),
     ]
 
 
@@ -91,8 +78,8 @@ def bench_ntt(log_sizes: tuple[int, ...] = (16, 20)) -> list[Row]:
         coeffs = _random((1 << log_n,), log_n)
         if not np.array_equal(intt(ntt(coeffs)), coeffs):
             raise AssertionError(f"NTT round trip failed at 2^{log_n}")
-        forward = _seconds(lambda: ntt(coeffs))  # noqa: B023 (called at once, inside the iteration)
-        inverse = _seconds(lambda: intt(coeffs))  # noqa: B023
+        forward = best_seconds(lambda: ntt(coeffs))  # noqa: B023 (called at once, inside the iteration)
+        inverse = best_seconds(lambda: intt(coeffs))  # noqa: B023
         rows += [(f"NTT 2^{log_n}", forward * 1e3, "ms"), (f"inverse NTT 2^{log_n}", inverse * 1e3, "ms")]
     return rows
 
@@ -104,16 +91,14 @@ def bench_lde(num_polys: int = 135, log_n: int = 12, rate_bits: int = 3) -> list
         raise AssertionError("parallel LDE disagrees with serial")
     name = f"LDE {num_polys} x 2^{log_n}, rate 1/{1 << rate_bits}"
     return [
-        (name, _seconds(lambda: lde(coeffs, rate_bits)) * 1e3, "ms"),
-        (f"{name} (parallel)", _seconds(lambda: lde(coeffs, rate_bits, parallel=True)) * 1e3, "ms"),
+        (name, best_seconds(lambda: lde(coeffs, rate_bits)) * 1e3, "ms"),
+        (f"{name} (parallel)", best_seconds(lambda: lde(coeffs, rate_bits, parallel=True)) * 1e3, "ms"),
     ]
 
 
 def main() -> None:
     rows = [*bench_multiplication(), *bench_ntt(), *bench_lde()]
-    width = max(len(name) for name, _, _ in rows)
-    for name, value, unit in rows:
-        print(f"{name:<{width}}  {value:>16,.3f}  {unit}")
+    print_rows(rows)
 
 
 if __name__ == "__main__":
