@@ -24,7 +24,7 @@ def recompose(b: CircuitBuilder, bits: Sequence[Target]) -> Target:
     return acc
 
 
-def select_digest(
+def select_cap_entry(
     b: CircuitBuilder, index_bits: Sequence[Target], table: Sequence[DigestTarget], index: Target | None = None
 ) -> DigestTarget:
     """table[index] for a power-of-two table, by random access on each coordinate.
@@ -57,4 +57,4 @@ def verify_merkle_proof_circuit(
     node = b.hash_elements(leaf)
     for bit, sibling in zip(index_bits, siblings, strict=False):
         node = b.compress(node, sibling, swap=bit)
-    b.connect_digest(node, select_digest(b, index_bits[len(siblings) :], cap, cap_index))
+    b.connect_digest(node, select_cap_entry(b, index_bits[len(siblings) :], cap, cap_index))
