@@ -35,6 +35,7 @@ from circuits.block_circuits import (
 from circuits.recursion.aggregation import AggregationScheme, ChildProof
 from circuits.session import SessionCircuit
 from prover.executors import Dep, Executor, Job, JobRejected, LocalExecutor, Progress, ProgressEvent, RunResult
+from rollup.block import Block
 from rollup.errors import RollupError
 from rollup.execution import execute_session
 from rollup.params import GLOBAL_TREE_DEPTH
@@ -51,7 +52,7 @@ log = logging.getLogger(__name__)
 
 TREE_SESSION_SLOTS = 32
 """Operations per session in the block tree: every proof of the tree has the universal shape
-(2^14 rows), which fits a 32-slot session with room to spare, so one session circuit serves all."""
+(2^13 rows), which fits a 32-slot session with room to spare, so one session circuit serves all."""
 
 BLOCK_NODE = "block"
 
@@ -206,6 +207,19 @@ def plan_block(
     return BlockPlan(number, top, statement, previous_tree)
 
 
+def check_plan_matches_block(plan: BlockPlan, block: Block) -> None:
+    """The planned statement must be the finalized block's: same number, roots and public-data digest.
+
+    Replaying stored sessions on the stored previous state gives the plan, so a
+    mismatch means the stored chain is inconsistent; nothing is proven then.
+    """
+    planned = (plan.number, plan.statement.prev_root, plan.statement.new_root, plan.statement.data_root)
+    stored = (block.number, block.prev_root, block.new_root, block.data_digest)
+    for what, mine, theirs in zip(("number", "previous root", "new root", "data digest"), planned, stored, strict=True):
+        if mine != theirs:
+            raise BlockProvingError(f"block {block.number}: the planned {what} differs from the stored block's")
+
+
 def plan_jobs(plan: BlockPlan, done: dict[str, bytes]) -> list[Job]:
     """Jobs for the nodes not already in ``done`` (finished proofs are passed as data)."""
     jobs: list[Job] = []
@@ -251,15 +265,19 @@ def prove_block(
     done: dict[str, bytes] | None = None,
     on_proof: Callable[[str, bytes], None] | None = None,
     progress: Progress | None = None,
+    expected: Block | None = None,
 ) -> BlockProof:
     """Prove a block from its session traces and the global tree before it.
 
     ``done`` holds proofs already produced (resumption); ``on_proof`` is told
     each new proof the moment it exists (e.g. to store it, so a crash loses no
-    finished proof); ``progress`` also sees every job event.
+    finished proof); ``progress`` also sees every job event; ``expected`` is the
+    finalized block the plan must match before anything is proven.
     """
     circuits = rollup_circuits()
     plan = plan_block(number, traces, previous_tree, circuits.blocks.whitelist.root)
+    if expected is not None:
+        check_plan_matches_block(plan, expected)
     proofs = dict(done or {})
     run = None
     jobs = plan_jobs(plan, proofs)
@@ -291,7 +309,7 @@ def prove_stored_block(
     before = storage.load_state(number - 1)
     traces = [execute_session(before, session).trace for session in storage.block_sessions(number)]
     done = storage.block_proofs(number)
-    result = prove_block(
+    return prove_block(
         number,
         traces,
         before.global_tree,
@@ -299,7 +317,5 @@ def prove_stored_block(
         done=done,
         on_proof=lambda node, proof: storage.write_proof(number, node, proof),
         progress=progress,
+        expected=storage.block(number),
     )
-    if tuple(result.plan.statement.new_root) != storage.block(number).new_root:
-        raise BlockProvingError(f"block {number}: proven new root differs from the stored block")
-    return result

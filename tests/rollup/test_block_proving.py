@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +15,7 @@ from prover.executors import DaskExecutor, LocalExecutor
 from rollup.block_proving import (
     BLOCK_NODE,
     BlockProvingError,
+    check_plan_matches_block,
     plan_block,
     prove_stored_block,
     rollup_circuits,
@@ -70,6 +73,24 @@ def test_plan_rejects_an_empty_block() -> None:
     seq = chain_with_registrations([1, 2])
     with pytest.raises(BlockProvingError, match="no sessions"):
         plan_block(1, [], seq.state.global_tree, FAKE_WHITELIST_ROOT)
+
+
+@pytest.mark.parametrize(
+    ("field", "what"),
+    [("number", "number"), ("prev_root", "previous root"), ("new_root", "new root"), ("data_digest", "data digest")],
+)
+def test_plan_must_match_the_stored_block(field: str, what: str) -> None:
+    """A stored block inconsistent with its replayed sessions is refused before anything is proven."""
+    seq = chain_with_registrations([1, 2])
+    before = seq.state.global_tree.copy()
+    seq.submit(SessionBuilder(seq.state, 1, account_secret(1)).send(2, 10).build())
+    executed = seq.build_block()
+    plan = plan_block(1, [s.trace for s in executed.sessions], before, FAKE_WHITELIST_ROOT)
+    check_plan_matches_block(plan, executed.block)
+    value = getattr(executed.block, field)
+    changed: Any = value + 1 if isinstance(value, int) else (value[0] ^ 1, *value[1:])
+    with pytest.raises(BlockProvingError, match=f"the planned {what} differs"):
+        check_plan_matches_block(plan, dataclasses.replace(executed.block, **{field: changed}))
 
 
 # ----------------------------------------------------------------------------- real proofs (slow)
