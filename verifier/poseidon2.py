@@ -167,3 +167,12 @@ def permute(state: Sequence[int]) -> list[int]:
     buffer = np.array(state, dtype=np.uint64)
     _jit.permute_inplace(buffer)
     return buffer.tolist()  # type: ignore[no-any-return]
+
+
+def load_kernel() -> None:
+    """Load the permutation kernel (from numba's on-disk cache, or compile it) ahead of timed work.
+
+    The first call in a process pays this (about half a second), later calls
+    cost microseconds; callers that report timings load it first.
+    """
+    permute([0] * WIDTH)
