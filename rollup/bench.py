@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import functools
+import hashlib
 import os
 import platform
 import subprocess
@@ -83,27 +84,43 @@ def best_of(fn: Callable[[], object], repeat: int) -> float:
 # ----------------------------------------------------------------------------- machine
 
 
-def machine_info() -> dict[str, Any]:
-    """Where and when the figures were measured."""
+PACKAGES = ("verifier", "prover", "circuits", "rollup")
+
+
+def source_digest(root: Path) -> str:
+    """A digest of the packages' Python sources under ``root`` (paths and contents), 12 hex digits."""
+    h = hashlib.sha256()
+    for package in PACKAGES:
+        for file in sorted((root / package).rglob("*.py")):
+            h.update(file.relative_to(root).as_posix().encode() + b"\0" + file.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _git(*args: str) -> str:
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=Path(__file__).resolve().parent,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/bench"],
-            capture_output=True,
-            text=True,
-            check=False,
-            cwd=Path(__file__).resolve().parent,
-        ).stdout.strip()
-        if dirty:
-            commit += " + uncommitted changes"
+        done = subprocess.run(["git", *args], capture_output=True, text=True, check=False, cwd=Path.cwd())
     except OSError:
-        commit = ""
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def code_identity() -> str:
+    """Which code is measured: the working directory's commit when the running packages are that
+    checkout's files, else the digest of the running (installed) sources, so a stale install shows."""
+    running = source_digest(Path(__file__).resolve().parent.parent)
+    commit = _git("rev-parse", "--short", "HEAD")
+    top = _git("rev-parse", "--show-toplevel")
+    if not commit or not top or not (Path(top) / "rollup").is_dir():
+        return f"installed sources {running}"
+    if source_digest(Path(top)) != running:
+        return f"installed sources {running}, not the checkout's ({commit} in {top}): reinstall with `pip install .`"
+    dirty = _git("status", "--porcelain", "--untracked-files=no", "--", *PACKAGES)
+    return commit + (" + uncommitted changes" if dirty else "")
+
+
+def machine_info() -> dict[str, Any]:
+    """Where and when the figures were measured, and which code."""
+    commit = code_identity()
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     return {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -365,11 +382,11 @@ def run_kernels(m: Measurements, quick: bool) -> None:
         m.save()
 
 
-def run_peer(m: Measurements, k: int, repeat: int) -> None:
+def run_peer(m: Measurements, k: int, repeat: int, peer_dir: Path) -> None:
     from rollup.bench_peer import peer_comparison
 
     _say(f"peer comparison: {k} Merkle-membership checks of depth 20 ...")
-    m["peer"] = peer_comparison(k, repeat, say=_say)
+    m["peer"] = peer_comparison(k, repeat, say=_say, peer_dir=peer_dir)
     m.save()
 
 
@@ -391,6 +408,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         help="peer comparison: Merkle-membership checks (default 1: snarkjs PLONK needs a 2^16 ceremony per path)",
+    )
+    p.add_argument(
+        "--peer-dir",
+        default="bench/peer",
+        help="peer comparison: the circom2/snarkjs driver directory of the repository (default: ./bench/peer)",
     )
     p.add_argument("--repeat", type=int, help="best of this many runs for cheap timings (default 3)")
     p.add_argument("--keep", action="store_true", help="merge into DIR/measurements.json, skip measured blocks")
@@ -431,7 +453,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "kernels" in sections:
             run_kernels(m, bool(args.quick))
         if "peer" in sections:
-            run_peer(m, args.peer_k, repeat)
+            run_peer(m, args.peer_k, repeat, Path(args.peer_dir))
         if "verify" in sections and "headline" not in sections:
             reverify(m, VERIFY_ROUNDS)
     files = write_report(m, out)

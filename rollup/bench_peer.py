@@ -5,15 +5,16 @@ booleans, the K roots public), proven with the project's PLONK + FRI prover and
 checked with the verifier package. The peer side is ``bench/peer/run.mjs``
 (circom2 compiles ``bench/peer/merkle.circom`` with circomlib's Poseidon over
 BN254; snarkjs sets up PLONK and Groth16 from a locally generated powers of
-tau, proves and verifies). It needs ``node`` and ``npm install`` in
-``bench/peer`` (offline afterwards); when either is missing the comparison is
-skipped with the reason, which the report shows.
+tau, proves and verifies). ``bench/peer`` is part of the repository, not of
+the installed package: ``rollup bench`` looks for it under the working
+directory (run it from the repository root) or at ``--peer-dir``. It needs
+``node`` and ``npm install`` there (offline afterwards); when anything is
+missing the comparison is skipped with the reason, which the report shows.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 DEPTH = 20
-PEER_DIR = Path(__file__).resolve().parent.parent / "bench" / "peer"
+PEER_DIR = Path("bench") / "peer"
+"""The driver's directory, relative to the working directory (the repository root) by default."""
 PEER_TIMEOUT = 3600
 
 
@@ -70,22 +72,24 @@ def ours(k: int, repeat: int) -> dict[str, Any]:
     }
 
 
-def skip_reason() -> str | None:
+def skip_reason(peer_dir: Path) -> str | None:
     """Why the peer side cannot run here, or None."""
+    if not (peer_dir / "run.mjs").is_file():
+        return f"no peer driver at {peer_dir}/run.mjs (run `rollup bench` from the repository root, or pass --peer-dir)"
     if shutil.which("node") is None:
-        return "`node` is not installed on this machine (install Node.js, then `npm install` in bench/peer)"
-    missing = [p for p in ("snarkjs", "circom2", "circomlib") if not (PEER_DIR / "node_modules" / p).is_dir()]
+        return f"`node` is not installed on this machine (install Node.js, then `npm install` in {peer_dir})"
+    missing = [p for p in ("snarkjs", "circom2", "circomlib") if not (peer_dir / "node_modules" / p).is_dir()]
     if missing:
-        return (
-            f"npm packages missing in bench/peer/node_modules ({', '.join(missing)}): run `npm install` in bench/peer"
-        )
+        return f"npm packages missing in {peer_dir}/node_modules ({', '.join(missing)}): run `npm install` there"
     return None
 
 
-def peer_comparison(k: int, repeat: int, say: Callable[[str], None] = print) -> dict[str, Any]:
-    """Both sides, or this project's side and the reason the peer side was skipped."""
+def peer_comparison(
+    k: int, repeat: int, say: Callable[[str], None] = print, peer_dir: Path = PEER_DIR
+) -> dict[str, Any]:
+    """Both sides, or the reason the peer side was skipped."""
     base: dict[str, Any] = {"k": k, "depth": DEPTH}
-    reason = skip_reason()
+    reason = skip_reason(peer_dir)
     if reason is not None:
         say(f"peer comparison skipped: {reason}")
         return {**base, "status": "skipped", "reason": reason}
@@ -95,7 +99,7 @@ def peer_comparison(k: int, repeat: int, say: Callable[[str], None] = print) -> 
     say("  circom2 + snarkjs (compile, powers of tau, setup, prove, verify) ...")
     try:
         done = subprocess.run(
-            ["node", str(PEER_DIR / "run.mjs"), str(k), str(repeat)],
+            ["node", str(peer_dir / "run.mjs"), str(k), str(repeat)],
             capture_output=True,
             text=True,
             timeout=PEER_TIMEOUT,
@@ -122,8 +126,7 @@ def peer_comparison(k: int, repeat: int, say: Callable[[str], None] = print) -> 
         "Prove times include witness generation on every side. Setup is one-off and not in the ratios: "
         "this project's keygen; for snarkjs the circuit-specific zkey from a local powers-of-tau ceremony "
         f"of 2^{peer['rows'][0].get('ptau_power')} (new, one contribution, phase-2 preparation: "
-        f"{peer['rows'][0].get('ptau_s', 0):.0f} s wall on the shared machine, made once and cached in "
-        "bench/peer/build).",
+        f"{peer['rows'][0].get('ptau_s', 0):.0f} s wall, made once and cached in bench/peer/build).",
         "circom compiles with --O2. circomlib's Poseidon is built for R1CS: its linear constraints are free "
         "in Groth16 but each becomes gates in snarkjs PLONK, hence the PLONK circuit's much larger domain.",
         "snarkjs proof sizes are the binary encodings of the proof elements (BN254 uncompressed: G1 64 B, "
@@ -131,15 +134,10 @@ def peer_comparison(k: int, repeat: int, say: Callable[[str], None] = print) -> 
         + ", ".join(f"{r['proof_json_bytes']:,} B" for r in peer["rows"])
         + "). This project's size is its serialized proof (`proof_to_bytes`).",
         "snarkjs (ffjavascript) uses worker threads on both cores; this project's prover and verifier run one "
-        "Python process (numba kernels). Best of the repeats, on the shared machine.",
+        "Python process (numba kernels). Best of the repeats.",
         "Security differs: Groth16/PLONK-KZG rely on pairings and a trusted setup (here a local, single-party "
         "ceremony, for benchmarking only); this project is transparent (hash-based FRI).",
     ]
     if missing:
-        power = peer.get("powers", {}).get("plonk")
-        notes.insert(
-            0,
-            f"**snarkjs {', '.join(missing)} not measured:** {os.environ.get('PEER_SKIP_REASON', '')} "
-            f"(PLONK needs a 2^{power} ceremony for this statement).",
-        )
+        notes.insert(0, f"**snarkjs {', '.join(missing)} not measured:** left out by PEER_SYSTEMS in this run.")
     return {**base, "status": "ok", "rows": [mine, *peer["rows"]], "notes": notes, "compile_s": peer.get("compile_s")}

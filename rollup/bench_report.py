@@ -197,18 +197,30 @@ def _machine(m: dict[str, Any]) -> list[str]:
             f"| {i} | {r.get('date')} | `{r.get('commit')}` | {', '.join(r.get('sections', []))}"
             f"{' (quick)' if r.get('quick') else ''} | {r.get('load_average_at_start')} |"
         )
+    busy = max(float(r.get("load_average_at_start") or 0.0) for r in runs) >= 1.0
+    load_note = (
+        "The machine was **shared** with other jobs, so absolute times are pessimistic"
+        if busy
+        else "The machine was otherwise idle"
+    )
+    several = (
+        [
+            "Figures come from several runs (below); where a figure was measured in more than one run the best "
+            "is kept. Each run names the code it measured; a block's proof and its verification always come "
+            "from the same run.",
+            "",
+        ]
+        if len(runs) > 1
+        else []
+    )
     return [
         f"Measured {first.get('date')}"
         + (f" to {last.get('date')}" if len(runs) > 1 else "")
         + f" on {last.get('platform')}, Python {last.get('python')}, "
-        f"{last.get('cpus')} CPU cores. The machine was **shared** with other engineers running tests "
-        f"(1-minute load average at the start of each run: {loads}), so absolute times are pessimistic; "
+        f"{last.get('cpus')} CPU cores. {load_note} (1-minute load average at the start of each run: {loads}); "
         f"cheap deterministic timings are the best of a few runs.{quick}",
         "",
-        "Figures come from several runs (below); where a figure was measured in more than one run the best is "
-        "kept. Other engineers were committing prover optimizations during these runs, so each run names the "
-        "code it measured; a block's proof and its verification always come from the same run.",
-        "",
+        *several,
         *table,
         "",
     ]
@@ -290,7 +302,7 @@ def _proving_md(m: dict[str, Any]) -> list[str]:
         "for the headline table. "
         "Parallel efficiency = busy time / (wall time x worker slots) from the executor's `RunResult`. Per-job "
         "times come from the job records (keys `session/`, `agg/`, `block`), measured on the workers; with two "
-        "workers on two shared cores, jobs run concurrently and each job is slower than alone.",
+        "workers on two cores, each job runs beside another and is slower than alone.",
         "",
         "Each row is the best of its runs (column *runs*).",
         "",

@@ -6,12 +6,14 @@ No assertion here depends on how long anything takes.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from rollup import bench, bench_report
+from rollup.bench_peer import peer_comparison
 from rollup.bench_report import Measurements, headline_rows, write_report
 from rollup.bench_workload import send_block, session_sizes
 from rollup.cli import main as rollup_main
@@ -126,3 +128,29 @@ def test_rollup_bench_quick_end_to_end(tmp_path: Path, capsys: pytest.CaptureFix
     for name in ("report.md", bench_report.HEADLINE_PLOT, bench_report.PROVING_PLOT, bench_report.THROUGHPUT_PLOT):
         assert (out / name).exists()
     assert "report:" in capsys.readouterr().out
+
+
+def test_peer_comparison_is_skipped_with_the_reason_when_the_driver_is_absent(tmp_path: Path) -> None:
+    result = peer_comparison(1, 1, say=lambda _: None, peer_dir=tmp_path / "nowhere")
+    assert result["status"] == "skipped"
+    assert f"no peer driver at {tmp_path / 'nowhere'}/run.mjs" in result["reason"]
+    assert "--peer-dir" in result["reason"]
+
+
+def test_source_digest_follows_the_sources(tmp_path: Path) -> None:
+    for package in bench.PACKAGES:
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+    before = bench.source_digest(tmp_path)
+    (tmp_path / "prover" / "ntt.py").write_text("X = 1\n")
+    changed = bench.source_digest(tmp_path)
+    (tmp_path / "prover" / "ntt.py").write_text("X = 2\n")
+    assert len({before, changed, bench.source_digest(tmp_path)}) == 3
+
+
+def test_code_identity_names_the_checkout_commit_when_running_its_sources(monkeypatch: pytest.MonkeyPatch) -> None:
+    checkout = Path(bench.__file__).resolve().parent.parent
+    monkeypatch.chdir(checkout)
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
+    identity = bench.code_identity()
+    assert identity.startswith(head.stdout.strip()), identity
