@@ -143,7 +143,7 @@ def prove_send_block(
     from rollup.block_proving import BLOCK_NODE, prove_block, rollup_circuits
     from rollup.execution import execute_session
 
-    rollup_circuits()  # built in this process before workers fork, so they inherit it
+    warm_up_prover()  # before workers fork, so they inherit loaded kernels and built circuits
     block = send_block(transactions, ops_per_session)
     before = block.state
     previous_tree = before.global_tree
@@ -330,18 +330,29 @@ def run_proving(
 
         _say(f"proving {dask_sessions} full sessions on a Dask local cluster ...")
         with DaskExecutor(n_workers=2, forward_logs=False) as executor:
-            executor.client.run(warm_circuits)  # build the circuits in each worker outside the timing
+            executor.client.run(warm_up_prover)  # circuits and kernels in each worker, outside the timing
             row, _, _ = prove_send_block(BLOCK_OF_SESSIONS.get(dask_sessions, 32 * dask_sessions), executor, label)
         add_proving_row(m, row)
         _say(f"  {row['wall_s']:.1f} s, {row['tps']:.2f} tx/s, efficiency {row['efficiency']:.0%}")
         m.save()
 
 
-def warm_circuits() -> None:
-    """Build the rollup circuits in this (worker) process; returns nothing, so nothing large travels back."""
-    from rollup.block_proving import rollup_circuits
+@functools.cache
+def warm_up_prover() -> None:
+    """Build the rollup circuits and prove a block of two one-send sessions in this process, untimed.
 
-    rollup_circuits()
+    numba loads (or, after a reinstall, compiles) each prover kernel on first
+    use; warming up here keeps that out of every timing, and local workers,
+    forked from this process, inherit the loaded kernels and circuits. Returns
+    nothing, so nothing large travels back from a Dask worker.
+    """
+    from rollup.bench_workload import send_block
+    from rollup.block_proving import prove_block
+    from rollup.execution import execute_session
+
+    block = send_block(2, ops_per_session=1)
+    traces = [execute_session(block.state, session).trace for session in block.sessions]
+    prove_block(block.state.block_number + 1, traces, block.state.global_tree)
 
 
 def run_kernels(m: Measurements, quick: bool) -> None:

@@ -324,9 +324,9 @@ def _proving_md(m: dict[str, Any]) -> list[str]:
     if any(r["executor"].startswith("Dask") for r in rows):
         out += [
             "",
-            "The Dask local cluster's workers are fresh processes (not forked from the benchmark): the circuits "
-            "are built in them before the timing starts, but first-use kernel loading, and moving traces and "
-            "proofs through the scheduler, are inside it.",
+            "The Dask local cluster's workers are fresh processes (not forked from the benchmark): each proves "
+            "one small untimed block first (circuits built, kernels loaded); moving traces and proofs through "
+            "the scheduler is inside the timing.",
         ]
     roots: dict[int, set[str]] = {}
     for r in rows:
@@ -428,8 +428,8 @@ def _peer_md(m: dict[str, Any]) -> list[str]:
         if r is ours:
             continue
         out.append(
-            f"| vs {r['system']} | {ours['prove_s'] / r['prove_s']:.2f} | {ours['verify_s'] / r['verify_s']:.2f} "
-            f"| {ours['proof_bytes'] / r['proof_bytes']:.1f} |"
+            f"| vs {r['system']} | {ours['prove_s'] / r['prove_s']:.3g} | {ours['verify_s'] / r['verify_s']:.3g} "
+            f"| {ours['proof_bytes'] / r['proof_bytes']:.3g} |"
         )
     out += ["", *[f"* {note}" for note in peer.get("notes", [])], "", f"![peer comparison]({PEER_PLOT})", ""]
     return out
