@@ -292,3 +292,10 @@ def test_worker_logs_reach_the_client_dask(dask_executor: DaskExecutor, caplog: 
         while expected not in [r.getMessage() for r in caplog.records] and time.monotonic() < deadline:
             time.sleep(0.05)
     assert expected in [r.getMessage() for r in caplog.records]
+
+
+def test_local_dask_workers_keep_the_default_malloc_trimming(dask_executor: DaskExecutor) -> None:
+    """Dask's nanny would set MALLOC_TRIM_THRESHOLD_=65536 (about 2x slower proofs); the executor unsets it."""
+    dask_executor.client.wait_for_workers(2, timeout=60)  # a worker killed by an earlier test may be restarting
+    found = dask_executor.client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_")
+    assert len(found) == 2 and set(found.values()) == {None}
