@@ -197,11 +197,12 @@ def _machine(m: dict[str, Any]) -> list[str]:
             f"| {i} | {r.get('date')} | `{r.get('commit')}` | {', '.join(r.get('sections', []))}"
             f"{' (quick)' if r.get('quick') else ''} | {r.get('load_average_at_start')} |"
         )
-    busy = max(float(r.get("load_average_at_start") or 0.0) for r in runs) >= 1.0
+    busy = max(float(r.get("load_average_at_start") or 0.0) for r in runs) >= int(last.get("cpus") or 1)
     load_note = (
         "The machine was **shared** with other jobs, so absolute times are pessimistic"
         if busy
-        else "The machine was otherwise idle"
+        else "No other jobs ran on the machine (the load at a run's start is mostly the previous run's tail); a "
+        "virtual machine's speed still varies with its host"
     )
     several = (
         [
