@@ -15,6 +15,7 @@ Every equation below must hold on a row whose selector is 1.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Self
 
 from verifier.extension import W
 from verifier.gates.base import Gate, GateVars, T
@@ -72,32 +73,43 @@ class PublicInputGate(Gate):
         return [v.wires[i] - v.public_inputs_hash[i] for i in range(4)]
 
 
-class ArithmeticGate(Gate):
-    """m independent ops out = c0*x*y + c1*z sharing the row constants (c0, c1)."""
+class ArithmeticOpsGate(Gate):
+    """The shape both arithmetic gates share: ``num_ops`` independent ops per row,
+    each on ``WIRES_PER_OP`` consecutive wires, all sharing the row constants (c0, c1)."""
 
-    WIRES_PER_OP = 4
+    KIND: str
+    WIRES_PER_OP: int
+    CONSTRAINTS_PER_OP: int
+    num_constants = 2
+    degree = 3
 
     def __init__(self, num_ops: int) -> None:
         self.num_ops = num_ops
 
-    @staticmethod
-    def for_routed_wires(num_routed_wires: int) -> ArithmeticGate:
-        return ArithmeticGate(num_routed_wires // ArithmeticGate.WIRES_PER_OP)
+    @classmethod
+    def for_routed_wires(cls, num_routed_wires: int) -> Self:
+        """As many ops as fit in the routed wires (every operand must take part in copy constraints)."""
+        return cls(num_routed_wires // cls.WIRES_PER_OP)
 
     @property
     def name(self) -> str:
-        return f"Arithmetic({self.num_ops})"
+        return f"{self.KIND}({self.num_ops})"
 
     @property
     def num_wires(self) -> int:
         return self.WIRES_PER_OP * self.num_ops
 
-    num_constants = 2
-    degree = 3
-
     @property
     def num_constraints(self) -> int:
-        return self.num_ops
+        return self.CONSTRAINTS_PER_OP * self.num_ops
+
+
+class ArithmeticGate(ArithmeticOpsGate):
+    """m independent ops out = c0*x*y + c1*z sharing the row constants (c0, c1)."""
+
+    KIND = "Arithmetic"
+    WIRES_PER_OP = 4
+    CONSTRAINTS_PER_OP = 1
 
     @staticmethod
     def wires_of_op(i: int) -> tuple[int, int, int, int]:
@@ -119,32 +131,12 @@ def ext_mul_components(a: Sequence[T], b: Sequence[T]) -> tuple[T, T]:
     return a[0] * b[0] + a[1] * b[1] * W, a[0] * b[1] + a[1] * b[0]
 
 
-class ArithmeticExtensionGate(Gate):
+class ArithmeticExtensionGate(ArithmeticOpsGate):
     """m ops out = c0*x*y + c1*z over F_p2; operands are wire pairs."""
 
+    KIND = "ArithmeticExtension"
     WIRES_PER_OP = 8
-
-    def __init__(self, num_ops: int) -> None:
-        self.num_ops = num_ops
-
-    @staticmethod
-    def for_routed_wires(num_routed_wires: int) -> ArithmeticExtensionGate:
-        return ArithmeticExtensionGate(num_routed_wires // ArithmeticExtensionGate.WIRES_PER_OP)
-
-    @property
-    def name(self) -> str:
-        return f"ArithmeticExtension({self.num_ops})"
-
-    @property
-    def num_wires(self) -> int:
-        return self.WIRES_PER_OP * self.num_ops
-
-    num_constants = 2
-    degree = 3
-
-    @property
-    def num_constraints(self) -> int:
-        return 2 * self.num_ops
+    CONSTRAINTS_PER_OP = 2
 
     @staticmethod
     def wires_of_op(i: int) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple[int, int]]:
