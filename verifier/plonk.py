@@ -24,9 +24,12 @@ from verifier import field
 from verifier.fri import FriError, fri_challenges, verify_fri
 from verifier.hashing import Digest, hash_elements
 from verifier.polynomial import lagrange_at, vanishing_at
-from verifier.proof import CommonData, OpeningSet, Proof, VerifierKey
+from verifier.proof import CommonData, Proof, VerifierKey
 from verifier.transcript import Challenger
 from verifier.vanishing import ext_from_columns, reduce_terms, vanishing_combination
+
+PlonkChallenges = tuple[Any, Any, Any, Any]
+"""(beta, gamma, alpha, zeta): Ext natively, ExtValue in-circuit."""
 
 
 class VerificationError(ValueError):
@@ -75,9 +78,30 @@ def validate_shape(common: CommonData, proof: Proof) -> None:
                 raise VerificationError(f"FRI query {i}: layer opening has the wrong shape")
 
 
-def observe_openings(challenger: Challenger, openings: OpeningSet) -> None:
-    for v in openings.observed():
+def plonk_challenges(
+    challenger: Any, circuit_digest: Sequence[Any], pi_hash: Sequence[Any], proof: Any
+) -> PlonkChallenges:
+    """Replay the transcript up to FRI (the order in the module docstring); returns (beta, gamma, alpha, zeta).
+
+    Generic: the native verifier passes a ``Challenger`` and a ``Proof``, the
+    recursive verifier a ``ChallengerTarget`` and a ``ProofTarget``, so both
+    absorb exactly the same values in the same order.
+    """
+    challenger.observe_digest(circuit_digest)
+    challenger.observe_digest(pi_hash)
+    for d in proof.wires_cap:
+        challenger.observe_digest(d)
+    beta = challenger.get_ext_challenge()
+    gamma = challenger.get_ext_challenge()
+    for d in proof.zs_partials_cap:
+        challenger.observe_digest(d)
+    alpha = challenger.get_ext_challenge()
+    for d in proof.quotient_cap:
+        challenger.observe_digest(d)
+    zeta = challenger.get_ext_challenge()
+    for v in proof.openings.observed():
         challenger.observe_ext(v)
+    return beta, gamma, alpha, zeta
 
 
 def quotient_at(common: CommonData, quotient: Sequence[Any], zeta_n: Any) -> Any:
@@ -99,19 +123,7 @@ def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) ->
     pi_hash = hash_elements(public_inputs)
 
     challenger = Challenger()
-    challenger.observe_digest(vk.circuit_digest)
-    challenger.observe_digest(pi_hash)
-    for d in proof.wires_cap:
-        challenger.observe_digest(d)
-    beta = challenger.get_ext_challenge()
-    gamma = challenger.get_ext_challenge()
-    for d in proof.zs_partials_cap:
-        challenger.observe_digest(d)
-    alpha = challenger.get_ext_challenge()
-    for d in proof.quotient_cap:
-        challenger.observe_digest(d)
-    zeta = challenger.get_ext_challenge()
-    observe_openings(challenger, proof.openings)
+    beta, gamma, alpha, zeta = plonk_challenges(challenger, vk.circuit_digest, pi_hash, proof)
 
     z_h = vanishing_at(common.degree_bits, zeta)
     if z_h == 0:

@@ -1,7 +1,8 @@
 """In-circuit twin of ``verifier.plonk.verify_proof``: the verifier as a circuit.
 
-Same transcript order, the same generic vanishing-polynomial code (evaluated on
-``ExtValue``), the same FRI checks. The inner circuit's common data is a
+The same transcript replay (``verifier.plonk.plonk_challenges``), the same
+generic vanishing-polynomial code (evaluated on ``ExtValue``), the same FRI
+checks. The inner circuit's common data is a
 constant of the outer circuit; its verifier key may be constant or a witness
 (universal recursion), and its digest is computed in-circuit from the key, so
 the statement binds exactly the key whose digest the caller checks.
@@ -15,7 +16,7 @@ from circuits.recursion.ext_value import ExtValue
 from circuits.recursion.fri import fri_challenges_circuit, verify_fri_circuit
 from circuits.recursion.proof_target import ProofWithPublicInputsTarget, VerifierKeyTarget
 from verifier.hashing import sponge_initial_state
-from verifier.plonk import quotient_at
+from verifier.plonk import plonk_challenges, quotient_at
 from verifier.poseidon2 import RATE, permute
 from verifier.proof import CommonData
 from verifier.vanishing import vanishing_combination
@@ -52,20 +53,7 @@ def verify_proof_circuit(
     digest = circuit_digest_circuit(b, common, vk)
 
     challenger = ChallengerTarget(b)
-    challenger.observe_digest(digest)
-    challenger.observe_digest(pi_hash)
-    for d in proof.wires_cap:
-        challenger.observe_digest(d)
-    beta = challenger.get_ext_challenge()
-    gamma = challenger.get_ext_challenge()
-    for d in proof.zs_partials_cap:
-        challenger.observe_digest(d)
-    alpha = challenger.get_ext_challenge()
-    for d in proof.quotient_cap:
-        challenger.observe_digest(d)
-    zeta = challenger.get_ext_challenge()
-    for v in proof.openings.observed():
-        challenger.observe_ext(v)
+    beta, gamma, alpha, zeta = plonk_challenges(challenger, digest, pi_hash, proof)
 
     zeta_n = zeta
     for _ in range(common.degree_bits):
