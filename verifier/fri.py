@@ -64,8 +64,12 @@ def ext_leaf(values: Sequence[Ext]) -> list[int]:
     return out
 
 
-def fri_challenges(challenger: Challenger, common: CommonData, proof: FriProof) -> FriChallenges:
-    """Replay the FRI part of the transcript (after the openings were observed)."""
+def fri_folding_challenges(challenger: Any, proof: Any) -> tuple[Any, list[Any]]:
+    """The batching challenge alpha and one folding beta per layer cap, then absorb the final polynomial.
+
+    Generic over the native ``Challenger``/``FriProof`` and their in-circuit
+    twins, so both verifiers absorb the same values in the same order.
+    """
     alpha = challenger.get_ext_challenge()
     betas = []
     for cap in proof.layer_caps:
@@ -74,6 +78,12 @@ def fri_challenges(challenger: Challenger, common: CommonData, proof: FriProof) 
         betas.append(challenger.get_ext_challenge())
     for c in proof.final_poly:
         challenger.observe_ext(c)
+    return alpha, betas
+
+
+def fri_challenges(challenger: Challenger, common: CommonData, proof: FriProof) -> FriChallenges:
+    """Replay the FRI part of the transcript (after the openings were observed)."""
+    alpha, betas = fri_folding_challenges(challenger, proof)
     return FriChallenges(alpha, tuple(betas), fri_query_indices(challenger, common, proof.pow_witness))
 
 

@@ -25,7 +25,7 @@ from circuits.recursion.merkle import recompose, verify_merkle_proof_circuit
 from circuits.recursion.proof_target import FriProofTarget, OpeningSetTarget
 from circuits.witness import Target
 from verifier import field
-from verifier.fri import batch_openings, combine_initial, reverse_bits
+from verifier.fri import batch_openings, combine_initial, fri_folding_challenges, reverse_bits
 from verifier.proof import COSET_SHIFT, NUM_ORACLES, CommonData
 
 
@@ -39,15 +39,8 @@ class FriChallengesTarget:
 def fri_challenges_circuit(
     challenger: ChallengerTarget, common: CommonData, proof: FriProofTarget
 ) -> FriChallengesTarget:
-    """Twin of ``fri_challenges``."""
-    alpha = challenger.get_ext_challenge()
-    betas = []
-    for cap in proof.layer_caps:
-        for d in cap:
-            challenger.observe_digest(d)
-        betas.append(challenger.get_ext_challenge())
-    for c in proof.final_poly:
-        challenger.observe_ext(c)
+    """Twin of ``fri_challenges``: the same folding challenges, then PoW and query bits as constraints."""
+    alpha, betas = fri_folding_challenges(challenger, proof)
     challenger.check_pow(proof.pow_witness, common.config.pow_bits)
     bits = [challenger.get_query_index_bits(common.lde_bits) for _ in range(common.config.num_queries)]
     return FriChallengesTarget(alpha, betas, bits)
