@@ -28,6 +28,7 @@ HEADLINE_PLOT = "verify_vs_reexecute.png"
 PROVING_PLOT = "proving_time.png"
 THROUGHPUT_PLOT = "throughput.png"
 PEER_PLOT = "peer_comparison.png"
+PLOT_DPI = 110
 
 
 class Measurements(dict[str, Any]):
@@ -103,6 +104,13 @@ def _fmt(value: float) -> str:
 # ----------------------------------------------------------------------------- plots
 
 
+def _save(fig: Any, path: Path) -> None:
+    """Lay out, write as PNG (``PLOT_DPI``) and free the figure."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=PLOT_DPI)
+    plt.close(fig)
+
+
 def plot_headline(m: dict[str, Any], path: Path) -> bool:
     rows = headline_rows(m)
     if not rows:
@@ -127,9 +135,7 @@ def plot_headline(m: dict[str, Any], path: Path) -> bool:
     ax.set_title("Checking a block: verify its proof vs re-execute it")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
     return True
 
 
@@ -152,9 +158,7 @@ def plot_proving(m: dict[str, Any], time_path: Path, tps_path: Path) -> bool:
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        _save(fig, path)
     return True
 
 
@@ -179,9 +183,7 @@ def plot_peer(m: dict[str, Any], path: Path) -> bool:
         ax.set_title(label, fontsize=9)
     checks = "check" if peer.get("k") == 1 else "checks"
     fig.suptitle(f"{peer.get('k')} Merkle-membership {checks} of depth {peer.get('depth', 20)}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
     return True
 
 
