@@ -44,6 +44,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rollup.bench_peer import PEER_DIR
 from rollup.bench_report import Measurements, write_report
 
 HEADLINE_SIZES = (10, 100, 1000, 10_000)
@@ -423,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--peer-dir",
-        default="bench/peer",
+        default=str(PEER_DIR),
         help="peer comparison: the circom2/snarkjs driver directory of the repository (default: ./bench/peer)",
     )
     p.add_argument("--repeat", type=int, help="best of this many runs for cheap timings (default 3)")
