@@ -89,10 +89,14 @@ def peer_comparison(
 ) -> dict[str, Any]:
     """Both sides, or the reason the peer side was skipped."""
     base: dict[str, Any] = {"k": k, "depth": DEPTH}
-    reason = skip_reason(peer_dir)
-    if reason is not None:
+
+    def skipped(reason: str) -> dict[str, Any]:
         say(f"peer comparison skipped: {reason}")
         return {**base, "status": "skipped", "reason": reason}
+
+    reason = skip_reason(peer_dir)
+    if reason is not None:
+        return skipped(reason)
     say("  this project ...")
     mine = ours(k, repeat)
     say(f"  this project: prove {mine['prove_s']:.2f} s, verify {mine['verify_s'] * 1e3:.1f} ms")
@@ -106,18 +110,13 @@ def peer_comparison(
             check=False,
         )
     except subprocess.TimeoutExpired:
-        reason = f"the circom2/snarkjs driver did not finish within {PEER_TIMEOUT} s"
-        say(f"peer comparison skipped: {reason}")
-        return {**base, "status": "skipped", "reason": reason}
+        return skipped(f"the circom2/snarkjs driver did not finish within {PEER_TIMEOUT} s")
     if done.returncode != 0 or not done.stdout.strip():
         tail = " ".join(done.stderr.strip().splitlines()[-3:])
-        reason = f"the circom2/snarkjs driver failed (exit {done.returncode}): {tail}"
-        say(f"peer comparison skipped: {reason}")
-        return {**base, "status": "skipped", "reason": reason}
+        return skipped(f"the circom2/snarkjs driver failed (exit {done.returncode}): {tail}")
     peer = json.loads(done.stdout.strip().splitlines()[-1])
     if not peer.get("rows"):
-        reason = "the circom2/snarkjs driver returned no measurements"
-        return {**base, "status": "skipped", "reason": reason}
+        return skipped("the circom2/snarkjs driver returned no measurements")
     v = peer.get("versions", {})
     missing = [name for name in ("plonk", "groth16") if name not in peer.get("systems", ["plonk", "groth16"])]
     notes = [
