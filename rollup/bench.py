@@ -187,7 +187,7 @@ def _slots(executor: Any) -> int:
 
 
 def _local(workers: int) -> Any:
-    from prover.executors import LocalExecutor
+    from prover.jobs import LocalExecutor
 
     return LocalExecutor(workers)
 
@@ -328,7 +328,7 @@ def run_proving(
         if keep and not again and _covered(m, dask_sessions, label):
             _say(f"{dask_sessions} sessions, {label}: already measured (--keep)")
             return
-        from prover.executors import DaskExecutor
+        from prover.jobs import DaskExecutor
 
         _say(f"proving {dask_sessions} full sessions on a Dask local cluster ...")
         with DaskExecutor(n_workers=2, forward_logs=False) as executor:

@@ -13,7 +13,7 @@ Jobs. Each proof is a job: a pure function of plain data (a session trace, or
 child proof bytes and sibling digests) returning proof bytes, so a job runs in
 a local process, on a Dask worker, or again after a failure. Workers build the
 circuits once per process (deterministic keys). Jobs run as soon as their
-inputs exist (``prover.executors``).
+inputs exist (``prover.jobs``).
 
 Persistence. Proofs are stored per block and node as they are produced; a
 restarted prover skips the nodes already stored.
@@ -34,7 +34,7 @@ from circuits.block_circuits import (
 )
 from circuits.recursion.aggregation import AggregationScheme, ChildProof
 from circuits.session import SessionCircuit
-from prover.executors import Dep, Executor, Job, JobRejected, LocalExecutor, Progress, ProgressEvent, RunResult
+from prover.jobs import Dep, Executor, Job, JobRejected, LocalExecutor, Progress, ProgressEvent, RunResult
 from rollup.block import Block
 from rollup.errors import RollupError
 from rollup.execution import execute_session

@@ -57,8 +57,8 @@ from verifier.proof import VerifierKey
 from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes, verifier_key_to_bytes
 
 if TYPE_CHECKING:
-    from prover.executors import Executor, Progress, RunResult
-    from prover.executors import Job as ExecutorJob
+    from prover.jobs import Executor, Progress, RunResult
+    from prover.jobs import Job as ExecutorJob
     from rollup.block_proving import BlockPlan, BlockProof, PlanNode
     from rollup.chain_dir import ChainDirectory
     from rollup.storage import Storage
@@ -199,7 +199,7 @@ class _ProgressExecutor:
         self.inner, self.description, self.ui = inner, description, ui
 
     def run(self, jobs: Sequence[ExecutorJob], *, retries: int = 2, progress: Progress | None = None) -> RunResult:
-        from prover.executors import RichProgress
+        from prover.jobs import RichProgress
 
         with RichProgress(self.description, console=self.ui.err) as bar:
             return self.inner.run(jobs, retries=retries, progress=progress or bar)
@@ -208,7 +208,7 @@ class _ProgressExecutor:
 @contextmanager
 def _executor(args: argparse.Namespace, ui: Ui) -> Iterator[Executor]:
     """A local process pool of ``--workers`` processes, or the Dask cluster of ``--scheduler``."""
-    from prover.executors import DaskExecutor, LocalExecutor
+    from prover.jobs import DaskExecutor, LocalExecutor
 
     scheduler = getattr(args, "scheduler", None)
     if scheduler is None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from circuits.block_circuits import NodeStatement
-from prover.executors import DaskExecutor, LocalExecutor
+from prover.jobs import DaskExecutor, LocalExecutor
 from rollup.block_proving import (
     BLOCK_NODE,
     BlockProvingError,

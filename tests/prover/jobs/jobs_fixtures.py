@@ -1,8 +1,8 @@
-"""Toy jobs for tests/prover/test_executors.py.
+"""Toy jobs for the tests of tests/prover/jobs/.
 
 Top-level functions of an importable module, so worker processes (forked local
-workers, spawned Dask workers) can unpickle them by reference.  The test module
-puts this directory on ``sys.path`` before a Dask cluster is started, and the
+workers, spawned Dask workers) can unpickle them by reference.  The conftest.py of this directory
+puts it on ``sys.path`` before a Dask cluster is started, and the
 spawned workers inherit that path.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from prover.executors import Dep, Job, JobRejected
+from prover.jobs import Dep, Job, JobRejected
 
 log = logging.getLogger("tests.jobs_fixtures")
 

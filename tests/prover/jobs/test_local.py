@@ -1,0 +1,81 @@
+"""The local process pool: real worker processes, worker deaths, unpicklable jobs, worker logs."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import jobs_fixtures as toy
+import pytest
+from executor_scenarios import (
+    POOLS,
+    dependent_before_slow_sibling,
+    worker_always_killed_fails_after_retries,
+    worker_killed_once_is_retried,
+)
+from multiprocessing_logging import MultiProcessingHandler
+
+from prover.jobs import Executor, Job, LocalExecutor, make_executor
+
+
+def test_local_pool_uses_worker_processes() -> None:
+    result = LocalExecutor(2).run([Job(f"j{i}", toy.sleep_then, (0.5, i)) for i in range(2)])
+    workers = {r.worker for r in result.records.values()}
+    assert len(workers) == 2, "two sleeping jobs run side by side on two workers"
+    assert all(w is not None and not w.endswith(f":{os.getpid()}") for w in workers)
+    a, b = result.records["j0"], result.records["j1"]
+    assert a.start is not None and b.start is not None and a.end is not None and b.end is not None
+    assert a.start < b.end and b.start < a.end, "the two leaves overlap in time"
+
+
+def test_numba_kernels_run_in_forked_workers() -> None:
+    expected = {f"lde/{i}": toy.lde_checksum(i) for i in range(3)}  # the parent compiles and uses them first
+    result = LocalExecutor(2).run([Job(key, toy.lde_checksum, (i,)) for i, key in enumerate(expected)])
+    assert result.results == expected
+
+
+def test_spawned_workers_run_jobs_too() -> None:
+    result = LocalExecutor(1, start_method="spawn").run(toy.tree_jobs(2))
+    assert result.results["root"] == toy.expected_tree(2)
+
+
+def test_make_executor_picks_from_options() -> None:
+    executor = make_executor(workers=2)
+    assert isinstance(executor, LocalExecutor) and executor.workers == 2
+
+
+def test_dependent_starts_before_slow_sibling_finishes_local() -> None:
+    dependent_before_slow_sibling(LocalExecutor(2))
+
+
+@pytest.mark.parametrize("executor", POOLS)
+def test_worker_killed_once_is_retried(executor: Executor, tmp_path: Path) -> None:
+    worker_killed_once_is_retried(executor, tmp_path)
+
+
+@pytest.mark.parametrize("executor", POOLS)
+def test_worker_always_killed_fails_after_retries(executor: Executor) -> None:
+    worker_always_killed_fails_after_retries(executor)
+
+
+def test_unpicklable_job_and_result_fail_without_retry() -> None:
+    jobs = [Job("lambda", lambda: 1), Job("result", toy.unpicklable_result)]
+    result = LocalExecutor(1).run(jobs, retries=2)
+    assert result.records["lambda"].attempts == 1
+    assert result.failures["lambda"].startswith("cannot submit:")
+    assert result.records["result"].attempts == 1
+    assert "cannot be sent back" in result.failures["result"]
+
+
+def test_worker_logs_reach_the_parent(caplog: pytest.LogCaptureFixture) -> None:
+    root = logging.getLogger()
+    before = list(root.handlers)
+    with caplog.at_level(logging.WARNING, logger="tests.jobs_fixtures"):
+        result = LocalExecutor(2).run([Job("log", toy.log_and_return, ("hello parent",))])
+    worker_pid = result.results["log"]
+    assert worker_pid != os.getpid()
+    messages = [r.getMessage() for r in caplog.records if r.name == "tests.jobs_fixtures"]
+    assert f"from worker {worker_pid}: hello parent" in messages
+    assert root.handlers == before, "the forwarding handlers are removed after the run"
+    assert not any(isinstance(h, MultiProcessingHandler) for h in root.handlers)
