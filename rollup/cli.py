@@ -199,10 +199,10 @@ class _ProgressExecutor:
         self.inner, self.description, self.ui = inner, description, ui
 
     def run(self, jobs: Sequence[ExecutorJob], *, retries: int = 2, progress: Progress | None = None) -> RunResult:
-        from prover.jobs import RichProgress
+        from prover.jobs import RichProgress, broadcast
 
         with RichProgress(self.description, console=self.ui.err) as bar:
-            return self.inner.run(jobs, retries=retries, progress=progress or bar)
+            return self.inner.run(jobs, retries=retries, progress=broadcast(progress, bar))
 
 
 @contextmanager

@@ -21,7 +21,8 @@ Modules
 * :mod:`~prover.jobs.dask_backend` - :class:`DaskExecutor`: a
   ``dask.distributed`` scheduler, or a ``LocalCluster`` it starts; ``dask`` is
   imported only when one is created.
-* :mod:`~prover.jobs.progress` - :class:`ProgressEvent` callbacks and :class:`RichProgress`.
+* :mod:`~prover.jobs.progress` - :class:`ProgressEvent` callbacks, :func:`broadcast` to several
+  of them, and :class:`RichProgress` (plain periodic lines when not on a terminal).
 * :mod:`~prover.jobs.factory` - :func:`make_executor` from command-line options.
 
 Failures
@@ -49,7 +50,7 @@ from prover.jobs.dask_backend import DASK_WORKER_CONFIG, DaskExecutor
 from prover.jobs.factory import make_executor
 from prover.jobs.local import LocalExecutor
 from prover.jobs.model import Dep, Executor, Job, JobRecord, JobRejected, JobStatus, RunError, RunResult
-from prover.jobs.progress import Progress, ProgressEvent, RichProgress
+from prover.jobs.progress import Progress, ProgressEvent, RichProgress, broadcast
 
 __all__ = [
     "DASK_WORKER_CONFIG",
@@ -66,5 +67,6 @@ __all__ = [
     "RichProgress",
     "RunError",
     "RunResult",
+    "broadcast",
     "make_executor",
 ]
