@@ -34,6 +34,8 @@ Failures
   (it may be transient: memory, I/O), unless it is a :class:`JobRejected`,
   which is never retried because a pure function rejects the same input every
   time (a session that cannot be proven).
+* **Parent death**: local workers end with the process that started them, even
+  in the middle of a job (see :mod:`~prover.jobs.local_worker`).
 * Every job that depends, directly or not, on a failed job is **skipped** with
   the reason ``dependency 'X' failed``.  Jobs that do not depend on it still run.
 

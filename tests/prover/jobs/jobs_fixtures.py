@@ -116,3 +116,10 @@ def lde_checksum(seed: int) -> int:
     rng = np.random.default_rng(seed)
     rows = rng.integers(0, 2**32, size=(4, 1 << 10), dtype=np.uint64)
     return int(lde(rows, 2).sum() % 1_000_003)
+
+
+def record_pid_then_sleep(directory: str, seconds: float) -> int:
+    """Write a file named after this worker's pid into ``directory``, then sleep (a long job)."""
+    (Path(directory) / str(os.getpid())).write_text("running")
+    time.sleep(seconds)
+    return os.getpid()

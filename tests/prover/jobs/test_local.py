@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import jobs_fixtures as toy
@@ -79,3 +84,66 @@ def test_worker_logs_reach_the_parent(caplog: pytest.LogCaptureFixture) -> None:
     assert f"from worker {worker_pid}: hello parent" in messages
     assert root.handlers == before, "the forwarding handlers are removed after the run"
     assert not any(isinstance(h, MultiProcessingHandler) for h in root.handlers)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie waiting to be reaped has stopped running)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc here
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return state != "Z"
+
+
+def _poll(condition: Callable[[], bool], timeout: float) -> bool:
+    """Wait until ``condition()`` holds or ``timeout`` seconds pass; return whether it held."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        pytest.param("", id="default"),  # on Linux: the kernel kills the workers with their parent
+        pytest.param("prover.jobs.local_worker._kernel_kills_us_with_parent = lambda: False\n", id="watch-thread"),
+    ],
+)
+def test_workers_die_with_a_parent_killed_by_sigkill(tmp_path: Path, setup: str) -> None:
+    """A parent killed in the middle of a run (no chance to stop its pool) takes its busy workers with it."""
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    program = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "import prover.jobs.local_worker\n"
+        f"{setup}"
+        "import jobs_fixtures as toy\n"
+        "from prover.jobs import Job, LocalExecutor\n"
+        f"jobs = [Job(f'sleep/{{i}}', toy.record_pid_then_sleep, ({str(pids)!r}, 600)) for i in range(2)]\n"
+        "LocalExecutor(2).run(jobs)\n"
+    )
+    parent = subprocess.Popen([sys.executable, "-c", program])
+    workers: list[int] = []
+    try:
+        assert _poll(lambda: len(list(pids.iterdir())) == 2, timeout=120), "both workers started their job"
+        workers = [int(p.name) for p in pids.iterdir()]
+        assert all(_alive(pid) for pid in workers)
+        parent.send_signal(signal.SIGKILL)
+        assert parent.wait(timeout=60) == -signal.SIGKILL
+        assert _poll(lambda: not any(_alive(pid) for pid in workers), timeout=30), "the workers outlived their parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        for pid in workers:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
