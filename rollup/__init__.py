@@ -19,4 +19,5 @@ Modules, one job each (maths in ``docs/state-model.md``):
 * ``organization`` one owner key controlling several accounts
 * ``seed``         the seed scenario and its balance table
 * ``workload``     reproducible synthetic workloads for benchmarks
+* ``bench_loader`` finds and imports the repository's bench/ suite for ``rollup bench`` (not installed)
 """

@@ -16,7 +16,7 @@ Every command works on a chain directory (``--dir``, default ``./chain``; see
     rollup reexecute N                        the baseline: re-run block N without proofs
     rollup vk --out FILE                      the block verifier key
     rollup balances [--json]
-    rollup bench ...                          benchmarks (rollup.bench)
+    rollup bench ...                          benchmarks (the repository's bench/, rollup.bench_loader)
 
 Exit status: 0 success, 1 a proof failed to verify (or could not be produced),
 2 bad usage or input (the message names the problem), 130 interrupted.
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib
 import json
 import sys
 import tempfile
@@ -761,16 +760,16 @@ def cmd_run(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def cmd_bench(argv: Sequence[str], ui: Ui) -> int:
-    """``rollup bench``: delegated to :mod:`rollup.bench` (imported only when asked for)."""
+    """``rollup bench``: delegated to the repository's ``bench/`` suite, found by :mod:`rollup.bench_loader`."""
+    from rollup.bench_loader import BenchUnavailableError, load_bench_main
+
     try:
-        module = importlib.import_module("rollup.bench")
-    except ModuleNotFoundError as exc:
-        if exc.name != "rollup.bench":
-            raise
-        ui.error("`rollup bench` is not available in this version (the module rollup.bench does not exist yet)")
+        bench_main = load_bench_main(argv)
+    except BenchUnavailableError as exc:
+        ui.error(str(exc))
         return 2
     try:
-        result = module.main(list(argv))
+        result = bench_main(list(argv))
     except SystemExit as exc:  # its argument parser: --help (0) or a usage error (2)
         return exc.code if isinstance(exc.code, int) else 2
     return int(result or 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import prover.plonk_prover as plonk_prover
-from circuits.bench_proof import merkle_workload
+from bench.proof import merkle_workload
 from verifier.plonk import VerificationError, verify_proof
 from verifier.serialization import proof_from_bytes, proof_to_bytes, verifier_key_from_bytes, verifier_key_to_bytes
 

@@ -12,7 +12,6 @@ import json
 import random
 import subprocess
 import sys
-import types
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -272,25 +271,6 @@ def test_tampered_pending_file_is_rejected(capsys: Captured, tmp_path: Path) -> 
     file.write_text(json.dumps(document))
     code, _, err = run_cli(capsys, "block", "build", *d)
     assert code == 2 and "invalid operation" in err and "balance is only 10" in err
-
-
-def test_bench_without_module(capsys: Captured, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "rollup.bench", None)  # type: ignore[arg-type]
-    code, _, err = run_cli(capsys, "bench", "--quick")
-    assert code == 2 and "rollup.bench does not exist yet" in err
-
-
-def test_bench_is_delegated(capsys: Captured, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    calls: list[list[str]] = []
-
-    def fake_main(argv: list[str]) -> int:
-        calls.append(argv)
-        return 0
-
-    monkeypatch.setitem(sys.modules, "rollup.bench", types.SimpleNamespace(main=fake_main))  # type: ignore[arg-type]
-    assert run_cli(capsys, "bench", "--quick", "--out", "x")[0] == 0
-    assert run_cli(capsys, "--dir", str(tmp_path), "bench", "--help")[0] == 0
-    assert calls == [["--quick", "--out", "x"], ["--help"]]
 
 
 def test_changed_verifier_key_is_kept_aside(capsys: Captured, tmp_path: Path) -> None:

@@ -253,7 +253,7 @@ def _headline_md(m: dict[str, Any]) -> list[str]:
         "## Headline: light-client verification vs re-execution",
         "",
         "A block of T transactions is T sends, one session per sender with up to 32 operations "
-        "(`rollup.bench_workload`). Re-execution is what a full node without proofs does "
+        "(`bench.workload`). Re-execution is what a full node without proofs does "
         "(`rollup.reexecute.reexecute_block`: every rule, every tree update, the new global root). "
         "Verification is the light client (`verifier.light_client.verify_block`) checking the block proof "
         "against the previous root. Ratio = re-execution time / verification time (above 1: the light client wins).",
@@ -391,8 +391,8 @@ def _kernels_md(m: dict[str, Any]) -> list[str]:
     out = [
         "## Kernel and proof-system figures",
         "",
-        "Rows returned by the existing benchmark functions (`prover.bench_kernels`, `prover.bench_hashing`, "
-        "`circuits.bench_proof`), single thread unless a row says parallel, best of 3 runs each.",
+        "Rows returned by the existing benchmark functions (`bench.kernels`, `bench.hashing`, "
+        "`bench.proof`), single thread unless a row says parallel, best of 3 runs each.",
         "",
     ]
     for title, rows in kernels.items():
@@ -448,6 +448,9 @@ def render_markdown(m: dict[str, Any]) -> str:
     lines += _headline_md(m) + _proving_md(m) + _kernels_md(m) + _peer_md(m)
     lines += [
         "## Reproduce",
+        "",
+        "From the repository root (the suite is its `bench/` folder, not part of the installed package), "
+        'after `pip install ".[bench]"`:',
         "",
         "```sh",
         "rollup bench --out docs/bench            # everything (about 50 minutes on 2 idle cores)",

@@ -1,12 +1,14 @@
 """Before/after comparison of the proof-system benchmark, interleaved so both sides see the same load.
 
-    python -m circuits.bench_compare OTHER_TREE [log_rows] [repeat] [steps]
+    python -m bench.compare OTHER_TREE [log_rows] [repeat] [steps]
 
-e.g. ``git worktree add /tmp/before <commit> && python -m circuits.bench_compare /tmp/before 12``.
+e.g. ``git worktree add /tmp/before <commit> && python -m bench.compare /tmp/before 12``
+(from the repository root).
 
 Two worker processes build the same workload (this tree's
-:func:`circuits.bench_proof.merkle_builder`, loaded by file path): one imports
-the packages of OTHER_TREE, the other those of this tree. The driver asks them
+:func:`bench.proof.merkle_builder`, loaded by file path): one imports
+the packages of OTHER_TREE, the other those of this tree (``bench`` itself, the
+timing helper included, comes from this tree unless OTHER_TREE has its own). The driver asks them
 in turn for one measurement at a time (``build``, ``witness``, ``prove``;
 ``steps`` is a comma-separated subset) and prints, per figure, the best CPU time
 of each side over ``repeat`` rounds and their ratio. CPU time
@@ -25,13 +27,14 @@ from pathlib import Path
 WORKER = r"""
 import importlib.util, json, sys, time
 time.perf_counter = time.process_time  # every timer of either tree reads CPU time
-spec = importlib.util.spec_from_file_location("bench_workload", sys.argv[1])
-bench = importlib.util.module_from_spec(spec)
-sys.modules["bench_workload"] = bench
-spec.loader.exec_module(bench)
+from bench.timing import CPU, best_of
+spec = importlib.util.spec_from_file_location("merkle_workload", sys.argv[1])
+workload = importlib.util.module_from_spec(spec)
+sys.modules["merkle_workload"] = workload
+spec.loader.exec_module(workload)
 from prover.plonk_prover import ProvingTimes
 log_rows = int(sys.argv[2])
-work = bench.merkle_builder(log_rows)
+work = workload.merkle_builder(log_rows)
 circuit = work.build()
 witness = circuit.generate_witness(work.inputs)
 circuit.prove_witness(witness)  # warm-up: load every compiled kernel
@@ -39,21 +42,13 @@ print("{}", flush=True)
 for line in sys.stdin:
     out = {}
     if line.strip() == "build":
-        start = time.process_time()
-        fresh = bench.merkle_builder(log_rows)
-        out["circuit construction"] = time.process_time() - start
-        start = time.process_time()
-        fresh.build()
-        out["build (keygen)"] = time.process_time() - start
+        out["circuit construction"], fresh = best_of(lambda: workload.merkle_builder(log_rows), 1, CPU)
+        out["build (keygen)"] = best_of(fresh.build, 1, CPU).seconds
     elif line.strip() == "witness":
-        start = time.process_time()
-        circuit.generate_witness(work.inputs)
-        out["witness generation"] = time.process_time() - start
+        out["witness generation"] = best_of(lambda: circuit.generate_witness(work.inputs), 1, CPU).seconds
     elif line.strip() == "prove":
         times = ProvingTimes()
-        start = time.process_time()
-        circuit.prove_witness(witness, times)
-        out["prove"] = time.process_time() - start
+        out["prove"] = best_of(lambda: circuit.prove_witness(witness, times), 1, CPU).seconds
         out.update({"  " + name: seconds for name, seconds in times.stages.items()})
     print(json.dumps(out), flush=True)
 """
@@ -64,7 +59,7 @@ def compare(
 ) -> dict[str, dict[str, float]]:
     """Best CPU seconds per figure for ``{"before": ..., "after": ...}`` (before = OTHER_TREE)."""
     here = Path(__file__).resolve().parent.parent
-    workload = str(here / "circuits" / "bench_proof.py")
+    workload = str(here / "bench" / "proof.py")
     trees = {"before": str(Path(other_tree).resolve()), "after": str(here)}
     workers = {
         side: subprocess.Popen(
@@ -73,7 +68,7 @@ def compare(
             stdout=subprocess.PIPE,
             text=True,
             cwd=tree,
-            env=dict(os.environ, PYTHONPATH=tree),
+            env=dict(os.environ, PYTHONPATH=os.pathsep.join((tree, str(here)))),
         )
         for side, tree in trees.items()
     }

@@ -18,10 +18,11 @@ import json
 import random
 import shutil
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from bench.timing import best_of, best_seconds
 
 DEPTH = 20
 PEER_DIR = Path("bench") / "peer"
@@ -31,7 +32,7 @@ PEER_TIMEOUT = 3600
 
 def ours(k: int, repeat: int) -> dict[str, Any]:
     """Build, prove (witness generation included) and verify K Poseidon2 Merkle paths of depth 20."""
-    from circuits.bench_proof import add_random_merkle_path
+    from bench.proof import add_random_merkle_path
     from circuits.builder import CircuitBuilder
     from circuits.witness import Target
     from verifier.plonk import verify_proof
@@ -44,23 +45,12 @@ def ours(k: int, repeat: int) -> dict[str, Any]:
         _, node, _ = add_random_merkle_path(b, DEPTH, rng, inputs)
         b.register_public_inputs(list(node))
     gate_rows = len(b.rows)
-    start = time.perf_counter()
-    circuit = b.build()
-    setup_s = time.perf_counter() - start
+    setup_s, circuit = best_of(b.build, 1)
     circuit.prove(inputs)  # warm-up: JIT kernels
-    best_prove, proof = float("inf"), None
-    for _ in range(max(1, repeat)):
-        start = time.perf_counter()
-        proof = circuit.prove(inputs)
-        best_prove = min(best_prove, time.perf_counter() - start)
-    assert proof is not None
+    best_prove, proof = best_of(lambda: circuit.prove(inputs), repeat)
     vk = circuit.verifier_key
     verify_proof(vk, proof.proof, proof.public_inputs)
-    best_verify = float("inf")
-    for _ in range(max(3, repeat)):
-        start = time.perf_counter()
-        verify_proof(vk, proof.proof, proof.public_inputs)
-        best_verify = min(best_verify, time.perf_counter() - start)
+    best_verify = best_seconds(lambda: verify_proof(vk, proof.proof, proof.public_inputs), max(3, repeat))
     return {
         "system": "this project (PLONK + FRI, Poseidon2)",
         "ours": True,

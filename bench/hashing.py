@@ -2,26 +2,22 @@
 
 Each ``bench_*`` function returns rows (name, value, unit); kernels are
 compiled (or loaded from the numba cache) by a warm-up call before timing,
-and deterministic workloads report the best of ``REPEAT`` runs.
-``python -m prover.bench_hashing`` prints them as a table.
+and deterministic workloads report the best of ``REPEAT`` runs (:mod:`bench.timing`).
+``python -m bench.hashing`` (from the repository root) prints them as a table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
-from prover.bench_util import best_seconds, print_rows
+from bench.inputs import random_elements
+from bench.timing import Row, best_seconds, print_rows
 from prover.hashing import permute_batch
 from prover.merkle_tree import MerkleTree
 from prover.pow import grind
-from verifier.field import P
 from verifier.hashing import compress
 from verifier.poseidon2 import WIDTH, permute, permute_reference
 from verifier.transcript import Challenger
-
-Row = tuple[str, float, str]
 
 
 def _calls_per_second(fn: Callable[[], object], calls: int) -> float:
@@ -32,15 +28,11 @@ def _calls_per_second(fn: Callable[[], object], calls: int) -> float:
     return calls / best_seconds(loop)
 
 
-def _random(shape: tuple[int, ...], seed: int = 0) -> np.ndarray:
-    return np.random.default_rng(seed).integers(0, P, size=shape, dtype=np.uint64)
-
-
 def bench_permutations(batch: int = 1 << 17, scalar: int = 20_000, reference: int = 300) -> list[Row]:
     """Poseidon2 throughput: numba batch, jitted scalar ``permute``, pure-Python ``permute_reference``."""
-    states = _random((batch, WIDTH))
+    states = random_elements((batch, WIDTH))
     permute_batch(states[:1])
-    state = _random((WIDTH,)).tolist()
+    state = random_elements((WIDTH,)).tolist()
     permute(state)
     rows: list[Row] = [
         ("Poseidon2 batch (numba)", batch / best_seconds(lambda: permute_batch(states)), "perm/s"),
@@ -68,7 +60,7 @@ def bench_permutations(batch: int = 1 << 17, scalar: int = 20_000, reference: in
 
 def bench_merkle_tree(log_n: int = 16, width: int = 135, cap_height: int = 4) -> list[Row]:
     """Build time of a Merkle tree over 2^log_n leaves of ``width`` elements."""
-    leaves = _random((1 << log_n, width))
+    leaves = random_elements((1 << log_n, width))
     MerkleTree(leaves[:2], 0)
     return [
         (

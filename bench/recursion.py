@@ -1,4 +1,4 @@
-"""Size and cost of the recursion circuit: ``python -m circuits.bench_recursion [--rows-only]``.
+"""Size and cost of the recursion circuit: ``python -m bench.recursion [--rows-only]`` (from the repository root).
 
 Prints, for the universal 2-to-1 aggregation circuit (two full in-circuit
 verifiers):
@@ -11,18 +11,18 @@ verifiers):
 
 Two schemes are measured: the test scheme of ``tests/circuits/test_aggregation.py``
 (statement = two sums) and the rollup's block scheme (``circuits.block_circuits``).
-Times are process CPU seconds (best of ``REPEAT``), so other load on a shared
-machine does not count; set ``NUMBA_NUM_THREADS=1`` to time on one core.
+Times are process CPU seconds (best of ``REPEAT``, :mod:`bench.timing`), so other
+load on a shared machine does not count; set ``NUMBA_NUM_THREADS=1`` to time on one core.
 """
 
 from __future__ import annotations
 
 import sys
-import time
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from bench.timing import CPU, REPEAT, best_of, best_seconds
 from circuits.builder import CircuitBuilder
 from circuits.recursion.aggregation import (
     AggregationScheme,
@@ -103,15 +103,9 @@ def print_rows(label: str, scheme: AggregationScheme) -> None:
             print(f"    {name:28s} {n:6d}")
 
 
-REPEAT = 3
-
-
 def timings(scheme: AggregationScheme) -> None:
     """Build at the fixed point, aggregate two leaf proofs, verify natively."""
-    clock = time.process_time
-    t = clock()
-    agg = build_aggregation_circuit(scheme)
-    build = clock() - t
+    build, agg = best_of(lambda: build_aggregation_circuit(scheme), 1, CPU)
     b = CircuitBuilder(scheme.config)
     x = b.add_virtual_target()
     root = scheme.register_leaf_statement(b, [b.mul(x, x), b.one()])
@@ -124,17 +118,9 @@ def timings(scheme: AggregationScheme) -> None:
     inputs: dict[Target, int] = dict(zip(agg.whitelist_root, whitelist.root, strict=True))
     for child, targets in zip(children, agg.children, strict=True):
         set_child_inputs(inputs, targets, child, agg.shape, whitelist)
-    witness = prove = verify = float("inf")
-    for _ in range(REPEAT):
-        t = clock()
-        w = agg.circuit.generate_witness(inputs)
-        witness = min(witness, clock() - t)
-        t = clock()
-        proof = agg.circuit.prove_witness(w)
-        prove = min(prove, clock() - t)
-        t = clock()
-        verify_proof(agg.verifier_key, proof.proof, proof.public_inputs)
-        verify = min(verify, clock() - t)
+    witness, w = best_of(lambda: agg.circuit.generate_witness(inputs), REPEAT, CPU)
+    prove, proof = best_of(lambda: agg.circuit.prove_witness(w), REPEAT, CPU)
+    verify = best_seconds(lambda: verify_proof(agg.verifier_key, proof.proof, proof.public_inputs), REPEAT, CPU)
     size = len(proof_to_bytes(proof))
     print(f"fixed point: 2^{agg.shape.degree_bits} rows, {len(agg.shape.gates)} gate types (CPU seconds)")
     print(f"    keys                   {build:7.2f} s")

@@ -9,7 +9,7 @@ on a busy machine), ``--report-only`` re-renders the report from them.
 Sections (``--sections``):
 
 * ``headline``: blocks of 10, 100, 1000 and 10,000 sends (sessions of at most
-  32 operations, :mod:`rollup.bench_workload`). Re-execution
+  32 operations, :mod:`bench.workload`). Re-execution
   (:func:`rollup.reexecute.reexecute_block`) is timed for every size; the
   blocks in ``--prove-sizes`` are proven and the light client
   (:func:`verifier.light_client.verify_block`) is timed on their proofs.
@@ -20,13 +20,16 @@ Sections (``--sections``):
 * ``proving``: blocks of ``--sessions`` full sessions proven with each
   ``--workers`` count on a local process pool, and the ``--dask-sessions``
   block on a Dask local cluster; per-job times come from the executor's records.
-* ``kernels``: the rows of ``prover.bench_kernels``, ``prover.bench_hashing``
-  and ``circuits.bench_proof``.
+* ``kernels``: the rows of ``bench.kernels``, ``bench.hashing`` and
+  ``bench.proof``.
 * ``peer``: K Merkle-membership checks of depth 20 here and with circom2 +
-  snarkjs (PLONK, Groth16), see :mod:`rollup.bench_peer`.
+  snarkjs (PLONK, Groth16), see :mod:`bench.peer_comparison`.
 
-Every timing of a deterministic computation is the best of ``--repeat`` runs:
-the machine may be shared, and the minimum is the least disturbed.
+Every timing of a deterministic computation is the best of ``--repeat`` runs
+(:mod:`bench.timing`): the machine may be shared, and the minimum is the least
+disturbed. ``rollup bench`` imports this module from the repository's
+``bench/`` folder (see :mod:`rollup.bench_loader`); ``python -m
+bench.rollup_bench`` from the repository root is the same.
 """
 
 from __future__ import annotations
@@ -39,13 +42,14 @@ import os
 import platform
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from rollup.bench_peer import PEER_DIR
-from rollup.bench_report import Measurements, write_report
+import rollup
+from bench.peer_comparison import PEER_DIR
+from bench.report import Measurements, write_report
+from bench.timing import best_seconds
 
 HEADLINE_SIZES = (10, 100, 1000, 10_000)
 PROVE_SIZES = HEADLINE_SIZES
@@ -71,16 +75,6 @@ QUICK = {
 
 def _say(message: str) -> None:
     print(message, flush=True)
-
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    """Best wall time of ``repeat`` calls."""
-    best = float("inf")
-    for _ in range(max(1, repeat)):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 # ----------------------------------------------------------------------------- machine
@@ -109,7 +103,7 @@ def _git(*args: str) -> str:
 def code_identity() -> str:
     """Which code is measured: the working directory's commit when the running packages are that
     checkout's files, else the digest of the running (installed) sources, so a stale install shows."""
-    running = source_digest(Path(__file__).resolve().parent.parent)
+    running = source_digest(Path(rollup.__file__).resolve().parent.parent)
     commit = _git("rev-parse", "--short", "HEAD")
     top = _git("rev-parse", "--show-toplevel")
     if not commit or not top or not (Path(top) / "rollup").is_dir():
@@ -141,7 +135,7 @@ def prove_send_block(
     transactions: int, executor: Any, label: str, ops_per_session: int = 32
 ) -> tuple[dict[str, Any], Any, Any]:
     """Prove the benchmark block of ``transactions`` sends; return (proving row, proof, previous root)."""
-    from rollup.bench_workload import send_block
+    from bench.workload import send_block
     from rollup.block_proving import BLOCK_NODE, prove_block, rollup_circuits
     from rollup.execution import execute_session
 
@@ -199,21 +193,21 @@ def time_verify(proof: Any, prev_root: Any, repeat: int) -> float:
 
     vk = rollup_circuits().block_verifier_key
     verify_block(vk, proof, prev_root)  # warm-up: JIT kernels, caches
-    return best_of(lambda: verify_block(vk, proof, prev_root), max(repeat, 3))
+    return best_seconds(lambda: verify_block(vk, proof, prev_root), max(repeat, 3))
 
 
 # ----------------------------------------------------------------------------- sections
 
 
 def run_headline(m: Measurements, sizes: Sequence[int], prove_sizes: Sequence[int], workers: int, repeat: int) -> None:
-    from rollup.bench_workload import send_block
+    from bench.workload import send_block
     from rollup.reexecute import reexecute_block
 
     headline = m.setdefault("headline", {})
     for t in sizes:
         block = send_block(t)
         rerun = functools.partial(reexecute_block, block.state, block.sessions)
-        seconds = best_of(rerun, repeat)
+        seconds = best_seconds(rerun, repeat)
         entry = headline.setdefault(str(t), {})
         if entry.get("sessions") == len(block.sessions) and "reexecute_s" in entry:  # --keep: best of all runs
             seconds = min(seconds, entry["reexecute_s"])
@@ -266,9 +260,7 @@ def reverify(m: Measurements, rounds: int) -> None:
     best = [float("inf")] * len(blocks)
     for _ in range(rounds):
         for i, (_, proof, prev) in enumerate(blocks):
-            start = time.perf_counter()
-            verify_block(vk, proof, prev)
-            best[i] = min(best[i], time.perf_counter() - start)
+            best[i] = min(best[i], best_seconds(functools.partial(verify_block, vk, proof, prev), 1))
     for (entry, _, _), seconds in zip(blocks, best, strict=True):
         if entry.get("verify_rounds"):  # timed in turn before (--keep): best of all rounds
             seconds = min(seconds, entry["verify_s"])
@@ -348,7 +340,7 @@ def warm_up_prover() -> None:
     forked from this process, inherit the loaded kernels and circuits. Returns
     nothing, so nothing large travels back from a Dask worker.
     """
-    from rollup.bench_workload import send_block
+    from bench.workload import send_block
     from rollup.block_proving import prove_block
     from rollup.execution import execute_session
 
@@ -358,36 +350,36 @@ def warm_up_prover() -> None:
 
 
 def run_kernels(m: Measurements, quick: bool) -> None:
-    from circuits.bench_proof import bench_proof_system
-    from prover.bench_hashing import bench_merkle_tree, bench_permutations, bench_pow
-    from prover.bench_kernels import bench_lde, bench_multiplication, bench_ntt
+    from bench.hashing import bench_merkle_tree, bench_permutations, bench_pow
+    from bench.kernels import bench_lde, bench_multiplication, bench_ntt
+    from bench.proof import bench_proof_system
 
     kernels = m.setdefault("kernels", {})
     if quick:
         groups: dict[str, Callable[[], list[Any]]] = {
-            "Field kernels, NTT, LDE (prover.bench_kernels)": lambda: [
+            "Field kernels, NTT, LDE (bench.kernels)": lambda: [
                 *bench_multiplication(1 << 14, 1 << 10, 1 << 12),
                 *bench_ntt((12,)),
             ],
-            "Poseidon2, Merkle trees, PoW (prover.bench_hashing)": lambda: [
+            "Poseidon2, Merkle trees, PoW (bench.hashing)": lambda: [
                 *bench_permutations(1 << 10, 200, 10),
                 *bench_pow(8, 1),
             ],
-            "Proof system (circuits.bench_proof)": lambda: bench_proof_system((10,), repeat=1),
+            "Proof system (bench.proof)": lambda: bench_proof_system((10,), repeat=1),
         }
     else:
         groups = {
-            "Field kernels, NTT, LDE (prover.bench_kernels)": lambda: [
+            "Field kernels, NTT, LDE (bench.kernels)": lambda: [
                 *bench_multiplication(),
                 *bench_ntt(),
                 *bench_lde(),
             ],
-            "Poseidon2, Merkle trees, PoW (prover.bench_hashing)": lambda: [
+            "Poseidon2, Merkle trees, PoW (bench.hashing)": lambda: [
                 *bench_permutations(),
                 *bench_merkle_tree(),
                 *bench_pow(),
             ],
-            "Proof system (circuits.bench_proof)": lambda: bench_proof_system(),
+            "Proof system (bench.proof)": lambda: bench_proof_system(),
         }
     for title, fn in groups.items():
         _say(f"kernels: {title} ...")
@@ -396,7 +388,7 @@ def run_kernels(m: Measurements, quick: bool) -> None:
 
 
 def run_peer(m: Measurements, k: int, repeat: int, peer_dir: Path) -> None:
-    from rollup.bench_peer import peer_comparison
+    from bench.peer_comparison import peer_comparison
 
     _say(f"peer comparison: {k} Merkle-membership checks of depth 20 ...")
     m["peer"] = peer_comparison(k, repeat, say=_say, peer_dir=peer_dir)
@@ -426,6 +418,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--peer-dir",
         default=str(PEER_DIR),
         help="peer comparison: the circom2/snarkjs driver directory of the repository (default: ./bench/peer)",
+    )
+    p.add_argument(
+        "--bench-dir",
+        help="the repository's bench/ folder `rollup bench` imports this suite from (default: ./bench, else the "
+        "one beside the running packages); read by rollup.bench_loader",
     )
     p.add_argument("--repeat", type=int, help="best of this many runs for cheap timings (default 3)")
     p.add_argument("--keep", action="store_true", help="merge into DIR/measurements.json, skip measured blocks")
@@ -478,7 +475,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def summary(m: Measurements) -> str:
     """A short plain-text summary of the headline and proving figures."""
-    from rollup.bench_report import headline_rows
+    from bench.report import headline_rows
 
     lines = ["transactions  re-execute   verify        ratio"]
     for r in headline_rows(m):

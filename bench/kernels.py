@@ -3,8 +3,8 @@
 Each ``bench_*`` function returns rows (name, value, unit). Kernels are
 compiled (or loaded from the numba cache) by a warm-up call, results are
 checked against an independent computation before timing, and each row
-reports the best of ``REPEAT`` runs (the machine is shared; the minimum is the
-least disturbed). ``python -m prover.bench_kernels`` prints a table.
+reports the best of ``REPEAT`` runs (:mod:`bench.timing`). ``python -m bench.kernels``
+(from the repository root) prints a table.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ from __future__ import annotations
 import galois
 import numpy as np
 
-from prover.bench_util import best_seconds, print_rows
+from bench.inputs import random_elements
+from bench.timing import Row, best_seconds, print_rows
 from prover.field_kernels import FieldArray, mul
 from prover.ntt import intt, lde, ntt
 from verifier.field import P
-
-Row = tuple[str, float, str]
 
 _U32 = np.uint64(32)
 _MASK32 = np.uint64(0xFFFFFFFF)
@@ -47,13 +46,9 @@ def numpy_mul(a: FieldArray, b: FieldArray) -> FieldArray:
     return result
 
 
-def _random(shape: tuple[int, ...], seed: int = 0) -> FieldArray:
-    return np.random.default_rng(seed).integers(0, P, size=shape, dtype=np.uint64)
-
-
 def bench_multiplication(n: int = 1 << 20, python_n: int = 1 << 17, galois_n: int = 1 << 17) -> list[Row]:
     """Goldilocks products per second: numba kernel, plain numpy, Python ints, galois."""
-    a, b = _random((n,), 1), _random((n,), 2)
+    a, b = random_elements((n,), 1), random_elements((n,), 2)
     expected = mul(a, b)
     if not np.array_equal(numpy_mul(a, b), expected):
         raise AssertionError("numpy_mul disagrees with the numba kernel")
@@ -75,7 +70,7 @@ def bench_ntt(log_sizes: tuple[int, ...] = (16, 20)) -> list[Row]:
     """Forward and inverse NTT times for one polynomial of each size."""
     rows: list[Row] = []
     for log_n in log_sizes:
-        coeffs = _random((1 << log_n,), log_n)
+        coeffs = random_elements((1 << log_n,), log_n)
         if not np.array_equal(intt(ntt(coeffs)), coeffs):
             raise AssertionError(f"NTT round trip failed at 2^{log_n}")
         forward = best_seconds(lambda: ntt(coeffs))  # noqa: B023 (called at once, inside the iteration)
@@ -86,7 +81,7 @@ def bench_ntt(log_sizes: tuple[int, ...] = (16, 20)) -> list[Row]:
 
 def bench_lde(num_polys: int = 135, log_n: int = 12, rate_bits: int = 3) -> list[Row]:
     """LDE of a batch (the shape of a recursion circuit's wires), serial and with numba threads."""
-    coeffs = _random((num_polys, 1 << log_n))
+    coeffs = random_elements((num_polys, 1 << log_n))
     if not np.array_equal(lde(coeffs, rate_bits, parallel=True), lde(coeffs, rate_bits)):
         raise AssertionError("parallel LDE disagrees with serial")
     name = f"LDE {num_polys} x 2^{log_n}, rate 1/{1 << rate_bits}"

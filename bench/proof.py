@@ -7,23 +7,20 @@ circuit has exactly 2^k rows after padding. About half the rows are Poseidon2
 rows.
 
 Each ``bench_*`` function returns rows (name, value, unit); every figure is the
-best of ``REPEAT`` runs (the machine is shared: the minimum is the least
-disturbed). ``python -m circuits.bench_proof [--cpu] [log_rows ...]`` prints a
-table, in wall time or (``--cpu``) in CPU time, which the other jobs of a
-shared machine disturb far less.
-
-This module lives in ``circuits`` (not ``prover``) because it builds circuits:
-imports flow ``verifier <- prover <- circuits`` only.
+best of ``REPEAT`` runs (:mod:`bench.timing`). ``python -m bench.proof [--cpu]
+[log_rows ...]`` (from the repository root) prints a table, in wall time or
+(``--cpu``) in CPU time, which the other jobs of a shared machine disturb far
+less.
 """
 
 from __future__ import annotations
 
 import random
 import sys
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bench.timing import CPU, REPEAT, WALL, Clock, Row, best_of, print_rows
 from circuits.builder import CircuitBuilder, DigestTarget
 from circuits.circuit_data import CircuitData
 from circuits.witness import Target
@@ -31,10 +28,9 @@ from prover.plonk_prover import ProvingTimes
 from verifier.field import P
 from verifier.hashing import Digest
 from verifier.merkle import compute_root_from_path
+from verifier.proof import ProofWithPublicInputs
 from verifier.serialization import proof_to_bytes
 
-Row = tuple[str, float, str]
-REPEAT = 3
 MERKLE_DEPTH = 20
 SIZES = (10, 12, 14)
 POSEIDON_SHARE = 0.5
@@ -137,47 +133,29 @@ def merkle_builder(log_rows: int, seed: int = 1) -> Workload:
     return Workload(b, inputs, poseidon_rows)
 
 
-Clock = Callable[[], float]
-
-
-def _best(fn: Callable[[], object], repeat: int, clock: Clock) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        start = clock()
-        result = fn()
-        best = min(best, clock() - start)
-    return best, result
-
-
-def bench_circuit(log_rows: int, repeat: int = REPEAT, clock: Clock = time.perf_counter) -> ProofBenchmark:
+def bench_circuit(log_rows: int, repeat: int = REPEAT, clock: Clock = WALL) -> ProofBenchmark:
     """Build, fill, prove and verify the Merkle workload of 2^log_rows rows (best of ``repeat`` each).
 
-    ``clock`` is wall time by default; pass ``time.process_time`` for CPU time.
+    ``clock`` is wall time by default; pass ``bench.timing.CPU`` for CPU time.
+    The proving stages are those of the fastest proof.
     """
     construct_s = build_s = float("inf")
-    for _ in range(repeat):
-        start = clock()
-        work = merkle_builder(log_rows)
-        construct_s = min(construct_s, clock() - start)
-        start = clock()
-        circuit = work.build()
-        build_s = min(build_s, clock() - start)
+    for _ in range(max(1, repeat)):  # each run builds the circuit it constructed: one timer per stage
+        construct, work = best_of(lambda: merkle_builder(log_rows), 1, clock)
+        build, circuit = best_of(work.build, 1, clock)
+        construct_s, build_s = min(construct_s, construct), min(build_s, build)
     gate_rows = len(work.builder.rows)
     if circuit.common.degree_bits != log_rows:
         raise AssertionError(f"workload has 2^{circuit.common.degree_bits} rows, wanted 2^{log_rows}")
     inputs: Mapping[Target, int] = work.inputs
-    witness_s, w = _best(lambda: circuit.generate_witness(inputs), repeat, clock)
-    prove_s, best_times = float("inf"), ProvingTimes(clock=clock)
-    proof = None
-    for _ in range(repeat):
+    witness_s, w = best_of(lambda: circuit.generate_witness(inputs), repeat, clock)
+
+    def prove() -> tuple[ProofWithPublicInputs, ProvingTimes]:
         times = ProvingTimes(clock=clock)
-        start = clock()
-        proof = circuit.prove_witness(w, times)  # type: ignore[arg-type]
-        elapsed = clock() - start
-        if elapsed < prove_s:
-            prove_s, best_times = elapsed, times
-    assert proof is not None
-    verify_s, _ = _best(lambda: circuit.verify(proof), repeat, clock)
+        return circuit.prove_witness(w, times), times
+
+    prove_s, (proof, best_times) = best_of(prove, repeat, clock)
+    verify_s = best_of(lambda: circuit.verify(proof), repeat, clock).seconds
     return ProofBenchmark(
         log_rows=log_rows,
         gate_rows=gate_rows,
@@ -210,22 +188,20 @@ def rows_of(b: ProofBenchmark) -> list[Row]:
     return rows
 
 
-def bench_proof_system(
-    log_sizes: tuple[int, ...] = SIZES, repeat: int = REPEAT, clock: Clock = time.perf_counter
-) -> list[Row]:
+def bench_proof_system(log_sizes: tuple[int, ...] = SIZES, repeat: int = REPEAT, clock: Clock = WALL) -> list[Row]:
+    """The rows of :func:`bench_circuit` for each size."""
     return [row for log_rows in log_sizes for row in rows_of(bench_circuit(log_rows, repeat, clock))]
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m circuits.bench_proof [--cpu] [log_rows ...]``: wall time, or CPU time with --cpu."""
+    """``python -m bench.proof [--cpu] [log_rows ...]``: wall time, or CPU time with --cpu."""
     args = sys.argv[1:] if argv is None else argv
-    clock: Clock = time.process_time if "--cpu" in args else time.perf_counter
+    clock = CPU if "--cpu" in args else WALL
     sizes = tuple(int(a) for a in args if a != "--cpu") or SIZES
     bench_circuit(SIZES[0], repeat=1)  # load (or compile) every kernel outside the timings
-    print(f"{'CPU' if clock is time.process_time else 'wall'} time, best of {REPEAT}", flush=True)
+    print(f"{'CPU' if clock is CPU else 'wall'} time, best of {REPEAT}", flush=True)
     for log_rows in sizes:
-        for name, value, unit in rows_of(bench_circuit(log_rows, clock=clock)):
-            print(f"{name:<52}  {value:>14,.1f}  {unit}", flush=True)
+        print_rows(rows_of(bench_circuit(log_rows, clock=clock)))
 
 
 if __name__ == "__main__":

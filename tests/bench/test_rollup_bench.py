@@ -1,4 +1,4 @@
-"""``rollup bench``: the report writer (fast, synthetic measurements) and a quick end-to-end run (slow).
+"""``rollup bench`` (bench/rollup_bench.py): the report writer (synthetic measurements), a quick run (slow).
 
 No assertion here depends on how long anything takes.
 """
@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from rollup import bench, bench_report
-from rollup.bench_peer import peer_comparison
-from rollup.bench_report import Measurements, headline_rows, write_report
-from rollup.bench_workload import send_block, session_sizes
+from bench import report as bench_report
+from bench import rollup_bench as bench
+from bench.peer_comparison import peer_comparison
+from bench.report import Measurements, headline_rows, write_report
+from bench.workload import send_block, session_sizes
 from rollup.cli import main as rollup_main
 from rollup.reexecute import reexecute_block
 
