@@ -11,6 +11,7 @@ installed: ``pip install ".[bench]"``. Modules:
 * ``compare``          before/after comparison of ``proof`` against another tree, interleaved
 * ``recursion``        size and cost of the aggregation circuit
 * ``workload``         the send blocks of ``rollup bench``
+* ``machine``          the machine, date and code identity recorded with each run
 * ``peer_comparison``  Merkle membership here and with circom2 + snarkjs (driver in ``bench/peer``)
 * ``report``           ``report.md`` and the plots (matplotlib) from ``measurements.json``
 * ``rollup_bench``     ``rollup bench``: runs the sections, saves the measurements, writes the report

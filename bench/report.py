@@ -10,6 +10,10 @@ re-rendered, and tested, without measuring anything. Layout::
      "kernels": {"group title": [[name, value, unit], ...]},
      "peer": {"status": "ok" | "skipped", "reason", "k", "depth", "rows": [{"system", "prove_s", "verify_s",
               "proof_bytes", "setup_s", "constraints"}], "notes": [...]}}
+
+About 480 lines, over the usual 400, on purpose for now: each report section is
+a short function beside the plot it embeds, and all read the layout above; the
+plots are the part to split out if it grows.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bench import machine
 from bench import report as bench_report
 from bench import rollup_bench as bench
 from bench.peer_comparison import peer_comparison
@@ -139,19 +140,19 @@ def test_peer_comparison_is_skipped_with_the_reason_when_the_driver_is_absent(tm
 
 
 def test_source_digest_follows_the_sources(tmp_path: Path) -> None:
-    for package in bench.PACKAGES:
+    for package in machine.PACKAGES:
         (tmp_path / package).mkdir()
         (tmp_path / package / "__init__.py").write_text("")
-    before = bench.source_digest(tmp_path)
+    before = machine.source_digest(tmp_path)
     (tmp_path / "prover" / "ntt.py").write_text("X = 1\n")
-    changed = bench.source_digest(tmp_path)
+    changed = machine.source_digest(tmp_path)
     (tmp_path / "prover" / "ntt.py").write_text("X = 2\n")
-    assert len({before, changed, bench.source_digest(tmp_path)}) == 3
+    assert len({before, changed, machine.source_digest(tmp_path)}) == 3
 
 
 def test_code_identity_names_the_checkout_commit_when_running_its_sources(monkeypatch: pytest.MonkeyPatch) -> None:
-    checkout = Path(bench.__file__).resolve().parent.parent
+    checkout = Path(machine.__file__).resolve().parent.parent
     monkeypatch.chdir(checkout)
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
-    identity = bench.code_identity()
+    identity = machine.code_identity()
     assert identity.startswith(head.stdout.strip()), identity
