@@ -12,3 +12,9 @@ TESTS = Path(__file__).resolve().parent
 sys.path.insert(0, str(TESTS))
 if str(TESTS.parent) not in sys.path:
     sys.path.insert(0, str(TESTS.parent))
+
+from hypothesis import settings  # noqa: E402 - after the path set-up above, which it does not need
+
+# Timing has no place in tests (the machine is shared and noisy): no Hypothesis deadline anywhere.
+settings.register_profile("default", deadline=None)
+settings.load_profile("default")
