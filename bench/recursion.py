@@ -10,7 +10,7 @@ verifiers):
   time, proof size, and native verification time of an aggregation proof.
 
 Two schemes are measured: the test scheme of ``tests/circuits/test_aggregation.py``
-(statement = two sums) and the rollup's block scheme (``circuits.block_circuits``).
+(statement = two sums) and the rollup's block scheme (``rollup.circuits.block``).
 Times are process CPU seconds (best of ``REPEAT``, :mod:`bench.timing`), so other
 load on a shared machine does not count; set ``NUMBA_NUM_THREADS=1`` to time on one core.
 """
@@ -33,6 +33,8 @@ from circuits.recursion.aggregation import (
     set_child_inputs,
 )
 from circuits.witness import Target
+from rollup.circuits.block import block_scheme
+from rollup.params import GLOBAL_TREE_DEPTH
 from verifier.plonk import verify_proof
 from verifier.serialization import proof_to_bytes
 
@@ -40,9 +42,6 @@ from verifier.serialization import proof_to_bytes
 def _sum_combine(b: CircuitBuilder, left: Sequence[Target], right: Sequence[Target]) -> tuple[list[Target], None]:
     return [b.add(left[0], right[0]), b.add(left[1], right[1])], None
 
-
-BLOCK_TREE_DEPTH = 20
-"""The rollup's global tree depth (``rollup.params.GLOBAL_TREE_DEPTH``; circuits do not import rollup)."""
 
 TEST_SCHEME = AggregationScheme(statement_len=2, whitelist_depth=3, combine=_sum_combine)
 
@@ -135,9 +134,7 @@ def main(argv: Sequence[str] = ()) -> None:
     print("test scheme, verifying 2^13 proofs: rows by component (two verifiers)")
     for name, n in rows_by_component(TEST_SCHEME, 13).most_common():
         print(f"    {name:44s} {n:6d}")
-    from circuits.block_circuits import block_scheme
-
-    print_rows(f"block scheme (depth {BLOCK_TREE_DEPTH})", block_scheme(BLOCK_TREE_DEPTH))
+    print_rows(f"block scheme (depth {GLOBAL_TREE_DEPTH})", block_scheme(GLOBAL_TREE_DEPTH))
     if "--rows-only" not in argv:
         timings(TEST_SCHEME)
 

@@ -51,12 +51,6 @@ def assert_digest_equal_if(b: CircuitBuilder, condition: Target, x: Sequence[Tar
         assert_equal_if(b, condition, xi, yi)
 
 
-def assert_bools(b: CircuitBuilder, bits: Sequence[Target]) -> None:
-    """Each bit * bit == bit."""
-    for bit in bits:
-        b.assert_bool(bit)
-
-
 # ---------------------------------------------------------------- Merkle paths
 
 

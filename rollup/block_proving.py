@@ -1,13 +1,8 @@
 """Proving a block: session proofs in parallel, aggregation up the global tree, the block proof.
 
-Plan. The sessions of block n are the level-0 nodes at their user ids. They
-are grouped as a binary trie: a group splits at the highest bit where its
-users' ids differ, users with that bit 0 on the left. Each split is one
-aggregation proof (``circuits.block_circuits.combine_nodes``), each child
-climbing over untouched siblings of the previous global tree, so a block of S
-sessions needs S session proofs, S - 1 aggregation proofs and one block proof,
-in depth about log2(S). Every node's statement is first computed natively, so
-the plan is checked against the block before anything is proven.
+Plan. The aggregation tree of a block and every node's statement are computed
+natively first (:func:`rollup.block_plan.plan_block`), so the plan is checked
+against the block before anything is proven.
 
 Jobs. Each proof is a job: a pure function of plain data (a session trace, or
 child proof bytes and sibling digests) returning proof bytes, so a job runs in
@@ -24,27 +19,30 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from circuits.block_circuits import (
-    BlockCircuits,
-    NodeStatement,
-    climb_to_root,
-    combine_nodes,
-)
 from circuits.recursion.aggregation import AggregationScheme, ChildProof
-from circuits.session import SessionCircuit
 from prover.jobs import Dep, Executor, Job, JobRejected, LocalExecutor, Progress, ProgressEvent, RunResult
 from rollup.block import Block
-from rollup.errors import RollupError
+from rollup.block_plan import (
+    BLOCK_NODE,
+    BlockPlan,
+    BlockProvingError,
+    PlanNode,
+    check_plan_matches_block,
+    plan_block,
+    session_statement,
+    siblings_of,
+)
+from rollup.circuits.block import BlockCircuits
+from rollup.circuits.session import SessionCircuit
+from rollup.errors import SessionTooLargeError
 from rollup.execution import execute_session
 from rollup.params import GLOBAL_TREE_DEPTH
-from rollup.session_proving import SessionTooLargeError, session_shape, session_statement, session_witness
 from rollup.smt import SparseMerkleTree
 from rollup.storage import Storage
 from rollup.witness import SessionTrace
 from verifier.hashing import Digest
-from verifier.light_client import BlockStatement
 from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
 from verifier.serialization import proof_from_bytes, proof_to_bytes
 
@@ -53,13 +51,6 @@ log = logging.getLogger(__name__)
 TREE_SESSION_SLOTS = 32
 """Operations per session in the block tree: every proof of the tree has the universal shape
 (2^13 rows), which fits a 32-slot session with room to spare, so one session circuit serves all."""
-
-BLOCK_NODE = "block"
-
-
-class BlockProvingError(RollupError):
-    """A block could not be proven; the message names the node and the reason."""
-
 
 # ----------------------------------------------------------------------------- circuits (one set per process)
 
@@ -88,7 +79,7 @@ def rollup_circuits() -> RollupCircuits:
     sessions: list[SessionCircuit] = []
 
     def leaf_keys(scheme: AggregationScheme, shape: CommonData) -> list[VerifierKey]:
-        sessions.append(SessionCircuit.build(session_shape(TREE_SESSION_SLOTS), shape.config, tree_shape=shape))
+        sessions.append(SessionCircuit.build(TREE_SESSION_SLOTS, shape.config, tree_shape=shape))
         return [sessions[0].data.verifier_key]
 
     blocks = BlockCircuits.build(GLOBAL_TREE_DEPTH, leaf_keys)
@@ -102,10 +93,9 @@ def prove_session_job(trace: SessionTrace) -> bytes:
     """A session proof of the block tree."""
     c = rollup_circuits()
     try:
-        witness = session_witness(trace, c.session.shape)
+        proof = c.session.prove(trace, session_statement(trace), c.blocks.whitelist.root)
     except SessionTooLargeError as exc:
         raise JobRejected(f"user {trace.user_id}: {exc}") from exc
-    proof = c.session.prove(witness, session_statement(trace), c.blocks.whitelist.root)
     return proof_to_bytes(proof)
 
 
@@ -120,104 +110,6 @@ def block_job(top: bytes, siblings: list[Digest], block_number: int) -> bytes:
     """The block proof from the top node of the tree."""
     c = rollup_circuits()
     return proof_to_bytes(c.blocks.prove_block(c.child(proof_from_bytes(top)), siblings, block_number))
-
-
-# ----------------------------------------------------------------------------- the plan
-
-
-@dataclass
-class PlanNode:
-    """A node of a block's aggregation tree with its natively computed statement."""
-
-    key: str
-    statement: NodeStatement
-    trace: SessionTrace | None = None
-    children: tuple[PlanNode, PlanNode] | None = None
-    user_ids: list[int] = field(default_factory=list)
-
-    def render(self, indent: str = "") -> list[str]:
-        s = self.statement
-        what = f"session of user {s.position}" if self.children is None else f"level {s.level} at {s.position}"
-        lines = [f"{indent}{self.key}: {what}"]
-        for child in self.children or ():
-            lines += child.render(indent + "  ")
-        return lines
-
-
-@dataclass
-class BlockPlan:
-    number: int
-    top: PlanNode
-    statement: BlockStatement
-    previous_tree: SparseMerkleTree
-
-    def nodes(self) -> list[PlanNode]:
-        out: list[PlanNode] = []
-        stack = [self.top]
-        while stack:
-            node = stack.pop()
-            out.append(node)
-            stack.extend(node.children or ())
-        return out
-
-    def render(self) -> str:
-        return "\n".join([f"{BLOCK_NODE}: block {self.number}", *self.top.render("  ")])
-
-
-def siblings_of(tree: SparseMerkleTree, statement: NodeStatement) -> list[Digest]:
-    """The siblings of every level above a node (those below its level are never used)."""
-    return [tree.node(k, (statement.position >> k) ^ 1) for k in range(tree.depth)]
-
-
-def plan_block(
-    number: int, traces: Sequence[SessionTrace], previous_tree: SparseMerkleTree, whitelist_root: Digest
-) -> BlockPlan:
-    """The aggregation tree of a block (statements computed natively)."""
-    if not traces:
-        raise BlockProvingError(f"block {number} has no sessions; there is nothing to prove")
-    depth = previous_tree.depth
-    leaves = []
-    for trace in sorted(traces, key=lambda t: t.user_id):
-        st = session_statement(trace)
-        node = NodeStatement(0, st.user_id, st.old_leaf, st.new_leaf, st.read_root, st.data_digest)
-        leaves.append(PlanNode(f"session/{trace.user_id}", node, trace=trace, user_ids=[trace.user_id]))
-
-    def build(group: list[PlanNode]) -> PlanNode:
-        if len(group) == 1:
-            return group[0]
-        positions = [n.statement.position for n in group]
-        bit = (min(positions) ^ max(positions)).bit_length() - 1
-        left = build([n for n in group if not (n.statement.position >> bit) & 1])
-        right = build([n for n in group if (n.statement.position >> bit) & 1])
-        statement = combine_nodes(
-            left.statement,
-            right.statement,
-            siblings_of(previous_tree, left.statement),
-            siblings_of(previous_tree, right.statement),
-            depth,
-        )
-        key = f"agg/{statement.level}/{statement.position}"
-        return PlanNode(key, statement, children=(left, right), user_ids=left.user_ids + right.user_ids)
-
-    top = build(leaves)
-    old, new, data = climb_to_root(top.statement, siblings_of(previous_tree, top.statement), depth)
-    if old != previous_tree.root or top.statement.read_root != old:
-        raise BlockProvingError(f"block {number}: sessions do not read the previous root")
-    statement = BlockStatement(old, new, number, data, whitelist_root)
-    return BlockPlan(number, top, statement, previous_tree)
-
-
-def check_plan_matches_block(plan: BlockPlan, block: Block) -> None:
-    """The planned statement must be the finalized block's: same number, roots and public-data digest.
-
-    Replaying stored sessions on the stored previous state gives the plan, so a
-    mismatch means the stored chain is inconsistent; nothing is proven then.
-    """
-    planned = (plan.number, plan.statement.prev_root, plan.statement.new_root, plan.statement.data_root)
-    stored = (block.number, block.prev_root, block.new_root, block.data_digest)
-    for what, mine, theirs in zip(("number", "previous root", "new root", "data digest"), planned, stored, strict=True):
-        if mine != theirs:
-            raise BlockProvingError(f"block {block.number}: the planned {what} differs from the stored block's")
 
 
 def plan_jobs(plan: BlockPlan, done: dict[str, bytes]) -> list[Job]:

@@ -15,6 +15,10 @@ class MalformedSessionError(RollupError):
     """A session or one of its operations is structurally invalid (empty, misplaced registration, bad secret)."""
 
 
+class SessionTooLargeError(MalformedSessionError):
+    """A session has more operations than the largest session circuit holds."""
+
+
 class OutOfRangeError(RollupError):
     """An amount, balance, user id or outbox index lies outside its fixed range."""
 

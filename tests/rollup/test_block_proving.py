@@ -10,17 +10,16 @@ from typing import Any
 
 import pytest
 
-from circuits.block_circuits import NodeStatement
 from prover.jobs import DaskExecutor, LocalExecutor
-from rollup.block_proving import (
+from rollup.block_plan import (
     BLOCK_NODE,
     BlockProvingError,
+    NodeStatement,
     check_plan_matches_block,
     plan_block,
-    prove_stored_block,
-    rollup_circuits,
     siblings_of,
 )
+from rollup.block_proving import prove_stored_block, rollup_circuits
 from rollup.seed import SEED_USERS, balance_rows, run_seed_scenario
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder

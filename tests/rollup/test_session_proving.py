@@ -7,37 +7,23 @@ from collections.abc import Iterator
 
 import pytest
 
-from circuits.session import (
-    OP_CLAIM,
-    OP_SEND,
-    SessionCircuit,
-    SessionRuleError,
-    SessionStatement,
-    StateValues,
-    session_data_digest,
-)
 from rollup.block import ExecutedBlock
-from rollup.errors import OverdraftError
-from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, MAX_AMOUNT_BITS, OUTBOX_DEPTH, SECRET_SIZE
+from rollup.block_plan import NODE_STATEMENT_LEN, session_statement
+from rollup.circuits.labels import SessionRuleError
+from rollup.circuits.session import SessionCircuit
+from rollup.errors import OverdraftError, SessionTooLargeError
 from rollup.seed import SEED_USERS, demo_secret, run_seed_scenario
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
 from rollup.session_proving import (
     SESSION_SLOT_COUNTS,
-    SessionTooLargeError,
     operation_count,
     prove_session,
     session_circuit,
     session_circuit_for,
-    session_circuits,
-    session_shape,
     session_slot_count,
-    session_statement,
-    session_witness,
 )
-from rollup.smt import DEFAULT_DIGESTS
-from rollup.state import CLAIMED_LEAF, UserState
-from rollup.witness import SendStep, SessionPublicData, SessionTrace, verify_session_trace
+from rollup.witness import SendStep, SessionTrace, verify_session_trace
 from verifier.field import P
 from verifier.plonk import VerificationError
 
@@ -66,26 +52,6 @@ def trace_of(blocks: list[ExecutedBlock], block: int, user_id: int) -> SessionTr
     return next(item.trace for item in blocks[block].sessions if item.trace.user_id == user_id)
 
 
-def test_shape_follows_rollup_params() -> None:
-    shape = session_shape(4)
-    assert (shape.global_tree_depth, shape.outbox_depth, shape.claimed_depth) == (
-        GLOBAL_TREE_DEPTH,
-        OUTBOX_DEPTH,
-        CLAIMED_DEPTH,
-    )
-    assert (shape.max_amount_bits, shape.secret_size, shape.claimed_leaf) == (
-        MAX_AMOUNT_BITS,
-        SECRET_SIZE,
-        CLAIMED_LEAF,
-    )
-    assert shape.empty_outbox_root == DEFAULT_DIGESTS[OUTBOX_DEPTH]
-    assert shape.empty_claimed_root == DEFAULT_DIGESTS[CLAIMED_DEPTH]
-    state = UserState(7, 3, 2, DEFAULT_DIGESTS[1], DEFAULT_DIGESTS[2])
-    assert StateValues(7, 3, 2, DEFAULT_DIGESTS[1], DEFAULT_DIGESTS[2]).root() == state.root()
-    public = SessionPublicData(9, 40, DEFAULT_DIGESTS[3])
-    assert session_data_digest(9, 40, DEFAULT_DIGESTS[3]) == public.digest()
-
-
 def test_slot_counts() -> None:
     assert tuple(sorted(SESSION_SLOT_COUNTS)) == SESSION_SLOT_COUNTS
     assert [session_slot_count(n) for n in (0, 1, 2, 4, 5, 8, 9, 16, 17, 32)] == [1, 1, 4, 4, 8, 8, 16, 16, 32, 32]
@@ -93,19 +59,25 @@ def test_slot_counts() -> None:
         session_slot_count(SESSION_SLOT_COUNTS[-1] + 1)
 
 
-def test_witness_conversion(blocks: list[ExecutedBlock]) -> None:
+def test_witness_assignment(blocks: list[ExecutedBlock]) -> None:
     registration = trace_of(blocks, 3, DAN)
-    witness = session_witness(registration, session_shape(1))
-    assert witness.registers and witness.deposit == 40 and len(witness.slots) == 1
-    assert witness.slots[0].kind == OP_SEND and witness.slots[0].index == 0 and witness.slots[0].nonce == 1
+    circuit = session_circuit(1)
+    t = circuit.targets
+    inputs = circuit.inputs(registration)
+    assert inputs[t.registers] == 1 and inputs[t.deposit] == 40
+    slot = t.slots[0]
+    assert (inputs[slot.is_send], inputs[slot.is_claim], inputs[slot.index], inputs[slot.nonce]) == (1, 0, 0, 1)
     assert operation_count(registration) == 1
     mixed = trace_of(blocks, 4, SAM)
-    witness = session_witness(mixed, session_shape(4))
-    assert not witness.registers and witness.deposit == 0
-    assert [slot.kind for slot in witness.slots] == [OP_CLAIM, OP_SEND, OP_CLAIM]
-    assert witness.slots[0].recipient == SAM and witness.slots[0].amount == 15
+    circuit = session_circuit(4)
+    t = circuit.targets
+    inputs = circuit.inputs(mixed)
+    assert inputs[t.registers] == 0 and inputs[t.deposit] == 0
+    kinds = [(inputs[slot.is_send], inputs[slot.is_claim]) for slot in t.slots]
+    assert kinds == [(0, 1), (1, 0), (0, 1), (0, 0)]
+    assert inputs[t.slots[0].recipient] == SAM and inputs[t.slots[0].amount] == 15
     with pytest.raises(SessionTooLargeError):
-        session_witness(mixed, session_shape(2))
+        session_circuit(1).inputs(mixed)
 
 
 HONEST = [
@@ -124,16 +96,16 @@ def test_honest_sessions_prove_with_the_native_statement(
 ) -> None:
     trace = trace_of(blocks, block, user)
     circuit = session_circuit_for(trace)
-    assert circuit.shape.num_slots == slots
+    assert circuit.num_slots == slots
     proof = prove_session(trace, circuit)
     statement = circuit.verify(proof)
     expected = session_statement(trace)
     assert statement == expected
-    assert proof.public_inputs == expected.to_public_inputs()
+    assert proof.public_inputs == tuple(expected.elements())
     public = verify_session_trace(trace)
-    assert (statement.user_id, statement.new_leaf) == (public.user_id, public.new_leaf)
-    assert statement.data_digest == public.digest()
-    assert statement.old_leaf == trace.old_leaf and statement.read_root == trace.read_root
+    assert (statement.position, statement.new_root) == (public.user_id, public.new_leaf)
+    assert statement.data_root == public.digest()
+    assert statement.old_root == trace.old_leaf and statement.read_root == trace.read_root
 
 
 def test_a_session_proves_in_a_larger_shape_too(blocks: list[ExecutedBlock]) -> None:
@@ -164,7 +136,7 @@ def test_statement_is_bound_to_the_proof(blocks: list[ExecutedBlock]) -> None:
     trace = trace_of(blocks, 1, KIM)
     circuit = session_circuit_for(trace)
     proof = prove_session(trace, circuit)
-    for position in range(SessionStatement.NUM_PUBLIC_INPUTS):
+    for position in range(NODE_STATEMENT_LEN):
         values = list(proof.public_inputs)
         values[position] = (values[position] + 1) % P
         with pytest.raises(VerificationError):
@@ -172,7 +144,7 @@ def test_statement_is_bound_to_the_proof(blocks: list[ExecutedBlock]) -> None:
 
 
 def test_verifier_keys_are_deterministic_and_distinct_per_shape() -> None:
-    again = SessionCircuit.build(session_shape(1))
+    again = SessionCircuit.build(1)
     assert again.data.verifier_key.circuit_digest == session_circuit(1).data.verifier_key.circuit_digest
     assert session_circuit(4).data.verifier_key.circuit_digest != again.data.verifier_key.circuit_digest
 
@@ -208,8 +180,8 @@ def test_large_shapes_prove() -> None:
             more.send(x, amount)
         sequencer.submit(more.build())
         traces += [item.trace for item in sequencer.build_block().sessions]
-    assert sorted(session_circuit_for(t).shape.num_slots for t in traces) == [8, 16, 32]
-    digests = {circuit.data.verifier_key.circuit_digest for circuit in session_circuits()}
+    assert sorted(session_circuit_for(t).num_slots for t in traces) == [8, 16, 32]
+    digests = {circuit.data.verifier_key.circuit_digest for circuit in map(session_circuit, SESSION_SLOT_COUNTS)}
     assert len(digests) == len(SESSION_SLOT_COUNTS)
     for trace in traces:
         circuit = session_circuit_for(trace)

@@ -1,12 +1,14 @@
-"""Soundness of the user-session circuit, tested with malicious witnesses built directly.
+"""Soundness of the user-session circuit, tested with malicious traces built directly.
 
-Every forged witness here is plain data handed straight to the circuit
+Every forged trace here is handed straight to the circuit
 (``SessionCircuit.generate_witness`` / ``prove``): no Python rule runs before
 the circuit, so each rejection is the circuit's own. ``ForgingBuilder`` builds
-session witnesses from a finalized chain state with no checks at all, so a test
-can make exactly one thing wrong. Where a cheating prover completes the wires
-itself, the prover's own self-checks are switched off (``cheating_prove``) and
-the verifier must reject the proof.
+session traces from a finalized chain state with no checks at all, so a test
+can make exactly one thing wrong; what a trace cannot express (a disabled slot
+before an enabled one, a deposit without a registration) is forged in the
+circuit's input values. Where a cheating prover completes the wires itself, the
+prover's own self-checks are switched off (``cheating_prove``) and the verifier
+must reject the proof.
 """
 
 from __future__ import annotations
@@ -19,36 +21,25 @@ import numpy as np
 import pytest
 
 import prover.plonk_prover as plonk_prover
-from circuits.builder import CircuitBuilder
-from circuits.gadgets import (
-    assert_digest_equal_if,
-    compute_root_from_path_circuit,
-    merkle_update_circuit,
-    select_digest,
-)
-from circuits.session import (
-    OP_CLAIM,
-    OP_SEND,
-    PUBLIC_INPUT_LAYOUT,
-    SESSION_LEVEL,
-    SessionCircuit,
-    SessionCircuitShape,
-    SessionRuleError,
-    SessionStatement,
-    SessionWitness,
-    SlotWitness,
-)
 from circuits.witness import Target, Witness
 from rollup.block import ExecutedBlock
+from rollup.block_plan import NodeStatement, session_statement
+from rollup.circuits.assignment import set_operation_slot, set_padding_slot
+from rollup.circuits.labels import SessionRuleError
+from rollup.circuits.session import SessionCircuit
+from rollup.errors import MalformedSessionError
+from rollup.operations import Claim, Register, Send
 from rollup.outbox import TransferRecord
+from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, MAX_AMOUNT_BITS, OUTBOX_DEPTH
 from rollup.seed import SEED_USERS, demo_secret, run_seed_scenario
 from rollup.sequencer import Sequencer
-from rollup.session_proving import session_circuit, session_shape, session_statement, session_witness, state_values
-from rollup.smt import DEFAULT_DIGESTS, SparseMerkleTree
+from rollup.session_proving import session_circuit
+from rollup.smt import DEFAULT_DIGESTS, EMPTY_LEAF, SparseMerkleTree
 from rollup.state import CLAIMED_LEAF, ChainState, UserState, claim_key
+from rollup.witness import ClaimStep, RegisterStep, SenderProof, SendStep, SessionTrace, Step
 from verifier.field import P
 from verifier.hashing import Digest, hash_elements
-from verifier.merkle import compute_root_from_path, default_digests
+from verifier.merkle import default_digests
 from verifier.plonk import VerificationError
 from verifier.proof import ProofWithPublicInputs
 
@@ -80,11 +71,15 @@ def four_slots() -> SessionCircuit:
 
 
 class ForgingBuilder:
-    """Builds a SessionWitness for ``user`` reading ``state``, applying operations with NO rule checks.
+    """Builds a SessionTrace for ``user`` reading ``state``, applying operations with NO rule checks.
 
     Each operation takes its defaults from the honest values (next nonce, next
     outbox slot, the sender's real record and proofs) and any of them can be
-    overridden to forge exactly one thing.
+    overridden to forge exactly one thing. The circuit reads the operations,
+    records, paths and sender proofs of a trace, and a send's index (its
+    recorded old ``outbox_len``); the other recorded states are the user's
+    state before the session, and the new leaf is left empty (the circuit
+    computes it).
     """
 
     def __init__(self, state: ChainState, user: int, secret: tuple[int, ...] | None = None) -> None:
@@ -92,80 +87,115 @@ class ForgingBuilder:
         self.user = user
         self.secret = SECRETS[user] if secret is None else secret
         tree = state.users[user]
-        self.old = state_values(tree.state())
+        self.old = tree.state()
         self.nonce = tree.nonce
         self.outbox_len = tree.outbox.length
         self.outbox = tree.outbox.tree.copy()
         self.claimed = tree.claimed.copy()
-        self.slots: list[SlotWitness] = []
+        self.steps: list[Step] = []
 
-    def send(self, recipient: int, amount: int, /, **overrides: object) -> ForgingBuilder:
-        index = int(overrides.pop("index", self.outbox_len))  # type: ignore[call-overload]
-        slot = SlotWitness(
-            kind=OP_SEND,
-            nonce=self.nonce + 1,
-            recipient=recipient,
-            amount=amount,
-            index=index,
-            own_path=self.outbox.siblings(index % (1 << 16)),
-        )
-        slot = dataclasses.replace(slot, **overrides)  # type: ignore[arg-type]
+    def send(
+        self,
+        recipient: int,
+        amount: int,
+        /,
+        *,
+        index: int | None = None,
+        nonce: int | None = None,
+        own_path: tuple[Digest, ...] | None = None,
+    ) -> ForgingBuilder:
+        index = self.outbox_len if index is None else index
+        nonce = self.nonce + 1 if nonce is None else nonce
+        path = self.outbox.siblings(index % (1 << 16)) if own_path is None else own_path
+        before = dataclasses.replace(self.old, outbox_len=index)
+        self.steps.append(SendStep(Send(recipient, amount, nonce), before, before, path))
         self.outbox.set_leaf(index % (1 << 16), TransferRecord(recipient, amount % P, index).digest())
         self.outbox_len += 1
-        self.nonce = slot.nonce
-        self.slots.append(slot)
+        self.nonce = nonce
         return self
 
     def claim(
-        self, sender_id: int, index: int, /, source: ChainState | None = None, **overrides: object
+        self,
+        sender_id: int,
+        index: int,
+        /,
+        *,
+        source: ChainState | None = None,
+        nonce: int | None = None,
+        forged_sender_id: int | None = None,
+        forged_index: int | None = None,
+        recipient: int | None = None,
+        amount: int | None = None,
+        own_path: tuple[Digest, ...] | None = None,
+        sender_state: UserState | None = None,
+        sender_outbox_path: tuple[Digest, ...] | None = None,
     ) -> ForgingBuilder:
         source = self.state if source is None else source
         sender = source.users[sender_id]
         record = sender.outbox.records[index] if index < sender.outbox.length else TransferRecord(self.user, 0, index)
-        key = claim_key(sender_id, index)
-        slot = SlotWitness(
-            kind=OP_CLAIM,
-            nonce=self.nonce + 1,
-            recipient=record.recipient,
-            amount=record.amount,
-            index=index,
-            sender_id=sender_id,
-            own_path=self.claimed.siblings(key),
-            sender_key=sender.key_digest,
-            sender_state=state_values(sender.state()),
-            sender_outbox_path=sender.outbox.tree.siblings(index),
-            sender_global_path=source.global_tree.siblings(sender_id),
+        record = TransferRecord(
+            record.recipient if recipient is None else recipient,
+            record.amount if amount is None else amount,
+            record.index,
         )
-        slot = dataclasses.replace(slot, **overrides)  # type: ignore[arg-type]
+        key = claim_key(sender_id, index)
+        proof = SenderProof(
+            sender.key_digest,
+            sender.state() if sender_state is None else sender_state,
+            sender.outbox.tree.siblings(index) if sender_outbox_path is None else sender_outbox_path,
+            source.global_tree.siblings(sender_id),
+        )
+        op = Claim(
+            sender_id if forged_sender_id is None else forged_sender_id,
+            index if forged_index is None else forged_index,
+            self.nonce + 1 if nonce is None else nonce,
+        )
+        path = self.claimed.siblings(key) if own_path is None else own_path
+        self.steps.append(ClaimStep(op, record, proof, self.old, self.old, path))
         self.claimed.set_leaf(key, CLAIMED_LEAF)
-        self.nonce = slot.nonce
-        self.slots.append(slot)
+        self.nonce = op.nonce
         return self
 
-    def build(self, **overrides: object) -> SessionWitness:
-        witness = SessionWitness(
+    def build(self) -> SessionTrace:
+        return SessionTrace(
             user_id=self.user,
             read_root=self.state.root,
             secret=self.secret,
-            registers=False,
-            deposit=0,
+            old_leaf=self.state.leaf(self.user),
             old_state=self.old,
-            slots=tuple(self.slots),
+            steps=tuple(self.steps),
+            new_leaf=EMPTY_LEAF,
         )
-        return dataclasses.replace(witness, **overrides)  # type: ignore[arg-type]
 
 
-def public_value(circuit: SessionCircuit, w: Witness) -> SessionStatement:
-    return SessionStatement.from_public_inputs([w.get(t) for t in circuit.targets.public_inputs()])
+def with_deposit(registration: SessionTrace, deposit: int) -> SessionTrace:
+    """The registering trace with another deposit."""
+    first = registration.steps[0]
+    assert isinstance(first, RegisterStep)
+    return dataclasses.replace(
+        registration, steps=(RegisterStep(Register(deposit), first.new), *registration.steps[1:])
+    )
+
+
+def public_value(circuit: SessionCircuit, w: Witness) -> NodeStatement:
+    return NodeStatement.from_elements([w.get(t) for t in circuit.targets.public_inputs()])
 
 
 def assert_unprovable(
-    circuit: SessionCircuit, witness: SessionWitness, rule: str, statement: SessionStatement | None = None
+    circuit: SessionCircuit, trace: SessionTrace, rule: str, statement: NodeStatement | None = None
 ) -> None:
     """Proving fails, and the circuit names ``rule`` (a substring of the violated check's label) as the reason."""
     with pytest.raises(SessionRuleError) as info:
-        circuit.prove(witness, statement)
+        circuit.prove(trace, statement)
     assert info.value.rule is not None and rule in info.value.rule, info.value
+
+
+def assert_inputs_unprovable(circuit: SessionCircuit, inputs: dict[Target, int], rule: str) -> None:
+    """Witness generation from forged input values fails, and the labelled re-run names ``rule``."""
+    with pytest.raises(ValueError):
+        circuit.data.generate_witness(inputs)
+    found = circuit.violated_rule(inputs)
+    assert found is not None and rule in found, found
 
 
 @contextmanager
@@ -218,71 +248,36 @@ def flip(digest: Digest) -> Digest:
 # --------------------------------------------------------------------------- gadgets and plain data
 
 
-def test_merkle_gadgets_match_native() -> None:
-    depth = 5
-    b = CircuitBuilder()
-    index = b.add_virtual_target()
-    bits = b.split_le(index, depth)
-    siblings = [b.add_virtual_digest() for _ in range(depth)]
-    leaf, new_leaf, root = b.add_virtual_digest(), b.add_virtual_digest(), b.add_virtual_digest()
-    old_nodes, new_nodes = merkle_update_circuit(b, leaf, new_leaf, bits, siblings)
-    assert_digest_equal_if(b, b.one(), compute_root_from_path_circuit(b, leaf, bits, siblings), root)
-    chosen = select_digest(b, bits[0], old_nodes[-1], new_nodes[-1])
-    b.register_public_inputs([*old_nodes[-1], *new_nodes[-1], *chosen])
-    circuit = b.build()
-    sib = [tuple(range(4 * k, 4 * k + 4)) for k in range(depth)]
-    leaf_v, new_v, i = (1, 2, 3, 4), (5, 6, 7, 8), 0b10011
-    old_root = compute_root_from_path(leaf_v, i, sib)  # type: ignore[arg-type]
-    new_root = compute_root_from_path(new_v, i, sib)  # type: ignore[arg-type]
-    inputs = {index: i} | dict(zip(leaf, leaf_v, strict=True)) | dict(zip(new_leaf, new_v, strict=True))
-    inputs |= dict(zip(root, old_root, strict=True))
-    for s, v in zip(siblings, sib, strict=True):
-        inputs |= dict(zip(s, v, strict=True))
-    proof = circuit.prove(inputs)
-    assert proof.public_inputs == (*old_root, *new_root, *new_root)
-    circuit.verify(proof)
-    inputs |= dict(zip(root, flip(old_root), strict=True))
+def test_circuit_size_and_the_rollup_sizes_it_assumes() -> None:
     with pytest.raises(ValueError):
-        circuit.generate_witness(inputs)
+        SessionCircuit.build(0)
+    # claim keys pack both ids; index bits come from one split_le; b + a never wraps modulo p
+    assert CLAIMED_DEPTH == GLOBAL_TREE_DEPTH + OUTBOX_DEPTH
+    assert 0 < GLOBAL_TREE_DEPTH <= 63 and 0 < OUTBOX_DEPTH <= 63
+    assert 0 < MAX_AMOUNT_BITS <= 62
+    assert CLAIMED_LEAF != EMPTY_LEAF
     assert default_digests(36) == DEFAULT_DIGESTS[:37]
 
 
-def test_shape_validation() -> None:
-    good = session_shape(1)
-    for bad in (
-        {"num_slots": 0},
-        {"claimed_depth": 35},
-        {"max_amount_bits": 63},
-        {"claimed_leaf": (0, 0, 0, 0)},
-    ):
-        with pytest.raises(ValueError):
-            SessionCircuitShape(**(dataclasses.asdict(good) | bad))  # type: ignore[arg-type]
-
-
 def test_statement_round_trip() -> None:
-    statement = SessionStatement(3, (1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16))
-    values = statement.to_public_inputs()
-    for name, (offset, length) in PUBLIC_INPUT_LAYOUT.items():
-        field_value = SESSION_LEVEL if name == "level" else getattr(statement, name)
-        assert values[offset : offset + length] == (field_value if length > 1 else (field_value,))
-    assert sum(length for _, length in PUBLIC_INPUT_LAYOUT.values()) == SessionStatement.NUM_PUBLIC_INPUTS
-    assert statement.to_public_inputs() == (0, 3, *range(1, 17))
-    assert SessionStatement.from_public_inputs(statement.to_public_inputs()) == statement
+    statement = NodeStatement(0, 3, (1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16))
+    assert statement.elements() == [0, 3, *range(1, 17)]
+    assert NodeStatement.from_elements(statement.elements()) == statement
     with pytest.raises(ValueError):
-        SessionStatement.from_public_inputs(statement.to_public_inputs()[:-1])
-    with pytest.raises(ValueError, match="level"):
-        SessionStatement.from_public_inputs((1, *statement.to_public_inputs()[1:]))
+        NodeStatement.from_elements(statement.elements()[:-1])
 
 
-def test_forging_builder_reproduces_honest_witnesses(chain: tuple[list[ChainState], list[ExecutedBlock]]) -> None:
+def test_forging_builder_reproduces_honest_witnesses(
+    chain: tuple[list[ChainState], list[ExecutedBlock]], one_slot: SessionCircuit, four_slots: SessionCircuit
+) -> None:
     """Control: with no override, ForgingBuilder yields exactly the honest (provable) witness."""
     states, blocks = chain
     kim_send = next(item.trace for item in blocks[1].sessions if item.trace.user_id == KIM)
     forged = ForgingBuilder(states[0], KIM).send(KATE, 10).build()
-    assert forged == session_witness(kim_send, session_shape(1))
+    assert one_slot.inputs(forged) == one_slot.inputs(kim_send)
     jack_claims = next(item.trace for item in blocks[2].sessions if item.trace.user_id == JACK)
     forged = ForgingBuilder(states[1], JACK).claim(SAM, 0).claim(KATE, 0).build()
-    assert forged == session_witness(jack_claims, session_shape(4))
+    assert four_slots.inputs(forged) == four_slots.inputs(jack_claims)
 
 
 def test_session_proof_with_a_cheating_prover_harness_control(
@@ -291,8 +286,11 @@ def test_session_proof_with_a_cheating_prover_harness_control(
     """Control for the cheating prover: with an honest witness its proof is accepted."""
     _, blocks = chain
     trace = next(item.trace for item in blocks[1].sessions if item.trace.user_id == KIM)
-    w = one_slot.generate_witness(session_witness(trace, one_slot.shape), session_statement(trace))
-    assert one_slot.verify(cheating_prove(one_slot, w)) == session_statement(trace)
+    w = one_slot.generate_witness(trace, session_statement(trace))
+    proof = cheating_prove(one_slot, w)
+    assert one_slot.verify(proof) == session_statement(trace)
+    with pytest.raises(ValueError, match="level"):
+        one_slot.statement(dataclasses.replace(proof, public_inputs=(1, *proof.public_inputs[1:])))
 
 
 # --------------------------------------------------------------------------- invariants
@@ -325,13 +323,14 @@ def test_amount_out_of_range(chain: tuple[list[ChainState], list[ExecutedBlock]]
     assert_unprovable(one_slot, ForgingBuilder(states[0], KIM).send(KATE, 1 << 48).build(), "slot 0: amount <")
     # a deposit out of range
     registration = next(item.trace for item in blocks[0].sessions if item.trace.user_id == KIM)
-    witness = session_witness(registration, one_slot.shape)
-    one_slot.generate_witness(dataclasses.replace(witness, deposit=(1 << 48) - 1))
-    assert_unprovable(one_slot, dataclasses.replace(witness, deposit=1 << 48), "< 2^max_amount_bits")
+    one_slot.generate_witness(with_deposit(registration, (1 << 48) - 1))
+    assert_unprovable(one_slot, with_deposit(registration, 1 << 48), "< 2^max_amount_bits")
     # recipient and sender ids are range-checked (else claim keys could collide)
     assert_unprovable(one_slot, ForgingBuilder(states[0], KIM).send(1 << 20, 10).build(), "slot 0: recipient id")
     assert_unprovable(
-        one_slot, ForgingBuilder(states[1], JACK).claim(SAM, 0, sender_id=SAM + (1 << 20)).build(), "slot 0: sender id"
+        one_slot,
+        ForgingBuilder(states[1], JACK).claim(SAM, 0, forged_sender_id=SAM + (1 << 20)).build(),
+        "slot 0: sender id",
     )
 
 
@@ -357,8 +356,9 @@ def test_double_claim_within_a_session(
     )
     # same record, second time with the empty-set path (lying about the claimed set) also fails
     builder = ForgingBuilder(states[1], JACK).claim(SAM, 0)
-    first = builder.slots[0]
-    builder.claim(SAM, 0, own_path=first.own_path)
+    first = builder.steps[0]
+    assert isinstance(first, ClaimStep)
+    builder.claim(SAM, 0, own_path=first.claimed_path)
     assert_unprovable(four_slots, builder.build(), "slot 1: claim: not claimed yet")
 
 
@@ -388,7 +388,7 @@ def test_claim_against_a_root_that_is_not_the_read_root(
     assert public_value(one_slot, late).read_root == states[1].root != states[0].root
     # a sender state that is not the one under the read root (inflated balance) fails too
     sam = states[1].users[SAM].state()
-    forged_state = state_values(dataclasses.replace(sam, balance=sam.balance + 1000))
+    forged_state = dataclasses.replace(sam, balance=sam.balance + 1000)
     assert_unprovable(
         one_slot,
         ForgingBuilder(states[1], JACK).claim(SAM, 0, sender_state=forged_state).build(),
@@ -400,16 +400,15 @@ def test_wrong_secret_key(chain: tuple[list[ChainState], list[ExecutedBlock]], o
     """Sam tries to spend Kim's balance with his own secret."""
     states, blocks = chain
     trace = next(item.trace for item in blocks[1].sessions if item.trace.user_id == KIM)
-    honest = session_witness(trace, one_slot.shape)
     statement = session_statement(trace)
-    one_slot.generate_witness(honest, statement)
-    forged = dataclasses.replace(honest, secret=SECRETS[SAM])
+    one_slot.generate_witness(trace, statement)
+    forged = dataclasses.replace(trace, secret=SECRETS[SAM])
     assert_unprovable(one_slot, forged, "leaf = H(H(secret)", statement)
     # without a statement to match, the proof would be about another (non-existent) old leaf
     w = one_slot.generate_witness(forged)
-    assert public_value(one_slot, w).old_leaf != states[0].leaf(KIM)
+    assert public_value(one_slot, w).old_root != states[0].leaf(KIM)
     # a cheating prover writing Kim's old leaf into the public inputs is rejected
-    for target, value in zip(one_slot.targets.old_leaf, statement.old_leaf, strict=True):
+    for target, value in zip(one_slot.targets.old_leaf, statement.old_root, strict=True):
         set_everywhere(one_slot, w, target, value)
     with pytest.raises(VerificationError):
         one_slot.verify(cheating_prove(one_slot, w))
@@ -434,7 +433,7 @@ def test_altered_outbox_on_claim(chain: tuple[list[ChainState], list[ExecutedBlo
     """The record claimed must be the one at its index in the sender's outbox."""
     states, _ = chain
     assert_unprovable(one_slot, ForgingBuilder(states[1], JACK).claim(SAM, 0, amount=51).build(), OUTBOX)
-    assert_unprovable(one_slot, ForgingBuilder(states[1], JACK).claim(SAM, 0, index=1).build(), OUTBOX)
+    assert_unprovable(one_slot, ForgingBuilder(states[1], JACK).claim(SAM, 0, forged_index=1).build(), OUTBOX)
     assert_unprovable(
         one_slot, ForgingBuilder(states[1], JACK).claim(SAM, 1, recipient=JACK, amount=20).build(), OUTBOX
     )
@@ -445,7 +444,7 @@ def test_altered_outbox_on_claim(chain: tuple[list[ChainState], list[ExecutedBlo
     record = TransferRecord(JACK, 1000, 0)
     fake.set_leaf(0, record.digest())
     sam = states[1].users[SAM].state()
-    fake_state = state_values(dataclasses.replace(sam, outbox_root=fake.root))
+    fake_state = dataclasses.replace(sam, outbox_root=fake.root)
     forged = ForgingBuilder(states[1], JACK).claim(
         SAM, 0, amount=1000, sender_state=fake_state, sender_outbox_path=fake.siblings(0)
     )
@@ -483,23 +482,25 @@ def test_altered_outbox_on_send(
 def test_registration_rules(chain: tuple[list[ChainState], list[ExecutedBlock]], one_slot: SessionCircuit) -> None:
     states, blocks = chain
     trace = next(item.trace for item in blocks[0].sessions if item.trace.user_id == KIM)
-    registration = session_witness(trace, one_slot.shape)
+    registration = trace
     statement = session_statement(trace)
-    assert statement.old_leaf == (0, 0, 0, 0)
+    assert statement.old_root == (0, 0, 0, 0)
     one_slot.generate_witness(registration, statement)
     # registering over an existing leaf: the statement's old leaf is Kim's real leaf, the circuit says EMPTY
-    existing = dataclasses.replace(statement, old_leaf=states[0].leaf(KIM))
+    existing = dataclasses.replace(statement, old_root=states[0].leaf(KIM))
     assert_unprovable(
         one_slot,
-        dataclasses.replace(registration, old_state=state_values(states[0].users[KIM].state())),
+        dataclasses.replace(registration, old_state=states[0].users[KIM].state()),
         "old leaf",
         existing,
     )
-    # a deposit outside a registration would mint money
-    spend = ForgingBuilder(states[0], KIM).send(KATE, 10).build()
-    assert_unprovable(one_slot, dataclasses.replace(spend, deposit=5), "a deposit only when registering")
+    # a deposit outside a registration would mint money (a trace cannot say so: forge the input value)
+    spend = one_slot.inputs(ForgingBuilder(states[0], KIM).send(KATE, 10).build())
+    one_slot.data.generate_witness(spend)
+    spend[one_slot.targets.deposit] = 5
+    assert_inputs_unprovable(one_slot, spend, "a deposit only when registering")
     # a registration that starts from a rich state instead of initial(deposit)
-    rich = state_values(UserState(10**6, 0, 0, DEFAULT_DIGESTS[16], DEFAULT_DIGESTS[36]))
+    rich = UserState(10**6, 0, 0, DEFAULT_DIGESTS[16], DEFAULT_DIGESTS[36])
     w = one_slot.generate_witness(dataclasses.replace(registration, old_state=rich))
     assert public_value(one_slot, w) == statement  # the old state is ignored: balance = deposit
 
@@ -509,11 +510,12 @@ def test_malformed_slots(chain: tuple[list[ChainState], list[ExecutedBlock]], fo
     honest = ForgingBuilder(states[0], SAM).send(JACK, 50).build()
     four_slots.generate_witness(honest)
     # no operation at all
-    assert_unprovable(four_slots, dataclasses.replace(honest, slots=()), "slot 0: at least one operation")
-    # a gap: slot 0 disabled, slot 1 enabled
-    assert_unprovable(
-        four_slots, dataclasses.replace(honest, slots=(SlotWitness(), *honest.slots)), "slot 1: at least one"
-    )
+    assert_unprovable(four_slots, dataclasses.replace(honest, steps=()), "slot 0: at least one operation")
+    # a gap: slot 0 disabled, slot 1 enabled (a trace cannot say so: forge the input values)
+    gap = four_slots.inputs(honest)
+    set_padding_slot(gap, four_slots.targets.slots[0])
+    set_operation_slot(gap, four_slots.targets.slots[1], honest.steps[0])
+    assert_inputs_unprovable(four_slots, gap, "slot 1: at least one")
     # both kinds at once
     inputs = four_slots.inputs(honest)
     inputs[four_slots.targets.slots[0].is_claim] = 1
@@ -526,8 +528,11 @@ def test_malformed_slots(chain: tuple[list[ChainState], list[ExecutedBlock]], fo
     with pytest.raises(ValueError):
         four_slots.data.generate_witness(inputs)
     assert four_slots.violated_rule(inputs) is not None
-    with pytest.raises(ValueError):
-        four_slots.inputs(dataclasses.replace(honest, slots=(dataclasses.replace(honest.slots[0], kind=3),)))
+    # a registration in an operation slot
+    with pytest.raises(MalformedSessionError):
+        four_slots.inputs(
+            dataclasses.replace(honest, steps=(*honest.steps, RegisterStep(Register(5), honest.old_state)))
+        )
 
 
 def test_statement_forgery_by_a_cheating_prover(

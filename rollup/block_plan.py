@@ -1,0 +1,249 @@
+"""A block's aggregation tree: node statements, their native combination, and the plan.
+
+**Node statement.** Every proof of a block's aggregation tree attests one
+subtree of the global sparse Merkle tree (depth D):
+
+    (level, position, old_root[4], new_root[4], read_root[4], data_root[4])
+
+the subtree of height ``level`` whose leftmost leaf is ``position`` (so the
+low ``level`` bits of position are zero) had root ``old_root`` before the
+block and ``new_root`` after it; every session in it read ``read_root``; and
+``data_root`` is the root of the block-data tree over the subtree (leaf
+H(uid, deposit, new_leaf) per session, empty subtrees default). A session
+proof is the level-0 node at its user id (:func:`session_statement`).
+
+**Combine** (:func:`combine_nodes` here, ``combine_nodes_circuit`` in
+:mod:`rollup.circuits.tree`). Two children L, R with levels l_L, l_R and
+positions u_L, u_R combine at the parent level l_P = bitlength(u_L xor u_R) with
+
+    l_L < l_P,  l_R < l_P,  bit_{l_P - 1}(u_L) = 0,  bit_{l_P - 1}(u_R) = 1,
+    bit_k(u_L) = bit_k(u_R) for k >= l_P,           read_L = read_R,
+
+each child climbing from its level to l_P - 1 over the *untouched* siblings
+(witnesses, the same for its old and new root, since no session of the block
+wrote there; the data root climbs over empty defaults), and then
+
+    old_P = C(old_L', old_R'), new_P = C(new_L', new_R'), data_P = C(data_L', data_R'),
+    u_P = u_L with bits below l_P cleared, read_P = read_L.
+
+So a chain of untouched levels is climbed inside one proof, and the number of
+aggregation proofs is the number of sessions minus one.
+
+**Plan** (:func:`plan_block`). The sessions of a block are grouped as a binary
+trie: a group splits at the highest bit where its users' ids differ, users with
+that bit 0 on the left. Each split is one aggregation (a :func:`combine_nodes`),
+so a block of S sessions needs S session proofs, S - 1 aggregation proofs and one
+block proof, in depth about log2(S). Every node's statement is computed natively
+here, so the plan is checked against the block before anything is proven.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rollup.block import Block
+from rollup.errors import RollupError
+from rollup.smt import SparseMerkleTree
+from rollup.witness import SessionTrace
+from verifier.hashing import Digest, compress
+from verifier.light_client import BlockStatement
+from verifier.merkle import default_digests
+
+NODE_STATEMENT_LEN = 18
+SESSION_LEVEL = 0
+"""A session is the level-0 node at its user id."""
+BLOCK_NODE = "block"
+"""The key of the block proof among a block's proofs (the tree's nodes are keyed by :class:`PlanNode`)."""
+
+
+class BlockProvingError(RollupError):
+    """A block could not be proven; the message names the node and the reason."""
+
+
+# ----------------------------------------------------------------------------- node statements
+
+
+@dataclass(frozen=True)
+class NodeStatement:
+    """The public statement of one proof of the aggregation tree (see the module docstring)."""
+
+    level: int
+    position: int
+    old_root: Digest
+    new_root: Digest
+    read_root: Digest
+    data_root: Digest
+
+    def elements(self) -> list[int]:
+        """(level, position, *old_root, *new_root, *read_root, *data_root): the proof's public inputs."""
+        return [self.level, self.position, *self.old_root, *self.new_root, *self.read_root, *self.data_root]
+
+    @staticmethod
+    def from_elements(v: Sequence[int]) -> NodeStatement:
+        """Parse the first :data:`NODE_STATEMENT_LEN` public inputs of a proof of the tree."""
+        if len(v) < NODE_STATEMENT_LEN:
+            raise ValueError(f"a node statement has {NODE_STATEMENT_LEN} elements, got {len(v)}")
+        d = [tuple(int(x) for x in v[2 + 4 * i : 6 + 4 * i]) for i in range(4)]
+        return NodeStatement(int(v[0]), int(v[1]), d[0], d[1], d[2], d[3])  # type: ignore[arg-type]
+
+
+def session_statement(trace: SessionTrace) -> NodeStatement:
+    """The statement a proof of ``trace`` carries: the level-0 node at its user id (from the trace's own fields).
+
+    (0, user_id, old_leaf, new_leaf, read_root, H(user_id, deposit, new_leaf)).
+    """
+    data = trace.public_data().digest()
+    return NodeStatement(SESSION_LEVEL, trace.user_id, trace.old_leaf, trace.new_leaf, trace.read_root, data)
+
+
+def parent_level(left: NodeStatement, right: NodeStatement) -> int:
+    """The level where the subtrees of two nodes meet."""
+    return (left.position ^ right.position).bit_length()
+
+
+def climb(node: Digest, position: int, start: int, stop: int, siblings: Sequence[Digest]) -> Digest:
+    """Climb from level ``start`` to level ``stop`` (siblings[k] used at level k)."""
+    for k in range(start, stop):
+        node = compress(siblings[k], node) if (position >> k) & 1 else compress(node, siblings[k])
+    return node
+
+
+def combine_nodes(
+    left: NodeStatement,
+    right: NodeStatement,
+    left_siblings: Sequence[Digest],
+    right_siblings: Sequence[Digest],
+    depth: int,
+) -> NodeStatement:
+    """Native twin of ``combine_nodes_circuit``; raises ValueError when the children do not combine."""
+    level = parent_level(left, right)
+    defaults = default_digests(depth)
+    for child, bit in ((left, 0), (right, 1)):
+        if child.level >= level or child.position & ((1 << child.level) - 1):
+            raise ValueError(
+                f"child at level {child.level}, position {child.position} does not fit under level {level}"
+            )
+        if (child.position >> (level - 1)) & 1 != bit:
+            raise ValueError("children are not in the left and right halves of their parent")
+    if left.read_root != right.read_root:
+        raise ValueError("children read different roots")
+    lifted = []
+    for child, siblings in ((left, left_siblings), (right, right_siblings)):
+        lifted.append(
+            (
+                climb(child.old_root, child.position, child.level, level - 1, siblings),
+                climb(child.new_root, child.position, child.level, level - 1, siblings),
+                climb(child.data_root, child.position, child.level, level - 1, defaults),
+            )
+        )
+    (lo, ln, ld), (ro, rn, rd) = lifted
+    position = left.position >> level << level
+    return NodeStatement(level, position, compress(lo, ro), compress(ln, rn), left.read_root, compress(ld, rd))
+
+
+def climb_to_root(node: NodeStatement, siblings: Sequence[Digest], depth: int) -> tuple[Digest, Digest, Digest]:
+    """(old, new, data) roots of the whole tree from a node (native twin of the block circuit's climb)."""
+    defaults = default_digests(depth)
+    return (
+        climb(node.old_root, node.position, node.level, depth, siblings),
+        climb(node.new_root, node.position, node.level, depth, siblings),
+        climb(node.data_root, node.position, node.level, depth, defaults),
+    )
+
+
+# ----------------------------------------------------------------------------- the plan
+
+
+@dataclass
+class PlanNode:
+    """A node of a block's aggregation tree with its natively computed statement."""
+
+    key: str
+    statement: NodeStatement
+    trace: SessionTrace | None = None
+    children: tuple[PlanNode, PlanNode] | None = None
+    user_ids: list[int] = field(default_factory=list)
+
+    def render(self, indent: str = "") -> list[str]:
+        s = self.statement
+        what = f"session of user {s.position}" if self.children is None else f"level {s.level} at {s.position}"
+        lines = [f"{indent}{self.key}: {what}"]
+        for child in self.children or ():
+            lines += child.render(indent + "  ")
+        return lines
+
+
+@dataclass
+class BlockPlan:
+    number: int
+    top: PlanNode
+    statement: BlockStatement
+    previous_tree: SparseMerkleTree
+
+    def nodes(self) -> list[PlanNode]:
+        out: list[PlanNode] = []
+        stack = [self.top]
+        while stack:
+            node = stack.pop()
+            out.append(node)
+            stack.extend(node.children or ())
+        return out
+
+    def render(self) -> str:
+        return "\n".join([f"{BLOCK_NODE}: block {self.number}", *self.top.render("  ")])
+
+
+def siblings_of(tree: SparseMerkleTree, statement: NodeStatement) -> list[Digest]:
+    """The siblings of every level above a node (those below its level are never used)."""
+    return [tree.node(k, (statement.position >> k) ^ 1) for k in range(tree.depth)]
+
+
+def plan_block(
+    number: int, traces: Sequence[SessionTrace], previous_tree: SparseMerkleTree, whitelist_root: Digest
+) -> BlockPlan:
+    """The aggregation tree of a block (statements computed natively)."""
+    if not traces:
+        raise BlockProvingError(f"block {number} has no sessions; there is nothing to prove")
+    depth = previous_tree.depth
+    leaves = [
+        PlanNode(f"session/{trace.user_id}", session_statement(trace), trace=trace, user_ids=[trace.user_id])
+        for trace in sorted(traces, key=lambda t: t.user_id)
+    ]
+
+    def build(group: list[PlanNode]) -> PlanNode:
+        if len(group) == 1:
+            return group[0]
+        positions = [n.statement.position for n in group]
+        bit = (min(positions) ^ max(positions)).bit_length() - 1
+        left = build([n for n in group if not (n.statement.position >> bit) & 1])
+        right = build([n for n in group if (n.statement.position >> bit) & 1])
+        statement = combine_nodes(
+            left.statement,
+            right.statement,
+            siblings_of(previous_tree, left.statement),
+            siblings_of(previous_tree, right.statement),
+            depth,
+        )
+        key = f"agg/{statement.level}/{statement.position}"
+        return PlanNode(key, statement, children=(left, right), user_ids=left.user_ids + right.user_ids)
+
+    top = build(leaves)
+    old, new, data = climb_to_root(top.statement, siblings_of(previous_tree, top.statement), depth)
+    if old != previous_tree.root or top.statement.read_root != old:
+        raise BlockProvingError(f"block {number}: sessions do not read the previous root")
+    statement = BlockStatement(old, new, number, data, whitelist_root)
+    return BlockPlan(number, top, statement, previous_tree)
+
+
+def check_plan_matches_block(plan: BlockPlan, block: Block) -> None:
+    """The planned statement must be the finalized block's: same number, roots and public-data digest.
+
+    Replaying stored sessions on the stored previous state gives the plan, so a
+    mismatch means the stored chain is inconsistent; nothing is proven then.
+    """
+    planned = (plan.number, plan.statement.prev_root, plan.statement.new_root, plan.statement.data_root)
+    stored = (block.number, block.prev_root, block.new_root, block.data_digest)
+    for what, mine, theirs in zip(("number", "previous root", "new root", "data digest"), planned, stored, strict=True):
+        if mine != theirs:
+            raise BlockProvingError(f"block {block.number}: the planned {what} differs from the stored block's")

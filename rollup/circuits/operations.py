@@ -1,0 +1,229 @@
+"""The operation slots of the session circuit: register, send and claim (twins of ``rollup.witness``).
+
+Every slot, whatever its kind, range-checks amount (MAX_AMOUNT_BITS), recipient
+and sender id (GLOBAL_TREE_DEPTH) and index (OUTBOX_DEPTH), and computes
+
+    record  = H(recipient, amount, index)
+    written = is_claim ? CLAIMED_LEAF : record
+    one path of CLAIMED_DEPTH = OUTBOX_DEPTH + GLOBAL_TREE_DEPTH levels, bits = bits(index) || bits(sender_id),
+    climbed twice: from EMPTY (old nodes) and from ``written`` (new nodes).
+
+A send uses the path's level OUTBOX_DEPTH (an update of the user's outbox at
+slot ``index``); a claim uses level CLAIMED_DEPTH (an update of the claimed set
+at claim_key(sender, index) = sender * 2^OUTBOX_DEPTH + index, whose bits are
+exactly bits(index) || bits(sender)). Sharing the path is what keeps a slot at
+about 120 rows whatever its kind.
+
+    enabled:  op_nonce = nonce + 1;  nonce' = nonce + 1
+    send:     index = outbox_len (< 2^OUTBOX_DEPTH: a full outbox cannot append);
+              old_nodes[OUTBOX_DEPTH] = outbox_root;  outbox_root' = new_nodes[OUTBOX_DEPTH];
+              outbox_len' = outbox_len + 1;  balance' = balance - amount
+    claim:    recipient = user_id;
+              climb(record, bits(index), sender_outbox_path) = sender_state.outbox_root;
+              climb(H(sender_key, state_root(sender_state)), bits(sender), global_path) = read_root;
+              old_nodes[CLAIMED_DEPTH] = claimed_root   (not claimed yet);
+              claimed_root' = new_nodes[CLAIMED_DEPTH];  balance' = balance + amount
+    always:   balance' < 2^MAX_AMOUNT_BITS  (no overdraft: with a, b < 2^48, b - a wraps
+              to >= p - 2^48 when a > b; and the credit bound)
+
+A disabled slot leaves the state unchanged (its climbs are computed and ignored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from circuits.builder import CircuitBuilder, DigestTarget
+from circuits.gadgets import (
+    add_virtual_digests,
+    assert_digest_equal_if,
+    assert_equal_if,
+    compute_root_from_path_circuit,
+    merkle_update_circuit,
+    select_digest,
+)
+from circuits.witness import Target
+from rollup.circuits.labels import mark
+from rollup.circuits.rules import (
+    credit_circuit,
+    debit_circuit,
+    require_amount_circuit,
+    require_next_nonce_circuit,
+    require_outbox_index_circuit,
+    require_recipient_circuit,
+    require_user_id_circuit,
+)
+from rollup.circuits.state_digests import (
+    StateTarget,
+    add_virtual_state,
+    initial_state_circuit,
+    leaf_digest_circuit,
+    record_digest_circuit,
+    state_root_circuit,
+)
+from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, OUTBOX_DEPTH
+from rollup.smt import EMPTY_LEAF
+from rollup.state import CLAIMED_LEAF
+
+
+@dataclass(frozen=True)
+class SlotTargets:
+    """The inputs of one operation slot."""
+
+    is_send: Target
+    is_claim: Target
+    nonce: Target
+    recipient: Target
+    amount: Target
+    index: Target
+    sender_id: Target
+    own_path: list[DigestTarget]
+    sender_key: DigestTarget
+    sender_state: StateTarget
+    sender_outbox_path: list[DigestTarget]
+    sender_global_path: list[DigestTarget]
+
+
+def add_virtual_slot(b: CircuitBuilder) -> SlotTargets:
+    """Fresh inputs for one operation slot."""
+    is_send, is_claim, nonce, recipient, amount, index, sender_id = b.add_virtual_targets(7)
+    return SlotTargets(
+        is_send=is_send,
+        is_claim=is_claim,
+        nonce=nonce,
+        recipient=recipient,
+        amount=amount,
+        index=index,
+        sender_id=sender_id,
+        own_path=add_virtual_digests(b, CLAIMED_DEPTH),
+        sender_key=b.add_virtual_digest(),
+        sender_state=add_virtual_state(b),
+        sender_outbox_path=add_virtual_digests(b, OUTBOX_DEPTH),
+        sender_global_path=add_virtual_digests(b, GLOBAL_TREE_DEPTH),
+    )
+
+
+def verify_register_circuit(b: CircuitBuilder, deposit: Target) -> StateTarget:
+    """Twin of ``verify_register``: deposit in range, the new state is initial(deposit)."""
+    mark(b, "deposit < 2^max_amount_bits")
+    require_amount_circuit(b, deposit)
+    return initial_state_circuit(b, deposit)
+
+
+def verify_send_circuit(
+    b: CircuitBuilder,
+    enabled: Target,
+    state: StateTarget,
+    slot: SlotTargets,
+    outbox_before: DigestTarget,
+    outbox_after: DigestTarget,
+) -> StateTarget:
+    """Twin of ``verify_send`` (nonce and range checks are done per slot by the caller).
+
+    ``outbox_before`` / ``outbox_after`` are climb(EMPTY, index, path) and
+    climb(record, index, path) over the outbox depth. Returns the state after
+    the send, or ``state`` itself when not enabled.
+    """
+    mark(b, "send: index = outbox_len")
+    assert_equal_if(b, enabled, slot.index, state.outbox_len)
+    mark(b, "send: the outbox slot is empty (climb(EMPTY, index, path) = outbox_root)")
+    assert_digest_equal_if(b, enabled, outbox_before, state.outbox_root)
+    mark(b, "send: state update")
+    return StateTarget(
+        debit_circuit(b, state.balance, slot.amount, enabled),
+        state.nonce,
+        b.add(state.outbox_len, enabled),
+        select_digest(b, enabled, state.outbox_root, outbox_after),
+        state.claimed_root,
+    )
+
+
+def verify_claim_circuit(
+    b: CircuitBuilder,
+    enabled: Target,
+    state: StateTarget,
+    slot: SlotTargets,
+    record: DigestTarget,
+    index_bits: Sequence[Target],
+    sender_bits: Sequence[Target],
+    claimed_before: DigestTarget,
+    claimed_after: DigestTarget,
+    claimant: Target,
+    read_root: DigestTarget,
+) -> StateTarget:
+    """Twin of ``verify_claim`` (nonce and range checks are done per slot by the caller).
+
+    ``claimed_before`` / ``claimed_after`` are climb(EMPTY, k, path) and
+    climb(CLAIMED_LEAF, k, path) over the claimed-set depth at
+    k = claim_key(sender, index). Returns the state after the claim, or
+    ``state`` itself when not enabled.
+    """
+    mark(b, "claim: the record's recipient is the claimant")
+    require_recipient_circuit(b, slot.recipient, claimant, enabled)
+    mark(b, "claim: the record is in the sender's outbox")
+    in_outbox = compute_root_from_path_circuit(b, record, index_bits, slot.sender_outbox_path)
+    assert_digest_equal_if(b, enabled, in_outbox, slot.sender_state.outbox_root)
+    mark(b, "claim: the sender's leaf is under the read root")
+    sender_leaf = leaf_digest_circuit(b, slot.sender_key, state_root_circuit(b, slot.sender_state))
+    under_read_root = compute_root_from_path_circuit(b, sender_leaf, sender_bits, slot.sender_global_path)
+    assert_digest_equal_if(b, enabled, under_read_root, read_root)
+    mark(b, "claim: not claimed yet (climb(EMPTY, claim_key, path) = claimed_root)")
+    assert_digest_equal_if(b, enabled, claimed_before, state.claimed_root)
+    mark(b, "claim: state update")
+    return StateTarget(
+        credit_circuit(b, state.balance, slot.amount, enabled),
+        state.nonce,
+        state.outbox_len,
+        state.outbox_root,
+        select_digest(b, enabled, state.claimed_root, claimed_after),
+    )
+
+
+def verify_operation_circuit(
+    b: CircuitBuilder,
+    slot: SlotTargets,
+    state: StateTarget,
+    claimant: Target,
+    read_root: DigestTarget,
+) -> tuple[StateTarget, Target]:
+    """One slot: a send, a claim or nothing. Returns the state afterwards and the slot's ``enabled`` bit."""
+    mark(b, "operation kind (booleans, at most one set)")
+    b.assert_bool(slot.is_send)
+    b.assert_bool(slot.is_claim)
+    enabled = b.add(slot.is_send, slot.is_claim)
+    b.assert_bool(enabled)
+    mark(b, "nonce = previous nonce + 1")
+    nonce = require_next_nonce_circuit(b, state.nonce, slot.nonce, enabled)
+    mark(b, "amount < 2^max_amount_bits")
+    require_amount_circuit(b, slot.amount)
+    mark(b, "recipient id < 2^global_tree_depth")
+    require_user_id_circuit(b, slot.recipient)
+    mark(b, "outbox index < 2^outbox_depth")
+    index_bits = require_outbox_index_circuit(b, slot.index)
+    mark(b, "sender id < 2^global_tree_depth")
+    sender_bits = require_user_id_circuit(b, slot.sender_id)
+    mark(b, "record digest and own-tree path")
+    record = record_digest_circuit(b, slot.recipient, slot.amount, slot.index)
+    written = select_digest(b, slot.is_claim, record, b.constant_digest(CLAIMED_LEAF))
+    old_nodes, new_nodes = merkle_update_circuit(
+        b, b.constant_digest(EMPTY_LEAF), written, [*index_bits, *sender_bits], slot.own_path
+    )
+    level = OUTBOX_DEPTH
+    state = verify_send_circuit(b, slot.is_send, state, slot, old_nodes[level], new_nodes[level])
+    state = verify_claim_circuit(
+        b,
+        slot.is_claim,
+        state,
+        slot,
+        record,
+        index_bits,
+        sender_bits,
+        old_nodes[-1],
+        new_nodes[-1],
+        claimant,
+        read_root,
+    )
+    mark(b, "new balance < 2^max_amount_bits (no overdraft, credit bound)")
+    require_amount_circuit(b, state.balance)
+    return StateTarget(state.balance, nonce, state.outbox_len, state.outbox_root, state.claimed_root), enabled

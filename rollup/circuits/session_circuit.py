@@ -1,0 +1,154 @@
+"""The user-session circuit: one user's operations of one block, old leaf -> new leaf.
+
+This is the in-circuit twin of ``rollup.witness.verify_session_trace`` (the
+native executable specification), check for check, with mirrored names
+(``verify_send`` <-> ``verify_send_circuit``, ``debit`` <-> ``debit_circuit``,
+...). The digests are in :mod:`rollup.circuits.state_digests`, the scalar rules
+in :mod:`rollup.circuits.rules`, the operation slots in
+:mod:`rollup.circuits.operations`; this module assembles them.
+
+**Start.** A boolean ``registers``. If 1: the old leaf is EMPTY (0,0,0,0),
+deposit < 2^MAX_AMOUNT_BITS, and the session starts from
+initial(deposit) = (deposit, 0, 0, Z_outbox, Z_claimed). If 0: the deposit is 0
+and the old leaf is H(H(secret), state_root(old_state)), i.e. the prover knows
+the secret whose digest the leaf commits to (authorization).
+
+**Slots.** ``num_slots`` operation slots, each with booleans ``is_send`` and
+``is_claim`` (at most one set; ``enabled`` = their sum). Enabled slots form a
+prefix, and a session has at least one operation (registration or slot 0).
+The old state's balance is not range-checked again: every balance in a leaf was
+range-checked when it was written (by induction from the registration deposit).
+
+**Public inputs** (in this order): level (= 0), user_id, old_leaf[4],
+new_leaf[4], read_root[4], data_digest[4] -- 18 elements: the node statement of
+the level-0 subtree at user_id (``rollup.block_plan.NodeStatement``), so
+aggregation treats sessions and subtrees alike; built for a block tree, a
+pass-through whitelist root (4) follows. The deposit is bound inside the data
+digest (and listed in the block's public data).
+Not checked here, and left to the aggregation circuit: the old leaf is the leaf
+of user_id under the previous global root, and read_root is that root.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from circuits.builder import CircuitBuilder, DigestTarget
+from circuits.gadgets import logical_not, select_digest
+from circuits.witness import Target
+from rollup.block_plan import SESSION_LEVEL
+from rollup.circuits.labels import mark, set_scope
+from rollup.circuits.operations import SlotTargets, add_virtual_slot, verify_operation_circuit, verify_register_circuit
+from rollup.circuits.rules import require_user_id_circuit
+from rollup.circuits.state_digests import (
+    StateTarget,
+    add_virtual_state,
+    key_digest_circuit,
+    leaf_digest_circuit,
+    select_state,
+    session_data_digest_circuit,
+    state_root_circuit,
+)
+from rollup.params import SECRET_SIZE
+from rollup.smt import EMPTY_LEAF
+
+
+@dataclass(frozen=True)
+class SessionTargets:
+    """The inputs of a session circuit and its public outputs."""
+
+    user_id: Target
+    read_root: DigestTarget
+    secret: list[Target]
+    registers: Target
+    deposit: Target
+    old_state: StateTarget
+    slots: list[SlotTargets]
+    old_leaf: DigestTarget
+    new_leaf: DigestTarget
+    data_digest: DigestTarget
+
+    level: Target
+    """The constant 0: a session is the level-0 node at its user id."""
+
+    def public_inputs(self) -> list[Target]:
+        """The registration order of the public inputs (a level-0 ``NodeStatement``)."""
+        return [
+            self.level,
+            self.user_id,
+            *self.old_leaf,
+            *self.new_leaf,
+            *self.read_root,
+            *self.data_digest,
+        ]
+
+
+def verify_start_circuit(
+    b: CircuitBuilder,
+    key: DigestTarget,
+    registers: Target,
+    deposit: Target,
+    old_state: StateTarget,
+) -> tuple[StateTarget, DigestTarget]:
+    """Twin of ``_verify_start``: the state the slots start from, and the old leaf.
+
+    Registering: old leaf EMPTY, state initial(deposit). Otherwise: deposit 0 and
+    old leaf H(H(secret), state_root(old_state)), which is the authorization.
+    """
+    mark(b, "registration flag; a deposit only when registering")
+    b.assert_bool(registers)
+    b.connect(b.mul(registers, deposit), deposit)
+    registered = verify_register_circuit(b, deposit)
+    mark(b, "old leaf = H(H(secret), state_root(old_state)) (authorization), or EMPTY when registering")
+    existing_leaf = leaf_digest_circuit(b, key, state_root_circuit(b, old_state))
+    old_leaf = select_digest(b, registers, existing_leaf, b.constant_digest(EMPTY_LEAF))
+    return select_state(b, registers, old_state, registered), old_leaf
+
+
+def verify_session_trace_circuit(b: CircuitBuilder, num_slots: int) -> SessionTargets:
+    """Twin of ``verify_session_trace``: the whole session circuit; registers the public inputs."""
+    user_id = b.add_virtual_target()
+    mark(b, "user id < 2^global_tree_depth")
+    require_user_id_circuit(b, user_id)
+    read_root = b.add_virtual_digest()
+    secret = b.add_virtual_targets(SECRET_SIZE)
+    registers, deposit = b.add_virtual_targets(2)
+    old_state = add_virtual_state(b)
+    slots = [add_virtual_slot(b) for _ in range(num_slots)]
+
+    mark(b, "key digest H(secret)")
+    key = key_digest_circuit(b, secret)
+    state, old_leaf = verify_start_circuit(b, key, registers, deposit, old_state)
+    previous: Target | None = None
+    for position, slot in enumerate(slots):
+        set_scope(b, f"slot {position}: ")
+        state, enabled = verify_operation_circuit(b, slot, state, user_id, read_root)
+        mark(b, "at least one operation; enabled slots form a prefix")
+        if previous is None:
+            # at least one operation: a registration or an enabled first slot
+            b.assert_zero(b.mul(logical_not(b, registers), logical_not(b, enabled)))
+        else:
+            # enabled slots form a prefix
+            b.assert_zero(b.mul(enabled, logical_not(b, previous)))
+        previous = enabled
+    set_scope(b, "")
+    mark(b, "new leaf = H(H(secret), state_root(final state))")
+    new_leaf = leaf_digest_circuit(b, key, state_root_circuit(b, state))
+    mark(b, "data digest = H(user_id, deposit, new_leaf)")
+    data_digest = session_data_digest_circuit(b, user_id, deposit, new_leaf)
+    targets = SessionTargets(
+        user_id=user_id,
+        read_root=read_root,
+        secret=secret,
+        registers=registers,
+        deposit=deposit,
+        old_state=old_state,
+        slots=slots,
+        old_leaf=old_leaf,
+        new_leaf=new_leaf,
+        data_digest=data_digest,
+        level=b.constant(SESSION_LEVEL),
+    )
+    b.register_public_inputs(targets.public_inputs())
+    mark(b, "public-input hash")
+    return targets
