@@ -2,8 +2,10 @@
 
 ``FieldVec`` wraps a field array (values of a base polynomial on the LDE
 coset), ``ExtVec`` an extension array. Both mix with Python ints, ``Ext``
-scalars and each other exactly as the gate interface (``verifier.gates.base``)
+scalars and each other exactly as the algebra contract (``verifier.algebra``)
 requires; a product of a base vector and an extension value is an ``ExtVec``.
+The composite operations (``mul_add``, ``reduce_powers``, ...) are the contract's
+defaults: on whole columns they are already one numpy pass per step.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ import numpy as np
 
 from prover import field_kernels as fk
 from prover.field_kernels import ExtArray, FieldArray
+from verifier.algebra import AlgebraDefaults
 from verifier.extension import Ext
 from verifier.field import P
 
 Operand = Union["FieldVec", "ExtVec", Ext, int]
 
 
-class FieldVec:
+class FieldVec(AlgebraDefaults):
     """A vector of base-field values."""
 
     __slots__ = ("a",)
@@ -69,7 +72,7 @@ class FieldVec:
     __rmul__ = __mul__
 
 
-class ExtVec:
+class ExtVec(AlgebraDefaults):
     """A vector of F_p2 values."""
 
     __slots__ = ("e",)

@@ -30,7 +30,7 @@ from verifier.goldilocks_jit import gl_add, gl_mul
 from verifier.hashing import hash_elements
 from verifier.proof import COSET_SHIFT, CommonData, OpeningSet, Proof, VerifierKey
 from verifier.transcript import Challenger
-from verifier.vanishing import vanishing_terms
+from verifier.vanishing import EvaluationVars, vanishing_terms
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +181,7 @@ def _add_scaled_base(acc: ExtArray, term: FieldArray, c0: np.uint64, c1: np.uint
 
 
 def combine_terms(terms: Sequence[FieldVec | ExtVec | int | Ext], alpha: Ext, size: int) -> ExtArray:
-    """sum_j alpha^j terms_j (``verifier.vanishing.reduce_terms``), one fused in-place pass per term.
+    """sum_j alpha^j terms_j (``alpha.reduce_powers``, ``verifier.algebra``), one fused in-place pass per term.
 
     Most terms are base-field columns (selector times gate constraint), so each costs two
     base multiplications per point instead of an extension Horner step.
@@ -225,8 +225,7 @@ def quotient_chunks(
     step = min(big_n, 1 << QUOTIENT_SLICE_BITS)
     for s in range(0, big_n, step):
         cut = slice(s, s + step)
-        terms = vanishing_terms(
-            common,
+        columns = EvaluationVars[FieldVec | ExtVec](
             x=FieldVec(x[cut]),
             l0_x=FieldVec(l0[cut]),
             constants=[FieldVec(c[cut]) for c in cs[:nc]],
@@ -238,7 +237,7 @@ def quotient_chunks(
             beta=beta,
             gamma=gamma,
         )
-        part = combine_terms(terms, alpha, step)
+        part = combine_terms(vanishing_terms(common, columns), alpha, step)
         v.c0[cut], v.c1[cut] = part
     q = fk.ext_mul_base(v, fk.batch_inverse(z_h))
     factor = common.config.quotient_degree_factor

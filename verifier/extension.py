@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from verifier.algebra import AlgebraDefaults
 from verifier.field import P, canonical
 
 W: int = 7
@@ -25,8 +26,8 @@ W: int = 7
 EXTENSION_DEGREE: int = 2
 
 
-class Ext:
-    """An element a0 + a1*X of F_p2 with canonical coordinates."""
+class Ext(AlgebraDefaults):
+    """An element a0 + a1*X of F_p2 with canonical coordinates (the native verifier's algebra)."""
 
     __slots__ = ("a0", "a1")
 
@@ -119,6 +120,14 @@ class Ext:
             base = base * base
             exponent >>= 1
         return result
+
+    def reduce_base(self, values: Sequence[int]) -> Ext:
+        """sum_i self^i values_i for base-field ints: Horner on the coordinates, one reduction per step."""
+        a0, a1, w1 = self.a0, self.a1, W * self.a1 % P
+        s0 = s1 = 0
+        for v in reversed(values):
+            s0, s1 = (s0 * a0 + s1 * w1 + v) % P, (s0 * a1 + s1 * a0) % P
+        return Ext(s0, s1)
 
 
 ZERO = Ext(0)

@@ -32,12 +32,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from verifier import field
-from verifier.extension import Ext, W
+from verifier.extension import Ext
 from verifier.merkle import MerkleError, verify_merkle_proof
 from verifier.polynomial import Coset, barycentric_at
 from verifier.proof import COSET_SHIFT, NUM_ORACLES, ORACLE_NAMES, ZS_PARTIALS, CommonData, FriProof, OpeningSet
 from verifier.transcript import Challenger
-from verifier.vanishing import mul_add, reduce_terms
 
 
 class FriError(ValueError):
@@ -119,28 +118,10 @@ def batch_openings(
     return BatchedOpenings(
         zeta=zeta,
         g_zeta=zeta * field.root_of_unity(common.degree_bits),
-        reduced_at_zeta=reduce_terms(at_zeta, alpha),
-        reduced_zs_next=reduce_terms(zs_next, alpha),
+        reduced_at_zeta=alpha.reduce_powers(at_zeta),
+        reduced_zs_next=alpha.reduce_powers(zs_next),
         alpha_m=alpha ** len(at_zeta),
     )
-
-
-def reduce_base_values(values: Sequence[Any], alpha: Any) -> Any:
-    """sum_i alpha^i values_i for base-field values (ints natively; the circuit's algebra reduces
-    its base targets with ``alpha.reduce_base``, reducing-gate rows)."""
-    fast = getattr(alpha, "reduce_base", None)
-    if fast is not None:
-        return fast(values)
-    if isinstance(alpha, Ext):  # native: Horner on the coordinates, ints only
-        a0, a1, w1 = alpha.a0, alpha.a1, W * alpha.a1 % field.P
-        s0 = s1 = 0
-        for v in reversed(values):
-            s0, s1 = (s0 * a0 + s1 * w1 + v) % field.P, (s0 * a1 + s1 * a0) % field.P
-        return Ext(s0, s1)
-    acc: Any = Ext(0)
-    for v in reversed(values):
-        acc = acc * alpha + v
-    return acc
 
 
 def combine_initial(
@@ -148,10 +129,10 @@ def combine_initial(
 ) -> Any:
     """F_0(x) from the oracles' rows at x (module docstring); generic, so the circuit reuses it."""
     values = [v for row in rows for v in row]
-    first = (batched.reduced_at_zeta - reduce_base_values(values, alpha)) / (batched.zeta - x)
+    first = (batched.reduced_at_zeta - alpha.reduce_base(values)) / (batched.zeta - x)
     z_values = rows[ZS_PARTIALS][:2]
-    second = (batched.reduced_zs_next - reduce_base_values(z_values, alpha)) / (batched.g_zeta - x)
-    return mul_add(batched.alpha_m, second, first)
+    second = (batched.reduced_zs_next - alpha.reduce_base(z_values)) / (batched.g_zeta - x)
+    return batched.alpha_m.mul_add(second, first)
 
 
 def evaluate_poly(coeffs: Sequence[Ext], x: int | Ext) -> Ext:

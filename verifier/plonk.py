@@ -26,7 +26,7 @@ from verifier.hashing import Digest, hash_elements
 from verifier.polynomial import lagrange_at, vanishing_at
 from verifier.proof import CommonData, Proof, VerifierKey
 from verifier.transcript import Challenger
-from verifier.vanishing import ext_from_columns, reduce_terms, vanishing_combination
+from verifier.vanishing import EvaluationVars, ext_from_columns, vanishing_combination
 
 PlonkChallenges = tuple[Any, Any, Any, Any]
 """(beta, gamma, alpha, zeta): Ext natively, ExtValue in-circuit."""
@@ -108,7 +108,7 @@ def quotient_at(common: CommonData, quotient: Sequence[Any], zeta_n: Any) -> Any
     """Q(zeta) = sum_c zeta^{c n} (Q0_c + u Q1_c) from the chunk openings (generic)."""
     factor = common.config.quotient_degree_factor
     chunks = [ext_from_columns(quotient[c], quotient[factor + c]) for c in range(factor)]
-    return reduce_terms(chunks, zeta_n)
+    return zeta_n.reduce_powers(chunks)
 
 
 def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) -> None:
@@ -132,8 +132,7 @@ def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) ->
     l0 = lagrange_at(common.degree_bits, 0, zeta)
     o = proof.openings
     nc = common.num_constant_columns
-    v_zeta = vanishing_combination(
-        common,
+    openings = EvaluationVars(
         x=zeta,
         l0_x=l0,
         constants=o.constants_sigmas[:nc],
@@ -144,8 +143,8 @@ def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) ->
         public_inputs_hash=pi_hash,
         beta=beta,
         gamma=gamma,
-        alpha=alpha,
     )
+    v_zeta = vanishing_combination(common, openings, alpha)
     if v_zeta != z_h * quotient_at(common, o.quotient, zeta_n):
         raise VerificationError("vanishing identity fails at zeta: constraints are not satisfied")
 

@@ -87,30 +87,36 @@ def m4_block(a: T, b: T, c: T, d: T) -> tuple[T, T, T, T]:
     )
 
 
-def external_linear_layer(state: Sequence[T]) -> list[T]:
-    """M_E . state (unreduced for ints; callers reduce).
-
-    An algebra may apply the layer its own way: if the values offer
-    ``poseidon2_linear_layer(state, external)`` it is used (the recursive verifier
-    places one gate row instead of ~45 extension ops).
-    """
-    layer = getattr(state[0], "poseidon2_linear_layer", None)
-    if layer is not None:
-        return layer(state, True)  # type: ignore[no-any-return]
+def external_layer_formula(state: Sequence[T]) -> list[T]:
+    """M_E . state by its definition: M4 on each block of 4, plus the lane-wise block sums (unreduced for ints)."""
     blocks = [m4_block(*state[4 * j : 4 * j + 4]) for j in range(WIDTH // 4)]
     sums = [blocks[0][lane] + blocks[1][lane] + blocks[2][lane] for lane in range(4)]  # type: ignore[operator]
     return [blocks[j][lane] + sums[lane] for j in range(WIDTH // 4) for lane in range(4)]
 
 
-def internal_linear_layer(state: Sequence[T], diag: Sequence[Any] = INTERNAL_DIAG_MINUS_ONE) -> list[T]:
-    """M_I . state = sum(state) + d_i * state[i] (unreduced for ints; hook as in ``external_linear_layer``)."""
-    layer = getattr(state[0], "poseidon2_linear_layer", None)
-    if layer is not None and diag is INTERNAL_DIAG_MINUS_ONE:
-        return layer(state, False)  # type: ignore[no-any-return]
+def internal_layer_formula(state: Sequence[T]) -> list[T]:
+    """M_I . state = sum(state) + d_i * state[i] by its definition (unreduced for ints)."""
     total = state[0]
     for x in state[1:]:
         total = total + x  # type: ignore[operator]
-    return [total + x * d for x, d in zip(state, diag, strict=True)]  # type: ignore[operator]
+    return [total + x * d for x, d in zip(state, INTERNAL_DIAG_MINUS_ONE, strict=True)]  # type: ignore[operator, misc]
+
+
+def external_linear_layer(state: Sequence[T]) -> list[T]:
+    """M_E . state: the formula on ints, else the algebra's ``poseidon2_linear_layer`` (``verifier.algebra``;
+    the recursive verifier places one gate row instead of ~45 extension ops)."""
+    first = state[0]
+    if isinstance(first, int):
+        return external_layer_formula(state)
+    return first.poseidon2_linear_layer(state, True)  # type: ignore[attr-defined, no-any-return]
+
+
+def internal_linear_layer(state: Sequence[T]) -> list[T]:
+    """M_I . state, dispatched as in ``external_linear_layer``."""
+    first = state[0]
+    if isinstance(first, int):
+        return internal_layer_formula(state)
+    return first.poseidon2_linear_layer(state, False)  # type: ignore[attr-defined, no-any-return]
 
 
 def sbox(x: T, reduce: Callable[[T], T] = lambda v: v) -> T:

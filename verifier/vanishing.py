@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic
 
+from verifier.algebra import A
 from verifier.extension import Ext
 from verifier.field import P
 from verifier.gates import GateVars
@@ -35,74 +37,64 @@ EXT_U = Ext(0, 1)
 """The extension generator u (u^2 = 7): an F_p2-valued column pair (c0, c1) is c0 + u * c1."""
 
 
-def ext_from_columns(c0: Any, c1: Any) -> Any:
+@dataclass(frozen=True)
+class EvaluationVars(Generic[A]):
+    """Everything V is evaluated from at one point x (or at every point of the coset at once).
+
+    ``constants`` are the selector and gate-constant columns, ``sigmas`` the permutation
+    columns, ``zs_partials`` the column pairs (c0, c1) of Z and the partial products, and
+    ``zs_next`` the pair of Z(g x); beta and gamma are the permutation challenges.
+    """
+
+    x: A
+    l0_x: A
+    constants: Sequence[A]
+    sigmas: Sequence[A]
+    wires: Sequence[A]
+    zs_partials: Sequence[A]
+    zs_next: Sequence[A]
+    public_inputs_hash: Sequence[Any]
+    beta: Any
+    gamma: Any
+
+    def gate_vars(self, num_selectors: int) -> GateVars[A]:
+        """The per-row values the gates see (the constants after the selector columns)."""
+        return GateVars(
+            wires=self.wires, constants=self.constants[num_selectors:], public_inputs_hash=self.public_inputs_hash
+        )
+
+
+def ext_from_columns(c0: A, c1: A) -> A:
     """Combine the two base columns of an F_p2-valued polynomial."""
-    return c0 + c1 * EXT_U
+    return c0 + c1 * EXT_U  # type: ignore[no-any-return]
 
 
-def product(values: Sequence[Any]) -> Any:
+def product(values: Sequence[A]) -> A:
     acc = values[0]
     for v in values[1:]:
         acc = acc * v
     return acc
 
 
-def reduce_terms(terms: Sequence[Any], alpha: Ext) -> Any:
-    """sum_j alpha^j terms_j by Horner's rule, over any algebra.
-
-    An algebra may offer ``alpha.reduce_powers(terms)`` computing the same sum
-    its own way (the circuit places reducing-gate rows instead of one op per step).
-    """
-    fast = getattr(alpha, "reduce_powers", None)
-    if fast is not None:
-        return fast(terms)
-    acc = terms[-1]
-    for t in reversed(terms[:-1]):
-        acc = acc * alpha + t
-    return acc
-
-
-def mul_add(a: Any, b: Any, c: Any) -> Any:
-    """a * b + c, in one fused step where the algebra offers ``mul_add``."""
-    fused = getattr(a, "mul_add", None)
-    return fused(b, c) if fused is not None else a * b + c
-
-
-def gate_constraint_terms(common: CommonData, selectors: Sequence[Any], v: GateVars[Any]) -> list[Any]:
+def gate_constraint_terms(common: CommonData, selectors: Sequence[A], v: GateVars[A]) -> list[A]:
     """S_g * C_{g,j} for every gate g (in selector order) and every constraint j."""
-    terms: list[Any] = []
+    terms: list[A] = []
     for gate, selector in zip(common.gates, selectors, strict=True):
         terms.extend(selector * c for c in gate.eval_constraints(v))
     return terms
 
 
-def permutation_columns(zs_partials: Sequence[Any], zs_next: Sequence[Any]) -> tuple[Any, list[Any], Any]:
+def permutation_columns(zs_partials: Sequence[A], zs_next: Sequence[A]) -> tuple[A, list[A], A]:
     """(Z, [pi_1..pi_m], Z(g x)) from the Z/partial-products oracle's column pairs (c0, c1)."""
     z = ext_from_columns(zs_partials[0], zs_partials[1])
     partials = [ext_from_columns(zs_partials[2 * j], zs_partials[2 * j + 1]) for j in range(1, len(zs_partials) // 2)]
     return z, partials, ext_from_columns(zs_next[0], zs_next[1])
 
 
-def vanishing_terms(
-    common: CommonData,
-    x: Any,
-    l0_x: Any,
-    constants: Sequence[Any],
-    sigmas: Sequence[Any],
-    wires: Sequence[Any],
-    zs_partials: Sequence[Any],
-    zs_next: Sequence[Any],
-    public_inputs_hash: Sequence[Any],
-    beta: Ext,
-    gamma: Ext,
-) -> list[Any]:
+def vanishing_terms(common: CommonData, e: EvaluationVars[A]) -> list[A]:
     """All terms of V in their fixed order (columns as laid out in the oracles)."""
-    ns = common.num_selectors
-    v = GateVars(wires=wires, constants=constants[ns:], public_inputs_hash=public_inputs_hash)
-    terms = gate_constraint_terms(common, constants[:ns], v)
-    z, partials, z_next = permutation_columns(zs_partials, zs_next)
-    terms += permutation_terms(common, x, l0_x, wires, sigmas, z, z_next, partials, beta, gamma)
-    return terms
+    terms = gate_constraint_terms(common, e.constants[: common.num_selectors], e.gate_vars(common.num_selectors))
+    return terms + permutation_terms(common, e)
 
 
 # ------------------------------------------------------------------ verifiers
@@ -118,16 +110,18 @@ def vanishing_terms(
 #   constant (each distinct constant costs a row of its own in a circuit).
 
 
-class _Powers:
-    """alpha^n for several n, sharing the squarings alpha^(2^k) (generic)."""
+class _Powers(Generic[A]):
+    """alpha^n for n >= 1, sharing the squarings alpha^(2^k) (generic)."""
 
-    def __init__(self, alpha: Any) -> None:
+    def __init__(self, alpha: A) -> None:
         self.squares = [alpha]
-        self.cache: dict[int, Any] = {}
+        self.cache: dict[int, A] = {}
 
-    def __call__(self, n: int) -> Any:
+    def __call__(self, n: int) -> A:
+        if n < 1:
+            raise ValueError("only positive powers are shared")
         if n not in self.cache:
-            result = None
+            result: A | None = None
             k = 0
             while n >> k:
                 if k == len(self.squares):
@@ -135,11 +129,12 @@ class _Powers:
                 if (n >> k) & 1:
                     result = self.squares[k] if result is None else result * self.squares[k]
                 k += 1
-            self.cache[n] = result if result is not None else 1
+            assert result is not None
+            self.cache[n] = result
         return self.cache[n]
 
 
-def identity_factors(common: CommonData, x: Any, beta: Any, gamma: Any) -> list[Any]:
+def identity_factors(common: CommonData, x: A, beta: Any, gamma: Any) -> list[A]:
     """beta * k_i * x + gamma for every routed column i, as the chain m_i = 7 m_{i-1} - 6 gamma."""
     ratio = common.k_is[1] if len(common.k_is) > 1 else 1
     if common.k_is[0] != 1 or any(b != a * ratio % P for a, b in itertools.pairwise(common.k_is)):
@@ -152,25 +147,16 @@ def identity_factors(common: CommonData, x: Any, beta: Any, gamma: Any) -> list[
     return out
 
 
-def permutation_terms(
-    common: CommonData,
-    x: Any,
-    l0_x: Any,
-    wires: Sequence[Any],
-    sigmas: Sequence[Any],
-    z: Any,
-    z_next: Any,
-    partials: Sequence[Any],
-    beta: Any,
-    gamma: Any,
-) -> list[Any]:
+def permutation_terms(common: CommonData, e: EvaluationVars[A]) -> list[A]:
     """L_0 (Z - 1) and the partial-product chain constraints (identity factors from ``identity_factors``)."""
     chunk = common.config.partial_product_chunk
     k = common.num_routed_wires
-    numerators = [wires[i] + m for i, m in enumerate(identity_factors(common, x, beta, gamma))]
-    denominators = [mul_add(sigmas[i], beta, wires[i]) + gamma for i in range(k)]
+    z, partials, z_next = permutation_columns(e.zs_partials, e.zs_next)
+    wires = e.wires
+    numerators = [wires[i] + m for i, m in enumerate(identity_factors(common, e.x, e.beta, e.gamma))]
+    denominators = [e.sigmas[i].mul_add(e.beta, wires[i]) + e.gamma for i in range(k)]
     chain = [z, *partials, z_next]
-    terms: list[Any] = [l0_x * (z - 1)]
+    terms: list[A] = [e.l0_x * (z - 1)]
     for t, start in enumerate(range(0, k, chunk)):
         num = product(numerators[start : start + chunk])
         den = product(denominators[start : start + chunk])
@@ -178,29 +164,14 @@ def permutation_terms(
     return terms
 
 
-def vanishing_combination(
-    common: CommonData,
-    x: Any,
-    l0_x: Any,
-    constants: Sequence[Any],
-    sigmas: Sequence[Any],
-    wires: Sequence[Any],
-    zs_partials: Sequence[Any],
-    zs_next: Sequence[Any],
-    public_inputs_hash: Sequence[Any],
-    beta: Any,
-    gamma: Any,
-    alpha: Any,
-) -> Any:
-    """V(x) = ``reduce_terms(vanishing_terms(...), alpha)``, grouped by gate (see above)."""
+def vanishing_combination(common: CommonData, e: EvaluationVars[A], alpha: A) -> A:
+    """V(x) = ``alpha.reduce_powers(vanishing_terms(common, e))``, grouped by gate (see above)."""
     ns = common.num_selectors
-    v = GateVars(wires=wires, constants=constants[ns:], public_inputs_hash=public_inputs_hash)
-    z, partials, z_next = permutation_columns(zs_partials, zs_next)
-    perm = permutation_terms(common, x, l0_x, wires, sigmas, z, z_next, partials, beta, gamma)
-    acc = reduce_terms(perm, alpha)
+    v = e.gate_vars(ns)
+    acc: A = alpha.reduce_powers(permutation_terms(common, e))
     powers = _Powers(alpha)
-    for gate, selector in reversed(list(zip(common.gates, constants[:ns], strict=True))):
+    for gate, selector in reversed(list(zip(common.gates, e.constants[:ns], strict=True))):
         constraints = gate.eval_constraints(v)
         if constraints:
-            acc = mul_add(acc, powers(len(constraints)), selector * reduce_terms(constraints, alpha))
+            acc = acc.mul_add(powers(len(constraints)), selector * alpha.reduce_powers(constraints))
     return acc

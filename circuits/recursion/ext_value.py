@@ -28,6 +28,7 @@ from typing import Union
 
 from circuits.builder import CircuitBuilder, ExtTarget
 from circuits.witness import Target
+from verifier.algebra import AlgebraDefaults
 from verifier.extension import Ext
 from verifier.field import P
 
@@ -40,7 +41,7 @@ REDUCING_ROW_OPS = 10
 """Extension ops per arithmetic row: a reducing row costs as much as placing this many ops."""
 
 
-class ExtValue:
+class ExtValue(AlgebraDefaults):
     """An F_p2 element: the pending op ``k0 * x * y + k1 * z`` over target pairs of ``b``.
 
     ``y`` None means 1 and ``z`` None means no second term; with k0 = 1 and neither, the value
@@ -159,10 +160,6 @@ class ExtValue:
 
     __rmul__ = __mul__
 
-    def mul_add(self, y: Operand, z: Operand) -> ExtValue:
-        """self * y + z (one op when z is already placed or scaled)."""
-        return (self * y) + z
-
     def inverse(self) -> ExtValue:
         """self^-1 from a hint, constrained by self * inv == 1 (unprovable if self == 0)."""
 
@@ -195,13 +192,13 @@ class ExtValue:
         self.b.connect(self.t[1], o.t[1])
 
     def poseidon2_linear_layer(self, state: Sequence[Operand], external: bool) -> list[ExtValue]:
-        """Poseidon2's M_E (or M_I) on 12 values in one gate row (hook of ``verifier.poseidon2``)."""
+        """Poseidon2's M_E (or M_I) on 12 values in one gate row, not ~45 ops (override of ``verifier.algebra``)."""
         outs = self.b.poseidon2_linear([self._coerce(v).t for v in state], external)
         return [ExtValue(self.b, t) for t in outs]
 
     # ------------------------------------------------------------ reductions
     def reduce_powers(self, terms: Sequence[Operand]) -> ExtValue:
-        """sum_j self^j terms_j (hook used by ``verifier.vanishing.reduce_terms``).
+        """sum_j self^j terms_j (override of ``verifier.algebra``).
 
         Long sums go to reducing-gate rows; a few terms are cheaper as fused ops. When many terms
         are pending differences u_j - v_j, the sum is computed as R(u) - R(v): two chains of
@@ -228,7 +225,7 @@ class ExtValue:
         return ExtValue(self.b, self.b.reduce_with_powers(self.t, [v.t for v in values]))
 
     def reduce_base(self, values: Sequence[Target]) -> ExtValue:
-        """sum_i self^i values_i for base-field targets (hook used by ``verifier.fri.reduce_base_values``)."""
+        """sum_i self^i values_i for base-field targets (override of ``verifier.algebra``)."""
         if len(values) <= SHORT_REDUCTION:
             return self.reduce_powers([ExtValue.lift(self.b, v) for v in values])
         return ExtValue(self.b, self.b.reduce_with_powers(self.t, list(values)))

@@ -19,7 +19,7 @@ from verifier.hashing import sponge_initial_state
 from verifier.plonk import plonk_challenges, quotient_at
 from verifier.poseidon2 import RATE, permute
 from verifier.proof import CommonData
-from verifier.vanishing import vanishing_combination
+from verifier.vanishing import EvaluationVars, vanishing_combination
 
 
 def circuit_digest_circuit(b: CircuitBuilder, common: CommonData, vk: VerifierKeyTarget) -> DigestTarget:
@@ -62,8 +62,7 @@ def verify_proof_circuit(
     l0 = z_h / ((zeta - 1) * common.degree)
     o = proof.openings
     nc = common.num_constant_columns
-    v_zeta = vanishing_combination(
-        common,
+    openings = EvaluationVars(
         x=zeta,
         l0_x=l0,
         constants=o.constants_sigmas[:nc],
@@ -74,8 +73,8 @@ def verify_proof_circuit(
         public_inputs_hash=[ExtValue.lift(b, t) for t in pi_hash],
         beta=beta,
         gamma=gamma,
-        alpha=alpha,
     )
+    v_zeta = vanishing_combination(common, openings, alpha)
     v_zeta.assert_equal(z_h * quotient_at(common, o.quotient, zeta_n))
 
     challenges = fri_challenges_circuit(challenger, common, proof.fri)

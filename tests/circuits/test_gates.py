@@ -20,6 +20,7 @@ import pytest
 from circuits.builder import CircuitBuilder
 from circuits.generators import generate_witness
 from prover.algebra import FieldVec
+from verifier.algebra import AlgebraDefaults
 from verifier.extension import Ext
 from verifier.field import P
 from verifier.gates import Gate, GateVars, gate_from_name
@@ -248,8 +249,8 @@ def test_vector_and_extension_evaluations_agree(name: str) -> None:
         assert all(s.a1 == 0 for s in scalar)
 
 
-class Deg:
-    """Tracks the total degree of an expression in the wires and constants."""
+class Deg(AlgebraDefaults):
+    """Tracks the total degree of an expression in the wires and constants (an algebra with the defaults)."""
 
     def __init__(self, d: int) -> None:
         self.d = d

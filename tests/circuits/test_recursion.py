@@ -138,7 +138,6 @@ def test_ext_value_pending_ops_agree_with_ext() -> None:
     from circuits.generators import generate_witness
     from circuits.recursion.ext_value import ExtValue
     from verifier.extension import Ext
-    from verifier.vanishing import mul_add, reduce_terms
 
     r = random.Random(7)
     b = CircuitBuilder()
@@ -161,14 +160,14 @@ def test_ext_value_pending_ops_agree_with_ext() -> None:
         elif op == 4:
             pairs.append((a + k, na + k))
         elif op == 5:
-            pairs.append((mul_add(a, c, d), na * nc + nd))
+            pairs.append((a.mul_add(c, d), na * nc + nd))
         elif op == 6:
             pairs.append((k - a, k - na))
         else:
             n = r.randrange(1, 40)
             chosen = [r.choice(pairs) for _ in range(n)]
             diffs = [(x - y, nx - ny) for (x, nx), (y, ny) in zip(chosen, reversed(chosen), strict=True)]
-            pairs.append((reduce_terms([v for v, _ in diffs], a), reduce_terms([v for _, v in diffs], na)))
+            pairs.append((a.reduce_powers([v for v, _ in diffs]), na.reduce_powers([v for _, v in diffs])))
     outputs = [v.t for v, _ in pairs]
     w = generate_witness(b.config.num_wires, len(b.rows), b.copies.classes(), b.generators, inputs)
     for t, (_, expected) in zip(outputs, pairs, strict=True):
@@ -176,11 +175,11 @@ def test_ext_value_pending_ops_agree_with_ext() -> None:
 
 
 def test_verifier_shortcuts_equal_the_definitions() -> None:
-    """vanishing_combination = reduce_terms(vanishing_terms); the native batching = the generic Horner."""
+    """vanishing_combination = alpha.reduce_powers(vanishing_terms); the native batching = the generic Horner."""
     from circuits.recursion.aggregation import AggregationScheme
+    from verifier.algebra import AlgebraDefaults
     from verifier.extension import Ext, reduce_with_powers
-    from verifier.fri import reduce_base_values
-    from verifier.vanishing import reduce_terms, vanishing_combination, vanishing_terms
+    from verifier.vanishing import EvaluationVars, vanishing_combination, vanishing_terms
 
     r = random.Random(3)
 
@@ -190,19 +189,20 @@ def test_verifier_shortcuts_equal_the_definitions() -> None:
     common = AggregationScheme(2, 3, lambda b, x, y: (list(x), None)).shape(13)
     widths = common.oracle_widths()
     nc = common.num_constant_columns
-    args = {
-        "x": e(),
-        "l0_x": e(),
-        "constants": [e() for _ in range(nc)],
-        "sigmas": [e() for _ in range(common.num_routed_wires)],
-        "wires": [e() for _ in range(widths[1])],
-        "zs_partials": [e() for _ in range(widths[2])],
-        "zs_next": [e(), e()],
-        "public_inputs_hash": [e() for _ in range(4)],
-        "beta": e(),
-        "gamma": e(),
-    }
+    e_vars = EvaluationVars(
+        x=e(),
+        l0_x=e(),
+        constants=[e() for _ in range(nc)],
+        sigmas=[e() for _ in range(common.num_routed_wires)],
+        wires=[e() for _ in range(widths[1])],
+        zs_partials=[e() for _ in range(widths[2])],
+        zs_next=[e(), e()],
+        public_inputs_hash=[e() for _ in range(4)],
+        beta=e(),
+        gamma=e(),
+    )
     alpha = e()
-    assert vanishing_combination(common, **args, alpha=alpha) == reduce_terms(vanishing_terms(common, **args), alpha)
+    assert vanishing_combination(common, e_vars, alpha) == alpha.reduce_powers(vanishing_terms(common, e_vars))
     values = [r.randrange(P) for _ in range(300)]
-    assert reduce_base_values(values, alpha) == reduce_with_powers(values, alpha)
+    assert alpha.reduce_base(values) == reduce_with_powers(values, alpha)
+    assert alpha.reduce_base(values) == AlgebraDefaults.reduce_base(alpha, values)

@@ -2,9 +2,9 @@
 
 A gate constrains the wires and constants of one row. Its constraints are
 polynomials C_j(w_0, ..., w_{W-1}, c_0, ..., c_{K-1}) that must vanish on every
-row where the gate's selector is 1. They are written against a tiny arithmetic
-interface: values of one type ``T`` supporting ``+``, ``-``, ``*`` with each
-other and with Python ints. Three algebras implement it:
+row where the gate's selector is 1. They are written against the algebra
+contract of ``verifier.algebra``: values of one type ``T`` supporting ``+``,
+``-``, ``*`` with each other and with Python ints. Three algebras implement it:
 
 * the prover: numpy vectors of a polynomial's values over the LDE coset;
 * the native verifier: ``Ext`` values, the openings at the challenge zeta;
@@ -18,20 +18,9 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, Protocol, Self, TypeVar
+from typing import Generic, TypeVar
 
-
-class Algebra(Protocol):
-    """What a value type must support to evaluate gate constraints."""
-
-    def __add__(self, other: Any) -> Self: ...
-    def __radd__(self, other: Any) -> Self: ...
-    def __sub__(self, other: Any) -> Self: ...
-    def __rsub__(self, other: Any) -> Self: ...
-    def __mul__(self, other: Any) -> Self: ...
-    def __rmul__(self, other: Any) -> Self: ...
-    def __neg__(self) -> Self: ...
-
+from verifier.algebra import Algebra
 
 T = TypeVar("T", bound=Algebra)
 
