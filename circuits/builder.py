@@ -26,12 +26,14 @@ from circuits.generators import (
     ArithmeticGenerator,
     BaseSumGenerator,
     ConstantGenerator,
+    FriFoldGenerator,
     Generator,
     Poseidon2Generator,
+    Poseidon2LinearGenerator,
     RandomAccessGenerator,
+    ReducingGenerator,
     SimpleGenerator,
 )
-from circuits.generators_recursion import FriFoldGenerator, Poseidon2LinearGenerator, ReducingGenerator
 from circuits.witness import CopyClasses, Target
 from verifier import field
 from verifier.config import STANDARD_CONFIG, ProofConfig

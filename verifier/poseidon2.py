@@ -45,6 +45,7 @@ SBOX_DEGREE: int = 7
 ROUNDS_FULL: int = 8
 ROUNDS_PARTIAL: int = 22
 HALF_FULL: int = ROUNDS_FULL // 2
+NUM_ROUNDS: int = ROUNDS_FULL + ROUNDS_PARTIAL
 
 
 def _load_parameters() -> dict[str, Any]:
@@ -66,7 +67,7 @@ ROUND_CONSTANTS: tuple[tuple[int, ...], ...] = tuple(
 
 FULL_ROUNDS_FIRST: tuple[int, ...] = tuple(range(HALF_FULL))
 PARTIAL_ROUNDS: tuple[int, ...] = tuple(range(HALF_FULL, HALF_FULL + ROUNDS_PARTIAL))
-FULL_ROUNDS_LAST: tuple[int, ...] = tuple(range(HALF_FULL + ROUNDS_PARTIAL, ROUNDS_FULL + ROUNDS_PARTIAL))
+FULL_ROUNDS_LAST: tuple[int, ...] = tuple(range(HALF_FULL + ROUNDS_PARTIAL, NUM_ROUNDS))
 
 KNOWN_ANSWER_INPUT: tuple[int, ...] = tuple(int(v) for v in _PARAMETERS["known_answer"]["input"])
 KNOWN_ANSWER_OUTPUT: tuple[int, ...] = tuple(int(v, 16) for v in _PARAMETERS["known_answer"]["output"])

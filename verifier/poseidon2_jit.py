@@ -10,6 +10,13 @@ the scalar primitives of :mod:`verifier.goldilocks_jit`:
   which LLVM vectorizes (AVX2/AVX-512); this is the prover's building block.
 * :func:`permute_rows_inplace` -- an ``(n, 12)`` array of states, permuted in
   blocks of :data:`BLOCK` columns through a transposed scratch buffer.
+* :func:`permute_columns_traced` -- the column kernel, also recording the state
+  entering every round (what the Poseidon2 gate's witness generator stores).
+
+The column kernels run one schedule (``_schedule_columns``) built from the public
+round steps :func:`external_layer_columns`, :func:`full_round_columns` and
+:func:`partial_round_columns` over the round indices of ``verifier.poseidon2``;
+the scalar kernel repeats that schedule with scalar loops for speed.
 
 Input lanes may hold any value in [0, 2^64): they are first reduced mod p, so
 the kernels agree with the reference on all such states; outputs are canonical.
@@ -70,7 +77,7 @@ def _m4(
 
 
 @njit(cache=True)
-def _external_columns(c: np.ndarray) -> None:
+def external_layer_columns(c: np.ndarray) -> None:
     """Every column of c (12, m) <- M_E . column: M4 per block of 4, then add the lane-wise block sums."""
     for j in range(c.shape[1]):
         a0, a1, a2, a3 = _m4(c[0, j], c[1, j], c[2, j], c[3, j])
@@ -95,17 +102,17 @@ def _external_columns(c: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def _full_round_columns(c: np.ndarray, r: int) -> None:
+def full_round_columns(c: np.ndarray, r: int) -> None:
     """c <- M_E . sbox(c + RC[r]) column-wise."""
     for i in range(_WIDTH):
         k = _RC[r, i]
         for j in range(c.shape[1]):
             c[i, j] = gl_pow7(gl_add(c[i, j], k))
-    _external_columns(c)
+    external_layer_columns(c)
 
 
 @njit(cache=True)
-def _partial_round_columns(c: np.ndarray, r: int, total: np.ndarray) -> None:
+def partial_round_columns(c: np.ndarray, r: int, total: np.ndarray) -> None:
     """Lane 0 <- sbox(lane 0 + RC[r][0]); then c_i <- sum(c) + d_i c_i column-wise (``total`` is scratch)."""
     m = c.shape[1]
     k = _RC[r, 0]
@@ -123,21 +130,40 @@ def _partial_round_columns(c: np.ndarray, r: int, total: np.ndarray) -> None:
 
 
 @njit(cache=True)
-def permute_columns_inplace(c: np.ndarray) -> None:
-    """Apply Poseidon2 in place to every column of a C-contiguous ``(12, m)`` ``uint64`` array."""
+def _schedule_columns(c: np.ndarray, trace: np.ndarray, record: bool) -> None:
+    """The round schedule on every column of c; with ``record``, trace[r] <- the state entering round r."""
     m = c.shape[1]
     for i in range(_WIDTH):
         for j in range(m):
             if c[i, j] >= P:
                 c[i, j] -= P
     total = np.empty(m, dtype=np.uint64)
-    _external_columns(c)
+    external_layer_columns(c)
     for r in _FIRST_FULL:
-        _full_round_columns(c, r)
+        if record:
+            trace[r] = c
+        full_round_columns(c, r)
     for r in _PARTIAL:
-        _partial_round_columns(c, r, total)
+        if record:
+            trace[r] = c
+        partial_round_columns(c, r, total)
     for r in _LAST_FULL:
-        _full_round_columns(c, r)
+        if record:
+            trace[r] = c
+        full_round_columns(c, r)
+
+
+@njit(cache=True)
+def permute_columns_inplace(c: np.ndarray) -> None:
+    """Apply Poseidon2 in place to every column of a C-contiguous ``(12, m)`` ``uint64`` array."""
+    _schedule_columns(c, np.empty((0, _WIDTH, c.shape[1]), dtype=np.uint64), False)
+
+
+@njit(cache=True)
+def permute_columns_traced(c: np.ndarray, trace: np.ndarray) -> None:
+    """:func:`permute_columns_inplace`, also recording in ``trace`` (shape ``(NUM_ROUNDS, 12, m)``) the state
+    entering each round r (after the initial M_E; before round r adds its constants)."""
+    _schedule_columns(c, trace, True)
 
 
 @njit(cache=True)
@@ -153,11 +179,11 @@ def permute_inplace(state: np.ndarray) -> None:
     for i in range(_WIDTH):
         if s[i] >= P:
             s[i] -= P
-    _external_columns(col)
+    external_layer_columns(col)
     for r in _FIRST_FULL:
         for i in range(_WIDTH):
             s[i] = gl_pow7(gl_add(s[i], _RC[r, i]))
-        _external_columns(col)
+        external_layer_columns(col)
     for r in _PARTIAL:
         s[0] = gl_pow7(gl_add(s[0], _RC[r, 0]))
         total = s[0]
@@ -168,7 +194,7 @@ def permute_inplace(state: np.ndarray) -> None:
     for r in _LAST_FULL:
         for i in range(_WIDTH):
             s[i] = gl_pow7(gl_add(s[i], _RC[r, i]))
-        _external_columns(col)
+        external_layer_columns(col)
 
 
 @njit(cache=True)

@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from verifier.field import P
 from verifier.hashing import compress, compress_initial_state, hash_elements, sponge_initial_state
 from verifier.poseidon2 import KNOWN_ANSWER_INPUT, KNOWN_ANSWER_OUTPUT, WIDTH, permute, permute_reference
-from verifier.poseidon2_jit import BLOCK, permute_columns_inplace, permute_inplace, permute_rows_inplace
+from verifier.poseidon2_jit import (
+    BLOCK,
+    permute_columns_inplace,
+    permute_columns_traced,
+    permute_inplace,
+    permute_rows_inplace,
+)
 
 EDGES = [0, 1, P - 1, P - 2, 2**32, 2**32 - 1, 2**63, P - 2**32]
 elements = st.one_of(st.sampled_from(EDGES), st.integers(0, P - 1))
@@ -79,6 +85,34 @@ def test_batch_kernels_match_reference(n: int) -> None:
     assert np.array_equal(columns.T, rows)
     for i in sorted({0, 2, n // 2, n - 1} & set(range(n))):
         assert rows[i].tolist() == permute_reference(start[i].tolist())
+
+
+def test_traced_kernel_records_the_state_entering_each_round() -> None:
+    """trace[r] steps to trace[r + 1] by round r of the reference schedule; the output is the permutation."""
+    from verifier.poseidon2 import (
+        FULL_ROUNDS_FIRST,
+        FULL_ROUNDS_LAST,
+        NUM_ROUNDS,
+        ROUND_CONSTANTS,
+        external_linear_layer,
+        internal_linear_layer,
+        sbox,
+    )
+
+    start = _random_states(3, seed=9)
+    columns = start.T.copy()
+    trace = np.empty((NUM_ROUNDS, WIDTH, 3), dtype=np.uint64)
+    permute_columns_traced(columns, trace)
+    assert [list(c) for c in columns.T.tolist()] == [permute_reference(s) for s in start.tolist()]
+    entering = [*(trace[r, :, 1].tolist() for r in range(NUM_ROUNDS)), columns[:, 1].tolist()]
+    assert entering[0] == [v % P for v in external_linear_layer([v % P for v in start[1].tolist()])]
+    for r in range(NUM_ROUNDS):
+        s = [(x + c) % P for x, c in zip(entering[r], ROUND_CONSTANTS[r], strict=True)]
+        if r in FULL_ROUNDS_FIRST or r in FULL_ROUNDS_LAST:
+            stepped = external_linear_layer([sbox(x) % P for x in s])
+        else:
+            stepped = internal_linear_layer([sbox(s[0]) % P, *entering[r][1:]])
+        assert [v % P for v in stepped] == entering[r + 1]
 
 
 def test_hash_lengths_distinct_and_stable() -> None:

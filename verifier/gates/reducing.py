@@ -44,7 +44,7 @@ def horner_step(acc: tuple[T, T], alpha: tuple[T, T], c: Sequence[T]) -> tuple[T
     return acc[0] * alpha[0] + (acc[1] * alpha[1] * W + c[0]), acc[0] * alpha[1] + c1
 
 
-class _ReducingBase(Gate):
+class ReducingBase(Gate):
     """Shared layout and constraints; ``coeff_width`` is 1 (base) or 2 (extension)."""
 
     coeff_width: int
@@ -94,7 +94,7 @@ class _ReducingBase(Gate):
         return base, base + 1
 
     @classmethod
-    def for_config(cls, num_routed_wires: int, num_wires: int, chunk: int) -> _ReducingBase:
+    def for_config(cls, num_routed_wires: int, num_wires: int, chunk: int) -> ReducingBase:
         """The most coefficients a row holds within the config's wires."""
         n = (num_routed_wires - COEFFS) // cls.coeff_width
         while n > 0 and cls(n, min(chunk, n)).num_wires > num_wires:
@@ -145,14 +145,14 @@ class _ReducingBase(Gate):
         return out
 
 
-class ReducingGate(_ReducingBase):
+class ReducingGate(ReducingBase):
     """acc_out = acc_in * alpha^m + sum_i c_i alpha^(m-1-i) for base-field c_i."""
 
     coeff_width = 1
     kind = "Reducing"
 
 
-class ReducingExtensionGate(_ReducingBase):
+class ReducingExtensionGate(ReducingBase):
     """acc_out = acc_in * alpha^m + sum_i c_i alpha^(m-1-i) for F_p2 c_i (wire pairs)."""
 
     coeff_width = 2
