@@ -35,12 +35,12 @@ COEFFS = 6
 
 
 def horner_step(acc: tuple[T, T], alpha: tuple[T, T], c: Sequence[T]) -> tuple[T, T]:
-    """acc * alpha + c over component pairs (X^2 = W); ``c`` is (c0,) for a base coefficient or (c0, c1).
+    """acc * alpha + c over component pairs (X^2 = W), for an F_p2 coefficient c = (c0, c1).
 
     Each component is written as x * y + (x' * y' * k + c), the shape one extension-arithmetic op
     (k0 x y + k1 z) fuses, so the recursive verifier evaluates a step in four ops.
     """
-    c1 = (acc[1] * alpha[0] + c[1]) if len(c) == 2 else acc[1] * alpha[0]
+    c1 = acc[1] * alpha[0] + c[1]  # first: the circuit places ops in this order
     return acc[0] * alpha[0] + (acc[1] * alpha[1] * W + c[0]), acc[0] * alpha[1] + c1
 
 
@@ -120,15 +120,13 @@ class ReducingBase(Gate):
             a0, a1 = self.acc_wires(j)
             total = ext_mul_components((w[a0], w[a1]), powers[len(indices) - 1])
             for position, i in enumerate(indices):
-                c = [w[k] for k in self.coeff_wires(i)]
+                (wire,) = self.coeff_wires(i)
                 exponent = len(indices) - 1 - position
-                if exponent == 0:
-                    term = (c[0], c[1]) if len(c) == 2 else (c[0], None)
-                elif len(c) == 2:
-                    term = ext_mul_components((c[0], c[1]), powers[exponent - 1])
+                if exponent == 0:  # c * alpha^0 only adds to the first component
+                    total = (total[0] + w[wire], total[1])
                 else:
-                    term = (c[0] * powers[exponent - 1][0], c[0] * powers[exponent - 1][1])
-                total = (total[0] + term[0], total[1] if term[1] is None else total[1] + term[1])
+                    power = powers[exponent - 1]
+                    total = (total[0] + w[wire] * power[0], total[1] + w[wire] * power[1])
             n0, n1 = self.acc_wires(j + 1)
             out += [w[n0] - total[0], w[n1] - total[1]]
         return out
