@@ -96,11 +96,7 @@ class CircuitBuilder:
         self._num_virtual = 0
         self._finalized = False
         self._constants: dict[int, Target] = {}
-        self._constant_slot: tuple[int, int] | None = None
-        self._arith_slots: dict[tuple[int, int], tuple[int, int]] = {}
-        self._ext_arith_slots: dict[tuple[int, int], tuple[int, int]] = {}
-        self._random_access_slots: dict[int, tuple[int, int]] = {}
-        self._fri_fold_slots: dict[int, tuple[int, int]] = {}
+        self._open_rows: dict[tuple[Gate, tuple[int, ...]], tuple[int, int]] = {}
         self.arithmetic_gate = ArithmeticGate.for_routed_wires(config.num_routed_wires)
         self.arithmetic_extension_gate = ArithmeticExtensionGate.for_routed_wires(config.num_routed_wires)
         self.constant_gate = ConstantGate(config.num_constants)
@@ -134,6 +130,17 @@ class CircuitBuilder:
         self.rows.append(Row(gate, values))
         return len(self.rows) - 1
 
+    def _take_slot(self, gate: Gate, capacity: int, constants: tuple[int, ...] = ()) -> tuple[int, int]:
+        """(row, slot): the next free of the ``capacity`` slots of the open row of ``gate`` with these
+        constants (ops of an arithmetic row, copies of a random-access row, ...), placing a new row when
+        that one is full. Rows are shared only by equal gates with equal constants."""
+        key = (gate, constants)
+        row, slot = self._open_rows.get(key, (-1, capacity))
+        if slot == capacity:
+            row, slot = self.add_gate(gate, constants), 0
+        self._open_rows[key] = (row, slot + 1)
+        return row, slot
+
     def add_generator(self, generator: Generator) -> None:
         self.generators.append(generator)
 
@@ -151,11 +158,8 @@ class CircuitBuilder:
         value %= field.P
         if value in self._constants:
             return self._constants[value]
-        if self._constant_slot is None or self._constant_slot[1] == self.constant_gate.num_consts:
-            self._constant_slot = (self.add_gate(self.constant_gate), 0)
-        row, slot = self._constant_slot
+        row, slot = self._take_slot(self.constant_gate, self.constant_gate.num_consts)
         self.rows[row].constants[slot] = value
-        self._constant_slot = (row, slot + 1)
         target = self.wire(row, slot)
         self.add_generator(ConstantGenerator(target, value))
         self._constants[value] = target
@@ -171,10 +175,7 @@ class CircuitBuilder:
     def arithmetic(self, c0: int, c1: int, x: Target, y: Target, z: Target) -> Target:
         """c0*x*y + c1*z in one arithmetic-gate op."""
         key = (c0 % field.P, c1 % field.P)
-        row, op = self._arith_slots.get(key, (-1, self.arithmetic_gate.num_ops))
-        if op == self.arithmetic_gate.num_ops:
-            row, op = self.add_gate(self.arithmetic_gate, key), 0
-        self._arith_slots[key] = (row, op + 1)
+        row, op = self._take_slot(self.arithmetic_gate, self.arithmetic_gate.num_ops, key)
         base = self.wire(row, 0)
         wx, wy, wz, wout = (base + c for c in ArithmeticGate.wires_of_op(op))
         self.connect(x, wx)
@@ -250,10 +251,7 @@ class CircuitBuilder:
         """c0*x*y + c1*z over F_p2 in one extension-gate op."""
         key = (c0 % field.P, c1 % field.P)
         gate = self.arithmetic_extension_gate
-        row, op = self._ext_arith_slots.get(key, (-1, gate.num_ops))
-        if op == gate.num_ops:
-            row, op = self.add_gate(gate, key), 0
-        self._ext_arith_slots[key] = (row, op + 1)
+        row, op = self._take_slot(gate, gate.num_ops, key)
         base = self.wire(row, 0)
         pairs = ArithmeticExtensionGate.wires_of_op(op)
         for value, (c_a, c_b) in zip((x, y, z), pairs[:3], strict=True):
@@ -337,10 +335,7 @@ class CircuitBuilder:
             self.assert_zero(index)
             return items[0]
         gate = RandomAccessGate.for_config(bits, self.config.num_routed_wires, self.config.num_wires)
-        row, copy = self._random_access_slots.get(bits, (-1, gate.copies))
-        if copy == gate.copies:
-            row, copy = self.add_gate(gate), 0
-        self._random_access_slots[bits] = (row, copy + 1)
+        row, copy = self._take_slot(gate, gate.copies)
         base = self.wire(row, 0)
         self.connect(index, base + gate.index_wire(copy))
         for i, item in enumerate(items):
@@ -393,10 +388,7 @@ class CircuitBuilder:
         if len(evals) != 1 << arity_bits or arity_bits < 1:
             raise CircuitError(f"fri_fold needs a power-of-two number (>= 2) of values, got {len(evals)}")
         gate = FriFoldGate.for_config(arity_bits, self.config.num_routed_wires, self.config.num_wires)
-        row, copy = self._fri_fold_slots.get(arity_bits, (-1, gate.copies))
-        if copy == gate.copies:
-            row, copy = self.add_gate(gate), 0
-        self._fri_fold_slots[arity_bits] = (row, copy + 1)
+        row, copy = self._take_slot(gate, gate.copies)
         base = self.wire(row, 0)
         for j, e in enumerate(evals):
             for t, w in zip(e, gate.eval_wires(copy, j), strict=True):
