@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from verifier import field
+from verifier.errors import VerificationError, VerificationFailure
 from verifier.extension import Ext
 from verifier.merkle import MerkleError, verify_merkle_proof
 from verifier.polynomial import Coset, barycentric_at
@@ -39,8 +40,8 @@ from verifier.proof import COSET_SHIFT, NUM_ORACLES, ORACLE_NAMES, ZS_PARTIALS, 
 from verifier.transcript import Challenger
 
 
-class FriError(ValueError):
-    """The FRI proof does not verify; the message says which check failed."""
+class FriError(VerificationError):
+    """The FRI proof does not verify; ``kind`` is POW, MERKLE or FRI, the message says which check failed."""
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,9 @@ def fri_challenges(challenger: Challenger, common: CommonData, proof: FriProof) 
 def fri_query_indices(challenger: Challenger, common: CommonData, pow_witness: int) -> tuple[int, ...]:
     """Check the proof of work, then draw the query positions (shared by prover and verifier)."""
     if not challenger.check_pow(pow_witness, common.config.pow_bits):
-        raise FriError(f"proof-of-work witness does not give {common.config.pow_bits} leading zero bits")
+        raise FriError(
+            VerificationFailure.POW, f"proof-of-work witness does not give {common.config.pow_bits} leading zero bits"
+        )
     return tuple(challenger.get_query_index(common.lde_bits) for _ in range(common.config.num_queries))
 
 
@@ -160,7 +163,9 @@ def verify_fri(
             try:
                 verify_merkle_proof(opening.values, q0, opening.proof, initial_caps[oracle])
             except MerkleError as exc:
-                raise FriError(f"query {round_index}: {ORACLE_NAMES[oracle]} opening: {exc}") from exc
+                raise FriError(
+                    VerificationFailure.MERKLE, f"query {round_index}: {ORACLE_NAMES[oracle]} opening: {exc}"
+                ) from exc
         domain_bits = lde_bits
         shift = COSET_SHIFT
         q = q0
@@ -171,11 +176,16 @@ def verify_fri(
             arity = 1 << arity_bits
             coset_index, within = q >> arity_bits, q & (arity - 1)
             if step.evals[within] != value:
-                raise FriError(f"query {round_index}: layer {layer} coset does not contain the folded value")
+                raise FriError(
+                    VerificationFailure.FRI,
+                    f"query {round_index}: layer {layer} coset does not contain the folded value",
+                )
             try:
                 verify_merkle_proof(ext_leaf(step.evals), coset_index, step.proof, proof.layer_caps[layer])
             except MerkleError as exc:
-                raise FriError(f"query {round_index}: layer {layer} opening: {exc}") from exc
+                raise FriError(
+                    VerificationFailure.MERKLE, f"query {round_index}: layer {layer} opening: {exc}"
+                ) from exc
             omega = field.root_of_unity(domain_bits)
             x0 = shift * field.power(omega, reverse_bits(coset_index, domain_bits - arity_bits)) % field.P
             natural = [step.evals[reverse_bits(t, arity_bits)] for t in range(arity)]
@@ -185,4 +195,6 @@ def verify_fri(
             shift = field.power(shift, arity)
             x = field.power(x0, arity)
         if evaluate_poly(proof.final_poly, x) != value:
-            raise FriError(f"query {round_index}: final polynomial does not match the folded value")
+            raise FriError(
+                VerificationFailure.FRI, f"query {round_index}: final polynomial does not match the folded value"
+            )

@@ -27,8 +27,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from verifier.errors import VerificationError, VerificationFailure
 from verifier.hashing import Digest
-from verifier.plonk import VerificationError, verify_proof
+from verifier.plonk import verify_proof
 from verifier.poseidon2 import load_kernel
 from verifier.proof import ProofWithPublicInputs, VerifierKey
 from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes
@@ -79,7 +80,15 @@ def parse_digest_hex(text: str) -> Digest:
 
 
 class BlockRejectedError(ValueError):
-    """The block proof does not verify, or does not extend the trusted root."""
+    """The block proof does not verify, or does not extend the trusted root.
+
+    ``kind`` is the failed proof check when the proof itself was rejected, None when the
+    light client's own checks (statement form, root linkage, numbering) rejected the block.
+    """
+
+    def __init__(self, message: str, kind: VerificationFailure | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 def verify_block(vk: VerifierKey, proof: ProofWithPublicInputs, prev_root: Digest | None = None) -> BlockStatement:
@@ -91,7 +100,7 @@ def verify_block(vk: VerifierKey, proof: ProofWithPublicInputs, prev_root: Diges
     try:
         verify_proof(vk, proof.proof, proof.public_inputs)
     except VerificationError as exc:
-        raise BlockRejectedError(str(exc)) from exc
+        raise BlockRejectedError(str(exc), exc.kind) from exc
     if prev_root is not None and statement.prev_root != prev_root:
         raise BlockRejectedError(
             f"block {statement.block_number} extends root {digest_hex(statement.prev_root)}, "

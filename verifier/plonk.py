@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from verifier import field
+from verifier.errors import VerificationError, VerificationFailure
 from verifier.fri import FriError, fri_challenges, verify_fri
 from verifier.hashing import Digest, hash_elements
 from verifier.polynomial import lagrange_at, vanishing_at
@@ -32,13 +33,11 @@ PlonkChallenges = tuple[Any, Any, Any, Any]
 """(beta, gamma, alpha, zeta): Ext natively, ExtValue in-circuit."""
 
 
-class VerificationError(ValueError):
-    """The proof is rejected; the message is the reason."""
-
-
 def _check_cap(name: str, cap: Sequence[Digest], cap_height: int) -> None:
     if len(cap) != 1 << cap_height:
-        raise VerificationError(f"{name} cap has {len(cap)} digests, expected {1 << cap_height}")
+        raise VerificationError(
+            VerificationFailure.BAD_FORMAT, f"{name} cap has {len(cap)} digests, expected {1 << cap_height}"
+        )
 
 
 def validate_shape(common: CommonData, proof: Proof) -> None:
@@ -61,21 +60,25 @@ def validate_shape(common: CommonData, proof: Proof) -> None:
     }
     for what, (got, want) in expected.items():
         if got != want:
-            raise VerificationError(f"proof has {got} {what}, circuit expects {want}")
+            raise VerificationError(VerificationFailure.BAD_FORMAT, f"proof has {got} {what}, circuit expects {want}")
     for cap in proof.fri.layer_caps:
         _check_cap("FRI layer", cap, cfg.cap_height)
     initial_path = common.lde_bits - cfg.cap_height
     for i, qr in enumerate(proof.fri.query_rounds):
         if len(qr.initial) != len(widths) or len(qr.steps) != len(common.fri_arities):
-            raise VerificationError(f"FRI query {i} has the wrong number of openings")
+            raise VerificationError(VerificationFailure.BAD_FORMAT, f"FRI query {i} has the wrong number of openings")
         for opening, width in zip(qr.initial, widths, strict=True):
             if len(opening.values) != width or len(opening.proof.siblings) != initial_path:
-                raise VerificationError(f"FRI query {i}: oracle opening has the wrong shape")
+                raise VerificationError(
+                    VerificationFailure.BAD_FORMAT, f"FRI query {i}: oracle opening has the wrong shape"
+                )
         layer_bits = common.lde_bits
         for step, arity_bits in zip(qr.steps, common.fri_arities, strict=True):
             layer_bits -= arity_bits
             if len(step.evals) != 1 << arity_bits or len(step.proof.siblings) != layer_bits - cfg.cap_height:
-                raise VerificationError(f"FRI query {i}: layer opening has the wrong shape")
+                raise VerificationError(
+                    VerificationFailure.BAD_FORMAT, f"FRI query {i}: layer opening has the wrong shape"
+                )
 
 
 def plonk_challenges(
@@ -115,10 +118,15 @@ def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) ->
     """Accept (return None) or raise VerificationError with the reason."""
     common = vk.common
     if len(public_inputs) != common.num_public_inputs:
-        raise VerificationError(f"got {len(public_inputs)} public inputs, circuit has {common.num_public_inputs}")
+        raise VerificationError(
+            VerificationFailure.PUBLIC_INPUTS,
+            f"got {len(public_inputs)} public inputs, circuit has {common.num_public_inputs}",
+        )
     for v in public_inputs:
         if not 0 <= v < field.P:
-            raise VerificationError(f"public input {v} is not a canonical field element")
+            raise VerificationError(
+                VerificationFailure.PUBLIC_INPUTS, f"public input {v} is not a canonical field element"
+            )
     validate_shape(common, proof)
     pi_hash = hash_elements(public_inputs)
 
@@ -127,7 +135,7 @@ def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) ->
 
     z_h = vanishing_at(common.degree_bits, zeta)
     if z_h == 0:
-        raise VerificationError("zeta lies in the trace domain")
+        raise VerificationError(VerificationFailure.TRANSCRIPT, "zeta lies in the trace domain")
     zeta_n = z_h + 1
     l0 = lagrange_at(common.degree_bits, 0, zeta)
     o = proof.openings
@@ -146,11 +154,13 @@ def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) ->
     )
     v_zeta = vanishing_combination(common, openings, alpha)
     if v_zeta != z_h * quotient_at(common, o.quotient, zeta_n):
-        raise VerificationError("vanishing identity fails at zeta: constraints are not satisfied")
+        raise VerificationError(
+            VerificationFailure.VANISHING, "vanishing identity fails at zeta: constraints are not satisfied"
+        )
 
     try:
         challenges = fri_challenges(challenger, common, proof.fri)
         caps = (vk.constants_sigmas_cap, proof.wires_cap, proof.zs_partials_cap, proof.quotient_cap)
         verify_fri(common, caps, o, zeta, challenges, proof.fri)
     except FriError as exc:
-        raise VerificationError(f"FRI: {exc}") from exc
+        raise VerificationError(exc.kind, f"FRI: {exc}") from exc

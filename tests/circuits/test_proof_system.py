@@ -11,6 +11,7 @@ from tests_support import Path, element_paths, replace_at, tamper
 from circuits.builder import CircuitBuilder
 from circuits.circuit_data import CircuitData
 from prover.plonk_prover import ProvingError
+from verifier.errors import VerificationFailure
 from verifier.field import P
 from verifier.hashing import compress, hash_elements
 from verifier.merkle import MerkleProof, compute_root_from_path
@@ -145,10 +146,15 @@ def test_public_input_tampering_rejected(chain: tuple[CircuitData, ProofWithPubl
     for i in range(len(proof.public_inputs)):
         bad = list(proof.public_inputs)
         bad[i] = (bad[i] + 1) % P
-        with pytest.raises(VerificationError):
+        with pytest.raises(VerificationError) as changed:
             verify_proof(circuit.verifier_key, proof.proof, bad)
-    with pytest.raises(VerificationError):
+        assert changed.value.kind is VerificationFailure.VANISHING
+    with pytest.raises(VerificationError) as extra:
         verify_proof(circuit.verifier_key, proof.proof, [*proof.public_inputs, 0])
+    assert extra.value.kind is VerificationFailure.PUBLIC_INPUTS
+    with pytest.raises(VerificationError, match="not a canonical") as non_canonical:
+        verify_proof(circuit.verifier_key, proof.proof, [P, *proof.public_inputs[1:]])
+    assert non_canonical.value.kind is VerificationFailure.PUBLIC_INPUTS
 
 
 def test_verifier_key_tampering_rejected(chain: tuple[CircuitData, ProofWithPublicInputs]) -> None:
@@ -156,12 +162,50 @@ def test_verifier_key_tampering_rejected(chain: tuple[CircuitData, ProofWithPubl
     vk = circuit.verifier_key
     cap = list(vk.constants_sigmas_cap)
     cap[0] = (cap[0][0] ^ 1, *cap[0][1:])
-    with pytest.raises(VerificationError):
+    with pytest.raises(VerificationError) as bad_cap:
         verify_proof(dataclasses.replace(vk, constants_sigmas_cap=tuple(cap)), proof.proof, proof.public_inputs)
+    assert bad_cap.value.kind is VerificationFailure.VANISHING  # the cap is bound by the key digest
     cfg = dataclasses.replace(vk.common.config, num_queries=vk.common.config.num_queries - 1)
-    with pytest.raises(VerificationError):
+    with pytest.raises(VerificationError) as bad_config:
         bad_common = dataclasses.replace(vk.common, config=cfg)
         verify_proof(dataclasses.replace(vk, common=bad_common), proof.proof, proof.public_inputs)
+    assert bad_config.value.kind is VerificationFailure.BAD_FORMAT
+
+
+def test_rejections_name_the_failed_check(chain: tuple[CircuitData, ProofWithPublicInputs]) -> None:
+    """VerificationError.kind says which check failed, for one tampering aimed at each FRI-stage check."""
+    circuit, proof = chain
+    p = proof.proof
+    fri = p.fri
+
+    def kind_of(bad: object) -> VerificationFailure:
+        with pytest.raises(VerificationError) as rejected:
+            verify_proof(circuit.verifier_key, bad, proof.public_inputs)  # type: ignore[arg-type]
+        return rejected.value.kind
+
+    quotient = (p.openings.quotient[0] + 1, *p.openings.quotient[1:])
+    assert kind_of(dataclasses.replace(p, openings=dataclasses.replace(p.openings, quotient=quotient))) is (
+        VerificationFailure.VANISHING
+    )
+    assert kind_of(dataclasses.replace(p, fri=dataclasses.replace(fri, pow_witness=fri.pow_witness ^ 1))) is (
+        VerificationFailure.POW
+    )
+    first = fri.query_rounds[0]
+    opening = first.initial[0]
+    siblings = ((opening.proof.siblings[0][0] ^ 1, *opening.proof.siblings[0][1:]), *opening.proof.siblings[1:])
+    bad_opening = dataclasses.replace(opening, proof=MerkleProof(siblings))
+    bad_round = dataclasses.replace(first, initial=(bad_opening, *first.initial[1:]))
+    rounds = (bad_round, *fri.query_rounds[1:])
+    assert kind_of(dataclasses.replace(p, fri=dataclasses.replace(fri, query_rounds=rounds))) is (
+        VerificationFailure.MERKLE
+    )
+    step = first.steps[0]
+    bad_step = dataclasses.replace(step, evals=tuple(e + 1 for e in step.evals))  # the folded value is not there
+    rounds = (dataclasses.replace(first, steps=(bad_step, *first.steps[1:])), *fri.query_rounds[1:])
+    assert kind_of(dataclasses.replace(p, fri=dataclasses.replace(fri, query_rounds=rounds))) is VerificationFailure.FRI
+    assert kind_of(dataclasses.replace(p, fri=dataclasses.replace(fri, query_rounds=fri.query_rounds[1:]))) is (
+        VerificationFailure.BAD_FORMAT
+    )
 
 
 def test_every_kind_of_proof_element_is_bound(chain: tuple[CircuitData, ProofWithPublicInputs]) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from circuits.builder import CircuitBuilder
 from circuits.circuit_data import CircuitData
+from verifier.errors import VerificationFailure
 from verifier.hashing import Digest
 from verifier.light_client import (
     BLOCK_STATEMENT_LEN,
@@ -84,8 +85,9 @@ def test_broken_root_linkage_is_rejected(circuit: StatementCircuit) -> None:
 
 
 def test_a_chain_from_another_genesis_is_rejected(circuit: StatementCircuit) -> None:
-    with pytest.raises(BlockRejectedError, match="not the trusted root"):
+    with pytest.raises(BlockRejectedError, match="not the trusted root") as rejected:
         verify_chain(circuit.data.verifier_key, [block(circuit, 0, ROOT_A, ROOT_B)], ROOT_C)
+    assert rejected.value.kind is None  # the proof verified; the light client's own check failed
 
 
 def test_an_empty_chain_is_rejected(circuit: StatementCircuit) -> None:
@@ -103,5 +105,6 @@ def test_a_proof_with_another_statement_length_is_not_a_block_proof() -> None:
 def test_a_changed_statement_fails_verification(circuit: StatementCircuit) -> None:
     proof = block(circuit, 3, ROOT_A, ROOT_B)
     forged = ProofWithPublicInputs(proof.proof, tuple(BlockStatement(ROOT_A, ROOT_C, 3, DATA, WHITELIST).elements()))
-    with pytest.raises(BlockRejectedError):
+    with pytest.raises(BlockRejectedError) as rejected:
         verify_block(circuit.data.verifier_key, forged, ROOT_A)
+    assert rejected.value.kind is VerificationFailure.VANISHING
