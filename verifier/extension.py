@@ -48,9 +48,6 @@ class Ext(AlgebraDefaults):
         """View a base-field element as an extension element."""
         return x if isinstance(x, Ext) else Ext(x, 0)
 
-    def to_list(self) -> list[int]:
-        return [self.a0, self.a1]
-
     def is_base(self) -> bool:
         return self.a1 == 0
 

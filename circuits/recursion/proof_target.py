@@ -123,10 +123,6 @@ def add_virtual_verifier_key(b: CircuitBuilder, common: CommonData) -> VerifierK
     return VerifierKeyTarget(_caps(b, common.config.cap_height))
 
 
-def constant_verifier_key(b: CircuitBuilder, vk: VerifierKey) -> VerifierKeyTarget:
-    return VerifierKeyTarget([b.constant_digest(d) for d in vk.constants_sigmas_cap])
-
-
 def _set_digests(inputs: Inputs, targets: list[DigestTarget], values: tuple[Digest, ...]) -> None:
     if len(targets) != len(values):
         raise ValueError(f"expected {len(targets)} digests, got {len(values)}")
