@@ -19,6 +19,10 @@ of many ops, the native ``Ext`` reduces base ints on coordinates):
     alpha.reduce_powers([t_0..t_{n-1}]) = sum_j alpha^j t_j          (Horner)
     alpha.reduce_base([v_0..v_{n-1}])   = sum_i alpha^i v_i          (v_i base-field values)
     s_0.poseidon2_linear_layer(s, ext)  = M_E . s if ext else M_I . s  (s = 12 values)
+
+Code that only the verifiers run (FRI's batching, the quotient at zeta) also divides
+and takes powers: it is typed with :class:`PointAlgebra`, which ``Ext`` and ``ExtValue``
+satisfy and the prover's column vectors need not.
 """
 
 from __future__ import annotations
@@ -59,6 +63,17 @@ class Algebra(Protocol):
 
 A = TypeVar("A", bound=Algebra)
 """A value type of the generic code (one algebra per evaluation)."""
+
+
+class PointAlgebra(Algebra, Protocol):
+    """An algebra of single F_p2 elements (the two verifiers'), which also divides and takes powers."""
+
+    def __truediv__(self, other: Any) -> Any: ...
+    def __pow__(self, exponent: int) -> Any: ...
+
+
+F = TypeVar("F", bound=PointAlgebra)
+"""A value type of the verifier-only generic code (``Ext`` natively, ``ExtValue`` in-circuit)."""
 
 
 class AlgebraDefaults:

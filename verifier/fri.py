@@ -29,9 +29,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic
 
 from verifier import field
+from verifier.algebra import F
 from verifier.errors import VerificationError, VerificationFailure
 from verifier.extension import Ext
 from verifier.merkle import MerkleError, verify_merkle_proof
@@ -97,7 +98,7 @@ def fri_query_indices(challenger: Challenger, common: CommonData, pow_witness: i
 
 
 @dataclass(frozen=True)
-class BatchedOpenings:
+class BatchedOpenings(Generic[F]):
     """The per-proof half of F_0 (module docstring), computed once and shared by every query.
 
     With the opened columns' values v_i at a query point x,
@@ -107,16 +108,16 @@ class BatchedOpenings:
     where Y = sum_i a^i y_i and Y' = sum_j a^j y'_j do not depend on the query.
     """
 
-    zeta: Any
-    g_zeta: Any
-    reduced_at_zeta: Any
-    reduced_zs_next: Any
-    alpha_m: Any
+    zeta: F
+    g_zeta: F
+    reduced_at_zeta: F
+    reduced_zs_next: F
+    alpha_m: F
 
 
 def batch_openings(
-    common: CommonData, at_zeta: Sequence[Any], zs_next: Sequence[Any], alpha: Any, zeta: Any
-) -> BatchedOpenings:
+    common: CommonData, at_zeta: Sequence[F], zs_next: Sequence[F], alpha: F, zeta: F
+) -> BatchedOpenings[F]:
     """Y, Y', a^M and g zeta from the claimed openings (generic, so the circuit reuses it)."""
     return BatchedOpenings(
         zeta=zeta,
@@ -128,8 +129,8 @@ def batch_openings(
 
 
 def combine_initial(
-    common: CommonData, rows: Sequence[Sequence[Any]], batched: BatchedOpenings, alpha: Any, x: Any
-) -> Any:
+    common: CommonData, rows: Sequence[Sequence[Any]], batched: BatchedOpenings[F], alpha: F, x: Any
+) -> F:
     """F_0(x) from the oracles' rows at x (module docstring); generic, so the circuit reuses it."""
     values = [v for row in rows for v in row]
     first = (batched.reduced_at_zeta - alpha.reduce_base(values)) / (batched.zeta - x)

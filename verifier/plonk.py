@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from verifier import field
+from verifier.algebra import F
 from verifier.errors import VerificationError, VerificationFailure
 from verifier.fri import FriError, fri_challenges, verify_fri
 from verifier.hashing import Digest, hash_elements
@@ -107,7 +108,7 @@ def plonk_challenges(
     return beta, gamma, alpha, zeta
 
 
-def quotient_at(common: CommonData, quotient: Sequence[Any], zeta_n: Any) -> Any:
+def quotient_at(common: CommonData, quotient: Sequence[F], zeta_n: F) -> F:
     """Q(zeta) = sum_c zeta^{c n} (Q0_c + u Q1_c) from the chunk openings (generic)."""
     factor = common.config.quotient_degree_factor
     chunks = [ext_from_columns(quotient[c], quotient[factor + c]) for c in range(factor)]
