@@ -1,12 +1,15 @@
 """A chain directory as the ``rollup`` command line uses it.
 
-    DIR/rollup.sqlite        the chain (rollup.storage): blocks, state trees, sessions, proofs
-    DIR/users.json           {"version": 1, "users": {"NAME": user id, ...}}
+    DIR/rollup.sqlite        the chain (rollup.storage): blocks, state trees, sessions, proofs, user names
     DIR/pending.json         the next block's operations, added one command at a time
     DIR/block.vk             the block verifier key (written when a block is proven)
     DIR/proofs/block-NNNN.proof   exported block proofs (self-contained, with their statement)
+    DIR/spilled-proofs/      finished proofs the database could not take (rollup.proof_spill), if any
 
-Names map to user ids in ``users.json``; a user's secret is
+Names map to user ids in the database (``names`` table). Chains made before
+schema version 2 kept them in ``DIR/users.json``: a command that changes the
+chain moves them into the database and renames the file ``users.json.migrated``,
+so the database is the only source of truth. A user's secret is
 ``rollup.seed.demo_secret(name)``, which anyone can compute. That is a
 prototype shortcut for scripted and demo chains, not key management.
 
@@ -17,7 +20,15 @@ by one, because a user's operations in one block must form a single session:
 ``build_block`` submits the sessions and builds the block; the draft records the
 block number and root it was made for, so a draft left behind by a crash after
 the block was built is recognised as stale and dropped, never applied twice.
-Files are replaced atomically (write, then rename).
+A session submitted by a build that crashed before finalizing is reconciled
+with the draft when the chain is next opened for a change: kept if it is the
+draft's, dropped with a warning if the draft has changed since or if it no
+longer applies, included (with a warning) if the draft was lost.
+
+Opening refuses, and never re-initialises, a database that is missing or
+empty beside other chain files, and checks the directory against the database
+(:mod:`rollup.chain_integrity`). Files are written atomically and owner-only
+(:mod:`rollup.files`).
 """
 
 from __future__ import annotations
@@ -33,7 +44,16 @@ from types import TracebackType
 from typing import IO
 
 from rollup.block import ExecutedBlock
-from rollup.errors import RollupError, StorageError, UnknownUserError
+from rollup.chain_integrity import (
+    PENDING_FILE,
+    PROOFS_DIR,
+    VK_FILE,
+    chain_evidence,
+    check_exported_proofs,
+    load_names,
+)
+from rollup.errors import ChainDirError, EmptyDatabaseError, RollupError, UnknownUserError
+from rollup.files import FILE_MODE, describe_os_error, make_private_directory, write_atomic
 from rollup.params import DATABASE_FILENAME, MAX_USERS
 from rollup.scenario import BlockDraft, PendingClaim, PendingOp, PendingRegister, PendingSend, validate_name
 from rollup.seed import demo_secret
@@ -42,15 +62,7 @@ from rollup.state import ChainState, Secret, SentTransfer
 from rollup.storage import Storage
 from verifier.light_client import digest_hex
 
-USERS_FILE = "users.json"
-PENDING_FILE = "pending.json"
 LOCK_FILE = ".lock"
-VK_FILE = "block.vk"
-PROOFS_DIR = "proofs"
-
-
-class ChainDirError(RollupError):
-    """The chain directory is missing, busy, or holds unusable files."""
 
 
 class UnknownNameError(RollupError):
@@ -64,15 +76,6 @@ class NothingToBuildError(RollupError):
 def proof_filename(number: int) -> str:
     """``block-NNNN.proof``: names sort in block order (what ``rollup-verify --chain`` expects)."""
     return f"block-{number:04d}.proof"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 @dataclass(frozen=True)
@@ -99,12 +102,22 @@ class ChainDirectory:
     """The sequencer, the user names and the draft of the next block of one chain directory."""
 
     def __init__(self, path: Path, sequencer: Sequencer, lock: IO[bytes] | None) -> None:
+        """Wrap an opened sequencer (use :meth:`open`); with ``lock`` held, repair what a crash left."""
         self.path = path
         self.sequencer = sequencer
         self._lock = lock
-        self.users: dict[str, int] = self._load_users()
         self.warnings: list[str] = []
+        check_exported_proofs(path, sequencer.storage, sequencer.state.block_number)
+        self.users: dict[str, int] = load_names(path, sequencer.storage, lock is not None, self.warnings)
         self.draft = self._load_draft()
+        if lock is not None:
+            self._reconcile_pending()
+        else:
+            self.warnings += [
+                f"ignoring the submitted session of {self.name_of(u)} (it no longer applies: {reason}); "
+                "the next command that changes the chain drops it"
+                for u, reason in sequencer.stale_pending.items()
+            ]
 
     # ------------------------------------------------------------------------ opening
 
@@ -117,21 +130,36 @@ class ChainDirectory:
         """Open the chain in ``path`` (``create``: make it if absent; else ChainDirError when absent).
 
         ``lock`` takes an exclusive lock on the directory for as long as it is open,
-        so two commands never change the same chain at once.
+        so two commands never change the same chain at once. A database that is
+        missing or empty beside other chain files is refused (see the module docstring).
         """
         directory = Path(path)
+        evidence = chain_evidence(directory) if directory.is_dir() else []
+        listed = ", ".join(str(p) for p in evidence)
+        database = directory / DATABASE_FILENAME
         if not cls.exists(directory):
+            if evidence:
+                raise ChainDirError(
+                    f"{database} is missing but {directory} holds {listed}: the database was deleted or moved; "
+                    "restore it from a backup (nothing was created)"
+                )
             if not create:
                 raise ChainDirError(f"no chain in {directory} (run `rollup init --dir {directory}` first)")
             if directory.exists() and not directory.is_dir():
                 raise ChainDirError(f"{directory} exists and is not a directory")
-            try:
-                directory.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise ChainDirError(f"cannot create {directory}: {exc.strerror}") from exc
+            make_private_directory(directory)
         handle = cls._acquire(directory) if lock else None
         try:
-            sequencer = Sequencer.open(directory)
+            sequencer = Sequencer.open(directory, create=create and not evidence)
+        except EmptyDatabaseError as exc:
+            if handle is not None:
+                handle.close()
+            if evidence:
+                raise ChainDirError(
+                    f"{exc}, but {directory} holds {listed}: the database was truncated or replaced; restore it "
+                    "from a backup (refusing to start a new chain beside them)"
+                ) from exc
+            raise ChainDirError(f"{exc}: run `rollup init --dir {directory}` to start a chain there") from exc
         except BaseException:
             if handle is not None:
                 handle.close()
@@ -143,19 +171,43 @@ class ChainDirectory:
             if handle is not None:
                 handle.close()
             raise
-        if create and not (directory / USERS_FILE).exists():
-            chain._save_users()
         return chain
 
     @staticmethod
     def _acquire(directory: Path) -> IO[bytes]:
-        handle = open(directory / LOCK_FILE, "ab")  # noqa: SIM115 - held until close()
+        try:
+            handle = os.fdopen(os.open(directory / LOCK_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE), "ab")
+        except OSError as exc:
+            raise ChainDirError(f"cannot lock {directory}: {describe_os_error(exc)}") from exc
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             handle.close()
             raise ChainDirError(f"another rollup command is using {directory}; try again when it has finished") from exc
         return handle
+
+    def _reconcile_pending(self) -> None:
+        """Drop or keep the sessions a crashed build submitted (see the module docstring), with warnings."""
+        drafted = {session.user_id: session for session in self.draft.sessions()}
+        for user_id, reason in sorted(self.sequencer.stale_pending.items()):
+            self.sequencer.drop_pending(user_id)
+            self.warnings.append(
+                f"dropped the session of {self.name_of(user_id)} submitted by a block build that did not finish: "
+                f"it no longer applies ({reason})"
+            )
+        for user_id in self.sequencer.pending_user_ids:
+            submitted = self.sequencer.pending_session(user_id)
+            if user_id not in drafted:
+                self.warnings.append(
+                    f"the session of {self.name_of(user_id)} submitted by a block build that did not finish goes "
+                    f"into block {self.sequencer.next_block_number}"
+                )
+            elif drafted[user_id] != submitted:
+                self.sequencer.drop_pending(user_id)
+                self.warnings.append(
+                    f"dropped the session of {self.name_of(user_id)} submitted by a block build that did not "
+                    f"finish: {PENDING_FILE} has changed since, and the next build submits what it holds"
+                )
 
     def close(self) -> None:
         self.sequencer.close()
@@ -219,34 +271,12 @@ class ChainDirectory:
         """The demo secret of ``name`` (prototype: derived from the name, see the module docstring)."""
         return demo_secret(name)
 
-    # ------------------------------------------------------------------------ users.json
-
-    def _load_users(self) -> dict[str, int]:
-        file = self.path / USERS_FILE
-        if not file.exists():
-            return {}
-        try:
-            document = json.loads(file.read_text(encoding="utf-8"))
-            users = document["users"]
-            if document.get("version") != 1 or not isinstance(users, dict):
-                raise ValueError("unknown layout")
-            ids = list(users.values())
-            if not all(isinstance(n, str) and type(u) is int and 0 <= u < MAX_USERS for n, u in users.items()):
-                raise ValueError("names must map to user ids")
-            if len(set(ids)) != len(ids):
-                raise ValueError("two names share a user id")
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ChainDirError(f"{file} is unusable: {exc}") from exc
-        return dict(users)
-
-    def _save_users(self) -> None:
-        document = {"version": 1, "users": self.users}
-        _write_atomic(self.path / USERS_FILE, (json.dumps(document, indent=2) + "\n").encode())
+    # ------------------------------------------------------------------------ names
 
     def set_users(self, users: dict[str, int]) -> None:
         """Replace the name map (for chains built by other code, e.g. the seed scenario)."""
+        self.storage.set_names(users)
         self.users = dict(users)
-        self._save_users()
 
     # ------------------------------------------------------------------------ the draft (pending.json)
 
@@ -285,7 +315,7 @@ class ChainDirectory:
             "read_root": digest_hex(self.state.root),
             "sessions": self.draft.to_json(),
         }
-        _write_atomic(file, (json.dumps(document, indent=2) + "\n").encode())
+        write_atomic(file, (json.dumps(document, indent=2) + "\n").encode())
 
     # ------------------------------------------------------------------------ operations
 
@@ -305,8 +335,7 @@ class ChainDirectory:
                 raise RollupError(f"no user id left (ids are below {MAX_USERS})")
         self.draft.add(user_id, self.secret_of(name), PendingRegister(balance))
         if self.users.get(name) != user_id:
-            self.users[name] = user_id
-            self._save_users()
+            self.set_users({**self.users, name: user_id})
         return user_id
 
     def _require_usable(self, name: str) -> int:
@@ -340,18 +369,15 @@ class ChainDirectory:
 
     def build_block(self) -> ExecutedBlock:
         """Submit the draft's sessions (and any already submitted) and finalize the next block."""
-        stored = {s.user_id: s for s in self.storage.pending_sessions()}
+        self._reconcile_pending()
         sessions = self.draft.sessions()
-        if not sessions and not stored:
+        if not sessions and not self.sequencer.pending_user_ids:
             raise NothingToBuildError(
                 f"nothing to put in block {self.sequencer.next_block_number}: no pending operations"
             )
         for session in sessions:
-            if session.user_id in stored:
-                if stored[session.user_id] == session:
-                    continue  # submitted before a crash
-                raise StorageError(f"user {session.user_id} already has another session submitted for this block")
-            self.sequencer.submit(session)
+            if self.sequencer.pending_session(session.user_id) != session:  # else submitted before a crash
+                self.sequencer.submit(session)
         executed = self.sequencer.build_block()
         self.draft = BlockDraft(self.state)
         self.save_draft()

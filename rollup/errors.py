@@ -77,3 +77,20 @@ class StorageError(RollupError):
 
 class SchemaVersionError(StorageError):
     """The chain database was written with a schema version this code does not know."""
+
+
+class StorageEnvironmentError(StorageError):
+    """The chain's files cannot be read or written because of their environment (full disk, read-only
+    file system, permissions, a lock held by another process); nothing stored is damaged."""
+
+
+class DatabaseBusyError(StorageEnvironmentError):
+    """Another process held the database lock for longer than the bounded wait."""
+
+
+class EmptyDatabaseError(StorageError):
+    """The database file holds no tables (new, or truncated to nothing)."""
+
+
+class ChainDirError(RollupError):
+    """The chain directory is missing, busy, or holds unusable files."""

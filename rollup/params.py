@@ -29,7 +29,13 @@ OUTBOX_CAPACITY: int = 1 << OUTBOX_DEPTH
 AMOUNT_LIMIT: int = 1 << MAX_AMOUNT_BITS
 """Exclusive upper bound of amounts and balances."""
 
-SCHEMA_VERSION: int = 1
+SCHEMA_VERSION: int = 2
 """Version of the SQLite schema written by :mod:`rollup.storage`."""
 DEFAULT_CHAIN_DIR: Path = Path("chain")
 DATABASE_FILENAME: str = "rollup.sqlite"
+DATABASE_BUSY_TIMEOUT_SECONDS: float = 5.0
+"""How long one database statement waits for a lock another process holds (SQLite's busy timeout)."""
+DATABASE_BUSY_ATTEMPTS: int = 3
+"""How many times a write transaction that met a held lock is tried in all (so the wait is bounded)."""
+SPILLED_PROOFS_DIR: str = "spilled-proofs"
+"""Beside the database: finished proofs that could not be stored in it, kept until the next write stores them."""

@@ -2,7 +2,10 @@
 
 Submitting a session executes it against the finalized state at once (so a
 bad session is refused with its specific error before it is stored) and
-stores it as pending. Building a block assembles the pending sessions, writes
+stores it as pending. A stored pending session that no longer applies to the
+finalized state (left by a build that crashed, then overtaken) is not a reason
+to refuse the chain: it is set aside in :attr:`Sequencer.stale_pending` with
+its reason, for the caller to drop with a warning. Building a block assembles the pending sessions, writes
 the block in one database transaction and only then commits it in memory, so
 a failure at any point leaves both the database and the in-memory state at the
 previous block with every pending session still pending.
@@ -14,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from rollup.block import ExecutedBlock, assemble_block, commit_block
-from rollup.errors import DuplicateUserError, RollupError, StorageError
+from rollup.errors import DuplicateUserError, RollupError
 from rollup.execution import ExecutedSession, execute_session
 from rollup.params import DATABASE_FILENAME, DEFAULT_CHAIN_DIR
 from rollup.session import Session
@@ -27,20 +30,28 @@ class Sequencer:
     """Pending sessions plus the finalized state, backed by a :class:`Storage`."""
 
     def __init__(self, storage: Storage) -> None:
-        """Load the latest finalized state and re-execute the stored pending sessions."""
+        """Load the latest finalized state and re-execute the stored pending sessions (setting aside
+        those that no longer apply)."""
         self.storage = storage
         self.state: ChainState = storage.load_state()
         self._pending: dict[int, ExecutedSession] = {}
+        self.stale_pending: dict[int, str] = {}
+        """User id -> why its stored pending session no longer applies (see the module docstring)."""
         for session in storage.pending_sessions():
             try:
                 self._pending[session.user_id] = execute_session(self.state, session)
             except RollupError as exc:
-                raise StorageError(f"stored pending session of user {session.user_id} is invalid: {exc}") from exc
+                self.stale_pending[session.user_id] = str(exc)
 
     @classmethod
-    def open(cls, chain_dir: Path | str = DEFAULT_CHAIN_DIR) -> Sequencer:
-        """The sequencer of the chain stored in ``chain_dir/rollup.sqlite`` (created if absent)."""
-        return cls(Storage.open(Path(chain_dir) / DATABASE_FILENAME))
+    def open(cls, chain_dir: Path | str = DEFAULT_CHAIN_DIR, *, create: bool = True) -> Sequencer:
+        """The sequencer of the chain stored in ``chain_dir/rollup.sqlite`` (created if absent with ``create``)."""
+        storage = Storage.open(Path(chain_dir) / DATABASE_FILENAME, create=create)
+        try:
+            return cls(storage)
+        except BaseException:
+            storage.close()
+            raise
 
     @classmethod
     def in_memory(cls) -> Sequencer:
@@ -58,6 +69,17 @@ class Sequencer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+    def pending_session(self, user_id: int) -> Session | None:
+        """The user's submitted session, if any."""
+        executed = self._pending.get(user_id)
+        return None if executed is None else executed.session
+
+    def drop_pending(self, user_id: int) -> None:
+        """Withdraw a user's submitted (or stale) session from the next block, in storage too."""
+        self.storage.drop_pending(user_id)
+        self._pending.pop(user_id, None)
+        self.stale_pending.pop(user_id, None)
 
     @property
     def next_block_number(self) -> int:

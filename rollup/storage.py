@@ -13,26 +13,42 @@ overwritten:
   the largest block <= b.
 
 A block is written in one transaction together with the removal of its
-sessions from ``pending_sessions``; a submitted session is written in its own
-transaction. A crash therefore loses neither a finalized block nor a submitted
-session. Digests are stored as 32-byte blobs (4 little-endian field elements),
-validated as canonical when read back.
+sessions from ``pending_sessions`` and the advance of the chain head; a
+submitted session is written in its own transaction. A crash therefore loses
+neither a finalized block nor a submitted session. Digests are stored as
+32-byte blobs (4 little-endian field elements), validated as canonical when
+read back; every other stored value is decoded defensively, so damage gives a
+StorageError naming what is damaged (never a Python error).
+
+The database defends itself (:meth:`Storage.open`): it is never created unless
+asked for (an existing file with no tables, e.g. truncated to zero bytes, is
+refused); its tables and columns must be those of the schema
+(:mod:`rollup.storage_schema`); the chain head must equal the latest block,
+blocks must be numbered from 0 without gaps, link root to root and hold the
+sessions their public data names. A statement that meets a lock held by
+another process waits (SQLite's busy timeout) and a transaction is tried
+``DATABASE_BUSY_ATTEMPTS`` times; a failure inside a transaction rolls it
+back and raises one StorageError (full disk, read-only file, held lock,
+damage). A finished proof that cannot be stored is spilled to a file
+(:mod:`rollup.proof_spill`) rather than dropped.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import TracebackType
+from typing import Any
 
 from rollup.block import Block, ExecutedBlock
-from rollup.errors import DuplicateUserError, SchemaVersionError, StorageError
+from rollup.database import Database
+from rollup.errors import DuplicateUserError, StorageEnvironmentError, StorageError
+from rollup.files import FileWriteError
 from rollup.outbox import Outbox, TransferRecord
-from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, OUTBOX_DEPTH, SCHEMA_VERSION
+from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, OUTBOX_DEPTH, SPILLED_PROOFS_DIR
+from rollup.proof_spill import spill, spilled
 from rollup.session import Session, session_from_json, session_to_json
 from rollup.smt import NodeKey, SparseMerkleTree
 from rollup.state import ChainState, UserTree
@@ -41,55 +57,7 @@ from verifier.field import ELEMENT_BYTES, NonCanonicalError, from_bytes, to_byte
 from verifier.hashing import Digest
 
 GLOBAL_TREE, OUTBOX_TREE, CLAIMED_TREE = 0, 1, 2
-
-_SCHEMA = """
-CREATE TABLE schema_version (version INTEGER NOT NULL);
-CREATE TABLE blocks (
-    number INTEGER PRIMARY KEY,
-    prev_root BLOB NOT NULL,
-    new_root BLOB NOT NULL,
-    data_digest BLOB NOT NULL,
-    public_data TEXT NOT NULL
-);
-CREATE TABLE block_sessions (
-    block INTEGER NOT NULL REFERENCES blocks(number),
-    user_id INTEGER NOT NULL,
-    session TEXT NOT NULL,
-    PRIMARY KEY (block, user_id)
-);
-CREATE TABLE pending_sessions (user_id INTEGER PRIMARY KEY, session TEXT NOT NULL);
-CREATE TABLE accounts (
-    user_id INTEGER NOT NULL,
-    block INTEGER NOT NULL REFERENCES blocks(number),
-    key_digest BLOB NOT NULL,
-    balance INTEGER NOT NULL,
-    nonce INTEGER NOT NULL,
-    PRIMARY KEY (user_id, block)
-);
-CREATE TABLE outbox_records (
-    user_id INTEGER NOT NULL,
-    idx INTEGER NOT NULL,
-    block INTEGER NOT NULL REFERENCES blocks(number),
-    recipient INTEGER NOT NULL,
-    amount INTEGER NOT NULL,
-    PRIMARY KEY (user_id, idx)
-);
-CREATE TABLE tree_nodes (
-    tree INTEGER NOT NULL,
-    owner INTEGER NOT NULL,
-    level INTEGER NOT NULL,
-    position INTEGER NOT NULL,
-    block INTEGER NOT NULL REFERENCES blocks(number),
-    digest BLOB NOT NULL,
-    PRIMARY KEY (tree, owner, level, position, block)
-);
-CREATE TABLE proofs (
-    block INTEGER NOT NULL REFERENCES blocks(number),
-    node TEXT NOT NULL,
-    proof BLOB NOT NULL,
-    PRIMARY KEY (block, node)
-);
-"""
+log = logging.getLogger(__name__)
 
 
 def encode_digest(digest: Digest) -> bytes:
@@ -108,89 +76,65 @@ def decode_digest(blob: bytes) -> Digest:
     return (a, b, c, d)
 
 
-class Storage:
-    """A chain database (one SQLite file, or ``":memory:"``)."""
+def _decode_public_data(text: Any) -> tuple[SessionPublicData, ...]:
+    """A block's stored public data: a JSON list of [user id, deposit, new leaf (4 elements)]."""
+    entries = json.loads(text)
+    if not isinstance(entries, list):
+        raise ValueError("public data must be a list")
+    decoded = []
+    for user_id, deposit, leaf in entries:
+        if type(user_id) is not int or type(deposit) is not int or len(leaf) != 4:
+            raise ValueError(f"malformed entry {[user_id, deposit, leaf]!r}")
+        decoded.append(SessionPublicData(user_id, deposit, (leaf[0], leaf[1], leaf[2], leaf[3])))
+    return tuple(decoded)
 
-    def __init__(self, connection: sqlite3.Connection, location: str) -> None:
-        """Wrap an open connection whose schema has been checked (use :meth:`open`)."""
-        self._db = connection
-        self.location = location
 
-    @classmethod
-    def open(cls, path: Path | str) -> Storage:
-        """Open or create the database at ``path``; SchemaVersionError for an unknown schema version."""
-        location = str(path)
-        if location != ":memory:":
-            Path(location).parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(location, isolation_level=None)
-        try:
-            connection.execute("PRAGMA foreign_keys = ON")
-            storage = cls(connection, location)
-            storage._prepare_schema()
-        except sqlite3.DatabaseError as exc:
-            connection.close()
-            raise StorageError(f"{location} is not a usable SQLite database: {exc}") from exc
-        except StorageError:
-            connection.close()
-            raise
-        return storage
+class Storage(Database):
+    """A chain database: blocks, state trees, sessions, proofs and names (see the module docstring)."""
 
-    def close(self) -> None:
-        """Close the connection."""
-        self._db.close()
-
-    def __enter__(self) -> Storage:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
-    def _prepare_schema(self) -> None:
-        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if not tables:
-            with self._transaction() as db:
-                for statement in filter(str.strip, _SCHEMA.split(";")):
-                    db.execute(statement)
-                db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-            return
-        if "schema_version" not in tables:
-            raise StorageError(f"{self.location} is not a rollup chain database (no schema_version table)")
-        versions = [row[0] for row in self._db.execute("SELECT version FROM schema_version")]
-        if versions != [SCHEMA_VERSION]:
-            raise SchemaVersionError(
-                f"{self.location} has schema version {versions}; this code reads version {SCHEMA_VERSION} only"
+    def _check_contents(self) -> None:
+        """The chain head, block numbering, root linkage and each block's sessions agree (see the module doc)."""
+        head = self._rows("SELECT block FROM chain_head")
+        count, lowest, highest = self._rows("SELECT COUNT(*), MIN(number), MAX(number) FROM blocks")[0]
+        latest = -1 if highest is None else highest
+        if len(head) != 1 or head[0][0] != latest:
+            recorded = head[0][0] if len(head) == 1 else "missing"
+            raise StorageError(
+                f"{self.location}: the chain head is block {recorded} but the latest stored block is {latest}: "
+                "blocks were removed or added outside the rollup; restore the database from a backup"
             )
+        if count != latest + 1 or (count and lowest != 0):
+            raise StorageError(f"{self.location}: blocks are missing (stored {count}, latest {latest})")
+        sessions: dict[int, list[int]] = defaultdict(list)
+        for number, user_id in self._rows("SELECT block, user_id FROM block_sessions ORDER BY block, user_id"):
+            sessions[number].append(user_id)
+        previous_root = None
+        for number in range(count):
+            block = self.block(number)
+            if previous_root is not None and block.prev_root != previous_root:
+                raise StorageError(f"{self.location}: block {number} does not extend the root of block {number - 1}")
+            if sorted(block.user_ids) != sessions.get(number, []):
+                raise StorageError(
+                    f"{self.location}: the stored sessions of block {number} differ from its public data"
+                )
+            previous_root = block.new_root
 
     # ----------------------------------------------------------------- blocks
 
     def latest_block_number(self) -> int:
         """Number of the last finalized block, -1 when there is none."""
-        row = self._db.execute("SELECT MAX(number) FROM blocks").fetchone()
-        return -1 if row[0] is None else int(row[0])
+        value = self._rows("SELECT MAX(number) FROM blocks")[0][0]
+        return -1 if value is None else int(value)
 
     def block(self, number: int) -> Block:
-        """The stored block ``number``; StorageError when absent."""
-        row = self._db.execute(
+        """The stored block ``number``; StorageError when absent or undecodable."""
+        rows = self._rows(
             "SELECT number, prev_root, new_root, data_digest, public_data FROM blocks WHERE number = ?", (number,)
-        ).fetchone()
-        if row is None:
-            raise StorageError(f"block {number} is not in {self.location}")
-        entries = tuple(
-            SessionPublicData(user_id, deposit, (leaf[0], leaf[1], leaf[2], leaf[3]))
-            for user_id, deposit, leaf in json.loads(row[4])
         )
+        if not rows:
+            raise StorageError(f"block {number} is not in {self.location}")
+        row = rows[0]
+        entries = self._decoded(f"public data of block {number}", _decode_public_data, row[4])
         return Block(row[0], decode_digest(row[1]), decode_digest(row[2]), entries, decode_digest(row[3]))
 
     def blocks(self) -> list[Block]:
@@ -199,15 +143,17 @@ class Storage:
 
     def block_sessions(self, number: int) -> list[Session]:
         """The sessions that produced block ``number``, by user id."""
-        rows = self._db.execute("SELECT session FROM block_sessions WHERE block = ? ORDER BY user_id", (number,))
-        return [session_from_json(row[0]) for row in rows]
+        rows = self._rows("SELECT user_id, session FROM block_sessions WHERE block = ? ORDER BY user_id", (number,))
+        return [self._decoded(f"session of user {u} in block {number}", session_from_json, text) for u, text in rows]
 
     def write_block(self, executed: ExecutedBlock) -> None:
-        """Persist a block, its sessions and the state it wrote, and drop those sessions from pending (atomic)."""
+        """Persist a block, its sessions and the state it wrote, advance the chain head, and drop those
+        sessions from pending (atomic)."""
         block = executed.block
         if block.number != self.latest_block_number() + 1:
             raise StorageError(f"block {block.number} does not follow the stored block {self.latest_block_number()}")
-        with self._transaction() as db:
+
+        def write(db: sqlite3.Connection) -> None:
             public_data = json.dumps([[e.user_id, e.deposit, list(e.new_leaf)] for e in block.public_data])
             db.execute(
                 "INSERT INTO blocks (number, prev_root, new_root, data_digest, public_data) VALUES (?, ?, ?, ?, ?)",
@@ -222,6 +168,9 @@ class Storage:
             self._write_user_trees(executed)
             self._write_nodes(block.number, GLOBAL_TREE, 0, executed.global_tree.dirty_nodes())
             db.executemany("DELETE FROM pending_sessions WHERE user_id = ?", [(u,) for u in block.user_ids])
+            db.execute("UPDATE chain_head SET block = ?", (block.number,))
+
+        self._transaction(write)
 
     def _write_user_trees(self, executed: ExecutedBlock) -> None:
         number = executed.block.number
@@ -263,19 +212,19 @@ class Storage:
         if not -1 <= number <= self.latest_block_number():
             raise StorageError(f"no block {number} in {self.location} (latest is {self.latest_block_number()})")
         nodes: dict[tuple[int, int], dict[NodeKey, Digest]] = defaultdict(dict)
-        rows = self._db.execute(
+        rows = self._rows(
             "SELECT tree, owner, level, position, digest FROM tree_nodes WHERE block <= ? ORDER BY block", (number,)
         )
         for tree, owner, level, position, digest in rows:
             nodes[(tree, owner)][(level, position)] = decode_digest(digest)
         records: dict[int, list[TransferRecord]] = defaultdict(list)
-        for user_id, index, recipient, amount in self._db.execute(
+        for user_id, index, recipient, amount in self._rows(
             "SELECT user_id, idx, recipient, amount FROM outbox_records WHERE block <= ? ORDER BY user_id, idx",
             (number,),
         ):
             records[user_id].append(TransferRecord(recipient, amount, index))
         accounts: dict[int, tuple[bytes, int, int]] = {}
-        for user_id, key, balance, nonce in self._db.execute(
+        for user_id, key, balance, nonce in self._rows(
             "SELECT user_id, key_digest, balance, nonce FROM accounts WHERE block <= ? ORDER BY block", (number,)
         ):
             accounts[user_id] = (key, balance, nonce)
@@ -297,36 +246,106 @@ class Storage:
             raise StorageError(f"corrupt state after block {number} in {self.location}: {problem}")
         return state
 
-    # --------------------------------------------------------------- sessions
-
     # ----------------------------------------------------------------- proofs
 
+    @property
+    def spill_directory(self) -> Path | None:
+        """Where proofs that could not be stored are kept (None for an in-memory database)."""
+        return None if self.location == ":memory:" else Path(self.location).parent / SPILLED_PROOFS_DIR
+
     def write_proof(self, block_number: int, node: str, proof: bytes) -> None:
-        """Store one proof of a block's aggregation tree (its own transaction; idempotent)."""
+        """Store one proof of a block's aggregation tree (its own transaction; idempotent), together with
+        every proof spilled earlier.
+
+        If the database cannot take it (held lock after the bounded wait, full disk, read-only file), the
+        proof is spilled to a file and a warning says where; only when that fails too is it an error.
+        """
         if not 0 <= block_number <= self.latest_block_number():
             raise StorageError(f"cannot store a proof for block {block_number}: no such block")
-        with self._transaction() as db:
+        waiting = {} if self.spill_directory is None else spilled(self.spill_directory)
+
+        def write(db: sqlite3.Connection) -> None:
+            for (number, key), path in waiting.items():
+                if (number, key) != (block_number, node):
+                    db.execute(
+                        "INSERT OR REPLACE INTO proofs (block, node, proof) VALUES (?, ?, ?)",
+                        (number, key, path.read_bytes()),
+                    )
             db.execute(
                 "INSERT OR REPLACE INTO proofs (block, node, proof) VALUES (?, ?, ?)", (block_number, node, proof)
             )
 
+        try:
+            self._transaction(write)
+        except StorageEnvironmentError as exc:
+            if self.spill_directory is None:
+                raise
+            try:
+                path = spill(self.spill_directory, block_number, node, proof)
+            except FileWriteError as spill_failure:
+                raise StorageEnvironmentError(
+                    f"proof {node} of block {block_number} is lost: {exc}; and {spill_failure}"
+                ) from exc
+            log.warning(
+                "%s; proof %s of block %d is kept in %s and stored by the next proof write",
+                exc,
+                node,
+                block_number,
+                path,
+            )
+            return
+        for path in waiting.values():
+            path.unlink(missing_ok=True)
+
     def block_proofs(self, block_number: int) -> dict[str, bytes]:
-        """Every stored proof of a block, by node key ("session/U", "agg/L/P", "block")."""
-        rows = self._db.execute("SELECT node, proof FROM proofs WHERE block = ?", (block_number,))
-        return {node: bytes(proof) for node, proof in rows}
+        """Every stored proof of a block, by node key ("session/U", "agg/L/P", "block"), spilled ones included."""
+        proofs = {
+            node: bytes(proof)
+            for node, proof in self._rows("SELECT node, proof FROM proofs WHERE block = ?", (block_number,))
+        }
+        if self.spill_directory is not None:
+            for (number, node), path in spilled(self.spill_directory).items():
+                if number == block_number:
+                    proofs[node] = path.read_bytes()
+        return proofs
+
+    # --------------------------------------------------------------- sessions
 
     def pending_sessions(self) -> list[Session]:
         """Submitted sessions waiting for the next block, by user id."""
-        rows = self._db.execute("SELECT session FROM pending_sessions ORDER BY user_id")
-        return [session_from_json(row[0]) for row in rows]
+        rows = self._rows("SELECT user_id, session FROM pending_sessions ORDER BY user_id")
+        return [self._decoded(f"pending session of user {u}", session_from_json, text) for u, text in rows]
 
     def add_pending(self, session: Session) -> None:
         """Persist a submitted session (its own transaction); DuplicateUserError if the user already has one."""
-        try:
-            with self._transaction() as db:
-                db.execute(
-                    "INSERT INTO pending_sessions (user_id, session) VALUES (?, ?)",
-                    (session.user_id, session_to_json(session)),
-                )
-        except sqlite3.IntegrityError as exc:
-            raise DuplicateUserError(f"user {session.user_id} already has a pending session") from exc
+
+        def write(db: sqlite3.Connection) -> None:
+            if db.execute("SELECT 1 FROM pending_sessions WHERE user_id = ?", (session.user_id,)).fetchone():
+                raise DuplicateUserError(f"user {session.user_id} already has a pending session")
+            db.execute(
+                "INSERT INTO pending_sessions (user_id, session) VALUES (?, ?)",
+                (session.user_id, session_to_json(session)),
+            )
+
+        self._transaction(write)
+
+    def drop_pending(self, user_id: int) -> None:
+        """Remove a user's submitted session (one that a crashed build left and that no longer applies)."""
+        self._transaction(lambda db: db.execute("DELETE FROM pending_sessions WHERE user_id = ?", (user_id,)))
+
+    # ------------------------------------------------------------------ names
+
+    def names(self) -> dict[str, int]:
+        """The operator's names of user ids."""
+        return {name: user_id for name, user_id in self._rows("SELECT name, user_id FROM names ORDER BY user_id")}
+
+    def set_names(self, names: dict[str, int]) -> None:
+        """Replace every name (one transaction); StorageError if two names share an id."""
+        if len(set(names.values())) != len(names):
+            raise StorageError("two names share a user id")
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM names")
+            db.executemany("INSERT INTO names (name, user_id) VALUES (?, ?)", sorted(names.items()))
+
+        self._transaction(write)

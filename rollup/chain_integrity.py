@@ -1,0 +1,99 @@
+"""What opening a chain directory checks against the files beside its database.
+
+* :func:`chain_evidence`: files only an existing chain writes (the key, the
+  draft, names, exported or spilled proofs); a missing or empty database beside
+  any of them is a lost database, never a new chain.
+* :func:`check_exported_proofs`: an exported proof of a block after the
+  database's latest one means block rows were deleted behind the chain's back.
+* :func:`load_names`: the user names, from the database; a ``users.json`` of a
+  chain made before schema version 2 is moved into it (when the caller may
+  write) and renamed ``users.json.migrated``. Every name must pass
+  :func:`rollup.scenario.validate_name` and map to a valid user id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+from rollup.errors import ChainDirError, RollupError
+from rollup.files import describe_os_error
+from rollup.params import MAX_USERS, SPILLED_PROOFS_DIR
+from rollup.scenario import validate_name
+from rollup.storage import Storage
+
+USERS_FILE = "users.json"
+"""Names before schema version 2 (moved into the database on open, see the module docstring)."""
+MIGRATED_USERS_FILE = "users.json.migrated"
+PENDING_FILE = "pending.json"
+VK_FILE = "block.vk"
+PROOFS_DIR = "proofs"
+_PROOF_FILENAME = re.compile(r"block-(\d{4,})\.proof")
+
+
+def chain_evidence(directory: Path) -> list[Path]:
+    """The files beside the database that only an existing chain writes (at most a few per kind)."""
+    files = [directory / name for name in (VK_FILE, PENDING_FILE, USERS_FILE)]
+    found = [path for path in files if path.is_file()]
+    for folder in (directory / PROOFS_DIR, directory / SPILLED_PROOFS_DIR):
+        found += sorted(folder.glob("*.proof"))[:2] if folder.is_dir() else []
+    return found
+
+
+def check_exported_proofs(directory: Path, storage: Storage, latest: int) -> None:
+    """ChainDirError if ``directory/proofs`` holds a proof of a block after ``latest``."""
+    folder = directory / PROOFS_DIR
+    for file in sorted(folder.iterdir()) if folder.is_dir() else ():
+        match = _PROOF_FILENAME.fullmatch(file.name)
+        if match and int(match.group(1)) > latest:
+            raise ChainDirError(
+                f"{file} proves block {int(match.group(1))} but {storage.location} ends at block {latest}: "
+                "blocks were removed from the database; restore it from a backup"
+            )
+
+
+def load_names(directory: Path, storage: Storage, writable: bool, warnings: list[str]) -> dict[str, int]:
+    """The user names (see the module docstring); what was moved or ignored is appended to ``warnings``."""
+    names = storage.names()
+    file = directory / USERS_FILE
+    if file.exists():
+        legacy = _read_users_file(file)
+        if names and names != legacy:
+            warnings.append(f"{file} is ignored: the names in the database differ from it and take precedence")
+        elif not writable:
+            names = legacy  # a read-only command uses the file as it is; the next change moves it
+        else:
+            storage.set_names(legacy)
+            try:
+                os.replace(file, directory / MIGRATED_USERS_FILE)
+            except OSError as exc:
+                raise ChainDirError(f"cannot rename {file}: {describe_os_error(exc)}") from exc
+            warnings.append(f"moved the names of {file} into the database (old file: {MIGRATED_USERS_FILE})")
+            names = legacy
+    for name, user_id in names.items():
+        try:
+            validate_name(name)
+        except RollupError as exc:
+            raise ChainDirError(f"{storage.location} holds an invalid user name: {exc}") from exc
+        if not 0 <= user_id < MAX_USERS:
+            raise ChainDirError(f"{storage.location} maps {name!r} to the invalid user id {user_id}")
+    return names
+
+
+def _read_users_file(file: Path) -> dict[str, int]:
+    """A version-1 ``users.json``: ``{"version": 1, "users": {NAME: user id}}``; ChainDirError if unusable."""
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+        users = document["users"]
+        if document.get("version") != 1 or not isinstance(users, dict):
+            raise ValueError("unknown layout")
+        ids = list(users.values())
+        if not all(isinstance(n, str) and type(u) is int and 0 <= u < MAX_USERS for n, u in users.items()):
+            raise ValueError("names must map to user ids")
+        if len(set(ids)) != len(ids):
+            raise ValueError("two names share a user id")
+    except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise ChainDirError(f"{file} is unusable: {exc}") from exc
+    return dict(users)

@@ -1,0 +1,170 @@
+"""The chain database's schema: its tables, how an existing file is checked and upgraded, and how
+SQLite failures become one clear :class:`StorageError`.
+
+Schema version 2 adds two tables to version 1:
+
+* ``chain_head(singleton, block)``: the number of the latest finalized block,
+  written in the same transaction as the block, so a block row deleted behind
+  the chain's back (which would silently roll the chain back) is detected;
+* ``names(name, user_id)``: the operator's names of user ids, which lived in
+  ``users.json`` beside the database in version 1.
+
+A version-1 database is upgraded in place, in one transaction, when it is
+opened (:func:`upgrade_schema`); the head is its latest block.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+
+from rollup.errors import DatabaseBusyError, SchemaVersionError, StorageEnvironmentError, StorageError
+from rollup.params import SCHEMA_VERSION
+
+_TABLES_V1 = """
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE blocks (
+    number INTEGER PRIMARY KEY,
+    prev_root BLOB NOT NULL,
+    new_root BLOB NOT NULL,
+    data_digest BLOB NOT NULL,
+    public_data TEXT NOT NULL
+);
+CREATE TABLE block_sessions (
+    block INTEGER NOT NULL REFERENCES blocks(number),
+    user_id INTEGER NOT NULL,
+    session TEXT NOT NULL,
+    PRIMARY KEY (block, user_id)
+);
+CREATE TABLE pending_sessions (user_id INTEGER PRIMARY KEY, session TEXT NOT NULL);
+CREATE TABLE accounts (
+    user_id INTEGER NOT NULL,
+    block INTEGER NOT NULL REFERENCES blocks(number),
+    key_digest BLOB NOT NULL,
+    balance INTEGER NOT NULL,
+    nonce INTEGER NOT NULL,
+    PRIMARY KEY (user_id, block)
+);
+CREATE TABLE outbox_records (
+    user_id INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    block INTEGER NOT NULL REFERENCES blocks(number),
+    recipient INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    PRIMARY KEY (user_id, idx)
+);
+CREATE TABLE tree_nodes (
+    tree INTEGER NOT NULL,
+    owner INTEGER NOT NULL,
+    level INTEGER NOT NULL,
+    position INTEGER NOT NULL,
+    block INTEGER NOT NULL REFERENCES blocks(number),
+    digest BLOB NOT NULL,
+    PRIMARY KEY (tree, owner, level, position, block)
+);
+CREATE TABLE proofs (
+    block INTEGER NOT NULL REFERENCES blocks(number),
+    node TEXT NOT NULL,
+    proof BLOB NOT NULL,
+    PRIMARY KEY (block, node)
+);
+"""
+
+_TABLES_ADDED_IN_V2 = """
+CREATE TABLE chain_head (singleton INTEGER PRIMARY KEY CHECK (singleton = 0), block INTEGER NOT NULL);
+CREATE TABLE names (name TEXT PRIMARY KEY, user_id INTEGER NOT NULL UNIQUE);
+"""
+
+
+def _statements(script: str) -> list[str]:
+    return [s for s in (part.strip() for part in script.split(";")) if s]
+
+
+def create_schema(db: sqlite3.Connection) -> None:
+    """Create every table of the current version in an empty database (inside the caller's transaction)."""
+    for statement in _statements(_TABLES_V1 + _TABLES_ADDED_IN_V2):
+        db.execute(statement)
+    db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+    db.execute("INSERT INTO chain_head (singleton, block) VALUES (0, -1)")
+
+
+def upgrade_schema(db: sqlite3.Connection, version: int) -> None:
+    """Upgrade a database of an older known ``version`` to the current one (inside the caller's transaction)."""
+    if version == 1:
+        for statement in _statements(_TABLES_ADDED_IN_V2):
+            db.execute(statement)
+        db.execute("INSERT INTO chain_head (singleton, block) SELECT 0, COALESCE(MAX(number), -1) FROM blocks")
+        db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+
+
+UPGRADABLE_VERSIONS = frozenset({1})
+
+
+@functools.cache
+def expected_columns() -> dict[str, tuple[str, ...]]:
+    """Every table of the current schema and its columns, read from a scratch in-memory database."""
+    scratch = sqlite3.connect(":memory:")
+    try:
+        create_schema(scratch)
+        return table_columns(scratch)
+    finally:
+        scratch.close()
+
+
+def table_columns(db: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
+    """The tables of ``db`` and their column names."""
+    names = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return {name: tuple(row[1] for row in db.execute(f"PRAGMA table_info({name!r})")) for name in names}
+
+
+def schema_version(db: sqlite3.Connection, location: str) -> int:
+    """The stored schema version; StorageError when the file is not a chain database,
+    SchemaVersionError when the version is unknown."""
+    tables = table_columns(db)
+    if "schema_version" not in tables:
+        raise StorageError(f"{location} is not a rollup chain database (no schema_version table)")
+    versions = [row[0] for row in db.execute("SELECT version FROM schema_version")]
+    if len(versions) != 1 or versions[0] not in UPGRADABLE_VERSIONS | {SCHEMA_VERSION}:
+        raise SchemaVersionError(
+            f"{location} has schema version {versions}; this code reads version {SCHEMA_VERSION} only"
+        )
+    return int(versions[0])
+
+
+def check_tables(db: sqlite3.Connection, location: str) -> None:
+    """StorageError naming every table that is missing or has other columns than the current schema."""
+    present = table_columns(db)
+    problems = [
+        f"table {name} is missing" if name not in present else f"table {name} has columns {present[name]}"
+        for name, columns in expected_columns().items()
+        if present.get(name) != columns
+    ]
+    if problems:
+        raise StorageError(f"{location} is damaged ({'; '.join(problems)}): restore it from a backup")
+
+
+def storage_failure(exc: sqlite3.Error, location: str) -> StorageError:
+    """One clear StorageError for a SQLite failure, by its error code (the caller raises it)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = None if code is None else code & 0xFF
+    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return DatabaseBusyError(
+            f"{location} is locked by another process; try again when it has finished (nothing was changed)"
+        )
+    if primary == sqlite3.SQLITE_FULL:
+        return StorageEnvironmentError(
+            f"{location}: the disk is full; free some space and run the command again (nothing was changed)"
+        )
+    if primary == sqlite3.SQLITE_READONLY:
+        return StorageEnvironmentError(
+            f"{location} cannot be written: the file or its directory is read-only (check the permissions)"
+        )
+    if primary == sqlite3.SQLITE_CANTOPEN:
+        return StorageEnvironmentError(
+            f"cannot open {location}: check that it and its directory exist and that you may read and write them"
+        )
+    if primary == sqlite3.SQLITE_IOERR:
+        return StorageEnvironmentError(f"{location}: input/output error ({exc}); check the disk (nothing was changed)")
+    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
+        return StorageError(f"{location} is not a usable SQLite database ({exc}): restore it from a backup")
+    return StorageError(f"{location}: database error: {exc}")
