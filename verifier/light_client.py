@@ -16,14 +16,24 @@ Command line (``rollup-verify``)::
     rollup-verify --vk block.vk --chain DIR --genesis-root HEX
 
 Exit status: 0 valid, 1 invalid (reason printed), 2 unreadable or malformed input.
+
+Every input is untrusted and bounded before it is read: a key file may hold at
+most ``MAX_KEY_BYTES``, and a proof file at most the exact size of a proof for
+that key (:func:`verifier.serialization.proof_size`); a larger file (a 4 GiB
+file, ``/dev/zero``) is refused after reading at most one byte more than the
+limit, and the proofs of ``--chain`` are read and verified one at a time. A
+root must be 64 hex digits (an empty ``--prev-root ""`` is refused, not taken
+as "no trusted root"). Every bad input is one ``error:`` line and exit 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,10 +42,12 @@ from verifier.hashing import Digest
 from verifier.plonk import verify_proof
 from verifier.poseidon2 import load_kernel
 from verifier.proof import ProofWithPublicInputs, VerifierKey
-from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes
+from verifier.serialization import FormatError, proof_from_bytes, proof_size, verifier_key_from_bytes
 
 BLOCK_STATEMENT_LEN = 17
 PROOF_SUFFIX = ".proof"
+MAX_KEY_BYTES = 1 << 20
+"""Largest verifier-key file read (a block key is about 1 kB)."""
 
 
 @dataclass(frozen=True)
@@ -109,11 +121,9 @@ def verify_block(vk: VerifierKey, proof: ProofWithPublicInputs, prev_root: Diges
     return statement
 
 
-def verify_chain(vk: VerifierKey, proofs: Sequence[ProofWithPublicInputs], genesis_root: Digest) -> BlockStatement:
-    """Verify consecutive blocks (numbered from the first one's number) from a trusted genesis root;
-    returns the last statement."""
-    if not proofs:
-        raise BlockRejectedError("no block proofs to verify")
+def verify_chain(vk: VerifierKey, proofs: Iterable[ProofWithPublicInputs], genesis_root: Digest) -> BlockStatement:
+    """Verify consecutive blocks (numbered from the first one's number) from a trusted genesis root, taking
+    each proof from ``proofs`` only when the previous one has verified; returns the last statement."""
     root = genesis_root
     statement = None
     expected_number = None
@@ -123,7 +133,8 @@ def verify_chain(vk: VerifierKey, proofs: Sequence[ProofWithPublicInputs], genes
             raise BlockRejectedError(f"expected block {expected_number}, got block {statement.block_number}")
         expected_number = statement.block_number + 1
         root = statement.new_root
-    assert statement is not None
+    if statement is None:
+        raise BlockRejectedError("no block proofs to verify")
     return statement
 
 
@@ -139,11 +150,21 @@ def describe(statement: BlockStatement) -> str:
     )
 
 
-def _read(path: str, what: str) -> bytes:
+def read_bounded(path: str, what: str, limit: int) -> bytes:
+    """The bytes of ``path``; FormatError if it cannot be read or holds more than ``limit`` bytes (checked
+    from its size when it has one, else by reading at most ``limit + 1`` bytes)."""
+    too_big = f"{what} {path} is larger than {limit} bytes, the most a valid one can be"
     try:
-        return Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if stat.S_ISREG(status.st_mode) and status.st_size > limit:
+                raise FormatError(too_big)
+            data = handle.read(limit + 1)
     except OSError as exc:
-        raise FormatError(f"cannot read {what} {path}: {exc.strerror}") from exc
+        raise FormatError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise FormatError(too_big)
+    return data
 
 
 def _chain_files(directory: str) -> list[Path]:
@@ -156,6 +177,12 @@ def _chain_files(directory: str) -> list[Path]:
     return files
 
 
+def _proofs(files: Sequence[Path], limit: int) -> Iterator[ProofWithPublicInputs]:
+    """Each file's proof, read (bounded) and parsed only when asked for."""
+    for file in files:
+        yield proof_from_bytes(read_bounded(str(file), "proof", limit))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rollup-verify", description="Verify rollup block proofs (light client).")
     parser.add_argument("--vk", required=True, help="block verifier key file")
@@ -166,28 +193,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--genesis-root", help="trusted genesis root (hex), required with --chain")
     args = parser.parse_args(argv)
     try:
-        vk = verifier_key_from_bytes(_read(args.vk, "verifier key"))
-        prev = parse_digest_hex(args.prev_root) if args.prev_root else None
+        vk = verifier_key_from_bytes(read_bounded(args.vk, "verifier key", MAX_KEY_BYTES))
+        limit = proof_size(vk.common)
         if args.chain:
-            if not args.genesis_root:
+            if args.genesis_root is None:
                 raise FormatError("--chain needs --genesis-root")
-            genesis = parse_digest_hex(args.genesis_root)
-            proofs = [proof_from_bytes(_read(str(f), "proof")) for f in _chain_files(args.chain)]
+            trusted = parse_digest_hex(args.genesis_root)
+            files = _chain_files(args.chain)
         else:
-            proofs = [proof_from_bytes(_read(args.proof, "proof"))]
-    except (FormatError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    loading = time.perf_counter()
-    load_kernel()
-    start = time.perf_counter()
-    try:
-        statement = verify_chain(vk, proofs, genesis) if args.chain else verify_block(vk, proofs[0], prev)
+            trusted_root = None if args.prev_root is None else parse_digest_hex(args.prev_root)
+            proof = proof_from_bytes(read_bounded(args.proof, "proof", limit))
+        loading = time.perf_counter()
+        load_kernel()
+        start = time.perf_counter()
+        if args.chain:
+            statement = verify_chain(vk, _proofs(files, limit), trusted)
+        else:
+            statement = verify_block(vk, proof, trusted_root)
     except BlockRejectedError as exc:
         print(f"invalid: {exc}")
         return 1
+    except (FormatError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     elapsed = time.perf_counter() - start
-    what = f"{len(proofs)} blocks" if args.chain else "block"
+    what = f"{len(files)} blocks" if args.chain else "block"
     print(f"valid ({what} verified in {elapsed * 1000:.1f} ms; kernel loaded once in {start - loading:.2f} s)")
     print(describe(statement))
     if args.chain:

@@ -292,6 +292,25 @@ def _read_proof(r: Reader) -> ProofWithPublicInputs:
     return ProofWithPublicInputs(Proof(wires_cap, zs_cap, quotient_cap, openings, fri), public_inputs)
 
 
+def proof_size(common: CommonData) -> int:
+    """The exact byte length of a proof for a circuit with ``common`` data (the layout above, every
+    length the one :func:`verifier.plonk.validate_shape` requires): a reader can refuse a longer file
+    before reading it."""
+    cfg = common.config
+    cap = 4 + 32 * (1 << cfg.cap_height)
+    widths = common.oracle_widths()
+    openings = sum(4 + 16 * w for w in widths) + 4 + 16 * 2
+    initial = sum(4 + 8 * w + 4 + 32 * (common.lde_bits - cfg.cap_height) for w in widths)
+    steps, layer_bits = 0, common.lde_bits
+    for arity_bits in common.fri_arities:
+        layer_bits -= arity_bits
+        steps += 4 + 16 * (1 << arity_bits) + 4 + 32 * (layer_bits - cfg.cap_height)
+    rounds = 4 + cfg.num_queries * (4 + initial + 4 + steps)
+    layer_caps = 4 + len(common.fri_arities) * cap
+    public_inputs = 4 + 8 * common.num_public_inputs
+    return 6 + public_inputs + 3 * cap + openings + layer_caps + rounds + 4 + 16 * common.final_poly_len + 8
+
+
 # ------------------------------------------------------------- verifier keys
 def verifier_key_to_bytes(vk: VerifierKey) -> bytes:
     w = Writer()
