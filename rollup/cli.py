@@ -142,12 +142,12 @@ def _open_chain(args: argparse.Namespace, ui: Ui, *, create: bool = False, lock:
 
 
 def _write(path: Path, data: bytes, what: str) -> None:
+    from rollup.files import FileWriteError, write_atomic
+
     try:
-        if path.parent != Path():
-            path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    except OSError as exc:
-        raise CliError(f"cannot write {what} to {path}: {exc.strerror or exc}") from exc
+        write_atomic(path, data)
+    except FileWriteError as exc:
+        raise CliError(f"cannot write {what}: {exc}") from exc
 
 
 def _block_number(text: str) -> int:

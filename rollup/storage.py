@@ -260,11 +260,11 @@ class Storage(Database):
         If the database cannot take it (held lock after the bounded wait, full disk, read-only file), the
         proof is spilled to a file and a warning says where; only when that fails too is it an error.
         """
-        if not 0 <= block_number <= self.latest_block_number():
-            raise StorageError(f"cannot store a proof for block {block_number}: no such block")
         waiting = {} if self.spill_directory is None else spilled(self.spill_directory)
 
         def write(db: sqlite3.Connection) -> None:
+            if not 0 <= block_number <= self.latest_block_number():
+                raise StorageError(f"cannot store a proof for block {block_number}: no such block")
             for (number, key), path in waiting.items():
                 if (number, key) != (block_number, node):
                     db.execute(

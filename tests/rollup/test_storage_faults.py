@@ -1,0 +1,474 @@
+"""Storage under faults: damaged, truncated, missing or locked databases, full disks, read-only files, crashes.
+
+Every case works on a real chain directory (built with the ``rollup`` commands)
+and asserts what an operator sees: no traceback, exit status 2 with one
+``error:`` line naming the problem, or a repair with a warning; and that no
+finalized data was lost or silently changed. The lock cases use a real second
+process holding ``BEGIN EXCLUSIVE``; a full disk is simulated in-process (SQLite's
+``max_page_count``, ``os.fsync`` failing with ENOSPC), a read-only file with
+SQLite's ``query_only`` and, when not running as root, with ``chmod``.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from rollup.chain_dir import PENDING_FILE, ChainDirectory
+from rollup.chain_integrity import MIGRATED_USERS_FILE, USERS_FILE
+from rollup.cli import main
+from rollup.errors import DatabaseBusyError, EmptyDatabaseError, StorageEnvironmentError, StorageError
+from rollup.files import FileWriteError, write_atomic
+from rollup.params import DATABASE_FILENAME, SCHEMA_VERSION, SPILLED_PROOFS_DIR
+from rollup.session import session_to_json
+from rollup.storage import Storage
+
+Captured = pytest.CaptureFixture[str]
+DumpDatabase = Callable[[Path], str]
+
+
+def run_cli(capsys: Captured, directory: Path, *argv: str) -> tuple[int, str, str]:
+    """Exit status, stdout and stderr of ``rollup --dir DIRECTORY ARGV``."""
+    capsys.readouterr()
+    code = main(["--dir", str(directory), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_clear_error(code: int, err: str, *needles: str) -> None:
+    """Exit 2, no traceback, and an ``error:`` line holding every needle."""
+    assert code == 2, err
+    assert "Traceback" not in err
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, err
+    for needle in needles:
+        assert needle in errors[0], err
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A chain with blocks 0 (Sam 100, Jack 50) and 1 (Sam sends Jack 10), an exported proof file of
+    block 1 (its content is irrelevant to storage) and nothing pending."""
+    directory = tmp_path_factory.mktemp("template") / "chain"
+    for argv in (
+        ["init"],
+        ["user", "add", "Sam", "--balance", "100"],
+        ["user", "add", "Jack", "--balance", "50"],
+        ["block", "build"],
+        ["send", "Sam", "Jack", "10"],
+        ["block", "build"],
+    ):
+        assert main(["--dir", str(directory), *argv]) == 0, argv
+    write_atomic(directory / "proofs" / "block-0001.proof", b"an exported proof")
+    return directory
+
+
+@pytest.fixture
+def chain(template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the template chain."""
+    return Path(shutil.copytree(template, tmp_path / "chain"))
+
+
+def database(chain: Path) -> Path:
+    return chain / DATABASE_FILENAME
+
+
+def execute(chain: Path, *statements: str) -> None:
+    """Run SQL on the chain's database behind the rollup's back (foreign keys off, as in the sqlite3 shell)."""
+    connection = sqlite3.connect(database(chain))
+    try:
+        for statement in statements:
+            connection.execute(statement)
+        connection.commit()
+    finally:
+        connection.close()
+
+
+def finalized(dump: str) -> str:
+    """A database dump without the submitted (not finalized) sessions."""
+    return "\n".join(line for line in dump.splitlines() if not line.startswith('INSERT INTO "pending_sessions"'))
+
+
+def balances(capsys: Captured, chain: Path) -> dict[str, int]:
+    code, out, err = run_cli(capsys, chain, "balances", "--json")
+    assert code == 0, err
+    result: dict[str, int] = json.loads(out)["balances"]
+    return result
+
+
+# ----------------------------------------------------------------------------- empty, truncated, missing
+
+
+def test_zero_byte_database_beside_proofs_is_refused_not_reinitialised(capsys: Captured, chain: Path) -> None:
+    database(chain).write_bytes(b"")
+    for argv in (["balances"], ["block", "show", "1"], ["send", "Sam", "Jack", "1"], ["init"]):
+        code, _, err = run_cli(capsys, chain, *argv)
+        assert_clear_error(code, err, str(database(chain)), "holds no chain", "block-0001.proof", "restore it")
+    assert database(chain).stat().st_size == 0
+
+
+def test_zero_byte_database_alone_is_not_initialised_by_a_reading_command(capsys: Captured, tmp_path: Path) -> None:
+    tmp_path.joinpath(DATABASE_FILENAME).write_bytes(b"")
+    code, _, err = run_cli(capsys, tmp_path, "balances")
+    assert_clear_error(code, err, "holds no chain", "rollup init")
+    assert tmp_path.joinpath(DATABASE_FILENAME).stat().st_size == 0
+    with pytest.raises(EmptyDatabaseError):
+        Storage.open(tmp_path / DATABASE_FILENAME, create=False)
+    assert run_cli(capsys, tmp_path, "init")[0] == 0  # an explicit init may start a chain there
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.1, 100 / 4096])
+def test_truncated_database_gives_a_clear_error(capsys: Captured, chain: Path, keep: float) -> None:
+    data = database(chain).read_bytes()
+    database(chain).write_bytes(data[: int(len(data) * keep)])
+    for argv in (["balances"], ["block", "build"]):
+        code, _, err = run_cli(capsys, chain, *argv)
+        assert_clear_error(code, err, str(database(chain)))
+
+
+def test_missing_database_beside_chain_files_is_refused(capsys: Captured, chain: Path) -> None:
+    database(chain).unlink()
+    for argv in (["balances"], ["init"]):
+        code, _, err = run_cli(capsys, chain, *argv)
+        assert_clear_error(code, err, "is missing", "block-0001.proof")
+    assert not database(chain).exists()
+
+
+def test_storage_open_never_creates_without_create(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="no chain database"):
+        Storage.open(tmp_path / "absent.sqlite", create=False)
+    assert not (tmp_path / "absent.sqlite").exists()
+
+
+# ----------------------------------------------------------------------------- damaged contents
+
+
+@pytest.mark.parametrize(
+    ("statements", "message"),
+    [
+        (["DROP TABLE names"], "table names is missing"),
+        (["DROP TABLE proofs"], "table proofs is missing"),
+        (["ALTER TABLE accounts RENAME COLUMN nonce TO n"], "table accounts has columns"),
+        (["DELETE FROM schema_version"], "schema version []"),
+        (["UPDATE blocks SET public_data = 'not json' WHERE number = 1"], "public data of block 1"),
+        (["UPDATE blocks SET public_data = '[[1, 2]]' WHERE number = 0"], "public data of block 0"),
+        (["UPDATE blocks SET public_data = '[[1, 0, [1,2,3,4]]]' WHERE number = 0"], "public data"),
+        (["UPDATE blocks SET new_root = x'00' WHERE number = 0"], "digest"),
+        (["DELETE FROM block_sessions WHERE block = 0 AND user_id = 2"], "sessions of block 0 differ"),
+        (["UPDATE blocks SET prev_root = new_root WHERE number = 1"], "does not extend the root of block 0"),
+        (["DELETE FROM blocks WHERE number = 1"], "chain head is block 1 but the latest stored block is 0"),
+        (["DELETE FROM chain_head"], "chain head is block missing"),
+        (["UPDATE chain_head SET block = 5"], "chain head is block 5"),
+        (["UPDATE accounts SET balance = 1000 WHERE user_id = 1"], "corrupt state"),
+        (["UPDATE names SET name = 'S a m' WHERE user_id = 1"], "invalid user name"),
+        (["INSERT INTO pending_sessions VALUES (1, '[')"], "pending session of user 1"),
+    ],
+)
+def test_damaged_database_gives_one_clear_error(
+    capsys: Captured, chain: Path, statements: list[str], message: str
+) -> None:
+    execute(chain, *statements)
+    for argv in (["balances"], ["block", "show", "0"], ["send", "Sam", "Jack", "1"]):
+        code, _, err = run_cli(capsys, chain, *argv)
+        assert_clear_error(code, err, message)
+
+
+def test_undecodable_stored_session_is_named_where_it_is_read(capsys: Captured, chain: Path) -> None:
+    execute(chain, "UPDATE block_sessions SET session = '{\"user_id\": 1}' WHERE block = 1")
+    for argv in (["block", "show", "1"], ["reexecute", "1"]):
+        code, _, err = run_cli(capsys, chain, *argv)
+        assert_clear_error(code, err, "session of user 1 in block 1", "restore it from a backup")
+
+
+def test_deleted_latest_block_with_its_head_is_caught_by_the_exported_proof(capsys: Captured, chain: Path) -> None:
+    execute(
+        chain,
+        "DELETE FROM tree_nodes WHERE block = 1",
+        "DELETE FROM accounts WHERE block = 1",
+        "DELETE FROM outbox_records WHERE block = 1",
+        "DELETE FROM block_sessions WHERE block = 1",
+        "DELETE FROM blocks WHERE number = 1",
+        "UPDATE chain_head SET block = 0",
+    )
+    code, _, err = run_cli(capsys, chain, "balances")
+    assert_clear_error(code, err, "block-0001.proof proves block 1", "ends at block 0")
+
+
+def test_intact_chain_still_opens(capsys: Captured, chain: Path) -> None:
+    assert balances(capsys, chain) == {"Sam": 90, "Jack": 50}
+
+
+# ----------------------------------------------------------------------------- names move into the database
+
+
+def downgrade_to_version_1(chain: Path) -> dict[str, int]:
+    """Make the chain look as version 1 wrote it: names in users.json, no names or chain_head table."""
+    with Storage.open(database(chain)) as storage:
+        names = storage.names()
+    (chain / USERS_FILE).write_text(json.dumps({"version": 1, "users": names}))
+    execute(chain, "DROP TABLE names", "DROP TABLE chain_head", "UPDATE schema_version SET version = 1")
+    return names
+
+
+def test_users_json_is_moved_into_the_database(capsys: Captured, chain: Path) -> None:
+    names = downgrade_to_version_1(chain)
+    assert balances(capsys, chain) == {"Sam": 90, "Jack": 50}  # a reading command uses the file as it is
+    assert (chain / USERS_FILE).exists()
+    code, _, err = run_cli(capsys, chain, "send", "Sam", "Jack", "1")
+    assert code == 0 and "moved the names" in err
+    assert not (chain / USERS_FILE).exists() and (chain / MIGRATED_USERS_FILE).exists()
+    with Storage.open(database(chain)) as storage:
+        assert storage.names() == names
+        assert storage._rows("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+    (chain / MIGRATED_USERS_FILE).unlink()  # the database is the only source of names now
+    assert balances(capsys, chain) == {"Sam": 90, "Jack": 50}
+
+
+def test_an_edited_users_json_cannot_swap_names(capsys: Captured, chain: Path) -> None:
+    (chain / USERS_FILE).write_text(json.dumps({"version": 1, "users": {"Sam": 2, "Jack": 1}}))
+    code, out, err = run_cli(capsys, chain, "balances", "--json")
+    assert code == 0 and f"{chain / USERS_FILE} is ignored" in err
+    assert json.loads(out)["balances"] == {"Sam": 90, "Jack": 50}
+
+
+# ----------------------------------------------------------------------------- crash recovery
+
+
+def test_crash_inside_block_build_then_another_operation_does_not_stick_the_chain(
+    capsys: Captured, chain: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's stuck chain: a build crashes after submitting Sam's session, then Sam sends again."""
+    from rollup.sequencer import Sequencer
+
+    assert run_cli(capsys, chain, "send", "Sam", "Jack", "5")[0] == 0
+
+    def crash(self: Sequencer) -> None:
+        raise RuntimeError("simulated crash after the sessions were submitted")
+
+    monkeypatch.setattr(Sequencer, "build_block", crash)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        main(["--dir", str(chain), "block", "build"])
+    monkeypatch.undo()
+    with Storage.open(database(chain)) as storage:
+        assert [s.user_id for s in storage.pending_sessions()] == [1]  # the crash left Sam's session submitted
+    assert run_cli(capsys, chain, "send", "Sam", "Jack", "7")[0] == 0
+    code, out, err = run_cli(capsys, chain, "block", "build")
+    assert code == 0, err
+    assert "dropped the session of Sam" in err and "block 2: 1 session" in out
+    assert "send 5 to Jack, send 7 to Jack" in out
+    assert balances(capsys, chain) == {"Sam": 78, "Jack": 50}
+
+
+def test_crash_after_submit_is_resumed_when_nothing_changed(
+    capsys: Captured, chain: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rollup.sequencer import Sequencer
+
+    assert run_cli(capsys, chain, "send", "Sam", "Jack", "5")[0] == 0
+    monkeypatch.setattr(Sequencer, "build_block", lambda self: (_ for _ in ()).throw(RuntimeError("crash")))
+    with pytest.raises(RuntimeError):
+        main(["--dir", str(chain), "block", "build"])
+    monkeypatch.undo()
+    code, out, err = run_cli(capsys, chain, "block", "build")
+    assert code == 0 and "warning" not in err and "send 5 to Jack" in out
+
+
+def test_submitted_session_with_a_lost_draft_goes_into_the_next_block(
+    capsys: Captured, chain: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rollup.sequencer import Sequencer
+
+    assert run_cli(capsys, chain, "send", "Sam", "Jack", "5")[0] == 0
+    monkeypatch.setattr(Sequencer, "build_block", lambda self: (_ for _ in ()).throw(RuntimeError("crash")))
+    with pytest.raises(RuntimeError):
+        main(["--dir", str(chain), "block", "build"])
+    monkeypatch.undo()
+    (chain / PENDING_FILE).unlink()
+    code, out, err = run_cli(capsys, chain, "block", "build")
+    assert code == 0 and "goes into block 2" in err and "block 2: 1 session" in out
+
+
+def test_stale_submitted_session_is_dropped_with_a_warning(capsys: Captured, chain: Path) -> None:
+    """A submitted session that reads an old root (it no longer applies) is set aside, then dropped."""
+    with Storage.open(database(chain)) as storage:
+        old = storage.block_sessions(1)[0]
+    execute(chain, f"INSERT INTO pending_sessions VALUES (1, '{session_to_json(old)}')")
+    code, out, err = run_cli(capsys, chain, "balances", "--json")
+    assert code == 0 and "ignoring the submitted session of Sam" in err
+    assert json.loads(out)["balances"] == {"Sam": 90, "Jack": 50}
+    code, _, err = run_cli(capsys, chain, "send", "Jack", "Sam", "1")
+    assert code == 0 and "dropped the session of Sam" in err
+    with Storage.open(database(chain)) as storage:
+        assert storage.pending_sessions() == []
+    assert run_cli(capsys, chain, "block", "build")[0] == 0
+    assert balances(capsys, chain) == {"Sam": 90, "Jack": 49}  # Sam has not claimed the 1 yet
+
+
+# ----------------------------------------------------------------------------- full disk, read-only
+
+
+def test_full_disk_inside_the_block_transaction(chain: Path, db_dump: DumpDatabase) -> None:
+    """SQLite runs out of pages mid-transaction: one clear error, nothing changed, the next try works."""
+    before = db_dump(database(chain))
+    with ChainDirectory.open(chain) as opened:
+        opened.send("Sam", "Jack", 3)
+        pages = opened.storage._rows("PRAGMA page_count")[0][0]
+        opened.storage._rows(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(StorageEnvironmentError, match="the disk is full") as caught:
+            opened.build_block()
+        assert "cannot rollback" not in str(caught.value)
+        assert opened.latest_block == 1
+    assert finalized(db_dump(database(chain))) == finalized(before)
+    with ChainDirectory.open(chain) as reopened:
+        reopened.send("Sam", "Jack", 3)
+        assert reopened.build_block().block.number == 2
+
+
+def test_full_disk_writing_a_file_leaves_the_old_one_and_no_temporary(
+    capsys: Captured, chain: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_cli(capsys, chain, "send", "Sam", "Jack", "1")[0] == 0
+    draft = (chain / PENDING_FILE).read_bytes()
+
+    def no_space(descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    code, _, err = run_cli(capsys, chain, "send", "Sam", "Jack", "2")
+    monkeypatch.undo()
+    assert_clear_error(code, err, str(chain / PENDING_FILE), "the disk is full")
+    assert (chain / PENDING_FILE).read_bytes() == draft
+    assert not [p for p in chain.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_read_only_database_gives_one_clear_error(chain: Path, db_dump: DumpDatabase) -> None:
+    before = db_dump(database(chain))
+    with ChainDirectory.open(chain) as opened:
+        opened.send("Sam", "Jack", 3)
+        opened.storage._rows("PRAGMA query_only = ON")
+        with pytest.raises(StorageEnvironmentError, match="read-only"):
+            opened.build_block()
+    assert finalized(db_dump(database(chain))) == finalized(before)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through chmod; the query_only case covers it")
+def test_read_only_chain_directory(capsys: Captured, chain: Path) -> None:
+    database(chain).chmod(0o400)
+    chain.chmod(0o500)
+    try:
+        assert balances(capsys, chain) == {"Sam": 90, "Jack": 50}
+        code, _, err = run_cli(capsys, chain, "send", "Sam", "Jack", "1")
+        assert code == 2 and "Traceback" not in err and str(chain) in err
+    finally:
+        chain.chmod(0o700)
+        database(chain).chmod(0o600)
+
+
+# ----------------------------------------------------------------------------- locks
+
+
+@pytest.fixture
+def held_lock(chain: Path) -> Iterator[subprocess.Popen[str]]:
+    """A second process holding an EXCLUSIVE lock on the database until its stdin is closed."""
+    script = (
+        "import sqlite3, sys\n"
+        f"db = sqlite3.connect({str(database(chain))!r}, isolation_level=None)\n"
+        "db.execute('BEGIN EXCLUSIVE')\n"
+        "print('locked', flush=True)\n"
+        "sys.stdin.read()\n"
+        "db.execute('ROLLBACK')\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    yield holder
+    if holder.stdin is not None and not holder.stdin.closed:
+        holder.stdin.close()
+    holder.wait(timeout=30)
+
+
+def release(holder: subprocess.Popen[str]) -> None:
+    assert holder.stdin is not None
+    holder.stdin.close()
+
+
+def test_a_briefly_held_lock_is_waited_for(chain: Path, held_lock: subprocess.Popen[str]) -> None:
+    timer = threading.Timer(0.2, release, (held_lock,))
+    timer.start()
+    try:
+        with Storage.open(database(chain), busy_timeout=30.0) as storage:
+            storage.write_proof(1, "block", b"proof bytes")
+            assert storage.block_proofs(1) == {"block": b"proof bytes"}
+    finally:
+        timer.join()
+
+
+def test_a_lock_held_too_long_is_a_clear_error(chain: Path, held_lock: subprocess.Popen[str]) -> None:
+    with pytest.raises(DatabaseBusyError, match="locked by another process"):
+        Storage.open(database(chain), busy_timeout=0.05, busy_attempts=2)
+
+
+def test_a_finished_proof_is_spilled_not_dropped_when_the_lock_stays_held(
+    chain: Path, held_lock: subprocess.Popen[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    release(held_lock)
+    held_lock.wait(timeout=30)
+    storage = Storage.open(database(chain), busy_timeout=0.05, busy_attempts=2)
+    holder = sqlite3.connect(database(chain), isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    with caplog.at_level(logging.WARNING, logger="rollup.storage"):
+        storage.write_proof(1, "agg/1/0", b"finished proof")
+    spilled = chain / SPILLED_PROOFS_DIR / "0001.agg.1.0.proof"
+    assert spilled.read_bytes() == b"finished proof"
+    assert str(spilled) in caplog.text and "locked by another process" in caplog.text
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert storage.block_proofs(1) == {"agg/1/0": b"finished proof"}
+    storage.write_proof(1, "block", b"next proof")  # stores the spilled proof too
+    assert not spilled.exists()
+    storage.close()
+    with Storage.open(database(chain)) as reopened:
+        assert reopened.block_proofs(1) == {"agg/1/0": b"finished proof", "block": b"next proof"}
+
+
+# ----------------------------------------------------------------------------- files at rest
+
+
+def test_operator_files_are_owner_only(capsys: Captured, tmp_path: Path) -> None:
+    chain = tmp_path / "new" / "chain"
+    for argv in (["init"], ["user", "add", "Sam", "--balance", "5"]):
+        assert run_cli(capsys, chain, *argv)[0] == 0
+    assert stat.S_IMODE(chain.stat().st_mode) == 0o700
+    for name in (DATABASE_FILENAME, PENDING_FILE, ".lock"):
+        assert stat.S_IMODE((chain / name).stat().st_mode) == 0o600, name
+    write_atomic(tmp_path / "out" / "file.bin", b"x")
+    assert stat.S_IMODE((tmp_path / "out" / "file.bin").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "out").stat().st_mode) == 0o700
+
+
+def test_write_atomic_failure_names_the_file_and_keeps_the_old_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "key.vk"
+    target.write_bytes(b"old")
+
+    def no_space(descriptor: int, data: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "write", no_space)
+    with pytest.raises(FileWriteError, match=f"cannot write {target}: the disk is full"):
+        write_atomic(target, b"new")
+    monkeypatch.undo()
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["key.vk"]
