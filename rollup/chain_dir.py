@@ -108,7 +108,9 @@ class ChainDirectory:
         self._lock = lock
         self.warnings: list[str] = []
         check_exported_proofs(path, sequencer.storage, sequencer.state.block_number)
-        self.users: dict[str, int] = load_names(path, sequencer.storage, lock is not None, self.warnings)
+        self.users: dict[str, int] = load_names(
+            path, sequencer.storage, sequencer.state.users, lock is not None, self.warnings
+        )
         self.draft = self._load_draft()
         if lock is not None:
             self._reconcile_pending()

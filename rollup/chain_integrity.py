@@ -8,7 +8,9 @@
 * :func:`load_names`: the user names, from the database; a ``users.json`` of a
   chain made before schema version 2 is moved into it (when the caller may
   write) and renamed ``users.json.migrated``. Every name must pass
-  :func:`rollup.scenario.validate_name` and map to a valid user id.
+  :func:`rollup.scenario.validate_name` and map to a valid user id, and every
+  registered user must have a name (its demo secret is derived from it), so a
+  lost name is an error, never a silently unusable user.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from rollup.errors import ChainDirError, RollupError
@@ -54,8 +57,11 @@ def check_exported_proofs(directory: Path, storage: Storage, latest: int) -> Non
             )
 
 
-def load_names(directory: Path, storage: Storage, writable: bool, warnings: list[str]) -> dict[str, int]:
-    """The user names (see the module docstring); what was moved or ignored is appended to ``warnings``."""
+def load_names(
+    directory: Path, storage: Storage, registered: Iterable[int], writable: bool, warnings: list[str]
+) -> dict[str, int]:
+    """The user names (see the module docstring), given the ``registered`` user ids; what was moved or
+    ignored is appended to ``warnings``."""
     names = storage.names()
     file = directory / USERS_FILE
     if file.exists():
@@ -74,11 +80,17 @@ def load_names(directory: Path, storage: Storage, writable: bool, warnings: list
             names = legacy
     for name, user_id in names.items():
         try:
-            validate_name(name)
+            validate_name(str(name))
         except RollupError as exc:
             raise ChainDirError(f"{storage.location} holds an invalid user name: {exc}") from exc
-        if not 0 <= user_id < MAX_USERS:
+        if type(name) is not str or type(user_id) is not int or not 0 <= user_id < MAX_USERS:
             raise ChainDirError(f"{storage.location} maps {name!r} to the invalid user id {user_id}")
+    nameless = sorted(set(registered) - set(names.values()))
+    if nameless:
+        raise ChainDirError(
+            f"{storage.location} has no name for the registered user ids {nameless}: its names were deleted; "
+            "restore it from a backup"
+        )
     return names
 
 

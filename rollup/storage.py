@@ -47,16 +47,29 @@ from rollup.database import Database
 from rollup.errors import DuplicateUserError, StorageEnvironmentError, StorageError
 from rollup.files import FileWriteError
 from rollup.outbox import Outbox, TransferRecord
-from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, OUTBOX_DEPTH, SPILLED_PROOFS_DIR
+from rollup.params import (
+    AMOUNT_LIMIT,
+    CLAIMED_DEPTH,
+    GLOBAL_TREE_DEPTH,
+    MAX_USERS,
+    OUTBOX_CAPACITY,
+    OUTBOX_DEPTH,
+    SPILLED_PROOFS_DIR,
+)
 from rollup.proof_spill import spill, spilled
 from rollup.session import Session, session_from_json, session_to_json
 from rollup.smt import NodeKey, SparseMerkleTree
 from rollup.state import ChainState, UserTree
 from rollup.witness import SessionPublicData
-from verifier.field import ELEMENT_BYTES, NonCanonicalError, from_bytes, to_bytes
+from verifier.field import ELEMENT_BYTES, NonCanonicalError, P, from_bytes, to_bytes
 from verifier.hashing import Digest
 
 GLOBAL_TREE, OUTBOX_TREE, CLAIMED_TREE = 0, 1, 2
+_TREE_DEPTHS = {GLOBAL_TREE: GLOBAL_TREE_DEPTH, OUTBOX_TREE: OUTBOX_DEPTH, CLAIMED_TREE: CLAIMED_DEPTH}
+_OUTBOX_RECORD_LIMITS = (MAX_USERS, OUTBOX_CAPACITY, MAX_USERS, AMOUNT_LIMIT)
+"""Exclusive bounds of a stored outbox record: user id, index, recipient, amount."""
+_ACCOUNT_LIMITS = (MAX_USERS, AMOUNT_LIMIT, P)
+"""Exclusive bounds of a stored account: user id, balance, nonce (a field element in the leaf)."""
 log = logging.getLogger(__name__)
 
 
@@ -68,22 +81,28 @@ def encode_digest(digest: Digest) -> bytes:
 def decode_digest(blob: bytes) -> Digest:
     """Inverse of :func:`encode_digest`; StorageError on a wrong length or non-canonical element."""
     if not isinstance(blob, bytes) or len(blob) != 4 * ELEMENT_BYTES:
-        raise StorageError(f"a stored digest must be {4 * ELEMENT_BYTES} bytes")
+        raise StorageError(
+            f"a stored digest is damaged (it must be {4 * ELEMENT_BYTES} bytes): restore the database from a backup"
+        )
     try:
         a, b, c, d = (from_bytes(blob[i : i + ELEMENT_BYTES]) for i in range(0, len(blob), ELEMENT_BYTES))
     except NonCanonicalError as exc:
-        raise StorageError(f"corrupt digest in the database: {exc}") from exc
+        raise StorageError(f"corrupt digest in the database ({exc}): restore it from a backup") from exc
     return (a, b, c, d)
 
 
 def _decode_public_data(text: Any) -> tuple[SessionPublicData, ...]:
-    """A block's stored public data: a JSON list of [user id, deposit, new leaf (4 elements)]."""
+    """A block's stored public data: a JSON list of [user id, deposit, new leaf (4 field elements)], each in range."""
     entries = json.loads(text)
     if not isinstance(entries, list):
         raise ValueError("public data must be a list")
     decoded = []
     for user_id, deposit, leaf in entries:
-        if type(user_id) is not int or type(deposit) is not int or len(leaf) != 4:
+        integers = (user_id, deposit, *leaf)
+        limits = (MAX_USERS, AMOUNT_LIMIT, P, P, P, P)
+        if len(leaf) != 4 or not all(
+            type(v) is int and 0 <= v < bound for v, bound in zip(integers, limits, strict=True)
+        ):
             raise ValueError(f"malformed entry {[user_id, deposit, leaf]!r}")
         decoded.append(SessionPublicData(user_id, deposit, (leaf[0], leaf[1], leaf[2], leaf[3])))
     return tuple(decoded)
@@ -216,17 +235,22 @@ class Storage(Database):
             "SELECT tree, owner, level, position, digest FROM tree_nodes WHERE block <= ? ORDER BY block", (number,)
         )
         for tree, owner, level, position, digest in rows:
+            depth = _TREE_DEPTHS.get(tree, -1)
+            self._require_ints("tree_nodes", (tree, owner, level), (len(_TREE_DEPTHS), MAX_USERS, depth + 1))
+            self._require_ints("tree_nodes", (position,), (1 << (depth - level),))
             nodes[(tree, owner)][(level, position)] = decode_digest(digest)
         records: dict[int, list[TransferRecord]] = defaultdict(list)
         for user_id, index, recipient, amount in self._rows(
             "SELECT user_id, idx, recipient, amount FROM outbox_records WHERE block <= ? ORDER BY user_id, idx",
             (number,),
         ):
+            self._require_ints("outbox_records", (user_id, index, recipient, amount), _OUTBOX_RECORD_LIMITS)
             records[user_id].append(TransferRecord(recipient, amount, index))
         accounts: dict[int, tuple[bytes, int, int]] = {}
         for user_id, key, balance, nonce in self._rows(
             "SELECT user_id, key_digest, balance, nonce FROM accounts WHERE block <= ? ORDER BY block", (number,)
         ):
+            self._require_ints("accounts", (user_id, balance, nonce), _ACCOUNT_LIMITS)
             accounts[user_id] = (key, balance, nonce)
         users = {
             user_id: UserTree(
@@ -245,6 +269,11 @@ class Storage(Database):
         if problem is not None:
             raise StorageError(f"corrupt state after block {number} in {self.location}: {problem}")
         return state
+
+    def _require_ints(self, table: str, values: tuple[Any, ...], limits: tuple[int, ...]) -> None:
+        """StorageError unless every value is an int ``v`` with ``0 <= v < limit`` (a damaged row)."""
+        if not all(type(v) is int and 0 <= v < limit for v, limit in zip(values, limits, strict=True)):
+            raise StorageError(f"{self.location} holds a damaged {table} row {values!r}: restore it from a backup")
 
     # ----------------------------------------------------------------- proofs
 

@@ -174,6 +174,11 @@ def test_storage_open_never_creates_without_create(tmp_path: Path) -> None:
         (["UPDATE accounts SET balance = 1000 WHERE user_id = 1"], "corrupt state"),
         (["UPDATE names SET name = 'S a m' WHERE user_id = 1"], "invalid user name"),
         (["INSERT INTO pending_sessions VALUES (1, '[')"], "pending session of user 1"),
+        (["UPDATE blocks SET public_data = '[[1, 0, [\"a\", 2, 3, 4]]]' WHERE number = 1"], "public data of block 1"),
+        (["UPDATE accounts SET balance = 'x' WHERE user_id = 1"], "damaged accounts row"),
+        (["UPDATE tree_nodes SET level = 'a' WHERE rowid = 3"], "damaged tree_nodes row"),
+        (["UPDATE outbox_records SET recipient = -1"], "damaged outbox_records row"),
+        (["DELETE FROM names"], "no name for the registered user ids [1, 2]"),
     ],
 )
 def test_damaged_database_gives_one_clear_error(
