@@ -84,18 +84,18 @@ class Database:
                 connection = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout)
         except sqlite3.Error as exc:
             raise storage_failure(exc, location) from exc
-        storage = cls(connection, location, busy_attempts)
+        database = cls(connection, location, busy_attempts)
         try:
-            storage._db.execute("PRAGMA foreign_keys = ON")
-            storage._prepare_schema(create)
-            storage._check_contents()
+            database._db.execute("PRAGMA foreign_keys = ON")
+            database._prepare_schema(create)
+            database._check_contents()
         except sqlite3.Error as exc:
             connection.close()
             raise storage_failure(exc, location) from exc
         except BaseException:
             connection.close()
             raise
-        return storage
+        return database
 
     def close(self) -> None:
         """Close the connection."""
@@ -162,7 +162,7 @@ class Database:
     def _prepare_schema(self, create: bool) -> None:
         if not self._rows("SELECT name FROM sqlite_master WHERE type = 'table'"):
             if not create:
-                size = Path(self.location).stat().st_size
+                size = Path(self.location).stat().st_size if self.location != ":memory:" else 0
                 raise EmptyDatabaseError(f"{self.location} holds no chain ({size} bytes, no tables)")
             self._transaction(create_schema)
             return

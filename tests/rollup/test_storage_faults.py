@@ -276,6 +276,23 @@ def test_crash_inside_block_build_then_another_operation_does_not_stick_the_chai
     assert balances(capsys, chain) == {"Sam": 78, "Jack": 50}
 
 
+def test_process_killed_inside_block_build_then_another_operation(capsys: Captured, chain: Path) -> None:
+    """The same crash point as a real process killed (``os._exit``) right after submitting the sessions."""
+    assert run_cli(capsys, chain, "send", "Sam", "Jack", "5")[0] == 0
+    script = (
+        "import os\n"
+        "from rollup.cli import main\n"
+        "from rollup.sequencer import Sequencer\n"
+        "Sequencer.build_block = lambda self: os._exit(17)\n"
+        f"main(['--dir', {str(chain)!r}, 'block', 'build'])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 17, result.stderr
+    assert run_cli(capsys, chain, "send", "Sam", "Jack", "7")[0] == 0
+    code, out, err = run_cli(capsys, chain, "block", "build")
+    assert code == 0 and "dropped the session of Sam" in err and "send 5 to Jack, send 7 to Jack" in out
+
+
 def test_crash_after_submit_is_resumed_when_nothing_changed(
     capsys: Captured, chain: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
