@@ -20,10 +20,8 @@ by one, because a user's operations in one block must form a single session:
 ``build_block`` submits the sessions and builds the block; the draft records the
 block number and root it was made for, so a draft left behind by a crash after
 the block was built is recognised as stale and dropped, never applied twice.
-A session submitted by a build that crashed before finalizing is reconciled
-with the draft when the chain is next opened for a change: kept if it is the
-draft's, dropped with a warning if the draft has changed since or if it no
-longer applies, included (with a warning) if the draft was lost.
+Sessions a build submitted before it crashed are reconciled with the draft
+(:mod:`rollup.recovery`).
 
 Opening refuses, and never re-initialises, a database that is missing or
 empty beside other chain files, and checks the directory against the database
@@ -55,6 +53,7 @@ from rollup.chain_integrity import (
 from rollup.errors import ChainDirError, EmptyDatabaseError, RollupError, UnknownUserError
 from rollup.files import FILE_MODE, describe_os_error, make_private_directory, write_atomic
 from rollup.params import DATABASE_FILENAME, MAX_USERS
+from rollup.recovery import reconcile_submitted, stale_warnings
 from rollup.scenario import BlockDraft, PendingClaim, PendingOp, PendingRegister, PendingSend, validate_name
 from rollup.seed import demo_secret
 from rollup.sequencer import Sequencer
@@ -115,11 +114,7 @@ class ChainDirectory:
         if lock is not None:
             self._reconcile_pending()
         else:
-            self.warnings += [
-                f"ignoring the submitted session of {self.name_of(u)} (it no longer applies: {reason}); "
-                "the next command that changes the chain drops it"
-                for u, reason in sequencer.stale_pending.items()
-            ]
+            self.warnings += stale_warnings(sequencer, self.name_of)
 
     # ------------------------------------------------------------------------ opening
 
@@ -189,27 +184,7 @@ class ChainDirectory:
         return handle
 
     def _reconcile_pending(self) -> None:
-        """Drop or keep the sessions a crashed build submitted (see the module docstring), with warnings."""
-        drafted = {session.user_id: session for session in self.draft.sessions()}
-        for user_id, reason in sorted(self.sequencer.stale_pending.items()):
-            self.sequencer.drop_pending(user_id)
-            self.warnings.append(
-                f"dropped the session of {self.name_of(user_id)} submitted by a block build that did not finish: "
-                f"it no longer applies ({reason})"
-            )
-        for user_id in self.sequencer.pending_user_ids:
-            submitted = self.sequencer.pending_session(user_id)
-            if user_id not in drafted:
-                self.warnings.append(
-                    f"the session of {self.name_of(user_id)} submitted by a block build that did not finish goes "
-                    f"into block {self.sequencer.next_block_number}"
-                )
-            elif drafted[user_id] != submitted:
-                self.sequencer.drop_pending(user_id)
-                self.warnings.append(
-                    f"dropped the session of {self.name_of(user_id)} submitted by a block build that did not "
-                    f"finish: {PENDING_FILE} has changed since, and the next build submits what it holds"
-                )
+        self.warnings += reconcile_submitted(self.sequencer, self.draft.sessions(), self.name_of)
 
     def close(self) -> None:
         self.sequencer.close()

@@ -7,6 +7,9 @@ finalized data was lost or silently changed. The lock cases use a real second
 process holding ``BEGIN EXCLUSIVE``; a full disk is simulated in-process (SQLite's
 ``max_page_count``, ``os.fsync`` failing with ENOSPC), a read-only file with
 SQLite's ``query_only`` and, when not running as root, with ``chmod``.
+
+One module on purpose (about 500 lines): it is the storage fault-injection
+suite whose case counts docs/security.md reports.
 """
 
 from __future__ import annotations
