@@ -11,6 +11,9 @@
   :func:`rollup.scenario.validate_name` and map to a valid user id, and every
   registered user must have a name (its demo secret is derived from it), so a
   lost name is an error, never a silently unusable user.
+* :func:`verify_stored_block_proof`: a stored block proof leaves the chain
+  (``rollup block export``) only after it verifies under the chain's key and
+  states exactly the stored block, so a damaged proof is never shipped.
 """
 
 from __future__ import annotations
@@ -21,11 +24,14 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from rollup.block import Block
 from rollup.errors import ChainDirError, RollupError
 from rollup.files import describe_os_error
 from rollup.params import MAX_USERS, SPILLED_PROOFS_DIR
 from rollup.scenario import validate_name
 from rollup.storage import Storage
+from verifier.light_client import MAX_KEY_BYTES, BlockRejectedError, BlockStatement, read_bounded, verify_block
+from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes
 
 USERS_FILE = "users.json"
 """Names before schema version 2 (moved into the database on open, see the module docstring)."""
@@ -109,3 +115,21 @@ def _read_users_file(file: Path) -> dict[str, int]:
     except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
         raise ChainDirError(f"{file} is unusable: {exc}") from exc
     return dict(users)
+
+
+def verify_stored_block_proof(vk_file: Path, block: Block, proof: bytes) -> BlockStatement:
+    """The statement of a stored block proof, after the light client's check: it verifies under
+    ``vk_file`` from ``block``'s previous root and states exactly ``block``; ChainDirError otherwise."""
+    remedy = f"prove it again with `rollup block prove {block.number}`"
+    try:
+        vk = verifier_key_from_bytes(read_bounded(str(vk_file), "verifier key", MAX_KEY_BYTES))
+        statement = verify_block(vk, proof_from_bytes(proof), block.prev_root)
+    except (FormatError, BlockRejectedError) as exc:
+        raise ChainDirError(f"the stored proof of block {block.number} fails its check ({exc}): {remedy}") from exc
+    if (statement.block_number, statement.new_root, statement.data_root) != (
+        block.number,
+        block.new_root,
+        block.data_digest,
+    ):
+        raise ChainDirError(f"the stored proof of block {block.number} states another block: {remedy}")
+    return statement

@@ -540,13 +540,14 @@ def cmd_block_show(args: argparse.Namespace, ui: Ui) -> int:
 
 def cmd_block_export(args: argparse.Namespace, ui: Ui) -> int:
     from rollup.block_proving import BLOCK_NODE
+    from rollup.chain_integrity import verify_stored_block_proof
 
     with _open_chain(args, ui, lock=False) as chain:
         chain.require_block(args.number)
         data = chain.storage.block_proofs(args.number).get(BLOCK_NODE)
         if data is None:
             raise CliError(f"block {args.number} is not proven yet: run `rollup block prove {args.number}` first")
-        statement = BlockStatement.from_elements(proof_from_bytes(data).public_inputs)
+        statement = verify_stored_block_proof(chain.vk_path, chain.storage.block(args.number), data)
     out = Path(args.out)
     _write(out, data, "the block proof")
     ui.note(f"wrote {out} ({_kb(len(data))}): block {statement.block_number}")

@@ -37,6 +37,9 @@ from rollup.files import FileWriteError, write_atomic
 from rollup.params import DATABASE_FILENAME, SCHEMA_VERSION, SPILLED_PROOFS_DIR
 from rollup.session import session_to_json
 from rollup.storage import Storage
+from tests.verifier.test_light_client import StatementCircuit
+from verifier.light_client import BlockStatement
+from verifier.serialization import proof_to_bytes, verifier_key_to_bytes
 
 Captured = pytest.CaptureFixture[str]
 DumpDatabase = Callable[[Path], str]
@@ -216,6 +219,42 @@ def test_deleted_latest_block_with_its_head_is_caught_by_the_exported_proof(caps
 
 def test_intact_chain_still_opens(capsys: Captured, chain: Path) -> None:
     assert balances(capsys, chain) == {"Sam": 90, "Jack": 50}
+
+
+def test_block_export_verifies_the_stored_proof_first(capsys: Captured, chain: Path) -> None:
+    """A stored block proof is exported only if it verifies under DIR/block.vk and states the stored block.
+
+    Proofs come from a circuit with 17 free public inputs (the block statement's layout), so any statement
+    can be proven quickly; its key stands in for the block key.
+    """
+    circuit = StatementCircuit()
+    write_atomic(chain / "block.vk", verifier_key_to_bytes(circuit.data.verifier_key))
+    with Storage.open(database(chain)) as storage:
+        stored = storage.block(1)
+    whitelist = (17, 18, 19, 20)
+    statement = BlockStatement(stored.prev_root, stored.new_root, 1, stored.data_digest, whitelist)
+    valid = proof_to_bytes(circuit.prove(statement.elements()))
+    other = BlockStatement(stored.prev_root, stored.prev_root, 1, stored.data_digest, whitelist)
+    tampered = bytearray(valid)
+    tampered[len(valid) // 2] ^= 1
+    out = chain / "exported.proof"
+    for proof, message in (
+        (bytes(tampered), "fails its check"),
+        (proof_to_bytes(circuit.prove(other.elements())), "states another block"),
+        (b"garbage", "fails its check"),
+    ):
+        with Storage.open(database(chain)) as storage:
+            storage.write_proof(1, "block", proof)
+        code, _, err = run_cli(capsys, chain, "block", "export", "1", "--out", str(out))
+        assert_clear_error(code, err, "the stored proof of block 1", message, "rollup block prove 1")
+        assert not out.exists()
+    with Storage.open(database(chain)) as storage:
+        storage.write_proof(1, "block", valid)
+    assert run_cli(capsys, chain, "block", "export", "1", "--out", str(out))[0] == 0
+    assert out.read_bytes() == valid
+    (chain / "block.vk").unlink()
+    code, _, err = run_cli(capsys, chain, "block", "export", "1", "--out", str(chain / "again.proof"))
+    assert_clear_error(code, err, "cannot read verifier key")
 
 
 # ----------------------------------------------------------------------------- names move into the database
