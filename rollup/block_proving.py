@@ -11,11 +11,15 @@ circuits once per process (deterministic keys). Jobs run as soon as their
 inputs exist (``prover.jobs``).
 
 Persistence. Proofs are stored per block and node as they are produced; a
-restarted prover skips the nodes already stored.
+restarted prover skips the nodes already stored. Which stored proofs it may
+reuse is the caller's choice (:class:`ProofReuse`): all of them, or only those
+that verify under the current circuits' keys (proofs of another version of the
+circuits, or damaged ones, are then proven again and overwritten).
 """
 
 from __future__ import annotations
 
+import enum
 import functools
 import logging
 from collections.abc import Callable, Sequence
@@ -42,9 +46,11 @@ from rollup.params import GLOBAL_TREE_DEPTH
 from rollup.smt import SparseMerkleTree
 from rollup.storage import Storage
 from rollup.witness import SessionTrace
+from verifier.errors import VerificationError
 from verifier.hashing import Digest
+from verifier.plonk import verify_proof
 from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
-from verifier.serialization import proof_from_bytes, proof_to_bytes
+from verifier.serialization import FormatError, proof_from_bytes, proof_to_bytes
 
 log = logging.getLogger(__name__)
 
@@ -192,15 +198,67 @@ def prove_block(
     return BlockProof(plan, proof, proofs, run)
 
 
+class ProofReuse(enum.Enum):
+    """Which of a block's stored proofs :func:`prove_stored_block` resumes from."""
+
+    STORED = "stored"
+    """Every stored proof, unchecked (they were made by this process's circuits)."""
+    VERIFIED = "verified"
+    """Only the stored proofs that verify under the current circuits' keys and carry their whitelist root."""
+
+
+DiscardedProof = Callable[[int, str, str], None]
+"""Told ``(block number, node, reason)`` for each stored proof that is not reused."""
+
+
+def verified_proofs(
+    number: int, stored: dict[str, bytes], on_discarded: DiscardedProof | None = None
+) -> dict[str, bytes]:
+    """The stored proofs (node -> bytes) of block ``number`` that verify under the current circuits.
+
+    A node's proof must verify under its key (the block key for ``block``, else the
+    session or aggregation key its level names) and end with the current whitelist
+    root, which every proof of the tree exposes as its last four public inputs.
+    """
+    circuits = rollup_circuits()
+    valid: dict[str, bytes] = {}
+    for node, data in sorted(stored.items()):
+        try:
+            proof = proof_from_bytes(data)
+            vk = circuits.block_verifier_key if node == BLOCK_NODE else circuits.child(proof).vk
+            verify_proof(vk, proof.proof, proof.public_inputs)
+            if tuple(proof.public_inputs[-4:]) != tuple(circuits.blocks.whitelist.root):
+                raise ValueError("it was made for another whitelist of circuits")
+        except (FormatError, VerificationError, ValueError, IndexError) as exc:
+            if on_discarded is not None:
+                on_discarded(number, node, str(exc))
+            continue
+        valid[node] = data
+    return valid
+
+
 def prove_stored_block(
-    storage: Storage, number: int, executor: Executor | None = None, progress: Progress | None = None
+    storage: Storage,
+    number: int,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+    *,
+    reuse: ProofReuse = ProofReuse.STORED,
+    on_discarded: DiscardedProof | None = None,
 ) -> BlockProof:
-    """Prove a finalized block from storage, resuming from (and storing) its proofs as they exist."""
+    """Prove a finalized block from storage, resuming from (and storing) its proofs as they exist.
+
+    ``reuse`` says which stored proofs are taken as done; with ``ProofReuse.VERIFIED``
+    each one that fails its check is reported to ``on_discarded``, proven again and
+    overwritten when the new proof is stored.
+    """
     if not 0 <= number <= storage.latest_block_number():
         raise BlockProvingError(f"no block {number} (latest is {storage.latest_block_number()})")
     before = storage.load_state(number - 1)
     traces = [execute_session(before, session).trace for session in storage.block_sessions(number)]
     done = storage.block_proofs(number)
+    if reuse is ProofReuse.VERIFIED:
+        done = verified_proofs(number, done, on_discarded)
     return prove_block(
         number,
         traces,
