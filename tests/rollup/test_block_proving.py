@@ -19,7 +19,7 @@ from rollup.block_plan import (
     plan_block,
     siblings_of,
 )
-from rollup.block_proving import prove_stored_block, rollup_circuits
+from rollup.block_proving import ProofReuse, prove_stored_block, rollup_circuits
 from rollup.seed import SEED_USERS, balance_rows, run_seed_scenario
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
@@ -157,6 +157,26 @@ def test_restarted_prover_resumes_from_stored_proofs(tmp_path: Path, circuits: o
     assert not any(key.startswith("session/") for key in second.run.records)
     assert BLOCK_NODE in second.run.records
     assert second.plan.statement == first.plan.statement
+
+
+@pytest.mark.slow
+def test_verified_reuse_proves_again_only_the_stored_proofs_that_do_not_verify(circuits: object) -> None:
+    seq = chain_with_registrations([5, 6])
+    storage: Storage = seq.storage
+    prove_stored_block(storage, 0, LocalExecutor(1, in_process=True))
+    storage.write_proof(0, "session/5", b"garbage")
+    discarded: list[tuple[int, str]] = []
+    second = prove_stored_block(
+        storage,
+        0,
+        LocalExecutor(1, in_process=True),
+        reuse=ProofReuse.VERIFIED,
+        on_discarded=lambda number, node, reason: discarded.append((number, node)),
+    )
+    assert discarded == [(0, "session/5")]
+    assert second.run is not None and set(second.run.records) == {"session/5"}
+    assert storage.block_proofs(0)["session/5"] != b"garbage"
+    verify_block(rollup_circuits().block_verifier_key, second.proof, storage.block(0).prev_root)
 
 
 @pytest.mark.slow
