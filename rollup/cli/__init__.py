@@ -1,0 +1,36 @@
+"""The ``rollup`` command line: build, prove, inspect and verify a chain in a directory.
+
+Every command works on a chain directory (``--dir``, default ``./chain``; see
+:mod:`rollup.chain_files` for its files)::
+
+    rollup demo [--workers N]                 the seed scenario, proven and verified end to end
+    rollup run SCENARIO.json [--json]         a scripted chain (format: rollup.scenario)
+    rollup init                               create an empty chain
+    rollup user add NAME --balance N          register a user in the next block
+    rollup send FROM TO AMOUNT                add a send to FROM's session of the next block
+    rollup claim NAME                         claim every finalized transfer to NAME
+    rollup block build                        finalize the next block
+    rollup block prove N [--workers N | --scheduler ADDRESS]
+    rollup block show N                       statement, sessions, aggregation tree, proof sizes
+    rollup block export N --out FILE          the block proof file (for rollup-verify)
+    rollup reexecute N                        the baseline: re-run block N without proofs
+    rollup vk --out FILE                      the block verifier key
+    rollup balances [--json]
+    rollup bench ...                          benchmarks (the repository's bench/, rollup.bench_loader)
+
+Exit status: 0 success, 1 a proof failed to verify (or could not be produced),
+2 bad usage or input (the message names the problem), 130 interrupted.
+
+One module per job: :mod:`~rollup.cli.parser` (the parser and :func:`main`),
+:mod:`~rollup.cli.ui` (output), :mod:`~rollup.cli.parsing` (argument values),
+:mod:`~rollup.cli.proving` (executor, circuits, the prove-and-verify display),
+and one module per command group: ``chain`` (init, user add, balances),
+``transactions`` (send, claim), ``blocks`` (block build/prove/show/export,
+reexecute), ``vk``, ``demo``, ``run`` and ``bench``. Policy-free work lives in
+:mod:`rollup`: e.g. proving, exporting and light-verifying a run of blocks is
+:mod:`rollup.chain_proving`.
+"""
+
+from rollup.cli.parser import build_parser, main
+
+__all__ = ["build_parser", "main"]

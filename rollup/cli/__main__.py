@@ -1,0 +1,7 @@
+"""``python -m rollup.cli``: the ``rollup`` command."""
+
+import sys
+
+from rollup.cli.parser import main
+
+sys.exit(main())

@@ -1,0 +1,86 @@
+"""Opening the chain directory of a command, and the commands ``init``, ``user add`` and ``balances``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+
+from rollup.cli.parsing import amount
+from rollup.cli.ui import Ui
+from rollup.params import DEFAULT_CHAIN_DIR
+from verifier.light_client import digest_hex
+
+if TYPE_CHECKING:
+    from rollup.chain_dir import ChainDirectory
+
+
+def chain_path(args: argparse.Namespace) -> Path:
+    """The chain directory named by ``--dir`` (default ``./chain``)."""
+    return Path(args.dir) if args.dir is not None else DEFAULT_CHAIN_DIR
+
+
+def open_chain(args: argparse.Namespace, ui: Ui, *, create: bool = False, lock: bool = True) -> ChainDirectory:
+    """Open the command's chain directory, showing what opening it changed (e.g. a stale draft dropped)."""
+    from rollup.chain_dir import ChainDirectory
+
+    chain = ChainDirectory.open(chain_path(args), create=create, lock=lock)
+    for warning in chain.warnings:
+        ui.warn(warning)
+    return chain
+
+
+def cmd_init(args: argparse.Namespace, ui: Ui) -> int:
+    from rollup.chain_dir import ChainDirectory
+
+    path = chain_path(args)
+    existed = ChainDirectory.exists(path)
+    with open_chain(args, ui, create=True) as chain:
+        if existed:
+            ui.note(f"{path} already holds a chain (latest block {chain.latest_block}); nothing changed")
+        else:
+            ui.note(f"initialised an empty chain in {path}")
+            ui.note(f"genesis root {digest_hex(chain.state.root)}")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace, ui: Ui) -> int:
+    balance = amount(args.balance, "balance")
+    with open_chain(args, ui) as chain:
+        user_id = chain.add_user(args.name, balance)
+        chain.save_draft()
+        block = chain.sequencer.next_block_number
+    ui.note(f"{args.name} is user {user_id}; registration with {balance} queued for block {block}")
+    return 0
+
+
+def cmd_balances(args: argparse.Namespace, ui: Ui) -> int:
+    with open_chain(args, ui, lock=False) as chain:
+        rows = chain.balances()
+        if args.json:
+            ui.data(
+                {
+                    "block": chain.latest_block,
+                    "root": digest_hex(chain.state.root),
+                    "balances": {row.name: row.balance for row in rows},
+                }
+            )
+            return 0
+        after = f"after block {chain.latest_block}" if chain.latest_block >= 0 else "(no block yet)"
+        table = Table(title=f"Balances {after}")
+        table.add_column("user")
+        for column in ("id", "balance", "nonce", "sent", "received", "incoming"):
+            table.add_column(column, justify="right")
+        for row in rows:
+            values = (row.user_id, row.balance, row.nonce, row.sent, row.received, row.incoming)
+            table.add_row(row.name, *map(str, values))
+        table.add_section()
+        table.add_row("total", "", str(sum(r.balance for r in rows)), "", "", "", str(sum(r.incoming for r in rows)))
+        ui.print(table)
+        ui.note("incoming = sent to the user and not claimed yet; total supply = balances + incoming")
+        for user_id in chain.draft.user_ids:
+            ops = ", ".join(chain.describe_op(op) for op in chain.draft.operations(user_id))
+            ui.note(f"pending for block {chain.sequencer.next_block_number}: {chain.name_of(user_id)}: {ops}")
+    return 0

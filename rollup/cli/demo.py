@@ -1,0 +1,94 @@
+"""The command ``demo``: the seed scenario proven, verified and re-executed block by block, with timings."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from rich.table import Table
+
+from rollup.cli.blocks import aggregation_tree
+from rollup.cli.proving import build_circuits, executor_of, prove_and_verify, run_summary, write_vk
+from rollup.cli.ui import Ui, seconds_text
+from verifier.light_client import digest_hex
+
+
+def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
+    from rollup.chain_dir import fresh_chain
+    from rollup.chain_proving import ProvenBlock
+    from rollup.reexecute import reexecute_block
+    from rollup.seed import (
+        SEED_START_BALANCE,
+        SEED_TRANSFERS,
+        SEED_USERS,
+        balance_rows,
+        balance_table,
+        run_seed_scenario,
+    )
+
+    started = time.perf_counter()
+    temporary = tempfile.TemporaryDirectory(prefix="rollup-demo-") if args.dir is None else None
+    directory = Path(temporary.name) if temporary is not None else Path(args.dir)
+    try:
+        with fresh_chain(directory) as chain:
+            chain.set_users(SEED_USERS)
+            blocks = run_seed_scenario(chain.sequencer)
+            names = ", ".join(SEED_USERS)
+            ui.note(f"Seed scenario in {directory}{' (temporary)' if temporary else ''}")
+            ui.note(f"  block 0: register {names} with {SEED_START_BALANCE} each")
+            ui.note("  block 1: " + ", ".join(f"{a} -> {b} {n}" for a, b, n in SEED_TRANSFERS))
+            ui.note("  block 2: every recipient claims what was sent to it")
+            circuits = build_circuits(ui)
+            write_vk(chain, circuits, ui)
+            ui.note(
+                f"circuits built in {circuits.seconds:.1f} s; proving {len(blocks)} blocks with {args.workers} workers"
+            )
+            timings = Table(title="Timings")
+            for column in ("block", "sessions", "proofs", "prove", "verify", "re-execute"):
+                timings.add_column(column, justify="right")
+            trusted = chain.storage.block(0).prev_root
+            prove_total = 0.0
+
+            def show(proven: ProvenBlock) -> None:
+                ui.print(aggregation_tree(proven.result.plan, chain.name_of, proven.result.proofs))
+
+            numbers = [executed.block.number for executed in blocks]
+            with executor_of(args, ui) as executor:
+                for verified in prove_and_verify(chain, numbers, circuits, executor, ui, on_proven=show):
+                    proven, number = verified.proven, verified.proven.number
+                    trusted = verified.statement.new_root
+                    before = chain.storage.load_state(number - 1)
+                    sessions = chain.storage.block_sessions(number)
+                    start = time.perf_counter()
+                    reexecute_block(before, sessions)
+                    reexecute_seconds = time.perf_counter() - start
+                    prove_total += proven.seconds
+                    ui.note(run_summary(proven))
+                    ui.note(f"block {number}: light client says valid in {seconds_text(verified.verify_seconds)}")
+                    timings.add_row(
+                        str(number),
+                        str(len(sessions)),
+                        str(len(proven.result.proofs)),
+                        seconds_text(proven.seconds),
+                        seconds_text(verified.verify_seconds),
+                        seconds_text(reexecute_seconds),
+                    )
+            ui.print(balance_table(balance_rows(chain.state)))
+            ui.print(timings)
+            ui.note(f"all {len(blocks)} block proofs verified from the genesis root; latest root {digest_hex(trusted)}")
+            ui.note(
+                f"total {time.perf_counter() - started:.1f} s (circuits {circuits.seconds:.1f} s, proving "
+                f"{prove_total:.1f} s)"
+            )
+            if temporary is None:
+                genesis = digest_hex(chain.storage.block(0).prev_root)
+                ui.note(
+                    f"verify again: rollup-verify --vk {chain.vk_path} --chain {chain.proofs_dir} "
+                    f"--genesis-root {genesis}"
+                )
+    finally:
+        if temporary is not None:
+            temporary.cleanup()
+    return 0

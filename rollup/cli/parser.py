@@ -1,0 +1,129 @@
+"""The argument parser of ``rollup`` and :func:`main`, which runs a command and maps failures to exit statuses."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from rollup.block_plan import BlockProvingError
+from rollup.cli.bench import _bench_arguments, cmd_bench
+from rollup.cli.blocks import cmd_block_build, cmd_block_export, cmd_block_prove, cmd_block_show, cmd_reexecute
+from rollup.cli.chain import cmd_balances, cmd_init, cmd_user_add
+from rollup.cli.demo import cmd_demo
+from rollup.cli.parsing import block_number, positive
+from rollup.cli.proving import DEFAULT_WORKERS
+from rollup.cli.run import cmd_run
+from rollup.cli.transactions import cmd_claim, cmd_send
+from rollup.cli.ui import CliError, Ui
+from rollup.cli.vk import cmd_vk
+from rollup.errors import RollupError
+from rollup.params import DEFAULT_CHAIN_DIR
+from verifier.serialization import FormatError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rollup",
+        description="Build, prove and inspect a zk-rollup chain (a directory holding rollup.sqlite).",
+        epilog="Verify block proofs as a light client with `rollup-verify`. See docs/user-guide.md.",
+    )
+    dir_help = f"chain directory (default: ./{DEFAULT_CHAIN_DIR})"
+    parser.add_argument("--dir", default=None, help=dir_help)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--dir", default=argparse.SUPPRESS, help=dir_help)
+    proving = argparse.ArgumentParser(add_help=False)
+    proving.add_argument(
+        "--workers", type=positive, default=DEFAULT_WORKERS, help="local prover processes (default: 2)"
+    )
+    proving.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="prove on the Dask cluster of this scheduler (tcp://host:8786), or 'local' for a local Dask cluster",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(
+        parent: Any, name: str, handler: Callable[[argparse.Namespace, Ui], int], text: str, *parents: Any
+    ) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = parent.add_parser(name, help=text, description=text, parents=[common, *parents])
+        sub.set_defaults(handler=handler)
+        return sub
+
+    command(
+        commands,
+        "demo",
+        cmd_demo,
+        "run the seed scenario end to end: prove and verify each block "
+        "(in a temporary chain unless --dir names a new one)",
+        proving,
+    )
+    run = command(
+        commands, "run", cmd_run, "run a scripted chain from a scenario file, prove and export every block", proving
+    )
+    run.add_argument("scenario", help="scenario JSON file (see docs/user-guide.md)")
+    run.add_argument("--json", action="store_true", help="print balances and blocks as JSON on stdout")
+    run.add_argument("--no-prove", action="store_true", help="build the blocks natively only (prove them later)")
+    command(commands, "init", cmd_init, "create an empty chain")
+    user = commands.add_parser("user", help="manage users", description="manage users")
+    user_commands = user.add_subparsers(dest="user_command", metavar="COMMAND", required=True)
+    add = command(user_commands, "add", cmd_user_add, "register a user (with its deposit) in the next block")
+    add.add_argument("name")
+    add.add_argument("--balance", required=True, help="starting balance (public deposit)")
+    send = command(commands, "send", cmd_send, "add a send to the sender's session of the next block")
+    send.add_argument("sender", metavar="FROM")
+    send.add_argument("recipient", metavar="TO")
+    send.add_argument("amount", metavar="AMOUNT")
+    claim = command(commands, "claim", cmd_claim, "claim every finalized transfer addressed to a user")
+    claim.add_argument("name")
+    block = commands.add_parser("block", help="build, prove, show and export blocks", description="blocks")
+    block_commands = block.add_subparsers(dest="block_command", metavar="COMMAND", required=True)
+    command(block_commands, "build", cmd_block_build, "finalize the pending operations as the next block")
+    prove = command(block_commands, "prove", cmd_block_prove, "prove a block (resumes from stored proofs)", proving)
+    prove.add_argument("number", type=block_number, metavar="N")
+    show = command(block_commands, "show", cmd_block_show, "show a block: statement, sessions, tree, proof sizes")
+    show.add_argument("number", type=block_number, metavar="N")
+    export = command(block_commands, "export", cmd_block_export, "write a block's proof file")
+    export.add_argument("number", type=block_number, metavar="N")
+    export.add_argument("--out", required=True, metavar="FILE")
+    reexecute = command(commands, "reexecute", cmd_reexecute, "re-execute a block without proofs (the baseline)")
+    reexecute.add_argument("number", type=block_number, metavar="N")
+    vk = command(commands, "vk", cmd_vk, "write the block verifier key")
+    vk.add_argument("--out", required=True, metavar="FILE")
+    balances = command(commands, "balances", cmd_balances, "show every user's balance")
+    balances.add_argument("--json", action="store_true", help="print JSON on stdout")
+    # `rollup bench ARGS` is dispatched before parsing (see main); this entry is for the help text
+    bench = commands.add_parser("bench", help="run the benchmarks (options: rollup bench --help)", add_help=False)
+    bench.set_defaults(handler=lambda args, ui: cmd_bench([], ui))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``rollup``; returns the exit status.
+
+    0 success; 1 a block could not be proven or its proof did not verify
+    (``rollup.block_plan.BlockProvingError``); 2 bad usage or input; 130 interrupted.
+    """
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    bench = _bench_arguments(arguments)
+    if bench is not None:
+        return cmd_bench(bench, Ui())
+    parser = build_parser()
+    try:
+        args = parser.parse_args(arguments)
+    except SystemExit as exc:  # argparse: usage errors (2) and --help (0)
+        return exc.code if isinstance(exc.code, int) else 2
+    ui = Ui(json_mode=bool(getattr(args, "json", False)))
+    handler: Callable[[argparse.Namespace, Ui], int] = args.handler
+    try:
+        return handler(args, ui)
+    except BlockProvingError as exc:
+        ui.error(str(exc))
+        return 1
+    except (CliError, RollupError, FormatError) as exc:
+        ui.error(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        ui.error("interrupted (stored proofs are kept; `rollup block prove N` resumes)")
+        return 130
