@@ -6,6 +6,7 @@ import argparse
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.table import Table
 
@@ -14,10 +15,12 @@ from rollup.cli.proving import build_circuits, executor_of, prove_and_verify, ru
 from rollup.cli.ui import Ui, seconds_text
 from verifier.light_client import digest_hex
 
+if TYPE_CHECKING:
+    from rollup.chain_proving import ProvenBlock
+
 
 def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
     from rollup.chain_dir import fresh_chain
-    from rollup.chain_proving import ProvenBlock
     from rollup.reexecute import reexecute_block
     from rollup.seed import (
         SEED_START_BALANCE,
