@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--dir", default=argparse.SUPPRESS, help=dir_help)
     proving = argparse.ArgumentParser(add_help=False)
     proving.add_argument(
-        "--workers", type=positive, default=DEFAULT_WORKERS, help="local prover processes (default: 2)"
+        "--workers", type=positive, default=DEFAULT_WORKERS, help=f"local prover processes (default: {DEFAULT_WORKERS})"
     )
     proving.add_argument(
         "--scheduler",

@@ -1,5 +1,7 @@
-"""What the proving commands share: the executor of ``--workers``/``--scheduler``, the circuits and key,
-and proving a run of blocks with progress bars and the light client's verdict.
+"""What the proving commands share: executor, circuits and key, and a run of blocks proven and verified.
+
+The executor is the one ``--workers``/``--scheduler`` asks for; every block is
+proven with a progress bar, then checked with the light client.
 
 The loop itself (prove, export, verify from the trusted root) is
 :func:`rollup.chain_proving.prove_and_verify_blocks`; this module only chooses
