@@ -1,7 +1,7 @@
 """The ``rollup`` command line: build, prove, inspect and verify a chain in a directory.
 
 Every command works on a chain directory (``--dir``, default ``./chain``; see
-:mod:`rollup.chain_files` for its files)::
+:mod:`rollup.chain_dir` for its files)::
 
     rollup demo [--workers N]                 the seed scenario, proven and verified end to end
     rollup run SCENARIO.json [--json]         a scripted chain (format: rollup.scenario)
