@@ -1,7 +1,9 @@
 """Building a circuit's keys and proving with it.
 
 Build:
-* rows are padded with no-op rows to n = 2^k (k >= MIN_DEGREE_BITS);
+* rows are padded with no-op rows to n = 2^k (k >= MIN_DEGREE_BITS); with zero
+  knowledge the last ``num_blinding_rows`` of them stay free of gates and copy
+  constraints, for the prover to fill at random;
 * each gate type that occurs gets a selector column (1 on its rows);
 * copy constraints become the permutation sigma: within each class of wire
   cells, each cell points to the next one (a cycle), identities
@@ -27,6 +29,7 @@ from verifier import field
 from verifier.gates import Gate, GateVars, NoopGate
 from verifier.plonk import verify_proof
 from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
+from verifier.zero_knowledge import num_blinding_rows
 
 if TYPE_CHECKING:
     from circuits.builder import CircuitBuilder
@@ -99,7 +102,8 @@ def build_circuit(builder: CircuitBuilder, shape: CommonData | None = None) -> C
     cfg = builder.config
     used = [g for g in dict.fromkeys(r.gate for r in builder.rows) if g.num_constraints]
     if shape is None:
-        degree_bits = max(MIN_DEGREE_BITS, (len(builder.rows) - 1).bit_length())
+        rows = len(builder.rows) + num_blinding_rows(cfg)
+        degree_bits = max(MIN_DEGREE_BITS, (rows - 1).bit_length())
         common = CommonData(cfg, degree_bits, tuple(used), len(builder.public_inputs))
     else:
         common = shape
@@ -136,8 +140,11 @@ def check_fits_shape(builder: CircuitBuilder, used: list[Gate], shape: CommonDat
 
     if shape.config != builder.config:
         raise CircuitError("circuit and shape use different proof configurations")
-    if len(builder.rows) > shape.degree:
-        raise CircuitError(f"circuit has {len(builder.rows)} rows, shape allows {shape.degree}")
+    if len(builder.rows) + shape.num_blinding_rows > shape.degree:
+        raise CircuitError(
+            f"circuit has {len(builder.rows)} rows and {shape.num_blinding_rows} blinding rows, "
+            f"shape allows {shape.degree}"
+        )
     missing = [g.name for g in used if g not in shape.gates]
     if missing:
         raise CircuitError(f"gates {missing} are not in the shape's gate list")

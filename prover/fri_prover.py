@@ -1,9 +1,10 @@
 """Batch FRI prover (the maths is in ``verifier.fri``).
 
 1. Batch: F_0 = (G(X) - G(zeta)) / (X - zeta) + a^M (G'(X) - G'(g zeta)) / (X - g zeta)
-   with G = sum_i a^i f_i over all M columns, G' = sum_j a^j z_j over Z's two
-   columns, computed in coefficient form (a matrix-vector product and a
-   synthetic division).
+   with G = sum_i a^i f_i over all M columns opened at zeta, G' = sum_j a^j z_j
+   over Z's two columns, computed in coefficient form (a matrix-vector product
+   and a synthetic division); with zero knowledge, plus a^(M+2) (R_0 + a R_1)
+   for the mask columns at the end of the quotient oracle.
 2. Commit each layer's LDE on its coset in bit-reversed order, a-point cosets
    per Merkle leaf; draw beta_r; fold the coefficients
    F_{r+1}[i] = sum_t beta_r^t F_r[a i + t].
@@ -26,7 +27,16 @@ from prover.pow import grind
 from verifier import field
 from verifier.extension import Ext, W
 from verifier.fri import fri_query_indices
-from verifier.proof import COSET_SHIFT, CommonData, FriProof, FriQueryRound, FriStep, OpeningSet, OracleOpening
+from verifier.proof import (
+    COSET_SHIFT,
+    QUOTIENT,
+    CommonData,
+    FriProof,
+    FriQueryRound,
+    FriStep,
+    OpeningSet,
+    OracleOpening,
+)
 from verifier.transcript import Challenger
 
 
@@ -87,12 +97,16 @@ def prove_fri(
 ) -> FriProof:
     cfg = common.config
     alpha = challenger.get_ext_challenge()
-    all_coeffs = np.concatenate([o.coeffs for o in oracles])
-    num_columns = all_coeffs.shape[0]
+    widths = common.oracle_widths()
+    opened = np.concatenate([o.coeffs[:width] for o, width in zip(oracles, widths, strict=True)])
+    num_columns = opened.shape[0]
     g_zeta = zeta * field.root_of_unity(common.degree_bits)
-    main = divide_by_linear(combine_base_polys(all_coeffs, alpha), zeta)
+    main = divide_by_linear(combine_base_polys(opened, alpha), zeta)
     z_part = divide_by_linear(combine_base_polys(oracles[2].coeffs[:2], alpha), g_zeta)
     coeffs = fk.ext_add(main, fk.ext_mul(z_part, alpha**num_columns))
+    mask = oracles[QUOTIENT].coeffs[widths[QUOTIENT] :]
+    if mask.shape[0]:
+        coeffs = fk.ext_add(coeffs, fk.ext_mul(combine_base_polys(mask, alpha), alpha ** (num_columns + 2)))
 
     shift = COSET_SHIFT
     layer_values: list[ExtArray] = []

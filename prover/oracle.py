@@ -3,7 +3,8 @@
 For m polynomials of degree < n the LDE is their evaluation on s*H_N,
 N = n 2^rate_bits, s = COSET_SHIFT. The Merkle tree's leaf j is the row of all
 m values at the point of bit-reversed index j, so that FRI's query positions
-and cosets line up (see ``verifier.fri``).
+and cosets line up (see ``verifier.fri``); with ``salt_size`` > 0 each leaf
+ends with that many fresh random elements (zero knowledge), which open with the row.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from prover.blinding import random_field_elements
 from prover.field_kernels import ExtArray, FieldArray, ext_powers, matvec_ext
 from prover.merkle_tree import MerkleTree
 from prover.ntt import bit_reverse_indices, intt, lde, log2_exact
@@ -32,16 +34,18 @@ class PolynomialBatch:
     rate_bits: int
 
     @staticmethod
-    def from_coeffs(coeffs: FieldArray, rate_bits: int, cap_height: int) -> PolynomialBatch:
+    def from_coeffs(coeffs: FieldArray, rate_bits: int, cap_height: int, salt_size: int = 0) -> PolynomialBatch:
         values = lde(coeffs, rate_bits, COSET_SHIFT)
         # Leaf j = the row of values at bit-reversed position j: transpose, then gather whole rows.
         rows = np.ascontiguousarray(values.T)[bit_reverse_indices(log2_exact(values.shape[1]))]
+        if salt_size:
+            rows = np.hstack([rows, random_field_elements(rows.shape[0], salt_size)])
         return PolynomialBatch(coeffs, values, MerkleTree(rows, cap_height), rate_bits)
 
     @staticmethod
-    def from_values(values: FieldArray, rate_bits: int, cap_height: int) -> PolynomialBatch:
+    def from_values(values: FieldArray, rate_bits: int, cap_height: int, salt_size: int = 0) -> PolynomialBatch:
         """Interpolate columns given by their values on H_n, then commit."""
-        return PolynomialBatch.from_coeffs(intt(values), rate_bits, cap_height)
+        return PolynomialBatch.from_coeffs(intt(values), rate_bits, cap_height, salt_size)
 
     @property
     def cap(self) -> tuple[Digest, ...]:

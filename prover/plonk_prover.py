@@ -1,6 +1,7 @@
 """The prover: wires -> commitments, permutation argument, quotient, openings, FRI.
 
 Follows the transcript order documented in ``verifier.plonk`` step by step.
+With zero knowledge it draws the blinding of ``prover.blinding`` at each commitment.
 All polynomial work is on whole columns (numpy + numba kernels); the
 constraint maths is the generic ``verifier.vanishing`` code evaluated on
 ``FieldVec`` / ``ExtVec`` columns over the LDE coset.
@@ -20,6 +21,7 @@ from numba import njit
 
 from prover import field_kernels as fk
 from prover.algebra import ExtVec, FieldVec
+from prover.blinding import blind_permutation_columns, blind_rows, fri_mask, quotient_chunks_from_coeffs
 from prover.field_kernels import ExtArray, FieldArray, gl_ext_mul
 from prover.fri_prover import prove_fri
 from prover.ntt import coset_intt
@@ -217,6 +219,7 @@ def quotient_chunks(
     z_h = fk.sub(x_n, 1)
     l0 = fk.mul(z_h, fk.batch_inverse(fk.mul(fk.sub(x, 1), n)))
     cs, wires, zs = (o.lde_values for o in oracles[:3])
+    blinding = blinding_on_coset(common, x, z_h)
     nc = common.num_constant_columns
     zs_next = np.roll(zs[:2], -(1 << rate), axis=1)
     v = ExtArray(np.empty(big_n, dtype=np.uint64), np.empty(big_n, dtype=np.uint64))
@@ -236,6 +239,7 @@ def quotient_chunks(
             public_inputs_hash=list(public_inputs_hash),
             beta=beta,
             gamma=gamma,
+            blinding=None if blinding is None else (FieldVec(blinding[0][cut]), FieldVec(blinding[1][cut])),
         )
         part = combine_terms(vanishing_terms(common, columns), alpha, step)
         v.c0[cut], v.c1[cut] = part
@@ -246,8 +250,25 @@ def quotient_chunks(
         coeffs = coset_intt(coordinate, COSET_SHIFT)
         if np.any(coeffs[factor * n :]):
             raise ProvingError("constraints are not satisfied: the quotient is not a polynomial of degree < (d-1)n")
-        parts.extend(coeffs[c * n : (c + 1) * n] for c in range(factor))
+        parts.extend(quotient_chunks_from_coeffs(common, coeffs))
     return np.stack(parts)
+
+
+def blinding_on_coset(common: CommonData, x: FieldArray, z_h: FieldArray) -> tuple[FieldArray, FieldArray] | None:
+    """(L_{n-h}, Z_B) on the LDE coset with zero knowledge (``verifier.zero_knowledge.blinding_row_factors``)."""
+    h = common.num_blinding_rows
+    if not h:
+        return None
+    n = common.degree
+    g = field.root_of_unity(common.degree_bits)
+    first = field.power(g, n - h)
+    l_first = fk.mul(fk.mul(z_h, first), fk.batch_inverse(fk.mul(fk.sub(x, first), n)))
+    z_b = fk.sub(x, first)
+    point = first
+    for _ in range(1, h):
+        point = point * g % field.P
+        z_b = fk.mul(z_b, fk.sub(x, point))
+    return l_first, z_b
 
 
 def prove(key: ProverKey, wires: FieldArray, public_inputs: Sequence[int], times: ProvingTimes | None = None) -> Proof:
@@ -257,14 +278,15 @@ def prove(key: ProverKey, wires: FieldArray, public_inputs: Sequence[int], times
     cfg = common.config
     if wires.shape != (cfg.num_wires, common.degree):
         raise ProvingError(f"wire matrix has shape {wires.shape}, expected {(cfg.num_wires, common.degree)}")
-    wires = np.ascontiguousarray(wires)
+    wires = np.ascontiguousarray(blind_rows(wires, common.num_blinding_rows))
+    salt = common.salt_size
     pi_hash = hash_elements(public_inputs)
     challenger = Challenger()
     challenger.observe_digest(key.vk.circuit_digest)
     challenger.observe_digest(pi_hash)
 
     with times.stage("commit wires (NTT + Merkle)"):
-        wires_batch = PolynomialBatch.from_values(wires, cfg.rate_bits, cfg.cap_height)
+        wires_batch = PolynomialBatch.from_values(wires, cfg.rate_bits, cfg.cap_height, salt)
     for d in wires_batch.cap:
         challenger.observe_digest(d)
     beta = challenger.get_ext_challenge()
@@ -272,7 +294,8 @@ def prove(key: ProverKey, wires: FieldArray, public_inputs: Sequence[int], times
 
     with times.stage("permutation argument"):
         zs = permutation_columns(common, wires[: common.num_routed_wires], key.sigma_values, beta, gamma)
-        zs_batch = PolynomialBatch.from_values(ext_columns(zs), cfg.rate_bits, cfg.cap_height)
+        zs = blind_permutation_columns(zs, common.num_blinding_rows)
+        zs_batch = PolynomialBatch.from_values(ext_columns(zs), cfg.rate_bits, cfg.cap_height, salt)
     for d in zs_batch.cap:
         challenger.observe_digest(d)
     alpha = challenger.get_ext_challenge()
@@ -281,7 +304,8 @@ def prove(key: ProverKey, wires: FieldArray, public_inputs: Sequence[int], times
     with times.stage("quotient"):
         chunks = quotient_chunks(common, oracles_so_far, pi_hash, beta, gamma, alpha)
     with times.stage("commit quotient"):
-        quotient_batch = PolynomialBatch.from_coeffs(chunks, cfg.rate_bits, cfg.cap_height)
+        quotient_columns = np.vstack([chunks, fri_mask(common)])
+        quotient_batch = PolynomialBatch.from_coeffs(quotient_columns, cfg.rate_bits, cfg.cap_height, salt)
     for d in quotient_batch.cap:
         challenger.observe_digest(d)
     zeta = challenger.get_ext_challenge()
@@ -294,7 +318,7 @@ def prove(key: ProverKey, wires: FieldArray, public_inputs: Sequence[int], times
             constants_sigmas=tuple(key.constants_sigmas.evaluate_at(zeta)),
             wires=tuple(wires_batch.evaluate_at(zeta)),
             zs_partials=tuple(zs_batch.evaluate_at(zeta)),
-            quotient=tuple(quotient_batch.evaluate_at(zeta)),
+            quotient=tuple(quotient_batch.evaluate_at(zeta)[: common.num_quotient_columns]),
             zs_next=tuple(z_batch_next.evaluate_at(g_zeta)),
         )
         for v in openings.observed():

@@ -14,6 +14,10 @@ far from the rate-rho code passes with probability about rho = 2^-rate_bits,
 so the conjectured soundness is ``num_queries * rate_bits + pow_bits`` =
 28 * 3 + 16 = 100 bits; every Schwartz-Zippel term is over F_p2 (p^2 ~ 2^128)
 and far below that.
+
+``zero_knowledge`` (off by default) makes proofs reveal nothing about the
+witness beyond the statement: blinding rows, a re-split quotient, a FRI mask
+and salted Merkle leaves (``verifier.zero_knowledge``, docs/protocol.md).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ class ProofConfig:
     pow_bits: int = 16
     fri_arity_bits: int = 3
     fri_final_poly_bits: int = 3
+    zero_knowledge: bool = False
 
     def __post_init__(self) -> None:
         if not 0 < self.num_routed_wires <= self.num_wires:
@@ -43,6 +48,8 @@ class ProofConfig:
             raise ValueError("max_constraint_degree must not exceed the blowup 2^rate_bits")
         if self.fri_arity_bits < 1:
             raise ValueError("FRI folding arity must be at least 2")
+        if self.zero_knowledge and self.max_constraint_degree < 3:
+            raise ValueError("zero knowledge needs max_constraint_degree >= 3 (chain constraints carry Z_B)")
 
     @property
     def quotient_degree_factor(self) -> int:
@@ -51,8 +58,12 @@ class ProofConfig:
 
     @property
     def partial_product_chunk(self) -> int:
-        """Permutation factors per partial-product constraint (degree chunk + 1 <= max)."""
-        return self.max_constraint_degree - 1
+        """Permutation factors per partial-product constraint (degree chunk + 1 <= max).
+
+        With zero knowledge each chain constraint is multiplied by Z_B, the vanishing
+        polynomial of the blinding rows (degree < n), so one factor fewer fits.
+        """
+        return self.max_constraint_degree - 1 - int(self.zero_knowledge)
 
     @property
     def conjectured_security_bits(self) -> int:
@@ -74,3 +85,6 @@ class ProofConfig:
 
 
 STANDARD_CONFIG = ProofConfig()
+
+STANDARD_ZK_CONFIG = ProofConfig(zero_knowledge=True)
+"""The standard configuration with zero knowledge (session proofs)."""

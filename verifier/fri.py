@@ -7,7 +7,11 @@ batching challenge a in F_p2 the prover commits to the low-degree polynomial
     F_0(X) = sum_i a^i (f_i(X) - y_i) / (X - zeta)
            + a^M * sum_j a^j (z_j(X) - y'_j) / (X - g zeta)
 
-which has degree < n exactly when every claimed value is right. The verifier
+which has degree < n exactly when every claimed value is right. With zero
+knowledge the prover adds a^(M+2) (R_0(X) + a R_1(X)) for the mask R, whose
+two uniformly random columns (degree < n) end the quotient oracle and are not
+opened at zeta: F_0 is then uniform among polynomials of degree < n whatever
+the witness, and so is everything FRI reveals (docs/protocol.md). The verifier
 splits it into a per-proof part, Y = sum_i a^i y_i, Y' = sum_j a^j y'_j and a^M
 (``batch_openings``), and a per-query part, the reduction of the opened values
 (``combine_initial``): F_0(x) = (Y - sum_i a^i f_i(x)) / (zeta - x) + a^M (...).
@@ -37,7 +41,16 @@ from verifier.errors import VerificationError, VerificationFailure
 from verifier.extension import Ext
 from verifier.merkle import MerkleError, verify_merkle_proof
 from verifier.polynomial import Coset, barycentric_at
-from verifier.proof import COSET_SHIFT, NUM_ORACLES, ORACLE_NAMES, ZS_PARTIALS, CommonData, FriProof, OpeningSet
+from verifier.proof import (
+    COSET_SHIFT,
+    NUM_ORACLES,
+    ORACLE_NAMES,
+    QUOTIENT,
+    ZS_PARTIALS,
+    CommonData,
+    FriProof,
+    OpeningSet,
+)
 from verifier.transcript import Challenger
 
 
@@ -105,7 +118,8 @@ class BatchedOpenings(Generic[F]):
 
         F_0(x) = (Y - sum_i a^i v_i) / (zeta - x) + a^M (Y' - sum_j a^j v'_j) / (g zeta - x),
 
-    where Y = sum_i a^i y_i and Y' = sum_j a^j y'_j do not depend on the query.
+    where Y = sum_i a^i y_i and Y' = sum_j a^j y'_j do not depend on the query; with zero
+    knowledge a^(M+2) (r_0 + a r_1) is added for the mask's values r at x.
     """
 
     zeta: F
@@ -113,30 +127,41 @@ class BatchedOpenings(Generic[F]):
     reduced_at_zeta: F
     reduced_zs_next: F
     alpha_m: F
+    alpha_mask: F | None
+    """a^(M+2), or None without a mask."""
 
 
 def batch_openings(
     common: CommonData, at_zeta: Sequence[F], zs_next: Sequence[F], alpha: F, zeta: F
 ) -> BatchedOpenings[F]:
-    """Y, Y', a^M and g zeta from the claimed openings (generic, so the circuit reuses it)."""
-    return BatchedOpenings(
-        zeta=zeta,
-        g_zeta=zeta * field.root_of_unity(common.degree_bits),
-        reduced_at_zeta=alpha.reduce_powers(at_zeta),
-        reduced_zs_next=alpha.reduce_powers(zs_next),
-        alpha_m=alpha ** len(at_zeta),
-    )
+    """Y, Y', a^M, a^(M+2) and g zeta from the claimed openings (generic, so the circuit reuses it)."""
+    # In this order: the circuit places its rows in the order of these operations.
+    g_zeta = zeta * field.root_of_unity(common.degree_bits)
+    reduced_at_zeta = alpha.reduce_powers(at_zeta)
+    reduced_zs_next = alpha.reduce_powers(zs_next)
+    alpha_m = alpha ** len(at_zeta)
+    alpha_mask = alpha_m * alpha * alpha if common.num_mask_columns else None
+    return BatchedOpenings(zeta, g_zeta, reduced_at_zeta, reduced_zs_next, alpha_m, alpha_mask)
 
 
 def combine_initial(
     common: CommonData, rows: Sequence[Sequence[Any]], batched: BatchedOpenings[F], alpha: F, x: Any
 ) -> F:
-    """F_0(x) from the oracles' rows at x (module docstring); generic, so the circuit reuses it."""
-    values = [v for row in rows for v in row]
+    """F_0(x) from the oracles' rows at x (module docstring); generic, so the circuit reuses it.
+
+    With zero knowledge a row goes on after its ``oracle_widths()`` opened columns: the quotient
+    row with the mask's values, every salted row with its leaf's salt (not a polynomial value).
+    """
+    values = [v for row, width in zip(rows, common.oracle_widths(), strict=True) for v in row[:width]]
     first = (batched.reduced_at_zeta - alpha.reduce_base(values)) / (batched.zeta - x)
     z_values = rows[ZS_PARTIALS][:2]
     second = (batched.reduced_zs_next - alpha.reduce_base(z_values)) / (batched.g_zeta - x)
-    return batched.alpha_m.mul_add(second, first)
+    value = batched.alpha_m.mul_add(second, first)
+    if batched.alpha_mask is None:
+        return value
+    start = common.oracle_widths()[QUOTIENT]
+    mask = rows[QUOTIENT][start : start + common.num_mask_columns]
+    return batched.alpha_mask.mul_add(alpha.reduce_base(mask), value)
 
 
 def evaluate_poly(coeffs: Sequence[Ext], x: int | Ext) -> Ext:

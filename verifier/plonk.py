@@ -11,8 +11,10 @@ Transcript order (prover and both verifiers follow it exactly):
 
 The vanishing check at zeta (see ``verifier.vanishing``; V(zeta) by ``vanishing_combination``):
 
-    V(zeta) = Z_H(zeta) * sum_c zeta^{c n} (Q0_c(zeta) + u Q1_c(zeta)),
-    Z_H(zeta) = zeta^n - 1,  L_0(zeta) = (zeta^n - 1) / (n (zeta - 1)).
+    V(zeta) = Z_H(zeta) * sum_c zeta^{c m} (Q0_c(zeta) + u Q1_c(zeta)),
+    Z_H(zeta) = zeta^n - 1,  L_0(zeta) = (zeta^n - 1) / (n (zeta - 1)),
+
+with m = n (or n - b with zero knowledge, ``verifier.zero_knowledge.quotient_layout``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from verifier.polynomial import lagrange_at, vanishing_at
 from verifier.proof import CommonData, Proof, VerifierKey
 from verifier.transcript import Challenger
 from verifier.vanishing import EvaluationVars, ext_from_columns, vanishing_combination
+from verifier.zero_knowledge import blinding_row_factors
 
 PlonkChallenges = tuple[Any, Any, Any, Any]
 """(beta, gamma, alpha, zeta): Ext natively, ExtValue in-circuit."""
@@ -65,10 +68,11 @@ def validate_shape(common: CommonData, proof: Proof) -> None:
     for cap in proof.fri.layer_caps:
         _check_cap("FRI layer", cap, cfg.cap_height)
     initial_path = common.lde_bits - cfg.cap_height
+    leaf_widths = common.leaf_widths()
     for i, qr in enumerate(proof.fri.query_rounds):
-        if len(qr.initial) != len(widths) or len(qr.steps) != len(common.fri_arities):
+        if len(qr.initial) != len(leaf_widths) or len(qr.steps) != len(common.fri_arities):
             raise VerificationError(VerificationFailure.BAD_FORMAT, f"FRI query {i} has the wrong number of openings")
-        for opening, width in zip(qr.initial, widths, strict=True):
+        for opening, width in zip(qr.initial, leaf_widths, strict=True):
             if len(opening.values) != width or len(opening.proof.siblings) != initial_path:
                 raise VerificationError(
                     VerificationFailure.BAD_FORMAT, f"FRI query {i}: oracle opening has the wrong shape"
@@ -108,11 +112,23 @@ def plonk_challenges(
     return beta, gamma, alpha, zeta
 
 
-def quotient_at(common: CommonData, quotient: Sequence[F], zeta_n: F) -> F:
-    """Q(zeta) = sum_c zeta^{c n} (Q0_c + u Q1_c) from the chunk openings (generic)."""
-    factor = common.config.quotient_degree_factor
-    chunks = [ext_from_columns(quotient[c], quotient[factor + c]) for c in range(factor)]
-    return zeta_n.reduce_powers(chunks)
+def quotient_at(common: CommonData, quotient: Sequence[F], zeta_m: F) -> F:
+    """Q(zeta) = sum_c zeta^{c m} (Q0_c + u Q1_c) from the chunk openings, m = ``quotient_stride`` (generic)."""
+    k = common.num_quotient_chunks
+    chunks = [ext_from_columns(quotient[c], quotient[k + c]) for c in range(k)]
+    return zeta_m.reduce_powers(chunks)
+
+
+def stride_power(common: CommonData, zeta: F, zeta_n: F) -> F:
+    """zeta^m for the quotient stride m (zeta^n itself unless zero knowledge shortens the stride)."""
+    return zeta_n if common.quotient_stride == common.degree else zeta**common.quotient_stride
+
+
+def blinding_at(common: CommonData, zeta: F, z_h: F) -> tuple[F, F] | None:
+    """(L_{n-h}(zeta), Z_B(zeta)) with zero knowledge, None otherwise (generic)."""
+    if not common.num_blinding_rows:
+        return None
+    return blinding_row_factors(common.degree_bits, common.num_blinding_rows, zeta, z_h)
 
 
 def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) -> None:
@@ -152,9 +168,10 @@ def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) ->
         public_inputs_hash=pi_hash,
         beta=beta,
         gamma=gamma,
+        blinding=blinding_at(common, zeta, z_h),
     )
     v_zeta = vanishing_combination(common, openings, alpha)
-    if v_zeta != z_h * quotient_at(common, o.quotient, zeta_n):
+    if v_zeta != z_h * quotient_at(common, o.quotient, stride_power(common, zeta, zeta_n)):
         raise VerificationError(
             VerificationFailure.VANISHING, "vanishing identity fails at zeta: constraints are not satisfied"
         )

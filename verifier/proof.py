@@ -9,9 +9,14 @@ columns on the coset s*H_{8n}, s = 7, rows in bit-reversed order):
     2  ZS_PARTIALS       Z and the partial products, each an F_p2-valued
                          polynomial stored as two base columns (c0, c1)
     3  QUOTIENT          the quotient's two coordinates, each split into
-                         ``quotient_degree_factor`` chunks of degree < n
+                         ``num_quotient_chunks`` chunks of degree < n (then,
+                         with zero knowledge, the FRI mask R's two columns)
 
-Every column is opened at zeta; Z's two columns are also opened at g*zeta.
+Every column except the mask is opened at zeta; Z's two columns are also
+opened at g*zeta. The mask is only seen in query rows and through FRI
+(``verifier.fri``). With zero knowledge the leaves of oracles 1-3 end with
+``SALT_SIZE`` random elements (opened with the row, never part of a
+polynomial); the public constants/sigmas oracle is not salted.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from verifier.field import MULTIPLICATIVE_GENERATOR, P
 from verifier.gates import Gate
 from verifier.hashing import Digest, hash_elements
 from verifier.merkle import MerkleProof
+from verifier.zero_knowledge import MASK_COLUMNS, SALT_SIZE, num_blinding_rows, quotient_layout
 
 CONSTANTS_SIGMAS, WIRES, ZS_PARTIALS, QUOTIENT = range(4)
 NUM_ORACLES = 4
@@ -34,6 +40,9 @@ COSET_SHIFT = MULTIPLICATIVE_GENERATOR
 """The LDE coset s*H_N uses s = 7, the generator of F_p*, so it is disjoint from H."""
 
 PROTOCOL_VERSION = 1
+
+ZERO_KNOWLEDGE_TAG = 1 << 32
+"""Added to the encoding's first element when zero knowledge is on (non-ZK encodings are unchanged)."""
 
 
 def pack_ascii(text: str) -> list[int]:
@@ -50,6 +59,10 @@ class CommonData:
     degree_bits: int
     gates: tuple[Gate, ...]
     num_public_inputs: int
+
+    def __post_init__(self) -> None:
+        if self.config.zero_knowledge and self.degree <= self.num_blinding_rows:
+            raise ValueError(f"2^{self.degree_bits} rows leave no room beside {self.num_blinding_rows} blinding rows")
 
     @property
     def degree(self) -> int:
@@ -83,8 +96,34 @@ class CommonData:
         return 2 * (1 + self.num_partial_products)
 
     @property
+    def num_blinding_rows(self) -> int:
+        """h: the last h rows carry no gate; the prover fills them at random (``verifier.zero_knowledge``)."""
+        return num_blinding_rows(self.config)
+
+    @cached_property
+    def quotient_stride(self) -> int:
+        """m with Q(X) = sum_c X^{c m} Q_c(X): n, or n - b with zero knowledge."""
+        return quotient_layout(self.config, self.degree_bits)[0]
+
+    @cached_property
+    def num_quotient_chunks(self) -> int:
+        """Chunks per quotient coordinate: quotient_degree_factor, or one or more extra with zero knowledge."""
+        return quotient_layout(self.config, self.degree_bits)[1]
+
+    @property
+    def num_mask_columns(self) -> int:
+        """Columns of the FRI mask R at the end of the quotient oracle (zero without zero knowledge)."""
+        return MASK_COLUMNS if self.config.zero_knowledge else 0
+
+    @property
     def num_quotient_columns(self) -> int:
-        return 2 * self.config.quotient_degree_factor
+        """The quotient chunks' base columns (opened at zeta; the mask columns follow them)."""
+        return 2 * self.num_quotient_chunks
+
+    @property
+    def salt_size(self) -> int:
+        """Random elements at the end of each prover-committed oracle's leaves."""
+        return SALT_SIZE if self.config.zero_knowledge else 0
 
     @cached_property
     def k_is(self) -> tuple[int, ...]:
@@ -92,12 +131,19 @@ class CommonData:
         return tuple(pow(MULTIPLICATIVE_GENERATOR, i, P) for i in range(self.num_routed_wires))
 
     def oracle_widths(self) -> tuple[int, int, int, int]:
+        """Columns of each oracle opened at zeta (the ``OpeningSet`` shape)."""
         return (
             self.num_constant_columns + self.num_routed_wires,
             self.config.num_wires,
             self.num_zs_partial_columns,
             self.num_quotient_columns,
         )
+
+    def leaf_widths(self) -> tuple[int, int, int, int]:
+        """Elements per Merkle leaf of each oracle: its opened columns, the mask (quotient oracle), the salt."""
+        cs, wires, zs, quotient = self.oracle_widths()
+        salt = self.salt_size
+        return cs, wires + salt, zs + salt, quotient + self.num_mask_columns + salt
 
     @cached_property
     def fri_arities(self) -> tuple[int, ...]:
@@ -112,7 +158,7 @@ class CommonData:
         """Field-element encoding, hashed into the circuit digest."""
         c = self.config
         out = [
-            PROTOCOL_VERSION,
+            PROTOCOL_VERSION + (ZERO_KNOWLEDGE_TAG if c.zero_knowledge else 0),
             c.num_wires,
             c.num_routed_wires,
             c.num_constants,

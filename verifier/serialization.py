@@ -1,7 +1,7 @@
 """Versioned, self-describing binary formats for proofs and verifier keys.
 
 Every file starts with a 4-byte magic naming its kind and a little-endian u16
-format version:
+format version (:data:`FORMAT_VERSION` for proofs, :data:`KEY_FORMAT_VERSION` for keys):
 
     b"ZKPF" proof with public inputs      b"ZKVK" verifier key
 
@@ -23,8 +23,11 @@ Proof layout (every element canonical, the proof-of-work witness included):
                        list FRI steps (list coset values (ext), list Merkle siblings)
     list final polynomial (ext) | u64 proof-of-work witness
 
-Key layout: magic "ZKVK" | u16 version | the 10 ``ProofConfig`` fields and
-degree_bits, number of public inputs (u32 each) | list gate names (u16 length +
+With zero knowledge each oracle row of the salted oracles ends with its leaf's
+salt (the row list is longer; the layout is the same).
+
+Key layout: magic "ZKVK" | u16 version | the 11 ``ProofConfig`` fields (the
+zero-knowledge flag last, 0 or 1) and degree_bits, number of public inputs (u32 each) | list gate names (u16 length +
 ASCII) | list constants/sigmas cap. A key is checked for internal consistency
 (every parameter within :data:`KEY_LIMITS`, gates known, distinct and fitting
 the configuration, cap size 2^cap_height), so a verifier never meets a key
@@ -37,7 +40,7 @@ import functools
 import re
 import struct
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from verifier.config import ProofConfig
 from verifier.extension import Ext
@@ -60,6 +63,8 @@ from verifier.proof import (
 PROOF_MAGIC = b"ZKPF"
 KEY_MAGIC = b"ZKVK"
 FORMAT_VERSION = 1
+KEY_FORMAT_VERSION = 2
+"""Version 2 added the zero-knowledge flag to the key."""
 MAX_LIST = 1 << 20
 """No list in a valid proof or key comes near this; it bounds allocations on hostile input."""
 
@@ -74,6 +79,7 @@ CONFIG_FIELDS = (
     "pow_bits",
     "fri_arity_bits",
     "fri_final_poly_bits",
+    "zero_knowledge",
 )
 
 KEY_LIMITS: dict[str, tuple[int, int]] = {
@@ -87,6 +93,7 @@ KEY_LIMITS: dict[str, tuple[int, int]] = {
     "pow_bits": (0, 64),
     "fri_arity_bits": (1, 8),
     "fri_final_poly_bits": (0, TWO_ADICITY),
+    "zero_knowledge": (0, 1),
     "degree_bits": (1, TWO_ADICITY),
 }
 """Inclusive bounds on a verifier key's parameters (far beyond any real circuit, small enough to be safe)."""
@@ -213,13 +220,13 @@ class Reader:
         except UnicodeDecodeError as exc:
             raise FormatError(f"{what} is not ASCII") from exc
 
-    def header(self, magic: bytes, kind: str) -> None:
+    def header(self, magic: bytes, kind: str, expected_version: int) -> None:
         got = self._take(4, "magic")
         if got != magic:
             raise FormatError(f"not a {kind} file (magic {got!r}, expected {magic!r})")
         version = self.u16("format version")
-        if version != FORMAT_VERSION:
-            raise FormatError(f"unsupported {kind} format version {version} (this verifier reads {FORMAT_VERSION})")
+        if version != expected_version:
+            raise FormatError(f"unsupported {kind} format version {version} (this verifier reads {expected_version})")
 
     def finish(self) -> None:
         if self.pos != len(self.data):
@@ -268,7 +275,7 @@ def proof_layout(data: bytes) -> list[tuple[str, int, int]]:
 
 
 def _read_proof(r: Reader) -> ProofWithPublicInputs:
-    r.header(PROOF_MAGIC, "proof")
+    r.header(PROOF_MAGIC, "proof", FORMAT_VERSION)
     public_inputs = r.element_list("public inputs")
     wires_cap, zs_cap, quotient_cap = (r.digest_list(f"{name} cap") for name in ("wires", "Z", "quotient"))
     groups = [r.ext_list(f"{name} openings") for name in ("constants", "wires", "Z", "quotient", "Z next")]
@@ -315,10 +322,10 @@ def proof_size(common: CommonData) -> int:
 def verifier_key_to_bytes(vk: VerifierKey) -> bytes:
     w = Writer()
     w.parts.append(KEY_MAGIC)
-    w.u16(FORMAT_VERSION)
+    w.u16(KEY_FORMAT_VERSION)
     cfg = vk.common.config
     for name in CONFIG_FIELDS:
-        w.u32(getattr(cfg, name))
+        w.u32(int(getattr(cfg, name)))
     w.u32(vk.common.degree_bits)
     w.u32(vk.common.num_public_inputs)
     w.items([g.name for g in vk.common.gates], w.text)
@@ -329,15 +336,15 @@ def verifier_key_to_bytes(vk: VerifierKey) -> bytes:
 def verifier_key_from_bytes(data: bytes) -> VerifierKey:
     """Parse and sanity-check untrusted verifier-key bytes (see the module docstring)."""
     r = Reader(data)
-    r.header(KEY_MAGIC, "verifier key")
-    values = {name: r.u32(f"config.{name}") for name in CONFIG_FIELDS}
+    r.header(KEY_MAGIC, "verifier key", KEY_FORMAT_VERSION)
+    values: dict[str, Any] = {name: r.u32(f"config.{name}") for name in CONFIG_FIELDS}
     degree_bits = r.u32("degree_bits")
     for name, value in (*values.items(), ("degree_bits", degree_bits)):
         low, high = KEY_LIMITS[name]
         if not low <= value <= high:
             raise FormatError(f"verifier key: {name} = {value} is outside [{low}, {high}]")
     try:
-        cfg = ProofConfig(**values)
+        cfg = ProofConfig(**{**values, "zero_knowledge": bool(values["zero_knowledge"])})
     except ValueError as exc:
         raise FormatError(f"invalid configuration in verifier key: {exc}") from exc
     if degree_bits + cfg.rate_bits > TWO_ADICITY:
@@ -353,7 +360,11 @@ def verifier_key_from_bytes(data: bytes) -> VerifierKey:
     r.finish()
     if len(cap) != 1 << cfg.cap_height:
         raise FormatError(f"cap has {len(cap)} digests, config says {1 << cfg.cap_height}")
-    return VerifierKey(cap, CommonData(cfg, degree_bits, gates, num_public_inputs))
+    try:
+        common = CommonData(cfg, degree_bits, gates, num_public_inputs)
+    except ValueError as exc:
+        raise FormatError(f"verifier key: {exc}") from exc
+    return VerifierKey(cap, common)
 
 
 @functools.lru_cache(maxsize=256)

@@ -18,6 +18,13 @@ Every term vanishes on H for an honest witness, so V = Z_H * Q. The chain
 telescopes to Z(g x) / Z(x) = prod f_i / prod g_i on each row, and
 Z(1) = 1 closes the grand product: the copy constraints hold.
 Each chain constraint has degree c + 1 <= max_degree.
+
+With zero knowledge (h blinding rows B at the end of H, ``verifier.zero_knowledge``)
+the chain constraints are multiplied by Z_B(x) = prod_{r in B} (x - g^r), so they
+hold on the other rows only, and L_{n-h}(x) (Z(x) - 1) follows L_0 (Z - 1): the
+chain runs from Z(1) = 1 to Z(g^{n-h}) = 1, and Z is free on the rest of B.
+Then c = max_degree - 2, so each chain constraint still has degree <= max_degree
+in the trace polynomials (Z_B has degree h < n).
 """
 
 from __future__ import annotations
@@ -43,7 +50,8 @@ class EvaluationVars(Generic[A]):
 
     ``constants`` are the selector and gate-constant columns, ``sigmas`` the permutation
     columns, ``zs_partials`` the column pairs (c0, c1) of Z and the partial products, and
-    ``zs_next`` the pair of Z(g x); beta and gamma are the permutation challenges.
+    ``zs_next`` the pair of Z(g x); beta and gamma are the permutation challenges; ``blinding``
+    carries the zero-knowledge factors.
     """
 
     x: A
@@ -56,6 +64,8 @@ class EvaluationVars(Generic[A]):
     public_inputs_hash: Sequence[Any]
     beta: Any
     gamma: Any
+    blinding: tuple[A, A] | None = None
+    """(L_{n-h}(x), Z_B(x)) with zero knowledge (``verifier.zero_knowledge.blinding_row_factors``), else None."""
 
     def gate_vars(self, num_selectors: int) -> GateVars[A]:
         """The per-row values the gates see (the constants after the selector columns)."""
@@ -148,7 +158,12 @@ def identity_factors(common: CommonData, x: A, beta: Any, gamma: Any) -> list[A]
 
 
 def permutation_terms(common: CommonData, e: EvaluationVars[A]) -> list[A]:
-    """L_0 (Z - 1) and the partial-product chain constraints (identity factors from ``identity_factors``)."""
+    """L_0 (Z - 1) and the partial-product chain constraints (identity factors from ``identity_factors``).
+
+    With ``e.blinding`` = (L_{n-h}, Z_B): also L_{n-h} (Z - 1), and each chain constraint times Z_B.
+    """
+    if (e.blinding is None) != (common.num_blinding_rows == 0):
+        raise ValueError("blinding factors are required exactly when the circuit has blinding rows")
     chunk = common.config.partial_product_chunk
     k = common.num_routed_wires
     z, partials, z_next = permutation_columns(e.zs_partials, e.zs_next)
@@ -157,10 +172,13 @@ def permutation_terms(common: CommonData, e: EvaluationVars[A]) -> list[A]:
     denominators = [e.sigmas[i].mul_add(e.beta, wires[i]) + e.gamma for i in range(k)]
     chain = [z, *partials, z_next]
     terms: list[A] = [e.l0_x * (z - 1)]
+    if e.blinding is not None:
+        terms.append(e.blinding[0] * (z - 1))
     for t, start in enumerate(range(0, k, chunk)):
         num = product(numerators[start : start + chunk])
         den = product(denominators[start : start + chunk])
-        terms.append(chain[t + 1] * den - chain[t] * num)
+        constraint = chain[t + 1] * den - chain[t] * num
+        terms.append(constraint if e.blinding is None else e.blinding[1] * constraint)
     return terms
 
 

@@ -6,6 +6,11 @@ checks. The inner circuit's common data is a
 constant of the outer circuit; its verifier key may be constant or a witness
 (universal recursion), and its digest is computed in-circuit from the key, so
 the statement binds exactly the key whose digest the caller checks.
+
+Zero knowledge of the inner proof is part of its common data, so the outer
+circuit fixes it: salted leaves are hashed whole (the salt is the end of each
+opened row), the blinding-row factors and the quotient stride follow the inner
+configuration, and a prover cannot present a proof of the other mode.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from circuits.recursion.ext_value import ExtValue
 from circuits.recursion.fri import fri_challenges_circuit, verify_fri_circuit
 from circuits.recursion.proof_target import ProofWithPublicInputsTarget, VerifierKeyTarget
 from verifier.hashing import sponge_initial_state
-from verifier.plonk import plonk_challenges, quotient_at
+from verifier.plonk import blinding_at, plonk_challenges, quotient_at, stride_power
 from verifier.poseidon2 import RATE, permute
 from verifier.proof import CommonData
 from verifier.vanishing import EvaluationVars, vanishing_combination
@@ -73,9 +78,10 @@ def verify_proof_circuit(
         public_inputs_hash=[ExtValue.lift(b, t) for t in pi_hash],
         beta=beta,
         gamma=gamma,
+        blinding=blinding_at(common, zeta, z_h),
     )
     v_zeta = vanishing_combination(common, openings, alpha)
-    v_zeta.assert_equal(z_h * quotient_at(common, o.quotient, zeta_n))
+    v_zeta.assert_equal(z_h * quotient_at(common, o.quotient, stride_power(common, zeta, zeta_n)))
 
     challenges = fri_challenges_circuit(challenger, common, proof.fri)
     caps = (vk.constants_sigmas_cap, proof.wires_cap, proof.zs_partials_cap, proof.quotient_cap)

@@ -92,15 +92,14 @@ def _exts(b: CircuitBuilder, n: int) -> list[ExtValue]:
 def add_virtual_proof(b: CircuitBuilder, common: CommonData) -> ProofWithPublicInputsTarget:
     """Virtual targets for a proof of a circuit with this common data."""
     cfg = common.config
-    widths = common.oracle_widths()
-    cs, wires, zs, quotient = (_exts(b, w) for w in widths)
+    cs, wires, zs, quotient = (_exts(b, w) for w in common.oracle_widths())
     openings = OpeningSetTarget(cs, wires, zs, quotient, zs_next=_exts(b, 2))
     initial_path = common.lde_bits - cfg.cap_height
     rounds = []
     for _ in range(cfg.num_queries):
         initial = [
             OracleOpeningTarget(b.add_virtual_targets(w), [b.add_virtual_digest() for _ in range(initial_path)])
-            for w in widths
+            for w in common.leaf_widths()
         ]
         steps = []
         layer_bits = common.lde_bits
