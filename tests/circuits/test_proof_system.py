@@ -1,4 +1,7 @@
-"""End-to-end completeness and soundness of the PLONK + FRI proof system."""
+"""End-to-end completeness and soundness of the PLONK + FRI proof system.
+
+Every soundness test runs for the plain and the zero-knowledge configuration.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from tests_support import Path, element_paths, replace_at, tamper
 from circuits.builder import CircuitBuilder
 from circuits.circuit_data import CircuitData
 from prover.plonk_prover import ProvingError
+from verifier.config import STANDARD_CONFIG, STANDARD_ZK_CONFIG, ProofConfig
 from verifier.errors import VerificationFailure
 from verifier.field import P
 from verifier.hashing import compress, hash_elements
@@ -20,10 +24,14 @@ from verifier.proof import ProofWithPublicInputs
 
 rng = random.Random(7)
 
+CONFIGS = pytest.mark.parametrize("config", [STANDARD_CONFIG, STANDARD_ZK_CONFIG], ids=["plain", "zk"])
 
-def arithmetic_chain(length: int, num_public: int = 1) -> tuple[CircuitData, int]:
+
+def arithmetic_chain(
+    length: int, num_public: int = 1, config: ProofConfig = STANDARD_CONFIG
+) -> tuple[CircuitData, int]:
     """x_{i+1} = x_i^2 + i; exposes the first ``num_public`` of (x_0, x_last, ...)."""
-    b = CircuitBuilder()
+    b = CircuitBuilder(config)
     x0 = b.add_virtual_target()
     x = x0
     for i in range(length):
@@ -40,9 +48,9 @@ def expected_chain(x0: int, length: int) -> int:
     return x
 
 
-@pytest.fixture(scope="module")
-def chain() -> tuple[CircuitData, ProofWithPublicInputs]:
-    circuit, x0 = arithmetic_chain(50, num_public=2)
+@pytest.fixture(scope="module", params=[STANDARD_CONFIG, STANDARD_ZK_CONFIG], ids=["plain", "zk"])
+def chain(request: pytest.FixtureRequest) -> tuple[CircuitData, ProofWithPublicInputs]:
+    circuit, x0 = arithmetic_chain(50, num_public=2, config=request.param)
     return circuit, circuit.prove({x0: 3})
 
 
@@ -52,9 +60,10 @@ def test_arithmetic_chain_proves_and_verifies(chain: tuple[CircuitData, ProofWit
     circuit.verify(proof)
 
 
+@CONFIGS
 @pytest.mark.parametrize("num_public", [0, 1, 9, 17])
-def test_public_inputs_of_several_sizes(num_public: int) -> None:
-    circuit, x0 = arithmetic_chain(5, num_public=num_public)
+def test_public_inputs_of_several_sizes(num_public: int, config: ProofConfig) -> None:
+    circuit, x0 = arithmetic_chain(5, num_public=num_public, config=config)
     proof = circuit.prove({x0: 11})
     assert len(proof.public_inputs) == num_public
     circuit.verify(proof)
@@ -115,8 +124,9 @@ def test_circuits_of_several_sizes(log_rows: int) -> None:
     circuit.verify(circuit.prove({x: 5}))
 
 
-def test_wrong_witness_cannot_be_proven() -> None:
-    b = CircuitBuilder()
+@CONFIGS
+def test_wrong_witness_cannot_be_proven(config: ProofConfig) -> None:
+    b = CircuitBuilder(config)
     x = b.add_virtual_target()
     b.assert_zero(b.add_const(x, -5))  # x == 5
     circuit = b.build()
@@ -135,8 +145,8 @@ def test_malicious_wire_matrix_is_rejected(chain: tuple[CircuitData, ProofWithPu
 
 
 def test_proof_for_other_circuit_rejected(chain: tuple[CircuitData, ProofWithPublicInputs]) -> None:
-    _, proof = chain
-    other, _ = arithmetic_chain(51, num_public=2)
+    circuit, proof = chain
+    other, _ = arithmetic_chain(51, num_public=2, config=circuit.common.config)
     with pytest.raises(VerificationError):
         verify_proof(other.verifier_key, proof.proof, proof.public_inputs)
 

@@ -24,6 +24,7 @@ from circuits.recursion.proof_target import (
     set_proof_target,
     set_verifier_key_target,
 )
+from verifier.config import STANDARD_CONFIG, STANDARD_ZK_CONFIG, ProofConfig
 from verifier.field import P
 from verifier.proof import ProofWithPublicInputs
 
@@ -45,21 +46,26 @@ class Recursive:
         return inputs
 
 
-@pytest.fixture(scope="module")
-def recursive() -> Recursive:
-    b = CircuitBuilder()
+def inner_circuit(config: ProofConfig) -> tuple[CircuitData, int]:
+    """A circuit with rows of every recursion gate, so their constraints are evaluated in-circuit too."""
+    b = CircuitBuilder(config)
     x = b.add_virtual_target()
     y = x
     for i in range(30):
         y = b.add_const(b.mul(y, y), i)
-    # rows of every recursion gate, so their constraints are evaluated in-circuit too
     reduced = b.reduce_with_powers((x, y), [x, y] * 40)
     reduced_ext = b.reduce_with_powers(reduced, [(x, y), reduced] * 10)
     folded = b.fri_fold([(y, x), reduced, reduced_ext, (x, x)] * 2, reduced)
     mixed = b.poseidon2_linear(b.poseidon2_linear([folded, reduced, (x, y)] * 4, True), False)
     digest = b.hash_elements([x, y, *folded, *mixed[5]])
     b.register_public_inputs([y, *digest])
-    inner = b.build()
+    return b.build(), x
+
+
+@pytest.fixture(scope="module", params=[STANDARD_CONFIG, STANDARD_ZK_CONFIG], ids=["plain", "zk"])
+def recursive(request: pytest.FixtureRequest) -> Recursive:
+    """An inner proof (plain or zero-knowledge) verified by a plain outer circuit."""
+    inner, x = inner_circuit(request.param)
     inner_proof = inner.prove({x: 12345})
 
     ob = CircuitBuilder()
@@ -97,6 +103,14 @@ def test_other_verifier_key_is_rejected_in_circuit(recursive: Recursive) -> None
     cap = list(vk.constants_sigmas_cap)
     cap[3] = ((cap[3][0] + 1) % P, *cap[3][1:])
     _rejected(r, r.inner_proof, dataclasses.replace(vk, constants_sigmas_cap=tuple(cap)))
+
+
+def test_proof_of_the_other_mode_is_rejected_in_circuit(recursive: Recursive) -> None:
+    """The inner proof's zero-knowledge mode is fixed by the inner common data, a constant of the outer circuit."""
+    r = recursive
+    config = r.inner.common.config
+    other, x = inner_circuit(dataclasses.replace(config, zero_knowledge=not config.zero_knowledge))
+    _rejected(r, other.prove({x: 12345}))
 
 
 KINDS_IN_DEFAULT_SUITE = {
