@@ -48,7 +48,7 @@ TEST_SCHEME = AggregationScheme(statement_len=2, whitelist_depth=3, combine=_sum
 
 def rows_by_gate(scheme: AggregationScheme, degree_bits: int) -> tuple[int, Counter[str]]:
     """Rows of the aggregation circuit verifying proofs of the 2^degree_bits universal shape."""
-    b, *_ = _aggregation_builder(scheme, scheme.shape(degree_bits))
+    b, *_ = _aggregation_builder(scheme, (scheme.shape(degree_bits),) * 2)
     total = b.finalize()
     return total, Counter(r.gate.name for r in b.rows)
 
@@ -86,7 +86,7 @@ def rows_by_component(scheme: AggregationScheme, degree_bits: int) -> Counter[st
 
     CircuitBuilder.add_gate = add_gate  # type: ignore[method-assign]
     try:
-        b, *_ = _aggregation_builder(scheme, scheme.shape(degree_bits))
+        b, *_ = _aggregation_builder(scheme, (scheme.shape(degree_bits),) * 2)
         b.finalize()
     finally:
         CircuitBuilder.add_gate = original  # type: ignore[method-assign]

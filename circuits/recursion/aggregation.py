@@ -21,6 +21,17 @@ it created (e.g. untouched Merkle siblings); the caller fills those through
 Fixed point: the aggregation circuit verifies proofs of its own shape, so its
 size depends on the shape it must fit; ``build_aggregation_circuit`` grows the
 degree until the circuit fits the shape it verifies.
+
+Zero-knowledge leaves. A leaf may be proven with zero knowledge: its shape is
+the universal one with the zero-knowledge flag set (``zk_leaf_shape``), which
+the verifying circuit fixes. ``build_aggregation_variant`` builds an aggregation
+circuit of the tree's own (plain) shape whose children have other shapes, e.g.
+two ZK leaves, or a ZK leaf and an aggregation proof; every variant's key goes
+into the whitelist. A lone ZK leaf is re-stated in the tree's shape by a lift
+circuit (``build_lift_circuit``: one child, the same statement), so a verifier
+of the tree's shape (a block circuit) accepts it. Aggregation proofs themselves stay plain: their openings
+are functions of their witness, the children's proofs and keys, which the
+aggregator holds anyway and which are themselves zero-knowledge proofs.
 """
 
 from __future__ import annotations
@@ -66,6 +77,13 @@ AGGREGATION_CONFIG = dataclasses.replace(STANDARD_CONFIG, fri_arity_bits=4)
 folding arity 16 (Plonky2's recursion choice). For a 2^13 shape that is 2 folds instead of 3, so
 each query opens one Merkle path fewer (4 fewer Poseidon2 rows per query in the recursive verifier);
 security is unchanged (queries * rate_bits + pow_bits)."""
+
+ZK_LEAF_QUERIES_TRADED = 1
+"""FRI queries a zero-knowledge leaf trades for rate_bits proof-of-work bits each (27 queries and 19 bits
+instead of 28 and 16: the same conjectured 100 bits). A ZK leaf costs its verifier about 3 Poseidon2 rows
+more per query (salted leaves, one more quotient chunk, the mask); one query fewer saves about 100 rows,
+which keeps an aggregation circuit verifying two ZK leaves within the tree's 2^13 rows. Grinding 3 more
+bits costs the leaf's prover about 0.15 s of CPU (docs/benchmarks.md)."""
 
 MIN_AGGREGATION_DEGREE_BITS = 12
 MAX_AGGREGATION_DEGREE_BITS = 18
@@ -132,12 +150,28 @@ class AggregationScheme:
     def shape(self, degree_bits: int) -> CommonData:
         return CommonData(self.config, degree_bits, universal_gates(self.config), self.num_public_inputs)
 
+    @property
+    def zk_leaf_config(self) -> ProofConfig:
+        """The scheme's configuration with zero knowledge (for leaves only), trading
+        ``ZK_LEAF_QUERIES_TRADED`` queries for proof-of-work bits at equal conjectured security."""
+        traded = ZK_LEAF_QUERIES_TRADED
+        return dataclasses.replace(
+            self.config,
+            zero_knowledge=True,
+            num_queries=self.config.num_queries - traded,
+            pow_bits=self.config.pow_bits + traded * self.config.rate_bits,
+        )
+
+    def zk_leaf_shape(self, degree_bits: int) -> CommonData:
+        """The universal shape with zero knowledge: same degree, gates and public inputs."""
+        return CommonData(self.zk_leaf_config, degree_bits, universal_gates(self.config), self.num_public_inputs)
+
     def register_leaf_statement(self, b: CircuitBuilder, statement: Sequence[Target]) -> DigestTarget:
         """Register a leaf circuit's public inputs: its statement and a pass-through whitelist root."""
         if len(statement) != self.statement_len:
             raise ValueError(f"statement has {len(statement)} elements, scheme expects {self.statement_len}")
-        if b.config != self.config:
-            raise ValueError("a leaf circuit must be built with the scheme's proof configuration (scheme.config)")
+        if b.config not in (self.config, self.zk_leaf_config):
+            raise ValueError("a leaf circuit must be built with the scheme's proof configuration (or its ZK twin)")
         root = b.add_virtual_digest()
         b.register_public_inputs([*statement, *root])
         return root
@@ -167,6 +201,8 @@ class AggregationCircuit:
     children: tuple[ChildTargets, ChildTargets]
     combine_targets: Any
     """What ``combine`` returned beside the parent statement."""
+    child_shapes: tuple[CommonData, CommonData]
+    """The common data each child slot verifies (the circuit's own shape, or a ZK leaf shape)."""
 
     @property
     def shape(self) -> CommonData:
@@ -186,8 +222,8 @@ class AggregationCircuit:
         """Aggregate two child proofs (each a leaf or an aggregation proof of this shape)."""
         inputs: dict[Target, int] = dict(zip(self.whitelist_root, whitelist.root, strict=True))
         inputs.update(combine_inputs or {})
-        for child, targets in zip((left, right), self.children, strict=True):
-            set_child_inputs(inputs, targets, child, self.shape, whitelist)
+        for child, targets, shape in zip((left, right), self.children, self.child_shapes, strict=True):
+            set_child_inputs(inputs, targets, child, shape, whitelist)
         return self.circuit.prove(inputs)
 
 
@@ -210,7 +246,7 @@ def set_child_inputs(
 ) -> None:
     """Witness values for one whitelisted child."""
     if child.vk.common != shape:
-        raise ValueError("child proof was not made with the aggregation tree's universal shape")
+        raise ValueError("child proof was not made with the shape this slot verifies")
     index, path = whitelist.membership(child.vk.circuit_digest)
     set_verifier_key_target(inputs, targets.vk, child.vk)
     set_proof_target(inputs, targets.proof, child.proof)
@@ -220,11 +256,11 @@ def set_child_inputs(
 
 
 def _aggregation_builder(
-    scheme: AggregationScheme, shape: CommonData
+    scheme: AggregationScheme, child_shapes: tuple[CommonData, CommonData]
 ) -> tuple[CircuitBuilder, DigestTarget, tuple[ChildTargets, ChildTargets], Any]:
     b = CircuitBuilder(scheme.config)
     whitelist_root = b.add_virtual_digest()
-    children = [verify_whitelisted_child_circuit(b, scheme, shape, whitelist_root) for _ in range(2)]
+    children = [verify_whitelisted_child_circuit(b, scheme, shape, whitelist_root) for shape in child_shapes]
     statements = [c.proof.public_inputs[: scheme.statement_len] for c in children]
     parent, combine_targets = scheme.combine(b, statements[0], statements[1])
     if len(parent) != scheme.statement_len:
@@ -237,7 +273,47 @@ def build_aggregation_circuit(scheme: AggregationScheme) -> AggregationCircuit:
     """The aggregation circuit at the smallest degree where it verifies proofs of its own shape."""
     for degree_bits in range(MIN_AGGREGATION_DEGREE_BITS, MAX_AGGREGATION_DEGREE_BITS + 1):
         shape = scheme.shape(degree_bits)
-        b, root, children, combine_targets = _aggregation_builder(scheme, shape)
+        b, root, children, combine_targets = _aggregation_builder(scheme, (shape, shape))
         if b.finalize() <= shape.degree:
-            return AggregationCircuit(scheme, b.build(shape), root, children, combine_targets)
+            return AggregationCircuit(scheme, b.build(shape), root, children, combine_targets, (shape, shape))
     raise ValueError("no aggregation circuit fits within the supported degrees")
+
+
+def build_aggregation_variant(
+    scheme: AggregationScheme, shape: CommonData, child_shapes: tuple[CommonData, CommonData]
+) -> AggregationCircuit:
+    """An aggregation circuit of the tree's ``shape`` whose two slots verify ``child_shapes``.
+
+    Its proofs have the tree's shape, so every other aggregation circuit accepts them. Raises
+    CircuitError if the variant does not fit the shape.
+    """
+    b, root, children, combine_targets = _aggregation_builder(scheme, child_shapes)
+    return AggregationCircuit(scheme, b.build(shape), root, children, combine_targets, child_shapes)
+
+
+@dataclass
+class LiftCircuit:
+    """Verifies one whitelisted child of another shape and re-states it (same public inputs) in the tree's shape."""
+
+    circuit: CircuitData
+    whitelist_root: DigestTarget
+    child: ChildTargets
+    child_shape: CommonData
+
+    @property
+    def verifier_key(self) -> VerifierKey:
+        return self.circuit.verifier_key
+
+    def prove(self, child: ChildProof, whitelist: Whitelist) -> ProofWithPublicInputs:
+        inputs: dict[Target, int] = dict(zip(self.whitelist_root, whitelist.root, strict=True))
+        set_child_inputs(inputs, self.child, child, self.child_shape, whitelist)
+        return self.circuit.prove(inputs)
+
+
+def build_lift_circuit(scheme: AggregationScheme, shape: CommonData, child_shape: CommonData) -> LiftCircuit:
+    """The lift circuit of the tree's ``shape`` for children of ``child_shape`` (e.g. a ZK leaf)."""
+    b = CircuitBuilder(scheme.config)
+    whitelist_root = b.add_virtual_digest()
+    child = verify_whitelisted_child_circuit(b, scheme, child_shape, whitelist_root)
+    b.register_public_inputs([*child.proof.public_inputs[: scheme.statement_len], *whitelist_root])
+    return LiftCircuit(b.build(shape), whitelist_root, child, child_shape)

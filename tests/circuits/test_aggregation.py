@@ -15,6 +15,7 @@ from circuits.recursion.aggregation import (
     ChildProof,
     Whitelist,
     build_aggregation_circuit,
+    build_aggregation_variant,
 )
 from circuits.witness import Target
 from verifier.plonk import VerificationError, verify_proof
@@ -42,13 +43,14 @@ class Leaf:
         return ChildProof(self.circuit.prove(inputs), self.circuit.verifier_key)
 
 
-def leaf_circuit(agg: AggregationCircuit, offset: int) -> Leaf:
-    """A leaf proving y = x^2 + offset, statement (y, 1)."""
-    b = CircuitBuilder(SCHEME.config)
+def leaf_circuit(agg: AggregationCircuit, offset: int, zero_knowledge: bool = False) -> Leaf:
+    """A leaf proving y = x^2 + offset, statement (y, 1); with ``zero_knowledge`` of the ZK leaf shape."""
+    shape = SCHEME.zk_leaf_shape(agg.shape.degree_bits) if zero_knowledge else agg.shape
+    b = CircuitBuilder(shape.config)
     x = b.add_virtual_target()
     y = b.add_const(b.mul(x, x), offset)
     root = SCHEME.register_leaf_statement(b, [y, b.one()])
-    return Leaf(b.build(agg.shape), x, root)
+    return Leaf(b.build(shape), x, root)
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +105,30 @@ def test_forged_whitelist_is_exposed_or_rejected(setup: tuple[AggregationCircuit
         verify_proof(agg.verifier_key, root.proof, [*root.public_inputs[:2], *whitelist.root])
     with pytest.raises(ValueError):
         agg.prove(leaf.prove(1, whitelist.root), outsider.prove(1, forged.root), forged)
+
+
+def test_zero_knowledge_leaves_aggregate_through_variants(
+    setup: tuple[AggregationCircuit, Leaf, Leaf, Whitelist],
+) -> None:
+    """ZK leaves in (ZK, ZK) and (ZK, plain) slots; the variants' proofs have the tree's shape, so the
+    plain aggregation circuit takes them; a child in a slot of the other mode cannot be aggregated."""
+    agg, plain_leaf, _, _ = setup
+    zk_leaf = leaf_circuit(agg, 1, zero_knowledge=True)
+    zk_shape = zk_leaf.circuit.common
+    both = build_aggregation_variant(SCHEME, agg.shape, (zk_shape, zk_shape))
+    mixed = build_aggregation_variant(SCHEME, agg.shape, (zk_shape, agg.shape))
+    keys = [zk_leaf.circuit.verifier_key, plain_leaf.circuit.verifier_key, agg.verifier_key]
+    whitelist = Whitelist([vk.circuit_digest for vk in (*keys, both.verifier_key, mixed.verifier_key)], 3)
+    zk_children = [zk_leaf.prove(v, whitelist.root) for v in (3, 4, 5)]
+    assert all(c.vk.common.config.zero_knowledge for c in zk_children)
+    pair = ChildProof(both.prove(zk_children[0], zk_children[1], whitelist), both.verifier_key)
+    plain = plain_leaf.prove(6, whitelist.root)
+    plain_pair = ChildProof(agg.prove(plain, plain, whitelist), agg.verifier_key)
+    triple = ChildProof(mixed.prove(zk_children[2], plain_pair, whitelist), mixed.verifier_key)
+    root = agg.prove(pair, triple, whitelist)
+    verify_proof(agg.verifier_key, root.proof, root.public_inputs)
+    assert root.public_inputs[:2] == (sum(v * v + 1 for v in (3, 4, 5, 6, 6)), 5)
+    with pytest.raises(ValueError, match="shape"):
+        agg.prove(zk_children[0], plain, whitelist)
+    with pytest.raises(ValueError, match="shape"):
+        both.prove(plain, zk_children[0], whitelist)
