@@ -73,10 +73,11 @@ class RollupCircuits:
         return self.blocks.block.circuit.verifier_key
 
     def child(self, proof: ProofWithPublicInputs) -> ChildProof:
-        """A proof of the tree with the key it verifies under (sessions are the level-0 nodes)."""
-        level = proof.public_inputs[0]
-        circuit = self.session.data if level == 0 else self.blocks.aggregation.circuit
-        return ChildProof(proof, circuit.verifier_key)
+        """A proof of the tree with the key it verifies under (sessions are the level-0 nodes; an
+        aggregation proof's key is the variant's that verifies it, ``aggregation_key_of``)."""
+        if proof.public_inputs[0] == 0:
+            return ChildProof(proof, self.session.data.verifier_key)
+        return ChildProof(proof, self.blocks.aggregation_key_of(proof))
 
 
 @functools.cache

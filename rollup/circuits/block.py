@@ -25,8 +25,11 @@ from circuits.recursion.aggregation import (
     AggregationScheme,
     ChildProof,
     ChildTargets,
+    LiftCircuit,
     Whitelist,
     build_aggregation_circuit,
+    build_aggregation_variant,
+    build_lift_circuit,
     set_child_inputs,
     verify_whitelisted_child_circuit,
 )
@@ -44,10 +47,11 @@ from rollup.circuits.tree import (
 )
 from verifier.hashing import Digest
 from verifier.merkle import default_digests
+from verifier.plonk import VerificationError, verify_proof
 from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
 
 WHITELIST_DEPTH = 4
-"""Room for 16 whitelisted circuits (session shapes and the aggregation circuit)."""
+"""Room for 16 whitelisted circuits (session shapes, the aggregation circuit and its ZK-leaf variants, the lift)."""
 
 
 def block_scheme(depth: int) -> AggregationScheme:
@@ -98,24 +102,57 @@ class BlockCircuit:
 
 @dataclass
 class BlockCircuits:
-    """Everything needed to prove blocks of a global tree of depth D."""
+    """Everything needed to prove blocks of a global tree of depth D.
+
+    With zero-knowledge leaves (session proofs) the leaves have the ZK twin of the tree's
+    shape: ``aggregations`` holds one aggregation circuit per pair of child shapes (the plain
+    pair is ``aggregation``), and a lone leaf at the top is lifted to the tree's shape before
+    the block circuit verifies it. Every one of these keys is in the whitelist.
+    """
 
     depth: int
     scheme: AggregationScheme
     aggregation: AggregationCircuit
     whitelist: Whitelist
     block: BlockCircuit
+    aggregations: dict[tuple[CommonData, CommonData], AggregationCircuit]
+    lift: LiftCircuit | None
 
     @staticmethod
-    def build(depth: int, leaf_keys: Callable[[AggregationScheme, CommonData], Sequence[VerifierKey]]) -> BlockCircuits:
+    def build(
+        depth: int,
+        leaf_keys: Callable[[AggregationScheme, CommonData], Sequence[VerifierKey]],
+        zero_knowledge_leaves: bool = True,
+    ) -> BlockCircuits:
         """Build the aggregation circuit, then the leaf circuits (``leaf_keys`` builds them with the
-        universal shape and returns their keys), then the whitelist and the block circuit."""
+        leaf shape it is given and returns their keys), the variants for ZK leaves, then the
+        whitelist and the block circuit."""
         scheme = block_scheme(depth)
         aggregation = build_aggregation_circuit(scheme)
-        digests = [vk.circuit_digest for vk in leaf_keys(scheme, aggregation.shape)]
-        whitelist = Whitelist([*digests, aggregation.verifier_key.circuit_digest], WHITELIST_DEPTH)
+        tree = aggregation.shape
+        leaf = scheme.zk_leaf_shape(tree.degree_bits) if zero_knowledge_leaves else tree
+        digests = [vk.circuit_digest for vk in leaf_keys(scheme, leaf)]
+        aggregations = {(tree, tree): aggregation}
+        lift = None
+        if leaf != tree:
+            for pair in ((leaf, leaf), (leaf, tree), (tree, leaf)):
+                aggregations[pair] = build_aggregation_variant(scheme, tree, pair)
+            lift = build_lift_circuit(scheme, tree, leaf)
+        keys = [c.verifier_key for c in aggregations.values()] + ([lift.verifier_key] if lift else [])
+        whitelist = Whitelist([*digests, *(vk.circuit_digest for vk in keys)], WHITELIST_DEPTH)
         block = BlockCircuit.build(scheme, aggregation, depth, whitelist)
-        return BlockCircuits(depth, scheme, aggregation, whitelist, block)
+        return BlockCircuits(depth, scheme, aggregation, whitelist, block, aggregations, lift)
+
+    def aggregation_key_of(self, proof: ProofWithPublicInputs) -> VerifierKey:
+        """The key of the aggregation circuit that made ``proof`` (every variant has the tree's shape,
+        so the one whose key verifies it; the plain one if none does, whose verification then fails)."""
+        for circuit in self.aggregations.values():
+            try:
+                verify_proof(circuit.verifier_key, proof.proof, proof.public_inputs)
+            except VerificationError:
+                continue
+            return circuit.verifier_key
+        return self.aggregation.verifier_key
 
     def aggregate(
         self,
@@ -124,9 +161,16 @@ class BlockCircuits:
         left_siblings: Sequence[Digest],
         right_siblings: Sequence[Digest],
     ) -> ProofWithPublicInputs:
-        targets: CombineTargets = self.aggregation.combine_targets
+        """Aggregate with the circuit whose slots take these children's shapes."""
+        circuit = self.aggregations[(left.vk.common, right.vk.common)]
+        targets: CombineTargets = circuit.combine_targets
         inputs = climb_inputs(targets.left, left_siblings) | climb_inputs(targets.right, right_siblings)
-        return self.aggregation.prove(left, right, self.whitelist, inputs)
+        return circuit.prove(left, right, self.whitelist, inputs)
 
     def prove_block(self, top: ChildProof, siblings: Sequence[Digest], block_number: int) -> ProofWithPublicInputs:
+        """The block proof; a top node of another shape (a lone ZK session) is lifted first."""
+        if top.vk.common != self.aggregation.shape:
+            if self.lift is None:
+                raise ValueError("the top node has another shape than the tree's and there is no lift circuit")
+            top = ChildProof(self.lift.prove(top, self.whitelist), self.lift.verifier_key)
         return self.block.prove(top, siblings, block_number, self.whitelist)

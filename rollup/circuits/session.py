@@ -20,7 +20,7 @@ from rollup.circuits.assignment import session_inputs, set_digest
 from rollup.circuits.labels import Labelled, LabellingBuilder, SessionRuleError
 from rollup.circuits.session_circuit import SessionTargets, verify_session_trace_circuit
 from rollup.witness import SessionTrace
-from verifier.config import STANDARD_CONFIG, ProofConfig
+from verifier.config import STANDARD_ZK_CONFIG, ProofConfig
 from verifier.hashing import Digest
 from verifier.proof import CommonData, ProofWithPublicInputs
 
@@ -50,9 +50,15 @@ class SessionCircuit:
 
     @classmethod
     def build(
-        cls, num_slots: int, config: ProofConfig = STANDARD_CONFIG, tree_shape: CommonData | None = None
+        cls,
+        num_slots: int,
+        config: ProofConfig = STANDARD_ZK_CONFIG,
+        tree_shape: CommonData | None = None,
     ) -> SessionCircuit:
         """Build the circuit with ``num_slots`` operation slots and its keys (deterministic keys).
+
+        Proofs are zero-knowledge by default (``STANDARD_ZK_CONFIG``): they reveal nothing about
+        the witness beyond the statement (docs/security.md); the statement is the same in both modes.
 
         With ``tree_shape`` (the universal shape of a block's aggregation tree) the
         circuit is padded to it and its statement is followed by a pass-through

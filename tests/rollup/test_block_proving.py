@@ -142,6 +142,19 @@ def test_same_block_with_one_two_workers_and_dask_gives_one_root(tmp_path: Path,
 
 
 @pytest.mark.slow
+def test_a_lone_zero_knowledge_session_is_lifted_into_the_block_proof(tmp_path: Path, circuits: object) -> None:
+    """Session proofs of the tree are zero-knowledge; a block of one session lifts it to the tree's shape."""
+    seq = chain_with_registrations([7], tmp_path)
+    result = prove_stored_block(seq.storage, 0, LocalExecutor(1, in_process=True))
+    session = proof_from_bytes(result.proofs["session/7"])
+    key = rollup_circuits().child(session).vk
+    assert key.common.config.zero_knowledge
+    assert key.common != rollup_circuits().blocks.aggregation.shape
+    verify_block(rollup_circuits().block_verifier_key, result.proof, seq.storage.block(0).prev_root)
+    seq.close()
+
+
+@pytest.mark.slow
 def test_restarted_prover_resumes_from_stored_proofs(tmp_path: Path, circuits: object) -> None:
     seq = chain_with_registrations([5, 6, 40])
     storage: Storage = seq.storage
