@@ -27,8 +27,9 @@ from rollup.errors import SessionTooLargeError
 from rollup.witness import SessionTrace, verify_session_trace
 from verifier.proof import ProofWithPublicInputs
 
-SESSION_SLOT_COUNTS: tuple[int, ...] = (1, 4, 8, 16, 32)
-"""Operation slots of each session circuit size (2^8, 2^9, 2^10, 2^11 and 2^12 rows; about 121 rows per slot)."""
+SESSION_SLOT_COUNTS: tuple[int, ...] = (1, 3, 7, 16, 32)
+"""Operation slots of each session circuit size (2^8, 2^9, 2^10, 2^11 and 2^12 rows; about 121 rows per slot),
+each the most that fits its power of two beside the 61 zero-knowledge blinding rows (4 and 8 slots no longer do)."""
 
 
 @cache

@@ -54,7 +54,7 @@ def trace_of(blocks: list[ExecutedBlock], block: int, user_id: int) -> SessionTr
 
 def test_slot_counts() -> None:
     assert tuple(sorted(SESSION_SLOT_COUNTS)) == SESSION_SLOT_COUNTS
-    assert [session_slot_count(n) for n in (0, 1, 2, 4, 5, 8, 9, 16, 17, 32)] == [1, 1, 4, 4, 8, 8, 16, 16, 32, 32]
+    assert [session_slot_count(n) for n in (0, 1, 2, 3, 4, 7, 8, 16, 17, 32)] == [1, 1, 3, 3, 7, 7, 16, 16, 32, 32]
     with pytest.raises(SessionTooLargeError, match="split it"):
         session_slot_count(SESSION_SLOT_COUNTS[-1] + 1)
 
@@ -83,10 +83,10 @@ def test_witness_assignment(blocks: list[ExecutedBlock]) -> None:
 HONEST = [
     pytest.param(0, KIM, 1, id="register"),
     pytest.param(3, DAN, 1, id="register-then-send"),
-    pytest.param(1, SAM, 4, id="two-sends"),
-    pytest.param(3, JACK, 4, id="four-sends"),
-    pytest.param(2, JACK, 4, id="two-claims"),
-    pytest.param(4, SAM, 4, id="claim-send-claim"),
+    pytest.param(1, SAM, 3, id="two-sends"),
+    pytest.param(3, JACK, 7, id="four-sends"),
+    pytest.param(2, JACK, 3, id="two-claims"),
+    pytest.param(4, SAM, 3, id="claim-send-claim"),
 ]
 
 
@@ -159,7 +159,7 @@ def test_every_session_of_the_scenario_proves(blocks: list[ExecutedBlock]) -> No
 
 @pytest.mark.slow
 def test_large_shapes_prove() -> None:
-    """Sessions filling the 8-, 16- and 32-slot circuits."""
+    """Sessions filling the 7-, 16- and 32-slot circuits."""
     x, y = 10, 11
     secrets = {x: demo_secret("X"), y: demo_secret("Y")}
     with Sequencer.in_memory() as sequencer:
@@ -176,11 +176,11 @@ def test_large_shapes_prove() -> None:
             claims.claim(y, index)
         sequencer.submit(claims.build())
         more = SessionBuilder(sequencer.state, y, secrets[y])
-        for amount in range(8):
+        for amount in range(7):
             more.send(x, amount)
         sequencer.submit(more.build())
         traces += [item.trace for item in sequencer.build_block().sessions]
-    assert sorted(session_circuit_for(t).num_slots for t in traces) == [8, 16, 32]
+    assert sorted(session_circuit_for(t).num_slots for t in traces) == [7, 16, 32]
     digests = {circuit.data.verifier_key.circuit_digest for circuit in map(session_circuit, SESSION_SLOT_COUNTS)}
     assert len(digests) == len(SESSION_SLOT_COUNTS)
     for trace in traces:
