@@ -2,7 +2,8 @@
 
 * Session proofs: the session circuit that holds a session of ``ops`` sends, built with
   ``STANDARD_CONFIG`` and with ``STANDARD_ZK_CONFIG``: proving CPU time, proof size, rows
-  (gate rows and the padded 2^k).
+  (gate rows and the padded 2^k); and the block tree's 32-slot session in the tree's plain
+  shape and in the ZK leaf shape the tree uses.
 * Aggregation over ZK children: the universal 2-to-1 aggregation circuit of the block tree's
   shape verifying two plain leaves, and its variant verifying two ZK leaves of the same
   degree (``circuits.recursion.aggregation.build_aggregation_variant``): proving CPU time.
@@ -29,7 +30,8 @@ from circuits.recursion.aggregation import (
     build_aggregation_circuit,
     build_aggregation_variant,
 )
-from circuits.witness import Target
+from circuits.witness import Target, Witness
+from rollup.block_proving import TREE_SESSION_SLOTS, rollup_circuits
 from rollup.circuits.session import SessionCircuit
 from rollup.execution import execute_session
 from rollup.session_proving import session_slot_count
@@ -40,6 +42,17 @@ from verifier.serialization import proof_to_bytes
 Row = dict[str, Any]
 
 
+def _session_row(what: str, circuit: SessionCircuit, witness: Witness, repeat: int) -> Row:
+    proof = circuit.data.prove_witness(witness)  # also loads the kernels before timing
+    return {
+        "what": what,
+        "cpu_s": best_seconds(functools.partial(circuit.data.prove_witness, witness), repeat, CPU),
+        "bytes": len(proof_to_bytes(proof)),
+        "gate_rows": circuit.gate_rows,
+        "degree_bits": circuit.degree_bits,
+    }
+
+
 def session_rows(ops: int, repeat: int) -> list[Row]:
     """One row per configuration for the session circuit holding ``ops`` sends."""
     block = send_block(ops, ops_per_session=ops)
@@ -47,18 +60,24 @@ def session_rows(ops: int, repeat: int) -> list[Row]:
     rows = []
     for name, config in (("plain", STANDARD_CONFIG), ("zero knowledge", STANDARD_ZK_CONFIG)):
         circuit = SessionCircuit.build(session_slot_count(ops), config)
-        witness = circuit.generate_witness(trace)
-        proof = circuit.data.prove_witness(witness)  # also loads the kernels before timing
-        seconds = best_seconds(functools.partial(circuit.data.prove_witness, witness), repeat, CPU)
         rows.append(
-            {
-                "what": f"session proof, {ops} sends, {name}",
-                "cpu_s": seconds,
-                "bytes": len(proof_to_bytes(proof)),
-                "gate_rows": circuit.gate_rows,
-                "degree_bits": circuit.degree_bits,
-            }
+            _session_row(f"session proof, {ops} sends, {name}", circuit, circuit.generate_witness(trace), repeat)
         )
+    return rows
+
+
+def tree_session_rows(repeat: int) -> list[Row]:
+    """The block tree's session (32 slots, 2^13 rows): the tree's plain shape, and the ZK leaf shape it uses."""
+    block = send_block(TREE_SESSION_SLOTS)
+    trace = execute_session(block.state, block.sessions[0]).trace
+    blocks = rollup_circuits().blocks
+    tree = blocks.aggregation.shape
+    root = blocks.whitelist.root
+    rows = []
+    for name, shape in (("plain", tree), ("zero knowledge", blocks.scheme.zk_leaf_shape(tree.degree_bits))):
+        circuit = SessionCircuit.build(TREE_SESSION_SLOTS, shape.config, tree_shape=shape)
+        witness = circuit.generate_witness(trace, whitelist_root=root)
+        rows.append(_session_row(f"tree session proof, {TREE_SESSION_SLOTS} sends, {name}", circuit, witness, repeat))
     return rows
 
 
@@ -127,7 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--ops", type=int, nargs="*", default=[1, 32], help="sends per measured session")
     args = parser.parse_args(argv)
-    rows = [row for ops in args.ops for row in session_rows(ops, args.repeat)] + aggregation_rows(args.repeat)
+    rows = [row for ops in args.ops for row in session_rows(ops, args.repeat)]
+    rows += tree_session_rows(args.repeat) + aggregation_rows(args.repeat)
     print(table(rows))
     return 0
 
