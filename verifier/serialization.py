@@ -307,7 +307,7 @@ def proof_size(common: CommonData) -> int:
     cap = 4 + 32 * (1 << cfg.cap_height)
     widths = common.oracle_widths()
     openings = sum(4 + 16 * w for w in widths) + 4 + 16 * 2
-    initial = sum(4 + 8 * w + 4 + 32 * (common.lde_bits - cfg.cap_height) for w in widths)
+    initial = sum(4 + 8 * w + 4 + 32 * (common.lde_bits - cfg.cap_height) for w in common.leaf_widths())
     steps, layer_bits = 0, common.lde_bits
     for arity_bits in common.fri_arities:
         layer_bits -= arity_bits

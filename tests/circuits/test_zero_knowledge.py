@@ -29,7 +29,13 @@ from verifier.hashing import hash_elements
 from verifier.plonk import VerificationError, plonk_challenges, verify_proof
 from verifier.polynomial import lagrange_at
 from verifier.proof import NUM_ORACLES, ProofWithPublicInputs, VerifierKey
-from verifier.serialization import CONFIG_FIELDS, verifier_key_from_bytes, verifier_key_to_bytes
+from verifier.serialization import (
+    CONFIG_FIELDS,
+    proof_size,
+    proof_to_bytes,
+    verifier_key_from_bytes,
+    verifier_key_to_bytes,
+)
 from verifier.transcript import Challenger
 
 SECRET = 0x1234_5678_9ABC_DEF0 % P
@@ -162,6 +168,12 @@ def test_a_proof_cannot_switch_mode(zk_square: tuple[CircuitData, Target]) -> No
     for circuit in (zk_circuit, plain_circuit):
         with pytest.raises(VerificationError):
             circuit.verify(dataclasses.replace(zk_proof, proof=unmasked))
+
+
+def test_proof_size_is_exact_for_zk_proofs(zk_square: tuple[CircuitData, Target]) -> None:
+    """Salted rows and the mask columns are counted in the size a reader allows (``proof_size``)."""
+    circuit, s = zk_square
+    assert proof_size(circuit.common) == len(proof_to_bytes(circuit.prove({s: SECRET})))
 
 
 def test_every_salt_element_is_bound(zk_square: tuple[CircuitData, Target]) -> None:
