@@ -33,6 +33,7 @@ from verifier.hashing import hash_elements
 from verifier.proof import COSET_SHIFT, CommonData, OpeningSet, Proof, VerifierKey
 from verifier.transcript import Challenger
 from verifier.vanishing import EvaluationVars, vanishing_terms
+from verifier.zero_knowledge import blinding_rows_vanishing, first_blinding_row_point
 
 log = logging.getLogger(__name__)
 
@@ -259,16 +260,10 @@ def blinding_on_coset(common: CommonData, x: FieldArray, z_h: FieldArray) -> tup
     h = common.num_blinding_rows
     if not h:
         return None
-    n = common.degree
-    g = field.root_of_unity(common.degree_bits)
-    first = field.power(g, n - h)
-    l_first = fk.mul(fk.mul(z_h, first), fk.batch_inverse(fk.mul(fk.sub(x, first), n)))
-    z_b = fk.sub(x, first)
-    point = first
-    for _ in range(1, h):
-        point = point * g % field.P
-        z_b = fk.mul(z_b, fk.sub(x, point))
-    return l_first, z_b
+    first = first_blinding_row_point(common.degree_bits, h)
+    l_first = fk.mul(fk.mul(z_h, first), fk.batch_inverse(fk.mul(fk.sub(x, first), common.degree)))
+    z_b = blinding_rows_vanishing(common.degree_bits, h, FieldVec(x))
+    return l_first, z_b.a
 
 
 def prove(key: ProverKey, wires: FieldArray, public_inputs: Sequence[int], times: ProvingTimes | None = None) -> Proof:

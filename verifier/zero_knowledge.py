@@ -93,19 +93,29 @@ def quotient_layout(config: ProofConfig, degree_bits: int) -> tuple[int, int]:
     return stride, 1 + -(-(config.max_constraint_degree - 2) * n // stride)
 
 
-def blinding_row_factors(degree_bits: int, num_rows: int, x: Any, z_h: Any) -> tuple[Any, Any]:
-    """(L_{n-h}(x), Z_B(x)) for the h = ``num_rows`` blinding rows B = {g^r : n - h <= r < n} (generic).
+def first_blinding_row_point(degree_bits: int, num_rows: int) -> int:
+    """g^{n-h}, the point of the first of the h = ``num_rows`` blinding rows."""
+    return pow(root_of_unity(degree_bits), (1 << degree_bits) - num_rows, P)
 
-    L_{n-h} pins Z to 1 on the first blinding row; Z_B(x) = prod_{r in B} (x - g^r) switches the
-    permutation chain off on B. ``z_h`` is Z_H(x) = x^n - 1.
-    """
-    n = 1 << degree_bits
+
+def blinding_rows_vanishing(degree_bits: int, num_rows: int, x: Any) -> Any:
+    """Z_B(x) = prod_{r in B} (x - g^r) over the blinding rows B = {g^r : n - h <= r < n} (generic:
+    only ``-`` and ``*``, so the prover evaluates it on whole columns)."""
     g = root_of_unity(degree_bits)
-    first = pow(g, n - num_rows, P)
-    l_first = z_h * first / ((x - first) * n)
-    z_b = x - first
-    point = first
+    point = first_blinding_row_point(degree_bits, num_rows)
+    z_b = x - point
     for _ in range(1, num_rows):
         point = point * g % P
         z_b = z_b * (x - point)
-    return l_first, z_b
+    return z_b
+
+
+def blinding_row_factors(degree_bits: int, num_rows: int, x: Any, z_h: Any) -> tuple[Any, Any]:
+    """(L_{n-h}(x), Z_B(x)) for the h = ``num_rows`` blinding rows (generic, verifiers).
+
+    L_{n-h} pins Z to 1 on the first blinding row; Z_B switches the permutation chain off on B.
+    ``z_h`` is Z_H(x) = x^n - 1.
+    """
+    first = first_blinding_row_point(degree_bits, num_rows)
+    l_first = z_h * first / ((x - first) * (1 << degree_bits))
+    return l_first, blinding_rows_vanishing(degree_bits, num_rows, x)
