@@ -54,11 +54,12 @@ from rollup.errors import ChainDirError, EmptyDatabaseError, RollupError, Unknow
 from rollup.files import FILE_MODE, describe_os_error, make_private_directory, write_atomic
 from rollup.params import DATABASE_FILENAME, MAX_USERS
 from rollup.recovery import reconcile_submitted, stale_warnings
-from rollup.scenario import BlockDraft, PendingClaim, PendingOp, PendingRegister, PendingSend, validate_name
+from rollup.scenario import BlockDraft, PendingClaim, PendingOp, PendingRegister, PendingSend
 from rollup.seed import demo_secret
 from rollup.sequencer import Sequencer
 from rollup.state import ChainState, Secret, SentTransfer
 from rollup.storage import Storage
+from rollup.strict_input import find_look_alike, normalize_name
 from verifier.light_client import digest_hex
 
 LOCK_FILE = ".lock"
@@ -233,6 +234,8 @@ class ChainDirectory:
             raise ChainDirError(f"no block {number}: {have}")
 
     def id_of(self, name: str) -> int:
+        """The user id of ``name`` (in its canonical form, :func:`rollup.strict_input.normalize_name`)."""
+        name = normalize_name(name)
         if name not in self.users:
             known = ", ".join(sorted(self.users)) or "none yet; add one with `rollup user add NAME --balance N`"
             raise UnknownNameError(f"unknown user {name!r} (known: {known})")
@@ -300,8 +303,12 @@ class ChainDirectory:
         return self.id_of(name) in self.state.users
 
     def add_user(self, name: str, balance: int) -> int:
-        """Reserve an id for ``name`` and add its registration (deposit ``balance``) to the next block."""
-        validate_name(name)
+        """Reserve an id for ``name`` (in its canonical form, and no look-alike of another name) and add its
+        registration (deposit ``balance``) to the next block."""
+        name = normalize_name(name)
+        look_alike = find_look_alike(name, self.users)
+        if look_alike is not None:
+            raise RollupError(f"user name {name!r} looks like the existing user {look_alike!r}: choose another")
         user_id = self.users.get(name)
         if user_id is not None and (user_id in self.state.users or user_id in self.draft.user_ids):
             raise RollupError(f"user {name!r} already exists (id {user_id})")

@@ -8,7 +8,7 @@
 * :func:`load_names`: the user names, from the database; a ``users.json`` of a
   chain made before schema version 2 is moved into it (when the caller may
   write) and renamed ``users.json.migrated``. Every name must pass
-  :func:`rollup.scenario.validate_name` and map to a valid user id, and every
+  :func:`rollup.strict_input.normalize_name` unchanged and map to a valid user id, and every
   registered user must have a name (its demo secret is derived from it), so a
   lost name is an error, never a silently unusable user.
 * :func:`verify_stored_block_proof`: a stored block proof leaves the chain
@@ -28,8 +28,8 @@ from rollup.block import Block
 from rollup.errors import ChainDirError, RollupError
 from rollup.files import describe_os_error
 from rollup.params import MAX_USERS, SPILLED_PROOFS_DIR
-from rollup.scenario import validate_name
 from rollup.storage import Storage
+from rollup.strict_input import normalize_name
 from verifier.light_client import MAX_KEY_BYTES, BlockRejectedError, BlockStatement, read_bounded, verify_block
 from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes
 
@@ -86,9 +86,11 @@ def load_names(
             names = legacy
     for name, user_id in names.items():
         try:
-            validate_name(str(name))
+            canonical = normalize_name(str(name))
         except RollupError as exc:
             raise ChainDirError(f"{storage.location} holds an invalid user name: {exc}") from exc
+        if canonical != name:
+            raise ChainDirError(f"{storage.location} holds the user name {name!r} in a non-canonical form")
         if type(name) is not str or type(user_id) is not int or not 0 <= user_id < MAX_USERS:
             raise ChainDirError(f"{storage.location} maps {name!r} to the invalid user id {user_id}")
     nameless = sorted(set(registered) - set(names.values()))

@@ -94,3 +94,7 @@ class EmptyDatabaseError(StorageError):
 
 class ChainDirError(RollupError):
     """The chain directory is missing, busy, or holds unusable files."""
+
+
+class BadInputError(RollupError):
+    """A number, name or file given by the operator breaks a parsing rule (:mod:`rollup.strict_input`)."""

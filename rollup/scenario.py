@@ -9,9 +9,12 @@ Scenario format (JSON)::
 Users are registered first, in one block, with their balance as deposit; then
 each inner list of ``blocks`` is one block. The ops of one user in a block form
 that user's session, in order. ``{"claim": {"by": B}}`` claims every finalized,
-unclaimed transfer addressed to B. :func:`parse_scenario` checks the *shape*
-(types, known names, amounts in range) and raises :class:`ScenarioError` naming
-the offending place; whether an op is valid at its point in the session (no
+unclaimed transfer addressed to B. :func:`load_scenario` reads the file under the
+rules of :mod:`rollup.strict_input` (at most ``MAX_SCENARIO_BYTES``, nesting at
+most ``MAX_SCENARIO_DEPTH`` deep, no duplicate keys, no huge numbers);
+:func:`parse_scenario` checks the *shape* (types, names in their canonical
+form and none a look-alike of another, known names, amounts in range) and
+raises :class:`ScenarioError` naming the offending place; whether an op is valid at its point in the session (no
 overdraft, something to claim...) is decided by :class:`BlockDraft` when the
 chain runs.
 
@@ -26,27 +29,30 @@ the draft unchanged, so the rest of the session and of the block proceed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rollup.errors import MalformedSessionError, RollupError
+from rollup.errors import BadInputError, MalformedSessionError
 from rollup.execution import execute_session
 from rollup.operations import Claim, Operation, Register, Send
 from rollup.params import AMOUNT_LIMIT, MAX_AMOUNT_BITS, MAX_USERS
 from rollup.session import Session
 from rollup.state import ChainState, Secret, SentTransfer
+from rollup.strict_input import find_look_alike, load_json_file, normalize_name
 
 MAX_SESSION_OPERATIONS = 32
 """Sends and claims per user per block: the slots of the block tree's session circuit
 (``rollup.block_proving.TREE_SESSION_SLOTS``; a registration takes no slot)."""
 
-MAX_NAME_LENGTH = 64
+MAX_SCENARIO_BYTES = 16 << 20
+"""The largest scenario file read (far above any scripted chain; the file is not read past it)."""
+MAX_SCENARIO_DEPTH = 8
+"""Nesting of lists and objects in a scenario file (the format needs 5: top, blocks, block, op, op body)."""
 
 
-class ScenarioError(RollupError):
+class ScenarioError(BadInputError):
     """A scenario file is unreadable or malformed; the message names the place."""
 
 
@@ -90,17 +96,6 @@ class Scenario:
     blocks: list[list[ScenarioOp]]
 
 
-def validate_name(name: object, where: str = "user name") -> str:
-    """A user name: a non-empty string of printable characters without spaces, not starting with '-'."""
-    if not isinstance(name, str):
-        raise ScenarioError(f"{where} must be a string, got {name!r}")
-    if not name or len(name) > MAX_NAME_LENGTH or not name.isprintable() or any(c.isspace() for c in name):
-        raise ScenarioError(f"{where} {name!r} must be 1-{MAX_NAME_LENGTH} printable characters without spaces")
-    if name.startswith("-"):
-        raise ScenarioError(f"{where} {name!r} must not start with '-'")
-    return name
-
-
 def validate_amount(value: object, where: str) -> int:
     """An integer in [0, 2^48): amounts, balances and deposits."""
     if not isinstance(value, int) or isinstance(value, bool):
@@ -123,9 +118,16 @@ def _object(value: Any, keys: set[str], where: str) -> dict[str, Any]:
     return value
 
 
-def _known(name: object, users: Mapping[str, int], where: str) -> str:
-    if not isinstance(name, str):
-        raise ScenarioError(f"{where} must be a user name, got {name!r}")
+def _name(value: object, where: str) -> str:
+    """A user name in its canonical form (:func:`rollup.strict_input.normalize_name`), else ScenarioError."""
+    try:
+        return normalize_name(value, where)
+    except BadInputError as exc:
+        raise ScenarioError(str(exc)) from exc
+
+
+def _known(value: object, users: Mapping[str, int], where: str) -> str:
+    name = _name(value, where)
     if name not in users:
         raise ScenarioError(f'{where}: unknown user {name!r} (not in "users")')
     return name
@@ -153,10 +155,13 @@ def parse_scenario(document: Any) -> Scenario:
         raise ScenarioError('"users" must be a non-empty object {"NAME": BALANCE, ...}')
     if len(users_value) >= MAX_USERS:
         raise ScenarioError(f"too many users ({len(users_value)}; at most {MAX_USERS - 1})")
-    users = {
-        validate_name(name, "user name"): validate_amount(balance, f"users.{name}")
-        for name, balance in users_value.items()
-    }
+    users: dict[str, int] = {}
+    for given, balance in users_value.items():
+        name = _name(given, "user name")
+        look_alike = find_look_alike(name, users) or (name if name in users else None)
+        if look_alike is not None:
+            raise ScenarioError(f"users: {given!r} is {look_alike!r} again, or looks like it")
+        users[name] = validate_amount(balance, f"users.{given}")
     blocks_value = top["blocks"]
     if not isinstance(blocks_value, list):
         raise ScenarioError('"blocks" must be a list of blocks (each a list of operations)')
@@ -169,18 +174,10 @@ def parse_scenario(document: Any) -> Scenario:
 
 
 def load_scenario(path: Path | str) -> Scenario:
-    """Read and parse a scenario file; ScenarioError for an unreadable file, bad JSON or a bad shape."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise ScenarioError(f"scenario file {path} does not exist") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ScenarioError(f"cannot read scenario file {path}: {reason}") from exc
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    """Read and parse a scenario file; ScenarioError for an unreadable, oversized or malformed file."""
+    document = load_json_file(
+        Path(path), "scenario file", max_bytes=MAX_SCENARIO_BYTES, max_depth=MAX_SCENARIO_DEPTH, error=ScenarioError
+    )
     try:
         return parse_scenario(document)
     except ScenarioError as exc:

@@ -22,7 +22,7 @@ from rollup.scenario import ScenarioClaim, ScenarioError, ScenarioSend, parse_sc
         ({"users": {"A": -3}, "blocks": []}, "users.A is negative"),
         ({"users": {"A": 1.5}, "blocks": []}, "must be an integer"),
         ({"users": {"A": 2**48}, "blocks": []}, "too large"),
-        ({"users": {"A b": 1}, "blocks": []}, "without spaces"),
+        ({"users": {"A b": 1}, "blocks": []}, "may hold only ASCII letters"),
         ({"users": {"A": 1}, "blocks": [{"send": {}}]}, "blocks[0] must be a list"),
         ({"users": {"A": 1}, "blocks": [[{"mint": {"to": "A"}}]]}, "blocks[0][0] must be"),
         ({"users": {"A": 1}, "blocks": [[{"send": {"from": "A", "to": "A"}}]]}, "lacks 'amount'"),
