@@ -51,8 +51,15 @@ from rollup.chain_integrity import (
     load_names,
 )
 from rollup.errors import ChainDirError, EmptyDatabaseError, RollupError, UnknownUserError
-from rollup.files import FILE_MODE, describe_os_error, make_private_directory, write_atomic
-from rollup.params import DATABASE_FILENAME, MAX_USERS
+from rollup.files import (
+    FILE_MODE,
+    describe_os_error,
+    make_private_directory,
+    remove_file,
+    remove_stale_temporaries,
+    write_atomic,
+)
+from rollup.params import DATABASE_FILENAME, MAX_USERS, SPILLED_PROOFS_DIR
 from rollup.recovery import reconcile_submitted, stale_warnings
 from rollup.scenario import BlockDraft, PendingClaim, PendingOp, PendingRegister, PendingSend
 from rollup.seed import demo_secret
@@ -107,6 +114,12 @@ class ChainDirectory:
         self.sequencer = sequencer
         self._lock = lock
         self.warnings: list[str] = []
+        if lock is not None:
+            for folder in (path, path / PROOFS_DIR, path / SPILLED_PROOFS_DIR):
+                self.warnings += [
+                    f"removed {stale}, left by a command killed while it wrote the file"
+                    for stale in remove_stale_temporaries(folder)
+                ]
         check_exported_proofs(path, sequencer.storage, sequencer.state.block_number)
         self.users: dict[str, int] = load_names(
             path, sequencer.storage, sequencer.state.users, lock is not None, self.warnings
@@ -273,7 +286,7 @@ class ChainDirectory:
             raise ChainDirError(f"{file} is unusable: {exc}") from exc
         if block != self.sequencer.next_block_number or root != digest_hex(self.state.root):
             self.warnings.append(f"dropped {file.name}: it was made for block {block}, which has been built since")
-            file.unlink()
+            remove_file(file)
             return draft
         for user_id, user_ops in ops.items():
             secret = self.secret_of(self.name_of(user_id))
@@ -287,7 +300,7 @@ class ChainDirectory:
     def save_draft(self) -> None:
         file = self.path / PENDING_FILE
         if self.draft.is_empty():
-            file.unlink(missing_ok=True)
+            remove_file(file)
             return
         document = {
             "version": 1,

@@ -27,6 +27,7 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 from rollup.errors import DatabaseBusyError, EmptyDatabaseError, RollupError, StorageError
+from rollup.fault_injection import write_point
 from rollup.files import FILE_MODE, FileWriteError, describe_os_error, make_private_directory
 from rollup.params import DATABASE_BUSY_ATTEMPTS, DATABASE_BUSY_TIMEOUT_SECONDS, SCHEMA_VERSION
 from rollup.storage_schema import check_tables, create_schema, schema_version, storage_failure, upgrade_schema
@@ -41,6 +42,13 @@ def _create_private_file(path: Path) -> None:
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
     except OSError as exc:
         raise FileWriteError(f"cannot create {path}: {describe_os_error(exc)}") from exc
+
+
+def _disk_full() -> sqlite3.Error:
+    """The error SQLite raises when the disk is full (what the fault-injection hook raises for one)."""
+    error = sqlite3.OperationalError("database or disk is full")
+    error.sqlite_errorcode = sqlite3.SQLITE_FULL
+    return error
 
 
 class Database:
@@ -134,6 +142,7 @@ class Database:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 result = body(self._db)
+                write_point(f"commit to {self.location}", _disk_full)
                 self._db.execute("COMMIT")
             except BaseException:
                 if self._db.in_transaction:

@@ -6,7 +6,9 @@ over the target with ``os.replace``, and the directory is synced so the rename
 itself survives a crash. A reader therefore sees the old file or the new one,
 never a mix. On any failure (a full disk, a read-only directory, permissions)
 the temporary file is removed and one :class:`FileWriteError` names the file
-and the cause; the target is untouched.
+and the cause; the target is untouched. Only a process killed between writing
+and renaming leaves its temporary file (``.NAME.PID.tmp``);
+:func:`remove_stale_temporaries` removes those of processes that are gone.
 
 Directories the operator creates are ``0700``.
 """
@@ -15,12 +17,15 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from pathlib import Path
 
 from rollup.errors import StorageEnvironmentError
+from rollup.fault_injection import write_point
 
 FILE_MODE = 0o600
 DIRECTORY_MODE = 0o700
+_TEMPORARY = re.compile(r"\..+\.(\d+)\.tmp")
 
 _ADVICE = {
     errno.ENOSPC: "the disk is full: free some space and run the command again",
@@ -63,11 +68,49 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
+        write_point(f"replace {path}", lambda: OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
         os.replace(tmp, path)
         _sync_directory(path.parent)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise FileWriteError(f"cannot write {path}: {describe_os_error(exc)}") from exc
+    except BaseException:  # interrupted (Ctrl-C): the target is untouched, and no temporary is left either
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def remove_file(path: Path) -> None:
+    """Delete ``path`` if it exists, durably (the directory is synced); FileWriteError if that is impossible."""
+    if not path.exists():
+        return
+    try:
+        write_point(f"remove {path}", lambda: OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+        path.unlink(missing_ok=True)
+        _sync_directory(path.parent)
+    except OSError as exc:
+        raise FileWriteError(f"cannot remove {path}: {describe_os_error(exc)}") from exc
+
+
+def remove_stale_temporaries(directory: Path) -> list[Path]:
+    """Remove the temporary files in ``directory`` that :func:`write_atomic` calls of processes that no
+    longer run left behind (killed between writing and renaming); returns them."""
+    removed = []
+    for path in sorted(directory.glob(".*.tmp")) if directory.is_dir() else ():
+        match = _TEMPORARY.fullmatch(path.name)
+        if match and not _process_exists(int(match.group(1))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, as another user's process
+        return True
+    return True
 
 
 def _sync_directory(directory: Path) -> None:
