@@ -5,6 +5,7 @@
     DIR/block.vk             the block verifier key (written when a block is proven)
     DIR/proofs/block-NNNN.proof   exported block proofs (self-contained, with their statement)
     DIR/spilled-proofs/      finished proofs the database could not take (rollup.proof_spill), if any
+    DIR/.lock, DIR/.prove.lock   held by a command that changes the chain, and by a prover (rollup.locks)
 
 Names map to user ids in the database (``names`` table). Chains made before
 schema version 2 kept them in ``DIR/users.json``: a command that changes the
@@ -31,9 +32,7 @@ empty beside other chain files, and checks the directory against the database
 
 from __future__ import annotations
 
-import fcntl
 import json
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,14 +50,8 @@ from rollup.chain_integrity import (
     load_names,
 )
 from rollup.errors import ChainDirError, EmptyDatabaseError, RollupError, UnknownUserError
-from rollup.files import (
-    FILE_MODE,
-    describe_os_error,
-    make_private_directory,
-    remove_file,
-    remove_stale_temporaries,
-    write_atomic,
-)
+from rollup.files import make_private_directory, remove_file, remove_stale_temporaries, write_atomic
+from rollup.locks import LOCK_FILE, acquire
 from rollup.params import DATABASE_FILENAME, MAX_USERS, SPILLED_PROOFS_DIR
 from rollup.recovery import reconcile_submitted, stale_warnings
 from rollup.scenario import BlockDraft, PendingClaim, PendingOp, PendingRegister, PendingSend
@@ -66,10 +59,12 @@ from rollup.seed import demo_secret
 from rollup.sequencer import Sequencer
 from rollup.state import ChainState, Secret, SentTransfer
 from rollup.storage import Storage
-from rollup.strict_input import find_look_alike, normalize_name
+from rollup.strict_input import find_look_alike, load_json_file, normalize_name
 from verifier.light_client import digest_hex
 
-LOCK_FILE = ".lock"
+MAX_PENDING_BYTES = 16 << 20
+MAX_PENDING_DEPTH = 5
+"""``pending.json``: top, sessions, a user's operations, an operation, its values."""
 
 
 class UnknownNameError(RollupError):
@@ -159,7 +154,8 @@ class ChainDirectory:
             if directory.exists() and not directory.is_dir():
                 raise ChainDirError(f"{directory} exists and is not a directory")
             make_private_directory(directory)
-        handle = cls._acquire(directory) if lock else None
+        busy = f"another rollup command is using {directory}; try again when it has finished"
+        handle = acquire(directory / LOCK_FILE, busy) if lock else None
         try:
             sequencer = Sequencer.open(directory, create=create and not evidence)
         except EmptyDatabaseError as exc:
@@ -183,19 +179,6 @@ class ChainDirectory:
                 handle.close()
             raise
         return chain
-
-    @staticmethod
-    def _acquire(directory: Path) -> IO[bytes]:
-        try:
-            handle = os.fdopen(os.open(directory / LOCK_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE), "ab")
-        except OSError as exc:
-            raise ChainDirError(f"cannot lock {directory}: {describe_os_error(exc)}") from exc
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            handle.close()
-            raise ChainDirError(f"another rollup command is using {directory}; try again when it has finished") from exc
-        return handle
 
     def _reconcile_pending(self) -> None:
         self.warnings += reconcile_submitted(self.sequencer, self.draft.sessions(), self.name_of)
@@ -278,11 +261,13 @@ class ChainDirectory:
         file = self.path / PENDING_FILE
         if not file.exists():
             return draft
+        document = load_json_file(
+            file, "the draft", max_bytes=MAX_PENDING_BYTES, max_depth=MAX_PENDING_DEPTH, error=ChainDirError
+        )
         try:
-            document = json.loads(file.read_text(encoding="utf-8"))
             block, root = document["block"], document["read_root"]
             ops = BlockDraft.ops_from_json(document["sessions"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:
             raise ChainDirError(f"{file} is unusable: {exc}") from exc
         if block != self.sequencer.next_block_number or root != digest_hex(self.state.root):
             self.warnings.append(f"dropped {file.name}: it was made for block {block}, which has been built since")

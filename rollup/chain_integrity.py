@@ -14,6 +14,10 @@
 * :func:`verify_stored_block_proof`: a stored block proof leaves the chain
   (``rollup block export``) only after it verifies under the chain's key and
   states exactly the stored block, so a damaged proof is never shipped.
+* :func:`check_stored_block`: a stored block is shown (``rollup block show``)
+  only if re-executing its stored sessions on the state before it gives its
+  stored roots, public data and data root, and a stored block proof states
+  them, so a row changed behind the chain's back is refused, never printed.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from rollup.block import Block
-from rollup.errors import ChainDirError, RollupError
+from rollup.block import Block, execute_block
+from rollup.errors import ChainDirError, RollupError, StorageError
 from rollup.files import describe_os_error
 from rollup.params import MAX_USERS, SPILLED_PROOFS_DIR
 from rollup.storage import Storage
@@ -135,3 +139,37 @@ def verify_stored_block_proof(vk_file: Path, block: Block, proof: bytes) -> Bloc
     ):
         raise ChainDirError(f"the stored proof of block {block.number} states another block: {remedy}")
     return statement
+
+
+def check_stored_block(storage: Storage, number: int, proof: bytes | None) -> Block:
+    """Stored block ``number`` after the cross-checks of the module docstring (``proof``: its stored block
+    proof, if any); ChainDirError naming every field that disagrees."""
+    block = storage.block(number)
+    restore = "the database was changed outside the rollup; restore it from a backup"
+    try:
+        derived = execute_block(storage.load_state(number - 1, verify=False), storage.block_sessions(number)).block
+    except StorageError:
+        raise
+    except RollupError as exc:
+        raise ChainDirError(f"the stored sessions of block {number} do not execute ({exc}): {restore}") from exc
+    fields = {
+        "previous root": (block.prev_root, derived.prev_root),
+        "new root": (block.new_root, derived.new_root),
+        "public data": (block.public_data, derived.public_data),
+        "data root": (block.data_digest, derived.data_digest),
+    }
+    differing = [name for name, (stored, recomputed) in fields.items() if stored != recomputed]
+    if differing:
+        raise ChainDirError(
+            f"block {number}: the stored {', '.join(differing)} differ from what its stored sessions give: {restore}"
+        )
+    if proof is not None:
+        remedy = f"prove it again with `rollup block prove {number}`"
+        try:
+            statement = BlockStatement.from_elements(proof_from_bytes(proof).public_inputs)
+        except (FormatError, ValueError) as exc:
+            raise ChainDirError(f"the stored proof of block {number} is damaged ({exc}): {remedy}") from exc
+        stated = (statement.block_number, statement.prev_root, statement.new_root, statement.data_root)
+        if stated != (number, block.prev_root, block.new_root, block.data_digest):
+            raise ChainDirError(f"the stored proof of block {number} states another block: {remedy}")
+    return block
