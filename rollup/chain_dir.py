@@ -244,8 +244,8 @@ class ChainDirectory:
         return f"user {user_id}"
 
     def secret_of(self, name: str) -> Secret:
-        """The demo secret of ``name`` (prototype: derived from the name, see the module docstring)."""
-        return demo_secret(name)
+        """The demo secret of ``name`` (prototype: derived from the canonical name, see the module docstring)."""
+        return demo_secret(normalize_name(name))
 
     # ------------------------------------------------------------------------ names
 

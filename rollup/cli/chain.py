@@ -52,7 +52,8 @@ def cmd_user_add(args: argparse.Namespace, ui: Ui) -> int:
         user_id = chain.add_user(args.name, balance)
         chain.save_draft()
         block = chain.sequencer.next_block_number
-    ui.note(f"{args.name} is user {user_id}; registration with {balance} queued for block {block}")
+        name = chain.name_of(user_id)
+    ui.note(f"{name} is user {user_id}; registration with {balance} queued for block {block}")
     return 0
 
 

@@ -4,35 +4,44 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
-from rollup.block_plan import BlockProvingError
 from rollup.cli.bench import _bench_arguments, cmd_bench
 from rollup.cli.blocks import cmd_block_build, cmd_block_export, cmd_block_prove, cmd_block_show, cmd_reexecute
 from rollup.cli.chain import cmd_balances, cmd_init, cmd_user_add
 from rollup.cli.demo import cmd_demo
+from rollup.cli.failures import check_worker_limit, failure
 from rollup.cli.parsing import block_number, positive
 from rollup.cli.proving import DEFAULT_WORKERS
 from rollup.cli.run import cmd_run
 from rollup.cli.transactions import cmd_claim, cmd_send
 from rollup.cli.ui import CliError, Ui
 from rollup.cli.vk import cmd_vk
-from rollup.errors import RollupError
 from rollup.params import DEFAULT_CHAIN_DIR
-from verifier.serialization import FormatError
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors take the one error path (one line, exit 2) of :func:`main`."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message} (see `{self.prog} --help`)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="rollup",
         description="Build, prove and inspect a zk-rollup chain (a directory holding rollup.sqlite).",
         epilog="Verify block proofs as a light client with `rollup-verify`. See docs/user-guide.md.",
     )
     dir_help = f"chain directory (default: ./{DEFAULT_CHAIN_DIR})"
+    debug_help = "on an error, print the traceback after its one line (for a bug report)"
     parser.add_argument("--dir", default=None, help=dir_help)
+    parser.add_argument("--debug", action="store_true", help=debug_help)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--dir", default=argparse.SUPPRESS, help=dir_help)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
     proving = argparse.ArgumentParser(add_help=False)
     proving.add_argument(
         "--workers", type=positive, default=DEFAULT_WORKERS, help=f"local prover processes (default: {DEFAULT_WORKERS})"
@@ -102,28 +111,29 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``rollup``; returns the exit status.
 
-    0 success; 1 a block could not be proven or its proof did not verify
-    (``rollup.block_plan.BlockProvingError``); 2 bad usage or input; 130 interrupted.
+    Every failure takes one path: one ``error:`` line on stderr and the exit
+    status of :mod:`rollup.cli.failures` (0 success; 1 a block proof did not
+    verify or could not be produced; 2 bad usage, input or environment; 3 a bug;
+    130 interrupted). ``--debug`` adds the traceback.
     """
     arguments = list(sys.argv[1:] if argv is None else argv)
-    bench = _bench_arguments(arguments)
-    if bench is not None:
-        return cmd_bench(bench, Ui())
-    parser = build_parser()
+    ui = Ui()
     try:
-        args = parser.parse_args(arguments)
-    except SystemExit as exc:  # argparse: usage errors (2) and --help (0)
-        return exc.code if isinstance(exc.code, int) else 2
-    ui = Ui(json_mode=bool(getattr(args, "json", False)))
-    handler: Callable[[argparse.Namespace, Ui], int] = args.handler
-    try:
+        bench = _bench_arguments(arguments)
+        if bench is not None:
+            return cmd_bench(bench, ui)
+        try:
+            args = build_parser().parse_args(arguments)
+        except SystemExit as exc:  # --help and --version
+            return exc.code if isinstance(exc.code, int) else 0
+        ui = Ui(json_mode=bool(getattr(args, "json", False)))
+        if getattr(args, "workers", None) is not None and getattr(args, "scheduler", None) is None:
+            check_worker_limit(args.workers)
+        handler: Callable[[argparse.Namespace, Ui], int] = args.handler
         return handler(args, ui)
-    except BlockProvingError as exc:
-        ui.error(str(exc))
-        return 1
-    except (CliError, RollupError, FormatError) as exc:
-        ui.error(str(exc))
-        return 2
-    except KeyboardInterrupt:
-        ui.error("interrupted (stored proofs are kept; `rollup block prove N` resumes)")
-        return 130
+    except (Exception, KeyboardInterrupt) as exc:  # the one error path
+        reported = failure(exc)
+        ui.error(" ".join(reported.message.split()))
+        if "--debug" in arguments:
+            ui.err.print(traceback.format_exc(), markup=False, highlight=False)
+        return reported.status

@@ -57,9 +57,9 @@ def test_step_by_step_errors(capsys: Captured, tmp_path: Path) -> None:
     run_cli(capsys, "user", "add", "Sam", "--balance", "10", *d)
     for argv, expected in [
         (["send", "Sam", "Bob", "1"], "unknown user 'Bob'"),
-        (["send", "Sam", "Sam", "-1"], "amount is negative"),
-        (["send", "Sam", "Sam", "ten"], "amount must be an integer"),
-        (["user", "add", "Kim", "--balance", "-5"], "balance is negative"),
+        (["send", "Sam", "Sam", "-1"], "amount must be a whole number written with the digits 0-9 only"),
+        (["send", "Sam", "Sam", "ten"], "amount must be a whole number"),
+        (["user", "add", "Kim", "--balance", "-5"], "balance must be a whole number"),
         (["user", "add", "-x", "--balance", "5"], "required: name"),
         (["claim", "Nobody"], "unknown user 'Nobody'"),
         (["block", "show", "0"], "no block 0: the chain has no blocks yet"),
