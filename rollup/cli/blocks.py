@@ -86,7 +86,9 @@ def cmd_block_build(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def cmd_block_prove(args: argparse.Namespace, ui: Ui) -> int:
-    with open_chain(args, ui, lock=False) as chain:
+    from rollup.locks import prover_lock
+
+    with open_chain(args, ui, lock=False) as chain, prover_lock(chain.path):
         chain.require_block(args.number)
         circuits = build_circuits(ui)
         write_vk(chain, circuits, ui)
@@ -103,11 +105,13 @@ def cmd_block_prove(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def cmd_block_show(args: argparse.Namespace, ui: Ui) -> int:
+    from rollup.chain_integrity import check_stored_block
+
     with open_chain(args, ui, lock=False) as chain:
         chain.require_block(args.number)
-        block = chain.storage.block(args.number)
-        sessions = chain.storage.block_sessions(args.number)
         proofs = chain.storage.block_proofs(args.number)
+        block = check_stored_block(chain.storage, args.number, proofs.get(BLOCK_NODE))
+        sessions = chain.storage.block_sessions(args.number)
         operations = sum(len(s.operations) for s in sessions)
         ui.note(f"block {block.number}: {count_text(len(sessions), 'session')}, {count_text(operations, 'operation')}")
         ui.note(f"  prev root  {digest_hex(block.prev_root)}")

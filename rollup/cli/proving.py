@@ -87,7 +87,9 @@ def build_circuits(ui: Ui) -> Circuits:
 
 def write_vk(chain: ChainDirectory, circuits: Circuits, ui: Ui) -> None:
     """Write ``DIR/block.vk``; if it holds another key (other circuits), keep that one aside and say so."""
-    old = chain.vk_path.read_bytes() if chain.vk_path.exists() else None
+    from verifier.light_client import MAX_KEY_BYTES, read_bounded
+
+    old = read_bounded(str(chain.vk_path), "verifier key", MAX_KEY_BYTES) if chain.vk_path.exists() else None
     if old == circuits.vk_bytes:
         return
     if old is not None:
