@@ -38,16 +38,13 @@ _FINALIZED_ROWS = {
 
 
 class FaultTally(Counter[str]):
-    """Cases tried, and how each ended: ``clear error`` (one line, exit 2) or ``recovery`` (repaired or
-    explained by the next command)."""
+    """Cases tried (one fault each), how many ended in a clear error (one line, exit 2) and how many the
+    next command repaired or explained (a recovery); a full disk mid-command is often both."""
 
-    def clear_error(self) -> None:
+    def record(self, *, clear_error: bool = False, recovered: bool = False) -> None:
         self["cases"] += 1
-        self["clear errors"] += 1
-
-    def recovery(self) -> None:
-        self["cases"] += 1
-        self["recoveries"] += 1
+        self["clear errors"] += clear_error
+        self["recoveries"] += recovered
 
 
 TALLY = FaultTally()

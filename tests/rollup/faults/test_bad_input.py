@@ -30,7 +30,7 @@ def assert_refused(capsys: Captured, chain: Path, argv: tuple[str, ...], *needle
     assert_clear_error(code, err, *needles)
     assert finalized_digest(chain, TEMPLATE_LATEST_BLOCK) == digest
     assert ((chain / PENDING_FILE).read_bytes() if (chain / PENDING_FILE).exists() else None) == draft
-    TALLY.clear_error()
+    TALLY.record(clear_error=True)
 
 
 @pytest.mark.parametrize("text", BAD_NUMBERS)
@@ -70,7 +70,6 @@ def test_a_typed_name_is_normalised_to_the_registered_one(capsys: Captured, chai
     code, out, err = run_cli(capsys, chain, "send", FULLWIDTH_SAM, "Jack", "1")
     assert code == 0, err
     assert "Sam sends 1 to Jack" in out
-    TALLY.recovery()
 
 
 def scenario(tmp_path: Path, text: str) -> Path:
@@ -99,7 +98,7 @@ def test_hostile_scenario_files_are_refused(capsys: Captured, tmp_path: Path, te
     code, _, err = run_cli(capsys, chain, "run", str(scenario(tmp_path, text)), "--no-prove")
     assert_clear_error(code, err, message)
     assert not (chain / "rollup.sqlite").exists()
-    TALLY.clear_error()
+    TALLY.record(clear_error=True)
 
 
 def test_oversized_binary_and_special_scenario_files_are_refused(capsys: Captured, tmp_path: Path) -> None:
@@ -117,7 +116,7 @@ def test_oversized_binary_and_special_scenario_files_are_refused(capsys: Capture
     ):
         code, _, err = run_cli(capsys, tmp_path / "chain", "run", str(path), "--no-prove")
         assert_clear_error(code, err, str(path), message)
-        TALLY.clear_error()
+        TALLY.record(clear_error=True)
 
 
 @pytest.mark.parametrize(
@@ -180,7 +179,7 @@ def test_unexpected_errors_are_one_line_with_their_own_status(
         assert message in err
         code, _, err = run_cli(capsys, chain, "--debug", "balances")
         assert code == status and "Traceback" in err and message in err
-        TALLY.clear_error()
+        TALLY.record(clear_error=True)
     monkeypatch.undo()
     assert chain_summary(capsys, chain)["balances"] == {"Sam": 90, "Jack": 50}
 
@@ -192,4 +191,4 @@ def test_json_output_stays_clean_on_error(capsys: Captured, chain: Path) -> None
     assert out == ""
     with pytest.raises(json.JSONDecodeError):
         json.loads(out)
-    TALLY.clear_error()
+    TALLY.record(clear_error=True)

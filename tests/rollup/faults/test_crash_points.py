@@ -122,9 +122,8 @@ def test_a_fault_at_every_write_point_is_repaired_by_the_next_commands(
         assert "Traceback" not in err
         if mode == "full" and code != 0:
             assert_clear_error(code, err, "the disk is full")
-            TALLY.clear_error()
         assert_repaired(capsys, chain, command, expected, digest)
-        TALLY.recovery()
+        TALLY.record(clear_error=mode == "full" and code != 0, recovered=True)
     else:
         pytest.fail(f"{command.label} passed {MAX_WRITE_POINTS} write points")
     assert point > 1, f"{command.label} has no write point"
@@ -156,7 +155,7 @@ def kill_at_every_point(capsys: Captured, template: Path, tmp_path: Path, comman
             break
         assert code == -9
         assert_repaired(capsys, chain, command, expected, digest)
-        TALLY.recovery()
+        TALLY.record(recovered=True)
     assert point > 1
 
 
@@ -185,5 +184,5 @@ def test_a_crash_at_every_write_point_of_init(
         code, _, err = run_cli(capsys, chain, "init")
         assert code == 0, err
         assert chain_summary(capsys, chain)["block"] == -1
-        TALLY.recovery()
+        TALLY.record(recovered=True)
     assert point > 1
