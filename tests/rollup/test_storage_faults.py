@@ -37,30 +37,12 @@ from rollup.files import FileWriteError, write_atomic
 from rollup.params import DATABASE_FILENAME, SCHEMA_VERSION, SPILLED_PROOFS_DIR
 from rollup.session import session_to_json
 from rollup.storage import Storage
+from tests.fault_support import Captured, assert_clear_error, run_cli
 from tests.verifier.test_light_client import StatementCircuit
 from verifier.light_client import BlockStatement
 from verifier.serialization import proof_to_bytes, verifier_key_to_bytes
 
-Captured = pytest.CaptureFixture[str]
 DumpDatabase = Callable[[Path], str]
-
-
-def run_cli(capsys: Captured, directory: Path, *argv: str) -> tuple[int, str, str]:
-    """Exit status, stdout and stderr of ``rollup --dir DIRECTORY ARGV``."""
-    capsys.readouterr()
-    code = main(["--dir", str(directory), *argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def assert_clear_error(code: int, err: str, *needles: str) -> None:
-    """Exit 2, no traceback, and an ``error:`` line holding every needle."""
-    assert code == 2, err
-    assert "Traceback" not in err
-    errors = [line for line in err.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1, err
-    for needle in needles:
-        assert needle in errors[0], err
 
 
 @pytest.fixture(scope="module")
