@@ -19,9 +19,12 @@ Every command works on a chain directory (``--dir``, default ``./chain``; see
     rollup bench ...                          benchmarks (the repository's bench/, rollup.bench_loader)
 
 Exit status: 0 success, 1 a proof failed to verify (or could not be produced),
-2 bad usage or input (the message names the problem), 130 interrupted.
+2 bad usage, input or environment (one line names the problem), 3 a bug,
+130 interrupted (:mod:`~rollup.cli.failures`, the one error path; ``--debug``
+adds the traceback).
 
 One module per job: :mod:`~rollup.cli.parser` (the parser and :func:`main`),
+:mod:`~rollup.cli.failures` (exceptions to exit statuses and one-line messages),
 :mod:`~rollup.cli.ui` (output), :mod:`~rollup.cli.parsing` (argument values),
 :mod:`~rollup.cli.proving` (executor, circuits, the prove-and-verify display),
 and one module per command group: ``chain`` (init, user add, balances),
