@@ -33,6 +33,7 @@ from rollup.chain_dir import PENDING_FILE, ChainDirectory
 from rollup.chain_integrity import MIGRATED_USERS_FILE, USERS_FILE
 from rollup.cli import main
 from rollup.errors import DatabaseBusyError, EmptyDatabaseError, StorageEnvironmentError, StorageError
+from rollup.fault_injection import SimulatedCrash
 from rollup.files import FileWriteError, write_atomic
 from rollup.params import DATABASE_FILENAME, SCHEMA_VERSION, SPILLED_PROOFS_DIR
 from rollup.session import session_to_json
@@ -284,10 +285,10 @@ def test_crash_inside_block_build_then_another_operation_does_not_stick_the_chai
     assert run_cli(capsys, chain, "send", "Sam", "Jack", "5")[0] == 0
 
     def crash(self: Sequencer) -> None:
-        raise RuntimeError("simulated crash after the sessions were submitted")
+        raise SimulatedCrash("simulated crash after the sessions were submitted")
 
     monkeypatch.setattr(Sequencer, "build_block", crash)
-    with pytest.raises(RuntimeError, match="simulated crash"):
+    with pytest.raises(SimulatedCrash, match="simulated crash"):
         main(["--dir", str(chain), "block", "build"])
     monkeypatch.undo()
     with Storage.open(database(chain)) as storage:
@@ -323,8 +324,8 @@ def test_crash_after_submit_is_resumed_when_nothing_changed(
     from rollup.sequencer import Sequencer
 
     assert run_cli(capsys, chain, "send", "Sam", "Jack", "5")[0] == 0
-    monkeypatch.setattr(Sequencer, "build_block", lambda self: (_ for _ in ()).throw(RuntimeError("crash")))
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(Sequencer, "build_block", lambda self: (_ for _ in ()).throw(SimulatedCrash("crash")))
+    with pytest.raises(SimulatedCrash):
         main(["--dir", str(chain), "block", "build"])
     monkeypatch.undo()
     code, out, err = run_cli(capsys, chain, "block", "build")
@@ -337,8 +338,8 @@ def test_submitted_session_with_a_lost_draft_goes_into_the_next_block(
     from rollup.sequencer import Sequencer
 
     assert run_cli(capsys, chain, "send", "Sam", "Jack", "5")[0] == 0
-    monkeypatch.setattr(Sequencer, "build_block", lambda self: (_ for _ in ()).throw(RuntimeError("crash")))
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(Sequencer, "build_block", lambda self: (_ for _ in ()).throw(SimulatedCrash("crash")))
+    with pytest.raises(SimulatedCrash):
         main(["--dir", str(chain), "block", "build"])
     monkeypatch.undo()
     (chain / PENDING_FILE).unlink()
