@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +71,7 @@ def confusable_key(name: str) -> str:
     return name.lower().translate(_LOOK_ALIKES)
 
 
-def find_look_alike(name: str, existing: list[str] | set[str] | dict[str, Any]) -> str | None:
+def find_look_alike(name: str, existing: Iterable[str]) -> str | None:
     """An existing name other than ``name`` that looks like it (same :func:`confusable_key`), if any."""
     key = confusable_key(name)
     return next((other for other in existing if other != name and confusable_key(other) == key), None)

@@ -33,7 +33,6 @@ from rollup.files import describe_os_error
 from rollup.storage_schema import storage_failure
 from verifier.serialization import FormatError
 
-EXIT_OK = 0
 EXIT_INVALID_PROOF = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL_ERROR = 3
