@@ -110,11 +110,7 @@ class ChainDirectory:
         self._lock = lock
         self.warnings: list[str] = []
         if lock is not None:
-            for folder in (path, path / PROOFS_DIR, path / SPILLED_PROOFS_DIR):
-                self.warnings += [
-                    f"removed {stale}, left by a command killed while it wrote the file"
-                    for stale in remove_stale_temporaries(folder)
-                ]
+            self.warnings += self.remove_stale_temporaries()
         check_exported_proofs(path, sequencer.storage, sequencer.state.block_number)
         self.users: dict[str, int] = load_names(
             path, sequencer.storage, sequencer.state.users, lock is not None, self.warnings
@@ -179,6 +175,16 @@ class ChainDirectory:
                 handle.close()
             raise
         return chain
+
+    def remove_stale_temporaries(self) -> list[str]:
+        """Remove the temporary files that killed writers left in the chain's folders (only those of dead
+        processes, :mod:`rollup.files`), for a holder of the chain lock or the prover lock; the warnings."""
+        folders = (self.path, self.proofs_dir, self.path / SPILLED_PROOFS_DIR)
+        return [
+            f"removed {stale}, left by a command killed while it wrote the file"
+            for folder in folders
+            for stale in remove_stale_temporaries(folder)
+        ]
 
     def _reconcile_pending(self) -> None:
         self.warnings += reconcile_submitted(self.sequencer, self.draft.sessions(), self.name_of)

@@ -89,6 +89,8 @@ def cmd_block_prove(args: argparse.Namespace, ui: Ui) -> int:
     from rollup.locks import prover_lock
 
     with open_chain(args, ui, lock=False) as chain, prover_lock(chain.path):
+        for warning in chain.remove_stale_temporaries():
+            ui.warn(warning)
         chain.require_block(args.number)
         circuits = build_circuits(ui)
         write_vk(chain, circuits, ui)

@@ -186,3 +186,23 @@ def test_a_crash_at_every_write_point_of_init(
         assert chain_summary(capsys, chain)["block"] == -1
         TALLY.record(recovered=True)
     assert point > 1
+
+
+@pytest.mark.slow
+def test_a_prover_killed_at_every_write_point_resumes(capsys: Captured, chain: Path, tmp_path: Path) -> None:
+    """``block prove 1`` (one session: the key, two stored proofs and the exported file) killed at each of
+    its write points; the next ``block prove`` resumes and exports a proof the light client accepts."""
+    prove = ("block", "prove", "1", "--workers", "1")
+    digest = finalized_digest(chain, TEMPLATE_LATEST_BLOCK)
+    for point in range(1, MAX_WRITE_POINTS + 1):
+        attempt = Path(shutil.copytree(chain, tmp_path / f"point-{point}"))
+        code = killed_at(attempt, prove, point)
+        if code == 0:
+            break
+        assert code == -9
+        code, out, err = run_cli(capsys, attempt, *prove)
+        assert code == 0 and "light client: valid" in out, err
+        assert finalized_digest(attempt, TEMPLATE_LATEST_BLOCK) == digest
+        assert not list(attempt.rglob("*.tmp"))
+        TALLY.record(recovered=True)
+    assert point > 1
