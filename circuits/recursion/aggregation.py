@@ -39,7 +39,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -70,6 +70,7 @@ from verifier.hashing import DIGEST_SIZE, ZERO_DIGEST, Digest
 from verifier.merkle import MerkleProof, verify_merkle_proof
 from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
 
+T = TypeVar("T")
 Combine = Callable[[CircuitBuilder, Sequence[Target], Sequence[Target]], tuple[list[Target], Any]]
 
 AGGREGATION_CONFIG = dataclasses.replace(STANDARD_CONFIG, fri_arity_bits=4)
@@ -135,12 +136,12 @@ class Whitelist:
 
 
 @dataclass(frozen=True)
-class AggregationScheme:
-    """What every proof of an aggregation tree agrees on."""
+class RecursionScheme:
+    """What every proof of a recursive family (a tree, a chain) agrees on: statement length,
+    whitelist depth and proof configuration, hence one universal shape per degree."""
 
     statement_len: int
     whitelist_depth: int
-    combine: Combine
     config: ProofConfig = AGGREGATION_CONFIG
 
     @property
@@ -175,6 +176,13 @@ class AggregationScheme:
         root = b.add_virtual_digest()
         b.register_public_inputs([*statement, *root])
         return root
+
+
+@dataclass(frozen=True, kw_only=True)
+class AggregationScheme(RecursionScheme):
+    """A recursion scheme whose proofs combine 2-to-1 by ``combine`` (an aggregation tree)."""
+
+    combine: Combine
 
 
 @dataclass(frozen=True)
@@ -228,7 +236,7 @@ class AggregationCircuit:
 
 
 def verify_whitelisted_child_circuit(
-    b: CircuitBuilder, scheme: AggregationScheme, shape: CommonData, whitelist_root: DigestTarget
+    b: CircuitBuilder, scheme: RecursionScheme, shape: CommonData, whitelist_root: DigestTarget
 ) -> ChildTargets:
     """Verify a child proof of ``shape`` whose key digest is in the whitelist and whose root matches."""
     vk = add_virtual_verifier_key(b, shape)
@@ -255,6 +263,9 @@ def set_child_inputs(
         inputs.update(zip(t, d, strict=True))
 
 
+_AggregationTargets = tuple[DigestTarget, tuple[ChildTargets, ChildTargets], Any]
+
+
 def _aggregation_builder(
     scheme: AggregationScheme, child_shapes: tuple[CommonData, CommonData]
 ) -> tuple[CircuitBuilder, DigestTarget, tuple[ChildTargets, ChildTargets], Any]:
@@ -269,14 +280,32 @@ def _aggregation_builder(
     return b, whitelist_root, (children[0], children[1]), combine_targets
 
 
-def build_aggregation_circuit(scheme: AggregationScheme) -> AggregationCircuit:
-    """The aggregation circuit at the smallest degree where it verifies proofs of its own shape."""
+def smallest_fixed_point(
+    scheme: RecursionScheme, builder_for: Callable[[CommonData], tuple[CircuitBuilder, T]]
+) -> tuple[CircuitData, T]:
+    """Build a circuit that verifies proofs of its own shape, at the smallest degree where it fits.
+
+    ``builder_for(shape)`` lays out the circuit verifying children of ``shape`` and returns the builder
+    with whatever targets the caller needs back; the first shape the circuit fits is the fixed point.
+    """
     for degree_bits in range(MIN_AGGREGATION_DEGREE_BITS, MAX_AGGREGATION_DEGREE_BITS + 1):
         shape = scheme.shape(degree_bits)
-        b, root, children, combine_targets = _aggregation_builder(scheme, (shape, shape))
+        b, targets = builder_for(shape)
         if b.finalize() <= shape.degree:
-            return AggregationCircuit(scheme, b.build(shape), root, children, combine_targets, (shape, shape))
-    raise ValueError("no aggregation circuit fits within the supported degrees")
+            return b.build(shape), targets
+    raise ValueError("no recursive circuit fits within the supported degrees")
+
+
+def build_aggregation_circuit(scheme: AggregationScheme) -> AggregationCircuit:
+    """The aggregation circuit at the smallest degree where it verifies proofs of its own shape."""
+
+    def builder_for(shape: CommonData) -> tuple[CircuitBuilder, _AggregationTargets]:
+        b, root, children, combine_targets = _aggregation_builder(scheme, (shape, shape))
+        return b, (root, children, combine_targets)
+
+    circuit, (root, children, combine_targets) = smallest_fixed_point(scheme, builder_for)
+    shape = circuit.common
+    return AggregationCircuit(scheme, circuit, root, children, combine_targets, (shape, shape))
 
 
 def build_aggregation_variant(

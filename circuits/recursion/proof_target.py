@@ -122,6 +122,11 @@ def add_virtual_verifier_key(b: CircuitBuilder, common: CommonData) -> VerifierK
     return VerifierKeyTarget(_caps(b, common.config.cap_height))
 
 
+def constant_verifier_key(b: CircuitBuilder, vk: VerifierKey) -> VerifierKeyTarget:
+    """A key fixed in the circuit (its cap as constants): the chain step pins the block key this way."""
+    return VerifierKeyTarget([b.constant_digest(d) for d in vk.constants_sigmas_cap])
+
+
 def _set_digests(inputs: Inputs, targets: list[DigestTarget], values: tuple[Digest, ...]) -> None:
     if len(targets) != len(values):
         raise ValueError(f"expected {len(targets)} digests, got {len(values)}")

@@ -190,7 +190,7 @@ def test_ext_value_pending_ops_agree_with_ext() -> None:
 
 def test_verifier_shortcuts_equal_the_definitions() -> None:
     """vanishing_combination = alpha.reduce_powers(vanishing_terms); the native batching = the generic Horner."""
-    from circuits.recursion.aggregation import AggregationScheme
+    from circuits.recursion.aggregation import RecursionScheme
     from verifier.algebra import AlgebraDefaults
     from verifier.extension import Ext, reduce_with_powers
     from verifier.vanishing import EvaluationVars, vanishing_combination, vanishing_terms
@@ -200,7 +200,7 @@ def test_verifier_shortcuts_equal_the_definitions() -> None:
     def e() -> Ext:
         return Ext(r.randrange(P), r.randrange(P))
 
-    common = AggregationScheme(2, 3, lambda b, x, y: (list(x), None)).shape(13)
+    common = RecursionScheme(2, 3).shape(13)
     widths = common.oracle_widths()
     nc = common.num_constant_columns
     e_vars = EvaluationVars(
