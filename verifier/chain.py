@@ -43,8 +43,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from verifier.hashing import DIGEST_SIZE, ZERO_DIGEST, Digest, compress, hash_elements
-from verifier.proof import VerifierKey
+from verifier.plonk import VerificationError, verify_proof
+from verifier.proof import ProofWithPublicInputs, VerifierKey
 from verifier.serialization import FormatError, Reader, Writer, verifier_key_from_bytes
+from verifier.soundness import require_documented_security
 
 if TYPE_CHECKING:
     from verifier.light_client import BlockStatement
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
 CHAIN_STATEMENT_LEN = 13
 CHAIN_PUBLIC_INPUTS = CHAIN_STATEMENT_LEN + DIGEST_SIZE
 GENESIS_CHAIN_DIGEST: Digest = ZERO_DIGEST
+GENESIS_HEIGHT = 0
+"""The height of the genesis state: the first block after genesis is block 1."""
 CHAIN_WHITELIST_DEPTH = 1
 """Two leaves: the genesis circuit and the step circuit (``chain_whitelist_digests``)."""
 CHAIN_KEY_MAGIC = b"ZKCK"
@@ -82,7 +86,7 @@ class ChainStatement:
 
 def genesis_statement(genesis_root: Digest) -> ChainStatement:
     """Height 0: nothing happened yet, the latest root is the genesis root."""
-    return ChainStatement(genesis_root, 0, genesis_root, GENESIS_CHAIN_DIGEST)
+    return ChainStatement(genesis_root, GENESIS_HEIGHT, genesis_root, GENESIS_CHAIN_DIGEST)
 
 
 def block_statement_digest(block: BlockStatement) -> Digest:
@@ -162,3 +166,24 @@ def chain_key_from_bytes(data: bytes) -> ChainKey:
             f"a chain step key has {CHAIN_PUBLIC_INPUTS} public inputs, this one {step.common.num_public_inputs}"
         )
     return ChainKey(step, digests[0])
+
+
+def verify_chain_proof(key: ChainKey, proof: ProofWithPublicInputs, genesis_root: Digest) -> ChainStatement:
+    """Verify a chain proof from a trusted genesis root: the whole chain in one check.
+
+    Refuses a step key below the documented security (``WeakKeyError``), then checks the proof, that it
+    names the chain key's whitelist (so every proof under it was a genesis or step proof) and that it
+    starts at ``genesis_root``; ChainError otherwise."""
+    if len(proof.public_inputs) != CHAIN_PUBLIC_INPUTS:
+        raise ChainError(f"not a chain proof: {len(proof.public_inputs)} public inputs, expected {CHAIN_PUBLIC_INPUTS}")
+    require_documented_security(key.step)
+    try:
+        verify_proof(key.step, proof.proof, proof.public_inputs)
+    except VerificationError as exc:
+        raise ChainError(f"the chain proof does not verify under the chain key: {exc}") from exc
+    if tuple(proof.public_inputs[CHAIN_STATEMENT_LEN:]) != key.whitelist_root:
+        raise ChainError("the chain proof names another whitelist than the chain key's (genesis and step circuits)")
+    statement = ChainStatement.from_elements(proof.public_inputs[:CHAIN_STATEMENT_LEN])
+    if statement.genesis_root != genesis_root:
+        raise ChainError("the chain proof starts from another genesis root than the trusted one")
+    return statement

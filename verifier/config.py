@@ -1,4 +1,4 @@
-"""Proof-system parameters: one named, documented configuration.
+"""Proof-system parameters: named, documented configurations (``STANDARD_CONFIG`` and its ZK twin, ``PROVEN_100_CONFIG``).
 
 ``STANDARD_CONFIG`` follows Plonky2's standard recursion configuration:
 
@@ -12,8 +12,10 @@
 Conjectured security (docs/protocol.md): each FRI query against a word that is
 far from the rate-rho code passes with probability about rho = 2^-rate_bits,
 so the conjectured soundness is ``num_queries * rate_bits + pow_bits`` =
-28 * 3 + 16 = 100 bits; every Schwartz-Zippel term is over F_p2 (p^2 ~ 2^128)
-and far below that.
+28 * 3 + 16 = 100 bits; proven at the Johnson bound, 28 * 3 / 2 + 16 = 58 bits.
+The algebraic terms are over F_p2 (p^2 ~ 2^128): about 2^-104 at 2^13 rows,
+2^-97 at 2^20 (the batching term). ``verifier.soundness`` computes every
+figure from a key.
 
 ``zero_knowledge`` (off by default) makes proofs reveal nothing about the
 witness beyond the statement: blinding rows, a re-split quotient, a FRI mask
@@ -22,7 +24,7 @@ and salted Merkle leaves (``verifier.zero_knowledge``, docs/protocol.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -65,10 +67,6 @@ class ProofConfig:
         """
         return self.max_constraint_degree - 1 - int(self.zero_knowledge)
 
-    @property
-    def conjectured_security_bits(self) -> int:
-        return self.num_queries * self.rate_bits + self.pow_bits
-
     def fri_reduction_arities(self, degree_bits: int) -> list[int]:
         """log2 of each FRI folding arity: fold by 2^fri_arity_bits while the degree bound stays at least
         2^fri_final_poly_bits, so the final polynomial has 2^k coefficients with
@@ -88,3 +86,8 @@ STANDARD_CONFIG = ProofConfig()
 
 STANDARD_ZK_CONFIG = ProofConfig(zero_knowledge=True)
 """The standard configuration with zero knowledge (session proofs)."""
+
+PROVEN_100_CONFIG = replace(STANDARD_CONFIG, num_queries=56)
+"""``STANDARD_CONFIG`` with twice the queries: 56 * 3 / 2 + 16 = 100 bits proven at the Johnson bound
+(``verifier.soundness``), for circuits up to 2^16 rows (beyond, the batching term over F_p2 drops
+below 2^-100). Its cost is measured in docs/protocol.md section 6."""

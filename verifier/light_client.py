@@ -10,12 +10,22 @@ that circuit. So a light client that trusts the key and a previous root
 accepts the new root after one proof verification, in time independent of the
 number of users and transactions in the block.
 
+A light client trusts nothing implicitly: a single block proof is checked
+against a trusted previous root (or, with an explicit flag, alone, and then
+says its previous root is untrusted); chain mode starts at block 1 from the
+trusted genesis root and requires consecutive numbers; and every key must
+reach the documented security (``verifier.soundness``), recomputed from its
+parameters. One chain proof (``verifier.chain``) checks the whole chain from
+genesis in one verification.
+
 Command line (``rollup-verify``)::
 
-    rollup-verify --vk block.vk --proof block-1.proof [--prev-root HEX]
+    rollup-verify --vk block.vk --proof block-1.proof --prev-root HEX     (or --untrusted-prev-root)
     rollup-verify --vk block.vk --chain DIR --genesis-root HEX
+    rollup-verify --vk chain.key --chain-proof chain-5.proof --genesis-root HEX
 
-Exit status: 0 valid, 1 invalid (reason printed), 2 unreadable or malformed input.
+Exit status: 0 valid, 1 invalid (reason printed), 2 unreadable or malformed
+input or no trusted root, 3 a key below the documented security.
 
 Every input is untrusted and bounded before it is read: a key file may hold at
 most ``MAX_KEY_BYTES``, and a proof file at most the exact size of a proof for
@@ -37,12 +47,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from verifier.chain import GENESIS_HEIGHT, ChainError, chain_key_from_bytes, verify_chain_proof
 from verifier.errors import VerificationError, VerificationFailure
 from verifier.hashing import Digest
 from verifier.plonk import verify_proof
 from verifier.poseidon2 import load_kernel
 from verifier.proof import ProofWithPublicInputs, VerifierKey
 from verifier.serialization import FormatError, proof_from_bytes, proof_size, verifier_key_from_bytes
+from verifier.soundness import WeakKeyError, require_documented_security
 
 BLOCK_STATEMENT_LEN = 17
 PROOF_SUFFIX = ".proof"
@@ -103,12 +115,14 @@ class BlockRejectedError(ValueError):
         self.kind = kind
 
 
-def verify_block(vk: VerifierKey, proof: ProofWithPublicInputs, prev_root: Digest | None = None) -> BlockStatement:
-    """Verify a block proof; with ``prev_root``, also require that it extends that root."""
+def verify_block(vk: VerifierKey, proof: ProofWithPublicInputs, prev_root: Digest | None) -> BlockStatement:
+    """Verify a block proof under a key of the documented security (``WeakKeyError`` otherwise); with
+    ``prev_root``, also require that it extends that root (None: the caller chose not to trust any)."""
     try:
         statement = BlockStatement.from_elements(proof.public_inputs)
     except ValueError as exc:
         raise BlockRejectedError(f"not a block proof: {exc}") from exc
+    require_documented_security(vk)
     try:
         verify_proof(vk, proof.proof, proof.public_inputs)
     except VerificationError as exc:
@@ -122,16 +136,15 @@ def verify_block(vk: VerifierKey, proof: ProofWithPublicInputs, prev_root: Diges
 
 
 def verify_chain(vk: VerifierKey, proofs: Iterable[ProofWithPublicInputs], genesis_root: Digest) -> BlockStatement:
-    """Verify consecutive blocks (numbered from the first one's number) from a trusted genesis root, taking
-    each proof from ``proofs`` only when the previous one has verified; returns the last statement."""
+    """Verify blocks 1, 2, ... in turn from a trusted genesis root (block k must extend block k - 1's new root
+    and be numbered k), taking each proof from ``proofs`` only when the previous one has verified; returns the
+    last statement."""
     root = genesis_root
     statement = None
-    expected_number = None
-    for proof in proofs:
+    for expected_number, proof in enumerate(proofs, start=GENESIS_HEIGHT + 1):
         statement = verify_block(vk, proof, root)
-        if expected_number is not None and statement.block_number != expected_number:
+        if statement.block_number != expected_number:
             raise BlockRejectedError(f"expected block {expected_number}, got block {statement.block_number}")
-        expected_number = statement.block_number + 1
         root = statement.new_root
     if statement is None:
         raise BlockRejectedError("no block proofs to verify")
@@ -183,45 +196,97 @@ def _proofs(files: Sequence[Path], limit: int) -> Iterator[ProofWithPublicInputs
         yield proof_from_bytes(read_bounded(str(file), "proof", limit))
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rollup-verify", description="Verify rollup block proofs (light client).")
-    parser.add_argument("--vk", required=True, help="block verifier key file")
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rollup-verify", description="Verify rollup proofs (light client).")
+    parser.add_argument("--vk", required=True, help="block verifier key file (the chain key file with --chain-proof)")
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--proof", help="a block proof file")
-    group.add_argument("--chain", help=f"a directory of block proofs (*{PROOF_SUFFIX}, in name order)")
+    group.add_argument("--proof", help="a block proof file (needs --prev-root or --untrusted-prev-root)")
+    group.add_argument("--chain", help=f"a directory of block proofs 1, 2, ... (*{PROOF_SUFFIX}, in name order)")
+    group.add_argument("--chain-proof", help="one chain proof: the whole chain from genesis in one check")
     parser.add_argument("--prev-root", help="trusted previous global root (hex), for --proof")
-    parser.add_argument("--genesis-root", help="trusted genesis root (hex), required with --chain")
-    args = parser.parse_args(argv)
-    try:
-        vk = verifier_key_from_bytes(read_bounded(args.vk, "verifier key", MAX_KEY_BYTES))
-        limit = proof_size(vk.common)
-        if args.chain:
-            if args.genesis_root is None:
-                raise FormatError("--chain needs --genesis-root")
-            trusted = parse_digest_hex(args.genesis_root)
-            files = _chain_files(args.chain)
-        else:
-            trusted_root = None if args.prev_root is None else parse_digest_hex(args.prev_root)
-            proof = proof_from_bytes(read_bounded(args.proof, "proof", limit))
-        loading = time.perf_counter()
+    parser.add_argument(
+        "--untrusted-prev-root",
+        action="store_true",
+        help="check a single block proof without a trusted previous root (the output says it is untrusted)",
+    )
+    parser.add_argument("--genesis-root", help="trusted genesis root (hex), for --chain and --chain-proof")
+    return parser
+
+
+def _trusted_roots(args: argparse.Namespace) -> tuple[Digest | None, Digest | None]:
+    """(previous root, genesis root) from the arguments; FormatError when a mode lacks its trusted root."""
+    if args.proof is None and (args.prev_root is not None or args.untrusted_prev_root):
+        raise FormatError("--prev-root and --untrusted-prev-root apply to --proof only")
+    if args.proof is not None:
+        if args.genesis_root is not None:
+            raise FormatError("--genesis-root applies to --chain and --chain-proof; a single block takes --prev-root")
+        if (args.prev_root is not None) == args.untrusted_prev_root:
+            raise FormatError(
+                "a single block proof needs a trusted previous root: pass --prev-root HEX, "
+                "or --untrusted-prev-root to check the proof alone"
+            )
+        return (None if args.prev_root is None else parse_digest_hex(args.prev_root)), None
+    if args.genesis_root is None:
+        raise FormatError(f"--{'chain' if args.chain else 'chain-proof'} needs --genesis-root")
+    return None, parse_digest_hex(args.genesis_root)
+
+
+def _verify(args: argparse.Namespace, prev: Digest | None, genesis: Digest | None) -> list[str]:
+    """Read the files, verify, and return the report (FormatError, BlockRejectedError, ChainError, WeakKeyError)."""
+    key_bytes = read_bounded(args.vk, "verifier key", MAX_KEY_BYTES)
+    if args.chain_proof:
+        assert genesis is not None
+        key = chain_key_from_bytes(key_bytes)
+        proof = proof_from_bytes(read_bounded(args.chain_proof, "chain proof", proof_size(key.step.common)))
         load_kernel()
         start = time.perf_counter()
-        if args.chain:
-            statement = verify_chain(vk, _proofs(files, limit), trusted)
-        else:
-            statement = verify_block(vk, proof, trusted_root)
-    except BlockRejectedError as exc:
+        chain = verify_chain_proof(key, proof, genesis)
+        elapsed = time.perf_counter() - start
+        return [
+            f"valid (the chain from genesis verified in one proof, {elapsed * 1000:.1f} ms)",
+            f"  height       {chain.height}",
+            f"  latest root  {digest_hex(chain.latest_root)}",
+            f"  chain digest {digest_hex(chain.chain_digest)}",
+        ]
+    vk = verifier_key_from_bytes(key_bytes)
+    limit = proof_size(vk.common)
+    files = _chain_files(args.chain) if args.chain else [Path(args.proof)]
+    single = None if args.chain else next(_proofs(files, limit))
+    loading = time.perf_counter()
+    load_kernel()
+    start = time.perf_counter()
+    if single is None:
+        assert genesis is not None
+        statement = verify_chain(vk, _proofs(files, limit), genesis)
+    else:
+        statement = verify_block(vk, single, prev)
+    elapsed = time.perf_counter() - start
+    what = f"{len(files)} blocks" if args.chain else "block"
+    lines = [f"valid ({what} verified in {elapsed * 1000:.1f} ms; kernel loaded once in {start - loading:.2f} s)"]
+    lines.append(describe(statement))
+    if args.chain:
+        lines.append(f"latest trusted root: {digest_hex(statement.new_root)}")
+    elif prev is None:
+        lines.append("previous root UNTRUSTED: the proof is valid, but nothing ties its previous root to a trusted one")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Exit status: 0 valid, 1 invalid, 2 unreadable or malformed input (or no trusted root), 3 weak key."""
+    args = _parser().parse_args(argv)
+    try:
+        prev, genesis = _trusted_roots(args)
+        lines = _verify(args, prev, genesis)
+    except WeakKeyError as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 3
+    except (BlockRejectedError, ChainError) as exc:
         print(f"invalid: {exc}")
         return 1
     except (FormatError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    elapsed = time.perf_counter() - start
-    what = f"{len(files)} blocks" if args.chain else "block"
-    print(f"valid ({what} verified in {elapsed * 1000:.1f} ms; kernel loaded once in {start - loading:.2f} s)")
-    print(describe(statement))
-    if args.chain:
-        print(f"latest trusted root: {digest_hex(statement.new_root)}")
+    print("\n".join(lines))
     return 0
 
 
