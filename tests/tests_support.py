@@ -1,9 +1,16 @@
-"""Helpers shared by the proof-system tests: walk a proof's elements and tamper with one."""
+"""Helpers shared by the proof-system tests: walk a proof's elements and tamper with one; a cheating prover."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+import numpy as np
+import pytest
+
+import prover.plonk_prover as plonk_prover
+from verifier.config import ProofConfig
 from verifier.extension import Ext
 from verifier.field import P
 
@@ -34,3 +41,27 @@ def replace_at(obj: object, path: Path, fn: object) -> object:
 def tamper(value: int | Ext) -> int | Ext:
     """A different canonical value of the same kind."""
     return value + 1 if isinstance(value, Ext) else (value + 1) % P
+
+
+@contextmanager
+def prover_without_self_checks(config: ProofConfig) -> Iterator[None]:
+    """A cheating prover: ignores a failed permutation product and truncates a non-polynomial quotient."""
+    mp = pytest.MonkeyPatch()
+    real_prefix = plonk_prover._ext_exclusive_prefix_product
+    real_intt = plonk_prover.coset_intt
+
+    def lying_prefix(r0: np.ndarray, r1: np.ndarray, out0: np.ndarray, out1: np.ndarray) -> tuple[int, int]:
+        real_prefix(r0, r1, out0, out1)
+        return 1, 0
+
+    def truncating_intt(values: np.ndarray, shift: int) -> np.ndarray:
+        coeffs = np.array(real_intt(values, shift), copy=True)
+        coeffs[config.quotient_degree_factor * (len(coeffs) >> config.rate_bits) :] = 0
+        return coeffs
+
+    mp.setattr(plonk_prover, "_ext_exclusive_prefix_product", lying_prefix)
+    mp.setattr(plonk_prover, "coset_intt", truncating_intt)
+    try:
+        yield
+    finally:
+        mp.undo()

@@ -98,11 +98,16 @@ class BlockTargets:
         return self.elements[8]
 
 
+def chain_rule(previous: ChainTargets, block: BlockTargets, height: Target) -> list[tuple[Target, Target]]:
+    """The step rule's equalities: the block's number is the new height, its previous root the latest root."""
+    return [(block.block_number, height), *zip(block.prev_root, previous.latest_root, strict=True)]
+
+
 def extend_chain_circuit(b: CircuitBuilder, previous: ChainTargets, block: BlockTargets) -> ChainTargets:
     """In-circuit twin of ``verifier.chain.extend_chain`` (the step's whole rule)."""
     height = b.add_const(previous.height, 1)
-    b.connect(block.block_number, height)
-    b.connect_digest(block.prev_root, previous.latest_root)
+    for x, y in chain_rule(previous, block, height):
+        b.connect(x, y)
     digest = b.compress(previous.chain_digest, b.hash_elements(block.elements))
     return ChainTargets(previous.genesis_root, height, block.new_root, digest)
 
@@ -136,7 +141,8 @@ class StepTargets:
     block: ProofWithPublicInputsTarget
 
 
-def _step_builder(shape: CommonData, block_key: VerifierKey) -> tuple[CircuitBuilder, StepTargets]:
+def step_builder(shape: CommonData, block_key: VerifierKey) -> tuple[CircuitBuilder, StepTargets]:
+    """The step circuit's layout for previous chain proofs of ``shape`` and block proofs under ``block_key``."""
     b = CircuitBuilder(CHAIN_SCHEME.config)
     whitelist_root = b.add_virtual_digest()
     previous = verify_whitelisted_child_circuit(b, CHAIN_SCHEME, shape, whitelist_root)
@@ -168,7 +174,7 @@ class ChainCircuits:
             raise ValueError(f"a block key has {BLOCK_STATEMENT_LEN} public inputs, got {count}")
         if block_key.common.config != CHAIN_SCHEME.config:
             raise ValueError("block proofs must use the chain scheme's proof configuration")
-        step, targets = smallest_fixed_point(CHAIN_SCHEME, lambda shape: _step_builder(shape, block_key))
+        step, targets = smallest_fixed_point(CHAIN_SCHEME, lambda shape: step_builder(shape, block_key))
         genesis = GenesisCircuit.build(step.common)
         digests = chain_whitelist_digests(genesis.circuit.verifier_key.circuit_digest, step.verifier_key.circuit_digest)
         return ChainCircuits(block_key, genesis, step, targets, Whitelist(digests, CHAIN_WHITELIST_DEPTH))

@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from contextlib import contextmanager
 
-import numpy as np
 import pytest
+from tests_support import prover_without_self_checks
 
-import prover.plonk_prover as plonk_prover
 from circuits.witness import Target, Witness
 from rollup.block import ExecutedBlock
 from rollup.block_plan import NodeStatement, session_statement
@@ -198,33 +196,8 @@ def assert_inputs_unprovable(circuit: SessionCircuit, inputs: dict[Target, int],
     assert found is not None and rule in found, found
 
 
-@contextmanager
-def prover_without_self_checks(circuit: SessionCircuit) -> Iterator[None]:
-    """A cheating prover: ignores a failed permutation product and truncates a non-polynomial quotient."""
-    mp = pytest.MonkeyPatch()
-    real_prefix = plonk_prover._ext_exclusive_prefix_product
-    real_intt = plonk_prover.coset_intt
-    cfg = circuit.data.common.config
-
-    def lying_prefix(r0: np.ndarray, r1: np.ndarray, out0: np.ndarray, out1: np.ndarray) -> tuple[int, int]:
-        real_prefix(r0, r1, out0, out1)
-        return 1, 0
-
-    def truncating_intt(values: np.ndarray, shift: int) -> np.ndarray:
-        coeffs = np.array(real_intt(values, shift), copy=True)
-        coeffs[cfg.quotient_degree_factor * (len(coeffs) >> cfg.rate_bits) :] = 0
-        return coeffs
-
-    mp.setattr(plonk_prover, "_ext_exclusive_prefix_product", lying_prefix)
-    mp.setattr(plonk_prover, "coset_intt", truncating_intt)
-    try:
-        yield
-    finally:
-        mp.undo()
-
-
 def cheating_prove(circuit: SessionCircuit, w: Witness) -> ProofWithPublicInputs:
-    with prover_without_self_checks(circuit):
+    with prover_without_self_checks(circuit.data.common.config):
         return circuit.data.prove_witness(w)
 
 
