@@ -46,6 +46,7 @@ from rollup.params import GLOBAL_TREE_DEPTH
 from rollup.smt import SparseMerkleTree
 from rollup.storage import Storage
 from rollup.witness import SessionTrace
+from verifier.chain import GENESIS_HEIGHT
 from verifier.errors import VerificationError
 from verifier.hashing import Digest
 from verifier.plonk import verify_proof
@@ -253,7 +254,7 @@ def prove_stored_block(
     each one that fails its check is reported to ``on_discarded``, proven again and
     overwritten when the new proof is stored.
     """
-    if not 0 <= number <= storage.latest_block_number():
+    if not GENESIS_HEIGHT < number <= storage.latest_block_number():
         raise BlockProvingError(f"no block {number} (latest is {storage.latest_block_number()})")
     before = storage.load_state(number - 1)
     traces = [execute_session(before, session).trace for session in storage.block_sessions(number)]

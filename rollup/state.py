@@ -27,6 +27,7 @@ from rollup.outbox import Outbox, TransferRecord
 from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, OUTBOX_DEPTH
 from rollup.rules import require_user_id
 from rollup.smt import DEFAULT_DIGESTS, SparseMerkleTree
+from verifier.chain import GENESIS_HEIGHT
 from verifier.hashing import Digest, hash_elements
 
 Secret = tuple[int, ...]
@@ -115,7 +116,7 @@ class SentTransfer:
 
 
 class ChainState:
-    """The finalized state after block ``block_number`` (-1 before the first block).
+    """The finalized state after block ``block_number`` (``GENESIS_HEIGHT`` = 0 before block 1).
 
     Invariant: ``global_tree.leaf(u) == users[u].leaf()`` for every registered u,
     and every other leaf is EMPTY_LEAF.
@@ -125,7 +126,7 @@ class ChainState:
 
     def __init__(
         self,
-        block_number: int = -1,
+        block_number: int = GENESIS_HEIGHT,
         global_tree: SparseMerkleTree | None = None,
         users: dict[int, UserTree] | None = None,
     ) -> None:

@@ -61,6 +61,7 @@ from rollup.session import Session, session_from_json, session_to_json
 from rollup.smt import NodeKey, SparseMerkleTree
 from rollup.state import ChainState, UserTree
 from rollup.witness import SessionPublicData
+from verifier.chain import GENESIS_HEIGHT
 from verifier.field import ELEMENT_BYTES, NonCanonicalError, P, from_bytes, to_bytes
 from verifier.hashing import Digest
 
@@ -115,20 +116,20 @@ class Storage(Database):
         """The chain head, block numbering, root linkage and each block's sessions agree (see the module doc)."""
         head = self._rows("SELECT block FROM chain_head")
         count, lowest, highest = self._rows("SELECT COUNT(*), MIN(number), MAX(number) FROM blocks")[0]
-        latest = -1 if highest is None else highest
+        latest = GENESIS_HEIGHT if highest is None else highest
         if len(head) != 1 or head[0][0] != latest:
             recorded = head[0][0] if len(head) == 1 else "missing"
             raise StorageError(
                 f"{self.location}: the chain head is block {recorded} but the latest stored block is {latest}: "
                 "blocks were removed or added outside the rollup; restore the database from a backup"
             )
-        if count != latest + 1 or (count and lowest != 0):
+        if count != latest - GENESIS_HEIGHT or (count and lowest != GENESIS_HEIGHT + 1):
             raise StorageError(f"{self.location}: blocks are missing (stored {count}, latest {latest})")
         sessions: dict[int, list[int]] = defaultdict(list)
         for number, user_id in self._rows("SELECT block, user_id FROM block_sessions ORDER BY block, user_id"):
             sessions[number].append(user_id)
         previous_root = None
-        for number in range(count):
+        for number in range(GENESIS_HEIGHT + 1, latest + 1):
             block = self.block(number)
             if previous_root is not None and block.prev_root != previous_root:
                 raise StorageError(f"{self.location}: block {number} does not extend the root of block {number - 1}")
@@ -141,9 +142,9 @@ class Storage(Database):
     # ----------------------------------------------------------------- blocks
 
     def latest_block_number(self) -> int:
-        """Number of the last finalized block, -1 when there is none."""
+        """Number of the last finalized block, ``GENESIS_HEIGHT`` (0) when there is none: blocks are 1, 2, ..."""
         value = self._rows("SELECT MAX(number) FROM blocks")[0][0]
-        return -1 if value is None else int(value)
+        return GENESIS_HEIGHT if value is None else int(value)
 
     def block(self, number: int) -> Block:
         """The stored block ``number``; StorageError when absent or undecodable."""
@@ -158,7 +159,7 @@ class Storage(Database):
 
     def blocks(self) -> list[Block]:
         """Every finalized block in order."""
-        return [self.block(number) for number in range(self.latest_block_number() + 1)]
+        return [self.block(number) for number in range(GENESIS_HEIGHT + 1, self.latest_block_number() + 1)]
 
     def block_sessions(self, number: int) -> list[Session]:
         """The sessions that produced block ``number``, by user id."""
@@ -220,7 +221,7 @@ class Storage(Database):
     # ------------------------------------------------------------------ state
 
     def load_state(self, block_number: int | None = None, verify: bool = True) -> ChainState:
-        """The finalized state after ``block_number`` (default: the latest; -1: the empty chain).
+        """The finalized state after ``block_number`` (default: the latest; ``GENESIS_HEIGHT``: the empty chain).
 
         Rebuilt from stored nodes; StorageError when its root differs from the
         stored block's root or, with ``verify``, when any stored node, record
@@ -228,7 +229,7 @@ class Storage(Database):
         stored node).
         """
         number = self.latest_block_number() if block_number is None else block_number
-        if not -1 <= number <= self.latest_block_number():
+        if not GENESIS_HEIGHT <= number <= self.latest_block_number():
             raise StorageError(f"no block {number} in {self.location} (latest is {self.latest_block_number()})")
         nodes: dict[tuple[int, int], dict[NodeKey, Digest]] = defaultdict(dict)
         rows = self._rows(
@@ -263,7 +264,7 @@ class Storage(Database):
             for user_id, (key, balance, nonce) in accounts.items()
         }
         state = ChainState(number, SparseMerkleTree(GLOBAL_TREE_DEPTH, nodes[(GLOBAL_TREE, 0)]), users)
-        if number >= 0 and state.root != self.block(number).new_root:
+        if number > GENESIS_HEIGHT and state.root != self.block(number).new_root:
             raise StorageError(f"stored trees do not reproduce the root of block {number}")
         problem = next(state.inconsistencies(), None) if verify else None
         if problem is not None:
@@ -292,7 +293,7 @@ class Storage(Database):
         waiting = {} if self.spill_directory is None else spilled(self.spill_directory)
 
         def write(db: sqlite3.Connection) -> None:
-            if not 0 <= block_number <= self.latest_block_number():
+            if not GENESIS_HEIGHT < block_number <= self.latest_block_number():
                 raise StorageError(f"cannot store a proof for block {block_number}: no such block")
             for (number, key), path in waiting.items():
                 if (number, key) != (block_number, node):

@@ -9,8 +9,14 @@ Schema version 2 adds two tables to version 1:
 * ``names(name, user_id)``: the operator's names of user ids, which lived in
   ``users.json`` beside the database in version 1.
 
-A version-1 database is upgraded in place, in one transaction, when it is
-opened (:func:`upgrade_schema`); the head is its latest block.
+Schema version 3 numbers blocks from 1 (height 0 is the genesis state, as
+chain proofs require; ``verifier.chain.GENESIS_HEIGHT``).
+
+An older database is upgraded in place, in one transaction, when it is opened
+(:func:`upgrade_schema`): from version 1 the head is its latest block; from
+version 1 or 2 every block reference moves up by one, and stored proofs are
+dropped, because each states its block's old number (``rollup block prove``
+makes them again).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import sqlite3
 
 from rollup.errors import DatabaseBusyError, SchemaVersionError, StorageEnvironmentError, StorageError
 from rollup.params import SCHEMA_VERSION
+from verifier.chain import GENESIS_HEIGHT
 
 _TABLES_V1 = """
 CREATE TABLE schema_version (version INTEGER NOT NULL);
@@ -80,12 +87,33 @@ def _statements(script: str) -> list[str]:
     return [s for s in (part.strip() for part in script.split(";")) if s]
 
 
+_BLOCK_REFERENCES = (
+    ("blocks", "number"),
+    ("block_sessions", "block"),
+    ("accounts", "block"),
+    ("outbox_records", "block"),
+    ("tree_nodes", "block"),
+    ("chain_head", "block"),
+)
+"""Every column holding a block number (version 2)."""
+
+
 def create_schema(db: sqlite3.Connection) -> None:
     """Create every table of the current version in an empty database (inside the caller's transaction)."""
     for statement in _statements(_TABLES_V1 + _TABLES_ADDED_IN_V2):
         db.execute(statement)
     db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
-    db.execute("INSERT INTO chain_head (singleton, block) VALUES (0, -1)")
+    db.execute("INSERT INTO chain_head (singleton, block) VALUES (0, ?)", (GENESIS_HEIGHT,))
+
+
+def _number_blocks_from_1(db: sqlite3.Connection) -> None:
+    """Version 2 -> 3: every block number + 1 (through negatives, so no key collides on the way); the
+    stored proofs state the old numbers, so they go."""
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    db.execute("DELETE FROM proofs")
+    for table, column in _BLOCK_REFERENCES:
+        db.execute(f"UPDATE {table} SET {column} = -({column} + 1)")
+        db.execute(f"UPDATE {table} SET {column} = -{column}")
 
 
 def upgrade_schema(db: sqlite3.Connection, version: int) -> None:
@@ -94,10 +122,12 @@ def upgrade_schema(db: sqlite3.Connection, version: int) -> None:
         for statement in _statements(_TABLES_ADDED_IN_V2):
             db.execute(statement)
         db.execute("INSERT INTO chain_head (singleton, block) SELECT 0, COALESCE(MAX(number), -1) FROM blocks")
-        db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+    if version <= 2:
+        _number_blocks_from_1(db)
+    db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
 
-UPGRADABLE_VERSIONS = frozenset({1})
+UPGRADABLE_VERSIONS = frozenset({1, 2})
 
 
 @functools.cache

@@ -84,7 +84,7 @@ def test_plan_must_match_the_stored_block(field: str, what: str) -> None:
     before = seq.state.global_tree.copy()
     seq.submit(SessionBuilder(seq.state, 1, account_secret(1)).send(2, 10).build())
     executed = seq.build_block()
-    plan = plan_block(1, [s.trace for s in executed.sessions], before, FAKE_WHITELIST_ROOT)
+    plan = plan_block(2, [s.trace for s in executed.sessions], before, FAKE_WHITELIST_ROOT)
     check_plan_matches_block(plan, executed.block)
     value = getattr(executed.block, field)
     changed: Any = value + 1 if isinstance(value, int) else (value[0] ^ 1, *value[1:])

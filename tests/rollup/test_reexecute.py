@@ -21,15 +21,15 @@ from rollup.workload import account_secret, random_send_sessions, registration_s
 def test_stored_blocks_reexecute_to_their_roots(tmp_path: Path) -> None:
     with Sequencer.open(tmp_path) as sequencer:
         run_seed_scenario(sequencer)
-        for number in range(3):
+        for number in range(1, 4):
             report = reexecute_stored_block(sequencer.storage, number)
             assert report.matches and report.recomputed_root == sequencer.storage.block(number).new_root
     connection = sqlite3.connect(tmp_path / DATABASE_FILENAME)
-    connection.execute("UPDATE blocks SET new_root = ? WHERE number = 2", (encode_digest((1, 2, 3, 4)),))
+    connection.execute("UPDATE blocks SET new_root = ? WHERE number = 3", (encode_digest((1, 2, 3, 4)),))
     connection.commit()
     connection.close()
     with Storage.open(tmp_path / DATABASE_FILENAME) as storage:
-        report = reexecute_stored_block(storage, 2)
+        report = reexecute_stored_block(storage, 3)
         assert not report.matches and report.stored_root == (1, 2, 3, 4)
 
 

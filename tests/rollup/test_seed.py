@@ -22,7 +22,7 @@ def test_final_balances(seed_run: tuple[Sequencer, list[ExecutedBlock]]) -> None
 
 def test_block_shapes(seed_run: tuple[Sequencer, list[ExecutedBlock]]) -> None:
     sequencer, blocks = seed_run
-    assert [b.block.number for b in blocks] == [0, 1, 2]
+    assert [b.block.number for b in blocks] == [1, 2, 3]
     senders = sorted({SEED_USERS[sender] for sender, _, _ in SEED_TRANSFERS})
     recipients = sorted({SEED_USERS[recipient] for _, recipient, _ in SEED_TRANSFERS})
     assert blocks[0].block.user_ids == tuple(sorted(SEED_USERS.values()))

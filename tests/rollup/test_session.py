@@ -86,7 +86,7 @@ def test_builder_for_a_new_user_starts_at_nonce_one() -> None:
 
 def test_claim_sessions_only_for_known_secrets(seed_run: tuple[Sequencer, list[ExecutedBlock]]) -> None:
     sequencer, blocks = seed_run
-    after_sends = sequencer.storage.load_state(1)
+    after_sends = sequencer.storage.load_state(2)
     all_users = {user: demo_secret(name) for name, user in SEED_USERS.items()}
     claims = claim_sessions(after_sends, all_users)
     assert [s.user_id for s in claims] == sorted(all_users)

@@ -18,6 +18,7 @@ from rollup.seed import SEED_USERS, demo_secret, run_seed_scenario
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
 from rollup.storage import Storage, decode_digest, encode_digest
+from verifier.chain import GENESIS_HEIGHT
 
 
 def test_reopen_gives_the_same_roots_and_state(tmp_path: Path) -> None:
@@ -26,13 +27,13 @@ def test_reopen_gives_the_same_roots_and_state(tmp_path: Path) -> None:
         balances = {user: tree.balance for user, tree in sequencer.state.users.items()}
     assert (tmp_path / DATABASE_FILENAME).is_file()
     with Sequencer.open(tmp_path) as reopened:
-        assert reopened.state.block_number == 2 and reopened.state.root == blocks[-1].new_root
+        assert reopened.state.block_number == 3 and reopened.state.root == blocks[-1].new_root
         assert reopened.storage.blocks() == blocks
         assert {user: tree.balance for user, tree in reopened.state.users.items()} == balances
         for block in blocks:
             assert reopened.storage.load_state(block.number).root == block.new_root
             assert len(reopened.storage.block_sessions(block.number)) == len(block.public_data)
-        assert reopened.storage.load_state(-1).root == Storage.open(":memory:").load_state().root
+        assert reopened.storage.load_state(GENESIS_HEIGHT).root == Storage.open(":memory:").load_state().root
         assert reopened.state.total_supply() == 400
         # the reloaded trees are complete: a new block built on them matches one built in memory
         session = SessionBuilder(reopened.state, SEED_USERS["Kim"], demo_secret("Kim")).send(1, 35).build()
@@ -108,7 +109,7 @@ def test_process_killed_inside_the_block_transaction(tmp_path: Path, db_dump: Ca
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 17, result.stderr
     with Sequencer.open(tmp_path) as reopened:
-        assert reopened.storage.latest_block_number() == 2 and reopened.state.root == root
+        assert reopened.storage.latest_block_number() == 3 and reopened.state.root == root
         assert reopened.storage.pending_sessions() == [session]
         assert db_dump(tmp_path / DATABASE_FILENAME) == before
         assert reopened.build_block().block.new_root == expected
@@ -140,14 +141,14 @@ def test_corrupted_tree_is_detected_on_load(tmp_path: Path) -> None:
     with Sequencer.open(tmp_path) as sequencer:
         run_seed_scenario(sequencer)
     connection = sqlite3.connect(tmp_path / DATABASE_FILENAME)
-    connection.execute("UPDATE outbox_records SET amount = 49 WHERE block = 1 AND amount = 50")
+    connection.execute("UPDATE outbox_records SET amount = 49 WHERE block = 2 AND amount = 50")
     connection.commit()
     connection.close()
     with Storage.open(tmp_path / DATABASE_FILENAME) as storage:
-        assert storage.load_state(0).block_number == 0
-        with pytest.raises(StorageError, match=r"block 1.*outbox records and outbox tree"):
-            storage.load_state(1)
-        assert storage.load_state(1, verify=False).block_number == 1
+        assert storage.load_state(1).block_number == 1
+        with pytest.raises(StorageError, match=r"block 2.*outbox records and outbox tree"):
+            storage.load_state(2)
+        assert storage.load_state(2, verify=False).block_number == 2
         with pytest.raises(StorageError, match="no block 7"):
             storage.load_state(7)
         with pytest.raises(StorageError, match="block 9"):
@@ -157,9 +158,9 @@ def test_corrupted_tree_is_detected_on_load(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("statement", "message"),
     [
-        ("UPDATE tree_nodes SET digest = ? WHERE tree = 0 AND level = 0 AND block = 2", "global tree"),
-        ("UPDATE tree_nodes SET digest = ? WHERE tree = 2 AND level = 3 AND block = 2", "claimed set"),
-        ("UPDATE tree_nodes SET digest = ? WHERE tree = 0 AND level = 20 AND block = 2", "reproduce the root"),
+        ("UPDATE tree_nodes SET digest = ? WHERE tree = 0 AND level = 0 AND block = 3", "global tree"),
+        ("UPDATE tree_nodes SET digest = ? WHERE tree = 2 AND level = 3 AND block = 3", "claimed set"),
+        ("UPDATE tree_nodes SET digest = ? WHERE tree = 0 AND level = 20 AND block = 3", "reproduce the root"),
     ],
 )
 def test_corrupted_nodes_are_detected_on_load(tmp_path: Path, statement: str, message: str) -> None:
