@@ -25,10 +25,11 @@ from circuits.builder import CircuitBuilder, DigestTarget
 from circuits.circuit_data import CircuitData
 from circuits.witness import Target
 from prover.plonk_prover import ProvingTimes
+from verifier.config import STANDARD_CONFIG, ProofConfig
 from verifier.field import P
 from verifier.hashing import Digest
 from verifier.merkle import compute_root_from_path
-from verifier.proof import ProofWithPublicInputs
+from verifier.proof import CommonData, ProofWithPublicInputs
 from verifier.serialization import proof_to_bytes
 
 MERKLE_DEPTH = 20
@@ -68,6 +69,8 @@ class ProofBenchmark:
     stages: dict[str, float] = field(default_factory=dict)
     verify: float = 0.0
     proof_bytes: int = 0
+    common: CommonData | None = None
+    """The circuit's common data (its key's parameters)."""
 
 
 def merkle_workload(log_rows: int, seed: int = 1) -> Workload:
@@ -110,11 +113,11 @@ def add_random_merkle_path(
     return leaf, node, compute_root_from_path(leaf_v, index, sib_v)
 
 
-def merkle_builder(log_rows: int, seed: int = 1) -> Workload:
+def merkle_builder(log_rows: int, seed: int = 1, config: ProofConfig = STANDARD_CONFIG) -> Workload:
     """Merkle paths of depth ``MERKLE_DEPTH`` and an arithmetic chain filling a 2^log_rows circuit."""
     rng = random.Random(seed)
     target = (1 << log_rows) - ROW_MARGIN
-    b = CircuitBuilder()
+    b = CircuitBuilder(config)
     inputs: dict[Target, int] = {}
     acc = b.zero()
     poseidon_budget = int(POSEIDON_SHARE * target)
@@ -133,15 +136,18 @@ def merkle_builder(log_rows: int, seed: int = 1) -> Workload:
     return Workload(b, inputs, poseidon_rows)
 
 
-def bench_circuit(log_rows: int, repeat: int = REPEAT, clock: Clock = WALL) -> ProofBenchmark:
-    """Build, fill, prove and verify the Merkle workload of 2^log_rows rows (best of ``repeat`` each).
+def bench_circuit(
+    log_rows: int, repeat: int = REPEAT, clock: Clock = WALL, config: ProofConfig = STANDARD_CONFIG
+) -> ProofBenchmark:
+    """Build, fill, prove and verify the Merkle workload of 2^log_rows rows under ``config`` (best of
+    ``repeat`` each).
 
     ``clock`` is wall time by default; pass ``bench.timing.CPU`` for CPU time.
     The proving stages are those of the fastest proof.
     """
     construct_s = build_s = float("inf")
     for _ in range(max(1, repeat)):  # each run builds the circuit it constructed: one timer per stage
-        construct, work = best_of(lambda: merkle_builder(log_rows), 1, clock)
+        construct, work = best_of(lambda: merkle_builder(log_rows, config=config), 1, clock)
         build, circuit = best_of(work.build, 1, clock)
         construct_s, build_s = min(construct_s, construct), min(build_s, build)
     gate_rows = len(work.builder.rows)
@@ -167,6 +173,7 @@ def bench_circuit(log_rows: int, repeat: int = REPEAT, clock: Clock = WALL) -> P
         stages=dict(best_times.stages),
         verify=verify_s,
         proof_bytes=len(proof_to_bytes(proof)),
+        common=circuit.common,
     )
 
 
