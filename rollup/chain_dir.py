@@ -6,6 +6,8 @@
     DIR/proofs/block-NNNN.proof   exported block proofs (self-contained, with their statement)
     DIR/spilled-proofs/      finished proofs the database could not take (rollup.proof_spill), if any
     DIR/.lock, DIR/.prove.lock   held by a command that changes the chain, and by a prover (rollup.locks)
+    DIR/chain.key            the chain key (step verifier key and genesis circuit digest, for rollup-verify)
+    DIR/chain.proof          the chain proof of the latest proven height: the whole chain in one proof
 
 Names map to user ids in the database (``names`` table). Chains made before
 schema version 2 kept them in ``DIR/users.json``: a command that changes the
@@ -60,11 +62,15 @@ from rollup.sequencer import Sequencer
 from rollup.state import ChainState, Secret, SentTransfer
 from rollup.storage import Storage
 from rollup.strict_input import find_look_alike, load_json_file, normalize_name
+from verifier.chain import GENESIS_HEIGHT
 from verifier.light_client import digest_hex
 
 MAX_PENDING_BYTES = 16 << 20
 MAX_PENDING_DEPTH = 5
 """``pending.json``: top, sessions, a user's operations, an operation, its values."""
+
+CHAIN_KEY_FILE = "chain.key"
+CHAIN_PROOF_FILE = "chain.proof"
 
 
 class UnknownNameError(RollupError):
@@ -225,14 +231,22 @@ class ChainDirectory:
     def vk_path(self) -> Path:
         return self.path / VK_FILE
 
+    @property
+    def chain_key_path(self) -> Path:
+        return self.path / CHAIN_KEY_FILE
+
+    @property
+    def chain_proof_path(self) -> Path:
+        return self.path / CHAIN_PROOF_FILE
+
     def proof_path(self, number: int) -> Path:
         return self.proofs_dir / proof_filename(number)
 
     def require_block(self, number: int) -> None:
         """ChainDirError unless block ``number`` is finalized."""
         latest = self.latest_block
-        if not 0 <= number <= latest:
-            have = "the chain has no blocks yet" if latest < 0 else f"the latest block is {latest}"
+        if not GENESIS_HEIGHT < number <= latest:
+            have = "the chain has no blocks yet" if latest == GENESIS_HEIGHT else f"the latest block is {latest}"
             raise ChainDirError(f"no block {number}: {have}")
 
     def id_of(self, name: str) -> int:
@@ -411,7 +425,11 @@ def fresh_chain(path: Path | str) -> Iterator[ChainDirectory]:
     directory = Path(path)
     if ChainDirectory.exists(directory):
         with ChainDirectory.open(directory) as existing:
-            busy = existing.latest_block >= 0 or not existing.draft.is_empty() or existing.sequencer.pending_user_ids
+            busy = (
+                existing.latest_block > GENESIS_HEIGHT
+                or not existing.draft.is_empty()
+                or existing.sequencer.pending_user_ids
+            )
         if busy:
             raise ChainDirError(f"{directory} already holds a chain; choose another --dir (this command starts afresh)")
     chain = ChainDirectory.open(directory, create=True)

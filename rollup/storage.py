@@ -10,7 +10,9 @@ overwritten:
 * ``tree_nodes(tree, owner, level, position, block, digest)``: every Merkle
   node a block wrote (tree 0 = global, 1 = outbox of ``owner``, 2 = claimed
   set of ``owner``); the state after block b takes, for each node, its row with
-  the largest block <= b.
+  the largest block <= b;
+* ``proofs(block, node, proof)``: every proof of a block's aggregation tree;
+  ``chain_proofs(block, proof)``: the chain proof of height ``block``.
 
 A block is written in one transaction together with the removal of its
 sessions from ``pending_sessions`` and the advance of the chain head; a
@@ -24,7 +26,7 @@ The database defends itself (:meth:`Storage.open`): it is never created unless
 asked for (an existing file with no tables, e.g. truncated to zero bytes, is
 refused); its tables and columns must be those of the schema
 (:mod:`rollup.storage_schema`); the chain head must equal the latest block,
-blocks must be numbered from 0 without gaps, link root to root and hold the
+blocks must be numbered from 1 without gaps, link root to root and hold the
 sessions their public data names. A statement that meets a lock held by
 another process waits (SQLite's busy timeout) and a transaction is tried
 ``DATABASE_BUSY_ATTEMPTS`` times; a failure inside a transaction rolls it
@@ -338,6 +340,20 @@ class Storage(Database):
                 if number == block_number:
                     proofs[node] = path.read_bytes()
         return proofs
+
+    def write_chain_proof(self, block_number: int, proof: bytes) -> None:
+        """Store the chain proof of height ``block_number`` (its own transaction; idempotent)."""
+
+        def write(db: sqlite3.Connection) -> None:
+            if not GENESIS_HEIGHT < block_number <= self.latest_block_number():
+                raise StorageError(f"cannot store a chain proof for block {block_number}: no such block")
+            db.execute("INSERT OR REPLACE INTO chain_proofs (block, proof) VALUES (?, ?)", (block_number, proof))
+
+        self._transaction(write)
+
+    def chain_proofs(self) -> dict[int, bytes]:
+        """Every stored chain proof, by height."""
+        return {int(block): bytes(proof) for block, proof in self._rows("SELECT block, proof FROM chain_proofs")}
 
     # --------------------------------------------------------------- sessions
 

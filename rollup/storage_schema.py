@@ -10,7 +10,8 @@ Schema version 2 adds two tables to version 1:
   ``users.json`` beside the database in version 1.
 
 Schema version 3 numbers blocks from 1 (height 0 is the genesis state, as
-chain proofs require; ``verifier.chain.GENESIS_HEIGHT``).
+chain proofs require; ``verifier.chain.GENESIS_HEIGHT``) and adds
+``chain_proofs(block, proof)``, the chain proof of each height.
 
 An older database is upgraded in place, in one transaction, when it is opened
 (:func:`upgrade_schema`): from version 1 the head is its latest block; from
@@ -87,6 +88,10 @@ def _statements(script: str) -> list[str]:
     return [s for s in (part.strip() for part in script.split(";")) if s]
 
 
+_TABLES_ADDED_IN_V3 = """
+CREATE TABLE chain_proofs (block INTEGER PRIMARY KEY REFERENCES blocks(number), proof BLOB NOT NULL);
+"""
+
 _BLOCK_REFERENCES = (
     ("blocks", "number"),
     ("block_sessions", "block"),
@@ -100,7 +105,7 @@ _BLOCK_REFERENCES = (
 
 def create_schema(db: sqlite3.Connection) -> None:
     """Create every table of the current version in an empty database (inside the caller's transaction)."""
-    for statement in _statements(_TABLES_V1 + _TABLES_ADDED_IN_V2):
+    for statement in _statements(_TABLES_V1 + _TABLES_ADDED_IN_V2 + _TABLES_ADDED_IN_V3):
         db.execute(statement)
     db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
     db.execute("INSERT INTO chain_head (singleton, block) VALUES (0, ?)", (GENESIS_HEIGHT,))
@@ -124,6 +129,8 @@ def upgrade_schema(db: sqlite3.Connection, version: int) -> None:
         db.execute("INSERT INTO chain_head (singleton, block) SELECT 0, COALESCE(MAX(number), -1) FROM blocks")
     if version <= 2:
         _number_blocks_from_1(db)
+        for statement in _statements(_TABLES_ADDED_IN_V3):
+            db.execute(statement)
     db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
 

@@ -107,7 +107,7 @@ def test_seed_scenario_blocks_prove_and_verify_with_the_verifier_only(tmp_path: 
     run_seed_scenario(seq)
     vk = rollup_circuits().block_verifier_key
     with nullcontext(LocalExecutor(2)) as executor:
-        for number in range(seq.storage.latest_block_number() + 1):
+        for number in range(1, seq.storage.latest_block_number() + 1):
             result = prove_stored_block(seq.storage, number, executor)
             block = seq.storage.block(number)
             statement = verify_block(vk, result.proof, block.prev_root)
@@ -134,8 +134,8 @@ def test_same_block_with_one_two_workers_and_dask_gives_one_root(tmp_path: Path,
     ):
         seq = chain_with_registrations(users, tmp_path / name)
         with make() as executor:
-            result = prove_stored_block(seq.storage, 0, executor)
-        verify_block(rollup_circuits().block_verifier_key, result.proof, seq.storage.block(0).prev_root)
+            result = prove_stored_block(seq.storage, 1, executor)
+        verify_block(rollup_circuits().block_verifier_key, result.proof, seq.storage.block(1).prev_root)
         roots.append(result.plan.statement.new_root)
         seq.close()
     assert roots[0] == roots[1] == roots[2]
@@ -158,14 +158,14 @@ def test_a_lone_zero_knowledge_session_is_lifted_into_the_block_proof(tmp_path: 
 def test_restarted_prover_resumes_from_stored_proofs(tmp_path: Path, circuits: object) -> None:
     seq = chain_with_registrations([5, 6, 40])
     storage: Storage = seq.storage
-    first = prove_stored_block(storage, 0, LocalExecutor(1, in_process=True))
-    assert set(storage.block_proofs(0)) == set(first.proofs)
+    first = prove_stored_block(storage, 1, LocalExecutor(1, in_process=True))
+    assert set(storage.block_proofs(1)) == set(first.proofs)
     # simulate a crash after the session proofs: keep only those
     for node in list(first.proofs):
         if not node.startswith("session/"):
-            storage._db.execute("DELETE FROM proofs WHERE block = 0 AND node = ?", (node,))
+            storage._db.execute("DELETE FROM proofs WHERE block = 1 AND node = ?", (node,))
     storage._db.commit()
-    second = prove_stored_block(storage, 0, LocalExecutor(1, in_process=True))
+    second = prove_stored_block(storage, 1, LocalExecutor(1, in_process=True))
     assert second.run is not None
     assert not any(key.startswith("session/") for key in second.run.records)
     assert BLOCK_NODE in second.run.records
@@ -200,7 +200,7 @@ def test_aggregation_rejects_overlapping_children_and_mixed_read_roots(circuits:
     for sender, recipient in ((5, 6), (6, 5)):
         seq.submit(SessionBuilder(seq.state, sender, account_secret(sender)).send(recipient, 10).build())
     executed = seq.build_block()
-    result = prove_stored_block(seq.storage, 1, LocalExecutor(1, in_process=True))
+    result = prove_stored_block(seq.storage, 2, LocalExecutor(1, in_process=True))
     proofs = [c.child(proof_from_bytes(result.proofs[f"session/{u}"])) for u in (5, 6)]
     statements = [NodeStatement.from_elements(p.proof.public_inputs) for p in proofs]
     sib = [siblings_of(before, s) for s in statements]
@@ -210,9 +210,9 @@ def test_aggregation_rejects_overlapping_children_and_mixed_read_roots(circuits:
     # right child on the left
     with pytest.raises(ValueError):
         c.blocks.aggregate(proofs[1], proofs[0], sib[1], sib[0])
-    # a block-0 session (reads another root) mixed with a block-1 session
-    block0 = prove_stored_block(seq.storage, 0, LocalExecutor(1, in_process=True))
-    old = c.child(proof_from_bytes(block0.proofs["session/5"]))
+    # a block-1 session (reads another root) mixed with a block-2 session
+    block1 = prove_stored_block(seq.storage, 1, LocalExecutor(1, in_process=True))
+    old = c.child(proof_from_bytes(block1.proofs["session/5"]))
     with pytest.raises(ValueError):
         c.blocks.aggregate(old, proofs[1], sib[0], sib[1])
-    assert executed.block.number == 1
+    assert executed.block.number == 2
