@@ -48,8 +48,8 @@ DumpDatabase = Callable[[Path], str]
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A chain with blocks 0 (Sam 100, Jack 50) and 1 (Sam sends Jack 10), an exported proof file of
-    block 1 (its content is irrelevant to storage) and nothing pending."""
+    """A chain with blocks 1 (Sam 100, Jack 50) and 2 (Sam sends Jack 10), an exported proof file of
+    block 2 (its content is irrelevant to storage) and nothing pending."""
     directory = tmp_path_factory.mktemp("template") / "chain"
     for argv in (
         ["init"],
@@ -60,7 +60,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         ["block", "build"],
     ):
         assert main(["--dir", str(directory), *argv]) == 0, argv
-    write_atomic(directory / "proofs" / "block-0001.proof", b"an exported proof")
+    write_atomic(directory / "proofs" / "block-0002.proof", b"an exported proof")
     return directory
 
 
@@ -104,7 +104,7 @@ def test_zero_byte_database_beside_proofs_is_refused_not_reinitialised(capsys: C
     database(chain).write_bytes(b"")
     for argv in (["balances"], ["block", "show", "1"], ["send", "Sam", "Jack", "1"], ["init"]):
         code, _, err = run_cli(capsys, chain, *argv)
-        assert_clear_error(code, err, str(database(chain)), "holds no chain", "block-0001.proof", "restore it")
+        assert_clear_error(code, err, str(database(chain)), "holds no chain", "block-0002.proof", "restore it")
     assert database(chain).stat().st_size == 0
 
 
@@ -131,7 +131,7 @@ def test_missing_database_beside_chain_files_is_refused(capsys: Captured, chain:
     database(chain).unlink()
     for argv in (["balances"], ["init"]):
         code, _, err = run_cli(capsys, chain, *argv)
-        assert_clear_error(code, err, "is missing", "block-0001.proof")
+        assert_clear_error(code, err, "is missing", "block-0002.proof")
     assert not database(chain).exists()
 
 
@@ -151,19 +151,19 @@ def test_storage_open_never_creates_without_create(tmp_path: Path) -> None:
         (["DROP TABLE proofs"], "table proofs is missing"),
         (["ALTER TABLE accounts RENAME COLUMN nonce TO n"], "table accounts has columns"),
         (["DELETE FROM schema_version"], "schema version []"),
-        (["UPDATE blocks SET public_data = 'not json' WHERE number = 1"], "public data of block 1"),
-        (["UPDATE blocks SET public_data = '[[1, 2]]' WHERE number = 0"], "public data of block 0"),
-        (["UPDATE blocks SET public_data = '[[1, 0, [1,2,3,4]]]' WHERE number = 0"], "public data"),
-        (["UPDATE blocks SET new_root = x'00' WHERE number = 0"], "digest"),
-        (["DELETE FROM block_sessions WHERE block = 0 AND user_id = 2"], "sessions of block 0 differ"),
-        (["UPDATE blocks SET prev_root = new_root WHERE number = 1"], "does not extend the root of block 0"),
-        (["DELETE FROM blocks WHERE number = 1"], "chain head is block 1 but the latest stored block is 0"),
+        (["UPDATE blocks SET public_data = 'not json' WHERE number = 2"], "public data of block 2"),
+        (["UPDATE blocks SET public_data = '[[1, 2]]' WHERE number = 1"], "public data of block 1"),
+        (["UPDATE blocks SET public_data = '[[1, 0, [1,2,3,4]]]' WHERE number = 1"], "public data"),
+        (["UPDATE blocks SET new_root = x'00' WHERE number = 1"], "digest"),
+        (["DELETE FROM block_sessions WHERE block = 1 AND user_id = 2"], "sessions of block 1 differ"),
+        (["UPDATE blocks SET prev_root = new_root WHERE number = 2"], "does not extend the root of block 1"),
+        (["DELETE FROM blocks WHERE number = 2"], "chain head is block 2 but the latest stored block is 1"),
         (["DELETE FROM chain_head"], "chain head is block missing"),
         (["UPDATE chain_head SET block = 5"], "chain head is block 5"),
         (["UPDATE accounts SET balance = 1000 WHERE user_id = 1"], "corrupt state"),
         (["UPDATE names SET name = 'S a m' WHERE user_id = 1"], "invalid user name"),
         (["INSERT INTO pending_sessions VALUES (1, '[')"], "pending session of user 1"),
-        (["UPDATE blocks SET public_data = '[[1, 0, [\"a\", 2, 3, 4]]]' WHERE number = 1"], "public data of block 1"),
+        (["UPDATE blocks SET public_data = '[[1, 0, [\"a\", 2, 3, 4]]]' WHERE number = 2"], "public data of block 2"),
         (["UPDATE accounts SET balance = 'x' WHERE user_id = 1"], "damaged accounts row"),
         (["UPDATE tree_nodes SET level = 'a' WHERE rowid = 3"], "damaged tree_nodes row"),
         (["UPDATE outbox_records SET recipient = -1"], "damaged outbox_records row"),
@@ -174,30 +174,30 @@ def test_damaged_database_gives_one_clear_error(
     capsys: Captured, chain: Path, statements: list[str], message: str
 ) -> None:
     execute(chain, *statements)
-    for argv in (["balances"], ["block", "show", "0"], ["send", "Sam", "Jack", "1"]):
+    for argv in (["balances"], ["block", "show", "1"], ["send", "Sam", "Jack", "1"]):
         code, _, err = run_cli(capsys, chain, *argv)
         assert_clear_error(code, err, message)
 
 
 def test_undecodable_stored_session_is_named_where_it_is_read(capsys: Captured, chain: Path) -> None:
-    execute(chain, "UPDATE block_sessions SET session = '{\"user_id\": 1}' WHERE block = 1")
-    for argv in (["block", "show", "1"], ["reexecute", "1"]):
+    execute(chain, "UPDATE block_sessions SET session = '{\"user_id\": 1}' WHERE block = 2")
+    for argv in (["block", "show", "2"], ["reexecute", "2"]):
         code, _, err = run_cli(capsys, chain, *argv)
-        assert_clear_error(code, err, "session of user 1 in block 1", "restore it from a backup")
+        assert_clear_error(code, err, "session of user 1 in block 2", "restore it from a backup")
 
 
 def test_deleted_latest_block_with_its_head_is_caught_by_the_exported_proof(capsys: Captured, chain: Path) -> None:
     execute(
         chain,
-        "DELETE FROM tree_nodes WHERE block = 1",
-        "DELETE FROM accounts WHERE block = 1",
-        "DELETE FROM outbox_records WHERE block = 1",
-        "DELETE FROM block_sessions WHERE block = 1",
-        "DELETE FROM blocks WHERE number = 1",
-        "UPDATE chain_head SET block = 0",
+        "DELETE FROM tree_nodes WHERE block = 2",
+        "DELETE FROM accounts WHERE block = 2",
+        "DELETE FROM outbox_records WHERE block = 2",
+        "DELETE FROM block_sessions WHERE block = 2",
+        "DELETE FROM blocks WHERE number = 2",
+        "UPDATE chain_head SET block = 1",
     )
     code, _, err = run_cli(capsys, chain, "balances")
-    assert_clear_error(code, err, "block-0001.proof proves block 1", "ends at block 0")
+    assert_clear_error(code, err, "block-0002.proof proves block 2", "ends at block 1")
 
 
 def test_intact_chain_still_opens(capsys: Captured, chain: Path) -> None:
@@ -213,11 +213,11 @@ def test_block_export_verifies_the_stored_proof_first(capsys: Captured, chain: P
     circuit = StatementCircuit()
     write_atomic(chain / "block.vk", verifier_key_to_bytes(circuit.data.verifier_key))
     with Storage.open(database(chain)) as storage:
-        stored = storage.block(1)
+        stored = storage.block(2)
     whitelist = (17, 18, 19, 20)
-    statement = BlockStatement(stored.prev_root, stored.new_root, 1, stored.data_digest, whitelist)
+    statement = BlockStatement(stored.prev_root, stored.new_root, 2, stored.data_digest, whitelist)
     valid = proof_to_bytes(circuit.prove(statement.elements()))
-    other = BlockStatement(stored.prev_root, stored.prev_root, 1, stored.data_digest, whitelist)
+    other = BlockStatement(stored.prev_root, stored.prev_root, 2, stored.data_digest, whitelist)
     tampered = bytearray(valid)
     tampered[len(valid) // 2] ^= 1
     out = chain / "exported.proof"
@@ -227,28 +227,44 @@ def test_block_export_verifies_the_stored_proof_first(capsys: Captured, chain: P
         (b"garbage", "fails its check"),
     ):
         with Storage.open(database(chain)) as storage:
-            storage.write_proof(1, "block", proof)
-        code, _, err = run_cli(capsys, chain, "block", "export", "1", "--out", str(out))
-        assert_clear_error(code, err, "the stored proof of block 1", message, "rollup block prove 1")
+            storage.write_proof(2, "block", proof)
+        code, _, err = run_cli(capsys, chain, "block", "export", "2", "--out", str(out))
+        assert_clear_error(code, err, "the stored proof of block 2", message, "rollup block prove 2")
         assert not out.exists()
     with Storage.open(database(chain)) as storage:
-        storage.write_proof(1, "block", valid)
-    assert run_cli(capsys, chain, "block", "export", "1", "--out", str(out))[0] == 0
+        storage.write_proof(2, "block", valid)
+    assert run_cli(capsys, chain, "block", "export", "2", "--out", str(out))[0] == 0
     assert out.read_bytes() == valid
     (chain / "block.vk").unlink()
-    code, _, err = run_cli(capsys, chain, "block", "export", "1", "--out", str(chain / "again.proof"))
+    code, _, err = run_cli(capsys, chain, "block", "export", "2", "--out", str(chain / "again.proof"))
     assert_clear_error(code, err, "cannot read verifier key")
 
 
 # ----------------------------------------------------------------------------- names move into the database
 
 
+BLOCK_TABLES = ("block_sessions", "accounts", "outbox_records", "tree_nodes")
+
+
 def downgrade_to_version_1(chain: Path) -> dict[str, int]:
-    """Make the chain look as version 1 wrote it: names in users.json, no names or chain_head table."""
+    """Make the chain look as version 1 wrote it: names in users.json, no names, chain_head or chain_proofs
+    table, blocks numbered from 0 (stored proofs, which state the new numbers, dropped)."""
     with Storage.open(database(chain)) as storage:
         names = storage.names()
     (chain / USERS_FILE).write_text(json.dumps({"version": 1, "users": names}))
-    execute(chain, "DROP TABLE names", "DROP TABLE chain_head", "UPDATE schema_version SET version = 1")
+    renumber = [
+        f"UPDATE {table} SET {column} = {column} - 1"
+        for table, column in (("blocks", "number"), *((t, "block") for t in BLOCK_TABLES))
+    ]
+    execute(
+        chain,
+        "DROP TABLE names",
+        "DROP TABLE chain_head",
+        "DROP TABLE chain_proofs",
+        "DELETE FROM proofs",
+        *renumber,
+        "UPDATE schema_version SET version = 1",
+    )
     return names
 
 
@@ -296,7 +312,7 @@ def test_crash_inside_block_build_then_another_operation_does_not_stick_the_chai
     assert run_cli(capsys, chain, "send", "Sam", "Jack", "7")[0] == 0
     code, out, err = run_cli(capsys, chain, "block", "build")
     assert code == 0, err
-    assert "dropped the session of Sam" in err and "block 2: 1 session" in out
+    assert "dropped the session of Sam" in err and "block 3: 1 session" in out
     assert "send 5 to Jack, send 7 to Jack" in out
     assert balances(capsys, chain) == {"Sam": 78, "Jack": 50}
 
@@ -344,13 +360,13 @@ def test_submitted_session_with_a_lost_draft_goes_into_the_next_block(
     monkeypatch.undo()
     (chain / PENDING_FILE).unlink()
     code, out, err = run_cli(capsys, chain, "block", "build")
-    assert code == 0 and "goes into block 2" in err and "block 2: 1 session" in out
+    assert code == 0 and "goes into block 3" in err and "block 3: 1 session" in out
 
 
 def test_stale_submitted_session_is_dropped_with_a_warning(capsys: Captured, chain: Path) -> None:
     """A submitted session that reads an old root (it no longer applies) is set aside, then dropped."""
     with Storage.open(database(chain)) as storage:
-        old = storage.block_sessions(1)[0]
+        old = storage.block_sessions(2)[0]
     execute(chain, f"INSERT INTO pending_sessions VALUES (1, '{session_to_json(old)}')")
     code, out, err = run_cli(capsys, chain, "balances", "--json")
     assert code == 0 and "ignoring the submitted session of Sam" in err
@@ -376,11 +392,11 @@ def test_full_disk_inside_the_block_transaction(chain: Path, db_dump: DumpDataba
         with pytest.raises(StorageEnvironmentError, match="the disk is full") as caught:
             opened.build_block()
         assert "cannot rollback" not in str(caught.value)
-        assert opened.latest_block == 1
+        assert opened.latest_block == 2
     assert finalized(db_dump(database(chain))) == finalized(before)
     with ChainDirectory.open(chain) as reopened:
         reopened.send("Sam", "Jack", 3)
-        assert reopened.build_block().block.number == 2
+        assert reopened.build_block().block.number == 3
 
 
 def test_full_disk_writing_a_file_leaves_the_old_one_and_no_temporary(

@@ -65,7 +65,7 @@ def test_dev_zero_is_refused_after_a_bounded_read(
 ) -> None:
     vk, proof = files
     arguments = {"--vk": str(vk), "--proof": str(proof), flag: "/dev/zero"}
-    status, _, err = run(capsys, *(x for pair in arguments.items() for x in pair))
+    status, _, err = run(capsys, *(x for pair in arguments.items() for x in pair), "--untrusted-prev-root")
     assert_one_error(status, err, "/dev/zero", "larger than")
 
 
@@ -75,7 +75,7 @@ def test_huge_sparse_file_is_refused_by_its_size_in_a_real_process(files: tuple[
     with open(huge, "wb") as handle:
         handle.truncate(4 << 30)  # 4 GiB, sparse: nothing is written
     result = subprocess.run(
-        [sys.executable, "-m", "verifier.light_client", "--vk", str(vk), "--proof", str(huge)],
+        [sys.executable, "-m", "verifier.light_client", "--vk", str(vk), "--proof", str(huge), "--untrusted-prev-root"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -91,7 +91,7 @@ def test_one_trailing_byte_over_the_exact_size_is_refused(
     vk, proof = files
     longer = tmp_path / "longer.proof"
     longer.write_bytes(proof.read_bytes() + b"\0")
-    status, _, err = run(capsys, "--vk", str(vk), "--proof", str(longer))
+    status, _, err = run(capsys, "--vk", str(vk), "--proof", str(longer), "--untrusted-prev-root")
     assert_one_error(status, err, "larger than")
 
 
@@ -146,7 +146,7 @@ def test_hostile_key_files_give_one_line_and_exit_2(
     for index, data in enumerate(hostile_keys(vk.read_bytes())):
         bad = tmp_path / f"bad-{index}.vk"
         bad.write_bytes(data)
-        status, out, err = run(capsys, "--vk", str(bad), "--proof", str(proof))
+        status, out, err = run(capsys, "--vk", str(bad), "--proof", str(proof), "--untrusted-prev-root")
         assert out == "", f"key {index}"
         assert_one_error(status, err, str(bad) if index == 7 else "")
 
@@ -156,5 +156,5 @@ def test_unreadable_inputs_name_the_file(
 ) -> None:
     vk, _ = files
     for missing in (tmp_path / "absent.proof", tmp_path):
-        status, _, err = run(capsys, "--vk", str(vk), "--proof", str(missing))
+        status, _, err = run(capsys, "--vk", str(vk), "--proof", str(missing), "--untrusted-prev-root")
         assert_one_error(status, err, str(missing))

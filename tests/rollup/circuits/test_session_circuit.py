@@ -50,10 +50,10 @@ SECRETS = {user: demo_secret(name) for name, user in SEED_USERS.items()}
 
 @pytest.fixture(scope="module")
 def chain() -> Iterator[tuple[list[ChainState], list[ExecutedBlock]]]:
-    """The seed scenario; states[n] is the finalized state after block n (reloaded from storage)."""
+    """The seed scenario; states[i] is the finalized state after blocks[i] (reloaded from storage)."""
     sequencer = Sequencer.in_memory()
     blocks = run_seed_scenario(sequencer)
-    states = [sequencer.storage.load_state(n) for n in range(len(blocks))]
+    states = [sequencer.storage.load_state(item.block.number) for item in blocks]
     yield states, blocks
     sequencer.close()
 
