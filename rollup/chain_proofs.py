@@ -14,24 +14,25 @@ import functools
 from dataclasses import dataclass
 
 from circuits.recursion.chain import ChainCircuits
-from rollup.block_proving import BLOCK_NODE, rollup_circuits
-from rollup.errors import RollupError
+from rollup.block_plan import BLOCK_NODE, BlockProvingError
+from rollup.block_proving import rollup_circuits
 from rollup.storage import Storage
 from verifier.chain import (
     CHAIN_STATEMENT_LEN,
     GENESIS_HEIGHT,
     ChainKey,
     ChainStatement,
+    chain_key_to_bytes,
     extend_chain,
     genesis_statement,
 )
 from verifier.light_client import BlockStatement
 from verifier.proof import ProofWithPublicInputs
-from verifier.serialization import proof_from_bytes, proof_to_bytes
+from verifier.serialization import proof_from_bytes, proof_to_bytes, verifier_key_to_bytes
 
 
-class ChainProvingError(RollupError):
-    """A chain proof could not be produced; the message says which block is missing or wrong."""
+class ChainProvingError(BlockProvingError):
+    """A chain proof could not be produced (or did not verify); the message says which block or why."""
 
 
 @functools.cache
@@ -42,6 +43,20 @@ def rollup_chain_circuits() -> ChainCircuits:
 
 def rollup_chain_key() -> ChainKey:
     return rollup_chain_circuits().key
+
+
+def rollup_chain_key_bytes() -> bytes:
+    """The chain key file (``verifier.chain.chain_key_to_bytes``) a light client takes with ``--chain-proof``."""
+    key = rollup_chain_key()
+    return chain_key_to_bytes(key, verifier_key_to_bytes(key.step))
+
+
+def provable_height(storage: Storage) -> int:
+    """The largest height h such that blocks 1..h all have a stored block proof (0 if block 1 has none)."""
+    height = GENESIS_HEIGHT
+    while height < storage.latest_block_number() and BLOCK_NODE in storage.block_proofs(height + 1):
+        height += 1
+    return height
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ Every command works on a chain directory (``--dir``, default ``./chain``; see
     rollup block prove N [--workers N | --scheduler ADDRESS]
     rollup block show N                       statement, sessions, aggregation tree, proof sizes
     rollup block export N --out FILE          the block proof file (for rollup-verify)
+    rollup chain prove [N]                    the chain proof of height N (default: the latest proven)
+    rollup chain export [N] --out FILE        a stored chain proof (with DIR/chain.key, for rollup-verify)
     rollup reexecute N                        the baseline: re-run block N without proofs
     rollup vk --out FILE                      the block verifier key
     rollup balances [--json]
@@ -29,7 +31,7 @@ One module per job: :mod:`~rollup.cli.parser` (the parser and :func:`main`),
 :mod:`~rollup.cli.proving` (executor, circuits, the prove-and-verify display),
 and one module per command group: ``chain`` (init, user add, balances),
 ``transactions`` (send, claim), ``blocks`` (block build/prove/show/export,
-reexecute), ``vk``, ``demo``, ``run`` and ``bench``. Policy-free work lives in
+reexecute), ``chain_proofs`` (chain prove/export), ``vk``, ``demo``, ``run`` and ``bench``. Policy-free work lives in
 :mod:`rollup`: e.g. proving, exporting and light-verifying a run of blocks is
 :mod:`rollup.chain_proving`.
 """

@@ -12,6 +12,7 @@ from rich.tree import Tree
 
 from rollup.block_plan import BLOCK_NODE, BlockPlan, PlanNode, plan_block
 from rollup.cli.chain import open_chain
+from rollup.cli.chain_proofs import extend_chain_proof
 from rollup.cli.proving import build_circuits, executor_of, prove_and_verify, run_summary, write_vk
 from rollup.cli.ui import CliError, Ui, count_text, kb_text, seconds_text, write_output
 from rollup.operations import Claim, Operation, Register, Send
@@ -103,6 +104,7 @@ def cmd_block_prove(args: argparse.Namespace, ui: Ui) -> int:
             (verified,) = prove_and_verify(chain, [args.number], circuits, executor, ui, on_proven=show)
         ui.note(f"light client: valid in {seconds_text(verified.verify_seconds)} (key {chain.vk_path})")
         ui.note(f"  new root {digest_hex(verified.statement.new_root)}")
+        extend_chain_proof(chain, ui)
     return 0
 
 

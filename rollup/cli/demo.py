@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from rollup.cli.blocks import aggregation_tree
+from rollup.cli.chain_proofs import extend_chain_proof
 from rollup.cli.proving import build_circuits, executor_of, prove_and_verify, run_summary, write_vk
 from rollup.cli.ui import Ui, seconds_text
+from verifier.chain import GENESIS_HEIGHT
 from verifier.light_client import digest_hex
 
 if TYPE_CHECKING:
@@ -40,9 +42,9 @@ def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
             blocks = run_seed_scenario(chain.sequencer)
             names = ", ".join(SEED_USERS)
             ui.note(f"Seed scenario in {directory}{' (temporary)' if temporary else ''}")
-            ui.note(f"  block 0: register {names} with {SEED_START_BALANCE} each")
-            ui.note("  block 1: " + ", ".join(f"{a} -> {b} {n}" for a, b, n in SEED_TRANSFERS))
-            ui.note("  block 2: every recipient claims what was sent to it")
+            ui.note(f"  block 1: register {names} with {SEED_START_BALANCE} each")
+            ui.note("  block 2: " + ", ".join(f"{a} -> {b} {n}" for a, b, n in SEED_TRANSFERS))
+            ui.note("  block 3: every recipient claims what was sent to it")
             circuits = build_circuits(ui)
             write_vk(chain, circuits, ui)
             ui.note(
@@ -51,7 +53,7 @@ def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
             timings = Table(title="Timings")
             for column in ("block", "sessions", "proofs", "prove", "verify", "re-execute"):
                 timings.add_column(column, justify="right")
-            trusted = chain.storage.block(0).prev_root
+            trusted = chain.storage.block(GENESIS_HEIGHT + 1).prev_root
             prove_total = 0.0
 
             def show(proven: ProvenBlock) -> None:
@@ -78,6 +80,7 @@ def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
                         seconds_text(verified.verify_seconds),
                         seconds_text(reexecute_seconds),
                     )
+            extend_chain_proof(chain, ui)
             ui.print(balance_table(balance_rows(chain.state)))
             ui.print(timings)
             ui.note(f"all {len(blocks)} block proofs verified from the genesis root; latest root {digest_hex(trusted)}")
@@ -86,7 +89,7 @@ def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
                 f"{prove_total:.1f} s)"
             )
             if temporary is None:
-                genesis = digest_hex(chain.storage.block(0).prev_root)
+                genesis = digest_hex(chain.storage.block(GENESIS_HEIGHT + 1).prev_root)
                 ui.note(
                     f"verify again: rollup-verify --vk {chain.vk_path} --chain {chain.proofs_dir} "
                     f"--genesis-root {genesis}"

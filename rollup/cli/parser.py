@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 from rollup.cli.bench import _bench_arguments, cmd_bench
 from rollup.cli.blocks import cmd_block_build, cmd_block_export, cmd_block_prove, cmd_block_show, cmd_reexecute
 from rollup.cli.chain import cmd_balances, cmd_init, cmd_user_add
+from rollup.cli.chain_proofs import cmd_chain_export, cmd_chain_prove
 from rollup.cli.demo import cmd_demo
 from rollup.cli.failures import check_worker_limit, failure
 from rollup.cli.parsing import block_number, positive
@@ -96,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     export = command(block_commands, "export", cmd_block_export, "write a block's proof file")
     export.add_argument("number", type=block_number, metavar="N")
     export.add_argument("--out", required=True, metavar="FILE")
+    chain_proof = commands.add_parser("chain", help="prove and export chain proofs", description="chain proofs")
+    chain_commands = chain_proof.add_subparsers(dest="chain_command", metavar="COMMAND", required=True)
+    chain_prove = command(
+        chain_commands, "prove", cmd_chain_prove, "prove the chain up to block N (default: the latest proven block)"
+    )
+    chain_prove.add_argument("number", type=block_number, metavar="N", nargs="?")
+    chain_export = command(chain_commands, "export", cmd_chain_export, "write a stored chain proof's file")
+    chain_export.add_argument("number", type=block_number, metavar="N", nargs="?")
+    chain_export.add_argument("--out", required=True, metavar="FILE")
     reexecute = command(commands, "reexecute", cmd_reexecute, "re-execute a block without proofs (the baseline)")
     reexecute.add_argument("number", type=block_number, metavar="N")
     vk = command(commands, "vk", cmd_vk, "write the block verifier key")

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 
 from rollup.cli.chain import chain_path
+from rollup.cli.chain_proofs import extend_chain_proof
 from rollup.cli.proving import build_circuits, executor_of, prove_and_verify, run_summary, write_vk
 from rollup.cli.ui import Ui, count_text
 from rollup.errors import RollupError
 from rollup.scenario import ScenarioClaim, ScenarioSend, load_scenario
+from verifier.chain import GENESIS_HEIGHT
 from verifier.hashing import Digest
 from verifier.light_client import digest_hex
 
@@ -62,6 +64,7 @@ def _prove_run(chain: ChainDirectory, runs: list[_RunBlock], args: argparse.Name
         for item, block in zip(runs, verified, strict=True):
             item.path = block.proven.path
     ui.note(f"all {len(runs)} block proofs verify from the genesis root (key: {chain.vk_path})")
+    extend_chain_proof(chain, ui)
 
 
 def cmd_run(args: argparse.Namespace, ui: Ui) -> int:
@@ -73,7 +76,7 @@ def cmd_run(args: argparse.Namespace, ui: Ui) -> int:
         for name, balance in scenario.users.items():
             chain.add_user(name, balance)
         built = [chain.build_block().block]
-        ui.note(f"block 0: registered {len(scenario.users)} users")
+        ui.note(f"block {GENESIS_HEIGHT + 1}: registered {len(scenario.users)} users")
         for index, ops in enumerate(scenario.blocks):
             _apply_scenario_block(chain, index, ops, ui.warn)
             if chain.draft.is_empty():

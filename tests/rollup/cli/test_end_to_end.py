@@ -53,6 +53,11 @@ def test_demo_end_to_end(capsys: Captured, tmp_path: Path) -> None:
         proof = chain / "proofs" / f"block-{block.number:04d}.proof"
         assert verify(vk, proof, light_client.digest_hex(block.prev_root)) == 0
     assert verify(vk, chain / "proofs" / "block-0002.proof", light_client.digest_hex(blocks[0].prev_root)) == 1
+    assert "chain proof of height 3" in out
+    genesis = light_client.digest_hex(blocks[0].prev_root)
+    key, chain_proof = str(chain / "chain.key"), str(chain / "chain.proof")
+    assert light_client.main(["--vk", key, "--chain-proof", chain_proof, "--genesis-root", genesis]) == 0
+    assert "height       3" in capsys.readouterr().out
 
 
 def random_scenario(rng: random.Random, num_users: int, num_blocks: int) -> dict[str, Any]:
@@ -109,7 +114,7 @@ def check_random_run(capsys: Captured, tmp_path: Path, num_users: int, num_block
     document = json.loads(out)
     assert document["balances"] == model_balances(scenario)
     blocks = document["blocks"]
-    assert blocks[0]["number"] == 0 and len(blocks) == num_blocks + 1  # every random block has a valid op
+    assert blocks[0]["number"] == 1 and len(blocks) == num_blocks + 1  # every random block has a valid op
     vk = chain / "block.vk"
     for block in blocks:
         assert verify(vk, Path(block["proof"]), block["prev_root"]) == 0

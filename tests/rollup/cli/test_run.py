@@ -82,7 +82,7 @@ def test_run_drops_invalid_ops_and_reports_them(capsys: Captured, tmp_path: Path
     assert code == 0, err
     document = json.loads(out)
     assert document["balances"] == {"A": 0, "B": 0}
-    assert [b["number"] for b in document["blocks"]] == [0, 1, 2]
+    assert [b["number"] for b in document["blocks"]] == [1, 2, 3]
     assert all(b["proof"] is None for b in document["blocks"])
     for previous, current in zip(document["blocks"], document["blocks"][1:], strict=False):
         assert current["prev_root"] == previous["new_root"]
@@ -90,9 +90,9 @@ def test_run_drops_invalid_ops_and_reports_them(capsys: Captured, tmp_path: Path
     assert "scenario block 0, op 3 (claim by B): nothing to claim" in err
     assert "scenario block 1, op 2 (send B -> A 1): dropped: cannot send 1: the balance is only 0" in err
     assert "scenario block 2: no valid operation" in err
-    # the rest of each session went through: A's block-1 session is its sends of 4 and 6
+    # the rest of each session went through: A's block-2 session is its sends of 4 and 6
     with ChainDirectory.open(chain) as opened:
-        sessions = opened.storage.block_sessions(1)
+        sessions = opened.storage.block_sessions(2)
         assert [[op.amount for op in s.operations] for s in sessions] == [[4, 6]]  # type: ignore[union-attr]
         assert opened.state.total_supply() == 15
     # a second run into the same directory is refused

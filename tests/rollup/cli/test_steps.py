@@ -25,9 +25,9 @@ def test_step_by_step_flow(capsys: Captured, tmp_path: Path) -> None:
     code, _, err = run_cli(capsys, "send", "Sam", "Jack", "51", *d)
     assert code == 2 and "the balance is only 50" in err
     code, out, _ = run_cli(capsys, "balances", *d)
-    assert code == 0 and "pending for block 0: Sam: register with 100, send 30 to Jack, send 20 to Jack" in out
+    assert code == 0 and "pending for block 1: Sam: register with 100, send 30 to Jack, send 20 to Jack" in out
     code, out, _ = run_cli(capsys, "block", "build", *d)
-    assert code == 0 and "block 0: 2 sessions" in out
+    assert code == 0 and "block 1: 2 sessions" in out
     code, out, _ = run_cli(capsys, "claim", "Jack", *d)
     assert code == 0 and "Jack claims 50" in out
     code, out, _ = run_cli(capsys, "claim", "Jack", *d)
@@ -39,12 +39,12 @@ def test_step_by_step_flow(capsys: Captured, tmp_path: Path) -> None:
     code, out, _ = run_cli(capsys, "balances", "--json", *d)
     assert code == 0
     document = json.loads(out)
-    assert document["block"] == 1 and document["balances"] == {"Sam": 50, "Jack": 0}
-    code, out, _ = run_cli(capsys, "block", "show", "1", *d)
+    assert document["block"] == 2 and document["balances"] == {"Sam": 50, "Jack": 0}
+    code, out, _ = run_cli(capsys, "block", "show", "2", *d)
     assert code == 0
     assert "Jack (user 2): claim transfer #0 of Sam, claim transfer #1 of Sam, send 70 to Sam" in out
     assert "session/2: session of Jack" in out and "not proven yet" in out
-    code, out, _ = run_cli(capsys, "reexecute", "1", *d)
+    code, out, _ = run_cli(capsys, "reexecute", "2", *d)
     assert code == 0 and "matches the stored root" in out and document["root"] in out
 
 
@@ -62,7 +62,9 @@ def test_step_by_step_errors(capsys: Captured, tmp_path: Path) -> None:
         (["user", "add", "Kim", "--balance", "-5"], "balance must be a whole number"),
         (["user", "add", "-x", "--balance", "5"], "required: name"),
         (["claim", "Nobody"], "unknown user 'Nobody'"),
-        (["block", "show", "0"], "no block 0: the chain has no blocks yet"),
+        (["block", "show", "1"], "no block 1: the chain has no blocks yet"),
+        (["chain", "prove"], "no block is proven yet"),
+        (["chain", "export", "--out", "x.proof"], "no chain proof of height 0"),
         (["reexecute", "3"], "no block 3"),
         (["block", "prove", "0"], "no block 0"),
     ]:
@@ -71,7 +73,7 @@ def test_step_by_step_errors(capsys: Captured, tmp_path: Path) -> None:
         assert expected in err, (argv, err)
         assert "Traceback" not in err
     run_cli(capsys, "block", "build", *d)
-    code, _, err = run_cli(capsys, "block", "export", "0", "--out", str(tmp_path / "b.proof"), *d)
+    code, _, err = run_cli(capsys, "block", "export", "1", "--out", str(tmp_path / "b.proof"), *d)
     assert code == 2 and "not proven yet" in err
 
 
