@@ -246,26 +246,41 @@ def test_block_export_verifies_the_stored_proof_first(capsys: Captured, chain: P
 BLOCK_TABLES = ("block_sessions", "accounts", "outbox_records", "tree_nodes")
 
 
+def renumber_blocks_from_0(chain: Path, *then: str) -> None:
+    """Blocks numbered from 0, as schema versions 1 and 2 wrote them (no chain_proofs table); then the
+    statements ``then``."""
+    renumber = [
+        f"UPDATE {table} SET {column} = {column} - 1"
+        for table, column in (("blocks", "number"), *((t, "block") for t in (*BLOCK_TABLES, "proofs")))
+    ]
+    execute(chain, "DROP TABLE chain_proofs", *renumber, *then)
+
+
 def downgrade_to_version_1(chain: Path) -> dict[str, int]:
     """Make the chain look as version 1 wrote it: names in users.json, no names, chain_head or chain_proofs
-    table, blocks numbered from 0 (stored proofs, which state the new numbers, dropped)."""
+    table, blocks numbered from 0."""
     with Storage.open(database(chain)) as storage:
         names = storage.names()
     (chain / USERS_FILE).write_text(json.dumps({"version": 1, "users": names}))
-    renumber = [
-        f"UPDATE {table} SET {column} = {column} - 1"
-        for table, column in (("blocks", "number"), *((t, "block") for t in BLOCK_TABLES))
-    ]
-    execute(
-        chain,
-        "DROP TABLE names",
-        "DROP TABLE chain_head",
-        "DROP TABLE chain_proofs",
-        "DELETE FROM proofs",
-        *renumber,
-        "UPDATE schema_version SET version = 1",
-    )
+    renumber_blocks_from_0(chain, "DROP TABLE names", "DROP TABLE chain_head", "UPDATE schema_version SET version = 1")
     return names
+
+
+def test_a_version_2_chain_is_numbered_from_1_when_opened(capsys: Captured, chain: Path) -> None:
+    """Version 2 numbered blocks from 0: opening moves every block up by one, keeps the state, drops the
+    stored proofs (each states its old number), and the chain goes on at block 3."""
+    with Storage.open(database(chain)) as storage:
+        storage.write_proof(2, "block", b"a proof stating block 2")
+    renumber_blocks_from_0(chain, "UPDATE chain_head SET block = block - 1", "UPDATE schema_version SET version = 2")
+    assert run_cli(capsys, chain, "send", "Sam", "Jack", "1")[0] == 0
+    with Storage.open(database(chain)) as storage:
+        assert storage._rows("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+        assert [b.number for b in storage.blocks()] == [1, 2]
+        assert storage.block(2).prev_root == storage.block(1).new_root
+        assert storage.block_proofs(1) == storage.block_proofs(2) == {}
+    assert balances(capsys, chain) == {"Sam": 90, "Jack": 50}
+    code, out, _ = run_cli(capsys, chain, "block", "build")
+    assert code == 0 and "block 3: 1 session" in out
 
 
 def test_users_json_is_moved_into_the_database(capsys: Captured, chain: Path) -> None:
