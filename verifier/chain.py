@@ -42,8 +42,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from verifier.errors import VerificationError
 from verifier.hashing import DIGEST_SIZE, ZERO_DIGEST, Digest, compress, hash_elements
-from verifier.plonk import VerificationError, verify_proof
+from verifier.plonk import verify_proof
 from verifier.proof import ProofWithPublicInputs, VerifierKey
 from verifier.serialization import FormatError, Reader, Writer, verifier_key_from_bytes
 from verifier.soundness import require_documented_security

@@ -50,7 +50,9 @@ from verifier.chain import (
     CHAIN_STATEMENT_LEN,
     CHAIN_WHITELIST_DEPTH,
     GENESIS_CHAIN_DIGEST,
+    GENESIS_HEIGHT,
     ChainKey,
+    ChainStatement,
     chain_whitelist_digests,
 )
 from verifier.hashing import Digest
@@ -124,7 +126,7 @@ class GenesisCircuit:
     def build(shape: CommonData) -> GenesisCircuit:
         b = CircuitBuilder(CHAIN_SCHEME.config)
         genesis = b.add_virtual_digest()
-        statement = ChainTargets(genesis, b.zero(), genesis, b.constant_digest(GENESIS_CHAIN_DIGEST))
+        statement = ChainTargets(genesis, b.constant(GENESIS_HEIGHT), genesis, b.constant_digest(GENESIS_CHAIN_DIGEST))
         whitelist_root = CHAIN_SCHEME.register_leaf_statement(b, statement.elements())
         return GenesisCircuit(b.build(shape), genesis, whitelist_root)
 
@@ -185,8 +187,8 @@ class ChainCircuits:
 
     def child(self, proof: ProofWithPublicInputs) -> ChildProof:
         """A chain proof with the key it verifies under (height 0 is the genesis circuit's)."""
-        height = proof.public_inputs[4]
-        circuit = self.genesis.circuit if height == 0 else self.step
+        height = ChainStatement.from_elements(proof.public_inputs[:CHAIN_STATEMENT_LEN]).height
+        circuit = self.genesis.circuit if height == GENESIS_HEIGHT else self.step
         return ChildProof(proof, circuit.verifier_key)
 
     def prove_genesis(self, genesis_root: Digest) -> ProofWithPublicInputs:
