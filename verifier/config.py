@@ -1,4 +1,4 @@
-"""Proof-system parameters: named, documented configurations (``STANDARD_CONFIG`` and its ZK twin, ``PROVEN_100_CONFIG``).
+"""Proof-system parameters: named, documented configurations (``STANDARD_CONFIG``, its ZK twin, ``PROVEN_100_CONFIG``).
 
 ``STANDARD_CONFIG`` follows Plonky2's standard recursion configuration:
 
