@@ -69,7 +69,7 @@ def assert_clear_error(code: int, err: str, *needles: str) -> None:
 
 
 def finalized_digest(chain: Path, up_to_block: int) -> str:
-    """SHA-256 of every finalized row of blocks ``0..up_to_block`` (read-only connection)."""
+    """SHA-256 of every finalized row of blocks ``1..up_to_block`` (read-only connection)."""
     uri = f"file:{chain / DATABASE_FILENAME}?mode=ro"
     connection = sqlite3.connect(uri, uri=True)
     try:

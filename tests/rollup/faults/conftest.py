@@ -18,8 +18,8 @@ TEMPLATE_COMMANDS = (
     ("send", "Sam", "Jack", "10"),
     ("block", "build"),
 )
-"""Blocks 0 (Sam 100, Jack 50) and 1 (Sam sends Jack 10, not claimed yet); nothing pending."""
-TEMPLATE_LATEST_BLOCK = 1
+"""Blocks 1 (Sam 100, Jack 50) and 2 (Sam sends Jack 10, not claimed yet); nothing pending."""
+TEMPLATE_LATEST_BLOCK = 2
 
 
 @pytest.fixture(scope="session")

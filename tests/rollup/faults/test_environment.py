@@ -147,18 +147,18 @@ def tamper(chain: Path, statement: str) -> None:
     ("statement", "number", "fields"),
     [
         (
-            "UPDATE block_sessions SET session = replace(session, '\"amount\":10', '\"amount\":20') WHERE block = 1",
-            1,
+            "UPDATE block_sessions SET session = replace(session, '\"amount\":10', '\"amount\":20') WHERE block = 2",
+            2,
             "new root, public data, data root",
         ),
         (
-            "UPDATE blocks SET data_digest = (SELECT data_digest FROM blocks WHERE number = 0) WHERE number = 1",
-            1,
+            "UPDATE blocks SET data_digest = (SELECT data_digest FROM blocks WHERE number = 1) WHERE number = 2",
+            2,
             "data root",
         ),
         (
-            "UPDATE blocks SET public_data = replace(public_data, '[1, 100,', '[1, 1000,') WHERE number = 0",
-            0,
+            "UPDATE blocks SET public_data = replace(public_data, '[1, 100,', '[1, 1000,') WHERE number = 1",
+            1,
             "public data",
         ),
     ],
@@ -175,9 +175,9 @@ def test_block_show_refuses_tampered_rows(
 
 def test_block_show_refuses_a_stored_proof_of_another_block(capsys: Captured, proven: Path) -> None:
     with Storage.open(proven / DATABASE_FILENAME) as storage:
-        storage.write_proof(0, BLOCK_NODE, storage.block_proofs(1)[BLOCK_NODE])  # block 1's proof as block 0's
-    code, _, err = run_cli(capsys, proven, "block", "show", "0")
-    assert_clear_error(code, err, "the stored proof of block 0 states another block", "rollup block prove 0")
+        storage.write_proof(2, BLOCK_NODE, storage.block_proofs(1)[BLOCK_NODE])  # block 1's proof as block 2's
+    code, _, err = run_cli(capsys, proven, "block", "show", "2")
+    assert_clear_error(code, err, "the stored proof of block 2 states another block", "rollup block prove 2")
     code, out, err = run_cli(capsys, proven, "block", "show", "1")
     assert code == 0 and "whitelist" in out, err
     TALLY.record(clear_error=True)
