@@ -191,8 +191,9 @@ def test_a_crash_at_every_write_point_of_init(
 
 @pytest.mark.slow
 def test_a_prover_killed_at_every_write_point_resumes(capsys: Captured, chain: Path, tmp_path: Path) -> None:
-    """``block prove 1`` (one session: the key, two stored proofs and the exported file) killed at each of
-    its write points; the next ``block prove`` resumes and exports a proof the light client accepts."""
+    """``block prove 1`` (the registration block: the key, its stored proofs, the exported file and the chain
+    proof) killed at each of its write points; the next ``block prove`` resumes and exports a proof the light
+    client accepts."""
     prove = ("block", "prove", "1", "--workers", "1")
     digest = finalized_digest(chain, TEMPLATE_LATEST_BLOCK)
     for point in range(1, MAX_WRITE_POINTS + 1):
