@@ -16,6 +16,9 @@ Modules
 * :mod:`~prover.jobs.local` and :mod:`~prover.jobs.local_worker` -
   :class:`LocalExecutor`: ``workers`` processes on this machine (``fork`` on
   POSIX), or the calling process itself (``in_process=True``).
+* :mod:`~prover.jobs.allocator` - glibc allocator settings that keep freed
+  memory in worker processes (no page faults for the next proof's arrays);
+  :mod:`~prover.jobs.dask_plugin` applies them on Dask workers.
 * :mod:`~prover.jobs.worker_logs` - log records of forked workers forwarded to
   the parent's root-logger handlers while a run lasts.
 * :mod:`~prover.jobs.dask_backend` - :class:`DaskExecutor`: a

@@ -32,7 +32,9 @@ tens of MB for every proof, and with that setting each one is paged in again:
 a session proof took 4.1-4.7 s on a Dask worker against 2.1 s without it (one
 worker, same machine). ``None`` unsets the variable (Dask's documented
 override). The local cluster applies this; for workers started by hand, see
-``docs/scaling.md``.
+``docs/scaling.md``. Once a worker runs, the executor's worker plugin
+(:mod:`~prover.jobs.dask_plugin`) goes further on every worker of the cluster:
+:func:`~prover.jobs.allocator.keep_freed_memory`.
 """
 
 
@@ -107,7 +109,9 @@ class DaskExecutor:
 
     With ``address`` (e.g. ``"tcp://10.0.0.5:8786"``) it connects to a running
     scheduler; with ``None`` it starts a ``LocalCluster`` of ``n_workers``
-    single-threaded worker processes and closes it in :meth:`close`.  The local
+    single-threaded worker processes and closes it in :meth:`close`.  Either way
+    every worker gets the allocator settings of :mod:`~prover.jobs.allocator`
+    (a worker plugin).  The local
     cluster's scheduler declares a task failed at the first worker death
     (``allowed_failures=0``) so that :meth:`run`'s ``retries`` alone governs
     retries; a remote scheduler applies its own ``allowed-failures`` first.
@@ -139,6 +143,9 @@ class DaskExecutor:
             self.client: Any = Client(self._cluster, timeout=timeout)
         else:
             self.client = Client(address, timeout=timeout)
+        from prover.jobs.dask_plugin import PLUGIN_NAME, KeepFreedMemory
+
+        self.client.register_plugin(KeepFreedMemory(), name=PLUGIN_NAME)
         if forward_logs:
             self.client.forward_logging()
 

@@ -7,6 +7,9 @@ worker when its parent dies (``prctl(PR_SET_PDEATHSIG, SIGKILL)``; the
 "parent" is the thread that started the worker, and :class:`LocalExecutor`
 starts and stops its workers within one ``run`` call in one thread).
 Elsewhere a daemon thread polls the parent pid.
+
+A worker keeps the memory it frees (:mod:`~prover.jobs.allocator`): every
+proof allocates the same large arrays again.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import threading
 import time
 from multiprocessing.connection import Connection
 
+from prover.jobs.allocator import keep_freed_memory
 from prover.jobs.attempt import Outcome, execute
 
 PR_SET_PDEATHSIG = 1
@@ -62,6 +66,7 @@ def local_worker_main(conn: Connection, parent_pid: int) -> None:
     """Loop of a local worker process: receive ``(key, fn, args)``, send an ``Outcome``; ``None`` stops it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     die_with_parent(parent_pid)
+    keep_freed_memory()
     while True:
         try:
             data = conn.recv_bytes()

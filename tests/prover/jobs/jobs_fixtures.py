@@ -123,3 +123,24 @@ def record_pid_then_sleep(directory: str, seconds: float) -> int:
     (Path(directory) / str(os.getpid())).write_text("running")
     time.sleep(seconds)
     return os.getpid()
+
+
+REFAULT_BYTES = 64 << 20
+"""Size of the array :func:`refault_pages` frees and allocates again (above glibc's largest mmap threshold)."""
+
+PAGE_BYTES = 4096
+
+
+def refault_pages(nbytes: int = REFAULT_BYTES) -> int:
+    """Minor page faults taken by filling a fresh ``nbytes`` array after an array of that size was freed.
+
+    About ``nbytes / PAGE_BYTES`` with glibc's defaults (the freed array went back to
+    the OS); about zero in a process that keeps freed memory.  A ``bytes`` object,
+    not a numpy array: numpy asks for transparent huge pages, one fault per 2 MB.
+    """
+    import resource
+
+    len(b"\x01" * nbytes)  # allocated, written and freed
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    len(b"\x01" * nbytes)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before

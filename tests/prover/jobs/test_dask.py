@@ -74,3 +74,10 @@ def test_local_dask_workers_keep_the_default_malloc_trimming(dask_executor: Dask
     dask_executor.client.wait_for_workers(2, timeout=60)  # a worker killed by an earlier test may be restarting
     found = dask_executor.client.run(os.environ.get, "MALLOC_TRIM_THRESHOLD_")
     assert len(found) == 2 and set(found.values()) == {None}
+
+
+def test_dask_workers_keep_freed_memory(dask_executor: DaskExecutor) -> None:
+    """The executor's worker plugin: every worker refills a freed 64 MB array without page faults."""
+    dask_executor.client.wait_for_workers(2, timeout=60)
+    faults = dask_executor.client.run(toy.refault_pages)
+    assert len(faults) == 2 and max(faults.values()) < toy.REFAULT_BYTES // toy.PAGE_BYTES // 20
