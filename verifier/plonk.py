@@ -26,11 +26,13 @@ from verifier import field
 from verifier.algebra import F
 from verifier.errors import VerificationError, VerificationFailure
 from verifier.fri import FriError, fri_challenges, verify_fri
+from verifier.fri_batch import fri_queries_pass
 from verifier.hashing import Digest, hash_elements
 from verifier.polynomial import lagrange_at, vanishing_at
 from verifier.proof import CommonData, Proof, VerifierKey
 from verifier.transcript import Challenger
 from verifier.vanishing import EvaluationVars, ext_from_columns, vanishing_combination
+from verifier.vanishing_tape import compiled_vanishing_combination
 from verifier.zero_knowledge import blinding_row_factors
 
 PlonkChallenges = tuple[Any, Any, Any, Any]
@@ -131,8 +133,18 @@ def blinding_at(common: CommonData, zeta: F, z_h: F) -> tuple[F, F] | None:
     return blinding_row_factors(common.degree_bits, common.num_blinding_rows, zeta, z_h)
 
 
-def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) -> None:
-    """Accept (return None) or raise VerificationError with the reason."""
+def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int], *, reference: bool = False) -> None:
+    """Accept (return None) or raise VerificationError with the reason.
+
+    V(zeta) is computed from the circuit shape's compiled tape
+    (:mod:`verifier.vanishing_tape`, the same value as
+    :func:`~verifier.vanishing.vanishing_combination`), and the FRI queries
+    are first checked all at once by the compiled batch path
+    (:func:`verifier.fri_batch.fri_queries_pass`); unless it accepts, or with
+    ``reference=True``, the readable reference :func:`verifier.fri.verify_fri`
+    decides and names the failing check.  ``reference=True`` also evaluates
+    V(zeta) with the readable generic code.
+    """
     common = vk.common
     if len(public_inputs) != common.num_public_inputs:
         raise VerificationError(
@@ -170,7 +182,7 @@ def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) ->
         gamma=gamma,
         blinding=blinding_at(common, zeta, z_h),
     )
-    v_zeta = vanishing_combination(common, openings, alpha)
+    v_zeta = (vanishing_combination if reference else compiled_vanishing_combination)(common, openings, alpha)
     if v_zeta != z_h * quotient_at(common, o.quotient, stride_power(common, zeta, zeta_n)):
         raise VerificationError(
             VerificationFailure.VANISHING, "vanishing identity fails at zeta: constraints are not satisfied"
@@ -179,6 +191,7 @@ def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int]) ->
     try:
         challenges = fri_challenges(challenger, common, proof.fri)
         caps = (vk.constants_sigmas_cap, proof.wires_cap, proof.zs_partials_cap, proof.quotient_cap)
-        verify_fri(common, caps, o, zeta, challenges, proof.fri)
+        if reference or not fri_queries_pass(common, caps, o, zeta, challenges, proof.fri):
+            verify_fri(common, caps, o, zeta, challenges, proof.fri)
     except FriError as exc:
         raise VerificationError(exc.kind, f"FRI: {exc}") from exc

@@ -1,0 +1,217 @@
+"""V(zeta) compiled: the one generic definition traced once per circuit shape into a tape, run by a kernel.
+
+:func:`verifier.vanishing.vanishing_combination` is written over any algebra
+and never branches on a value, only on the circuit's shape (gates, widths,
+config).  So running it once on :class:`_Tracer` values records the exact
+sequence of F_p2 additions, subtractions and multiplications it performs for
+that shape; :func:`run_tape` replays the recording on numbers.  The result is
+the same field element as the reference computes for every proof of that
+shape (same operations on the same values), at a fraction of the cost: the
+reference creates a Python object per operation.  Nothing is hand-copied from
+the gates: a change to a gate's constraints changes the recording.
+
+A tape is built the first time a :class:`~verifier.proof.CommonData` is seen
+(about as long as one reference evaluation) and cached.
+
+Tape layout: ``values`` is an ``(n, 2)`` ``uint64`` array of F_p2 elements
+(a0, a1): slot 0 holds 0, then the constants met while tracing, then the
+inputs, then one slot per operation; ``ops`` rows are ``(code, a, b)`` and
+operation k writes slot ``first_op_slot + k``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+from verifier import field
+from verifier.algebra import AlgebraDefaults
+from verifier.extension import Ext
+from verifier.extension import W as _W
+from verifier.goldilocks_jit import gl_add, gl_mul, gl_sub
+from verifier.poseidon2 import DIGEST_SIZE
+from verifier.proof import CommonData
+from verifier.vanishing import EvaluationVars, vanishing_combination
+
+ADD, SUB, MUL = 0, 1, 2
+"""Operation codes of a tape row."""
+
+W = np.uint64(_W)
+
+
+class _Recorder:
+    """The tape being recorded: constants by value, inputs in order, operations in order."""
+
+    def __init__(self) -> None:
+        self.constants: dict[tuple[int, int], int] = {(0, 0): 0}
+        self.inputs: list[_Tracer] = []
+        self.ops: list[tuple[int, _Tracer | int, _Tracer | int]] = []
+
+    def constant(self, value: int | Ext) -> int:
+        """The constant id of ``value`` (ids are renumbered to slots in :meth:`_Tracer.slot`)."""
+        e = Ext.lift(value)
+        return self.constants.setdefault((e.a0, e.a1), len(self.constants))
+
+
+class _Tracer(AlgebraDefaults):
+    """A value of the algebra being traced: an input or the result of a recorded operation.
+
+    The composite operations of the :class:`~verifier.algebra.Algebra` contract are
+    recorded by their defining formulas (:class:`~verifier.algebra.AlgebraDefaults`).
+    """
+
+    __slots__ = ("kind", "position", "recorder")
+
+    def __init__(self, recorder: _Recorder, kind: str, position: int) -> None:
+        self.recorder, self.kind, self.position = recorder, kind, position
+
+    def _operand(self, other: Any) -> _Tracer | int:
+        if isinstance(other, _Tracer):
+            return other
+        if isinstance(other, (int, Ext)):
+            return self.recorder.constant(other)
+        raise TypeError(f"cannot trace an operation with a {type(other).__name__}")
+
+    def _record(self, code: int, a: Any, b: Any) -> _Tracer:
+        self.recorder.ops.append((code, a, b))
+        return _Tracer(self.recorder, "op", len(self.recorder.ops) - 1)
+
+    def __add__(self, other: Any) -> _Tracer:
+        return self._record(ADD, self, self._operand(other))
+
+    def __radd__(self, other: Any) -> _Tracer:
+        return self._record(ADD, self._operand(other), self)
+
+    def __sub__(self, other: Any) -> _Tracer:
+        return self._record(SUB, self, self._operand(other))
+
+    def __rsub__(self, other: Any) -> _Tracer:
+        return self._record(SUB, self._operand(other), self)
+
+    def __neg__(self) -> _Tracer:
+        return self._record(SUB, self.recorder.constant(0), self)
+
+    def __mul__(self, other: Any) -> _Tracer:
+        return self._record(MUL, self, self._operand(other))
+
+    def __rmul__(self, other: Any) -> _Tracer:
+        return self._record(MUL, self._operand(other), self)
+
+    def __bool__(self) -> bool:
+        raise TypeError("the traced code branches on a value: it cannot be compiled to a tape")
+
+    def __eq__(self, other: object) -> bool:
+        raise TypeError("the traced code compares values: it cannot be compiled to a tape")
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class Tape:
+    """A recorded evaluation: the initial slot values (constants), where inputs go, the operations."""
+
+    template: np.ndarray
+    first_input_slot: int
+    num_inputs: int
+    ops: np.ndarray
+    output_slot: int
+
+
+_SCALAR_FIELDS = ("x", "l0_x", "beta", "gamma")
+"""The fields of :class:`EvaluationVars` that hold one value (the others hold sequences)."""
+
+
+def _input_counts(common: CommonData) -> dict[str, int]:
+    """How many values each field of :class:`EvaluationVars` holds for this shape."""
+    widths = common.oracle_widths()
+    nc = common.num_constant_columns
+    sequences = {
+        "constants": nc,
+        "sigmas": widths[0] - nc,
+        "wires": widths[1],
+        "zs_partials": widths[2],
+        "zs_next": 2,
+        "public_inputs_hash": DIGEST_SIZE,
+    }
+    return sequences | dict.fromkeys(_SCALAR_FIELDS, 1)
+
+
+def _fields(e: EvaluationVars[Any]) -> list[tuple[str, Sequence[Any]]]:
+    """The fields of ``e`` in order, each as a sequence (one element for the scalar fields)."""
+    names = [f.name for f in dataclasses.fields(e)]
+    return [(n, [getattr(e, n)] if n in _SCALAR_FIELDS else getattr(e, n)) for n in names]
+
+
+@lru_cache(maxsize=16)
+def vanishing_tape(common: CommonData) -> Tape:
+    """Trace :func:`vanishing_combination` for this circuit shape (cached per shape)."""
+    recorder = _Recorder()
+
+    def inputs(count: int) -> list[_Tracer]:
+        new = [_Tracer(recorder, "input", len(recorder.inputs) + i) for i in range(count)]
+        recorder.inputs += new
+        return new
+
+    counts = _input_counts(common)
+    groups = {f.name: inputs(counts[f.name]) for f in dataclasses.fields(EvaluationVars)}
+    fields: dict[str, Any] = {name: group[0] if name in _SCALAR_FIELDS else group for name, group in groups.items()}
+    alpha = inputs(1)[0]
+    result = vanishing_combination(common, EvaluationVars(**fields), alpha)
+    if not isinstance(result, _Tracer):
+        raise TypeError("vanishing_combination did not depend on its inputs")
+    first_input = len(recorder.constants)
+    first_op = first_input + len(recorder.inputs)
+
+    def slot(operand: _Tracer | int) -> int:
+        if isinstance(operand, int):
+            return operand
+        return (first_input if operand.kind == "input" else first_op) + operand.position
+
+    ops = np.array([(code, slot(a), slot(b)) for code, a, b in recorder.ops], dtype=np.int64).reshape(-1, 3)
+    template = np.zeros((first_op + len(ops), 2), dtype=np.uint64)
+    for (a0, a1), index in recorder.constants.items():
+        template[index] = (a0, a1)
+    return Tape(template, first_input, len(recorder.inputs), ops, slot(result))
+
+
+@njit(cache=True)
+def run_tape(values: np.ndarray, ops: np.ndarray, first_op_slot: int) -> None:
+    """Replay ``ops`` on ``values`` in place (F_p2: (a0 + a1 u)(b0 + b1 u) = a0 b0 + W a1 b1 + (a0 b1 + a1 b0) u)."""
+    for k in range(ops.shape[0]):
+        code, a, b = ops[k, 0], ops[k, 1], ops[k, 2]
+        out = first_op_slot + k
+        if code == ADD:
+            values[out, 0] = gl_add(values[a, 0], values[b, 0])
+            values[out, 1] = gl_add(values[a, 1], values[b, 1])
+        elif code == SUB:
+            values[out, 0] = gl_sub(values[a, 0], values[b, 0])
+            values[out, 1] = gl_sub(values[a, 1], values[b, 1])
+        else:
+            a0, a1, b0, b1 = values[a, 0], values[a, 1], values[b, 0], values[b, 1]
+            values[out, 0] = gl_add(gl_mul(a0, b0), gl_mul(W, gl_mul(a1, b1)))
+            values[out, 1] = gl_add(gl_mul(a0, b1), gl_mul(a1, b0))
+
+
+def compiled_vanishing_combination(common: CommonData, e: EvaluationVars[Ext], alpha: Ext) -> Ext:
+    """The value of :func:`vanishing_combination` with the same arguments, from the shape's tape."""
+    tape = vanishing_tape(common)
+    values = tape.template.copy()
+    flat = [Ext.lift(v) for _, group in _fields(e) for v in group] + [alpha]
+    if len(flat) != tape.num_inputs:
+        raise ValueError(f"{len(flat)} inputs for a tape of {tape.num_inputs}")
+    end = tape.first_input_slot + tape.num_inputs
+    values[tape.first_input_slot : end] = np.array([(v.a0, v.a1) for v in flat], dtype=np.uint64)
+    run_tape(values, tape.ops, end)
+    a0, a1 = values[tape.output_slot]
+    return Ext(int(a0) % field.P, int(a1) % field.P)
+
+
+def load_kernel() -> None:
+    """Load :func:`run_tape` (numba's on-disk cache, or compile) ahead of timed work."""
+    run_tape(np.zeros((1, 2), dtype=np.uint64), np.zeros((0, 3), dtype=np.int64), 1)
