@@ -12,6 +12,8 @@ the digest is lanes 0..3 of the final state.
 
 * ``hash_rows(rows)``: capacity (w, DOMAIN_HASH, 0, 0) for rows of width w,
   i.e. ``hash_elements(row)``.
+* ``hash_columns_bit_reversed(columns)``: the same digests for the columns of
+  a (w, n) array taken in bit-reversed order, read in place (a committed LDE).
 * ``compress_batch(left, right)``: the row left_i || right_i (8 elements, one
   chunk) from capacity (0, DOMAIN_COMPRESS, 0, 0), i.e. ``compress(left_i, right_i)``.
 
@@ -25,19 +27,26 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from prover.ntt import bit_reverse_indices
 from verifier.hashing import ZERO_DIGEST, compress_initial_state, sponge_initial_state
 from verifier.poseidon2 import DIGEST_SIZE, RATE, WIDTH
 from verifier.poseidon2_jit import BLOCK, permute_columns_inplace, permute_rows_inplace
 
 U64Array = npt.NDArray[np.uint64]
+IndexArray = npt.NDArray[np.int64]
 
 _COMPRESS_INITIAL_STATE = np.array(compress_initial_state(ZERO_DIGEST, ZERO_DIGEST), dtype=np.uint64)
 
 
 @njit(cache=True)
-def _absorb_kernel(rows: U64Array, initial: U64Array, out: U64Array) -> None:
-    """out[i] <- lanes 0..DIGEST_SIZE-1 of the sponge absorbing rows[i] from state ``initial`` (rate lanes ignored)."""
-    n, w = rows.shape
+def _absorb_kernel(columns: U64Array, initial: U64Array, out_index: IndexArray, out: U64Array) -> None:
+    """out[out_index[p]] <- lanes 0..DIGEST_SIZE-1 of the sponge absorbing column p of ``columns`` (w, n).
+
+    The sponge starts from state ``initial`` (its rate lanes ignored). Columns are
+    taken in natural order, so a block of states reads each input row contiguously
+    whatever the output order.
+    """
+    w, n = columns.shape
     n_chunks = max(1, (w + RATE - 1) // RATE)
     buf = np.zeros((WIDTH, BLOCK), dtype=np.uint64)
     for start in range(0, n, BLOCK):
@@ -46,22 +55,29 @@ def _absorb_kernel(rows: U64Array, initial: U64Array, out: U64Array) -> None:
             buf[lane, :] = initial[lane]
         for chunk in range(n_chunks):
             for lane in range(RATE):
-                col = chunk * RATE + lane
-                if col < w:
+                row = chunk * RATE + lane
+                if row < w:
                     for j in range(m):
-                        buf[lane, j] = rows[start + j, col]
+                        buf[lane, j] = columns[row, start + j]
                 else:
                     buf[lane, :] = 0
             permute_columns_inplace(buf)
         for j in range(m):
             for lane in range(DIGEST_SIZE):
-                out[start + j, lane] = buf[lane, j]
+                out[out_index[start + j], lane] = buf[lane, j]
+
+
+def _absorb_columns(columns: U64Array, initial: U64Array, out_index: IndexArray | None = None) -> U64Array:
+    """Digests (n, 4): row ``out_index[p]`` (p itself by default) absorbs column p of ``columns`` (w, n)."""
+    n = columns.shape[1]
+    out = np.empty((n, DIGEST_SIZE), dtype=np.uint64)
+    _absorb_kernel(columns, initial, np.arange(n, dtype=np.int64) if out_index is None else out_index, out)
+    return out
 
 
 def _absorb(rows: U64Array, initial: U64Array) -> U64Array:
-    out = np.empty((rows.shape[0], DIGEST_SIZE), dtype=np.uint64)
-    _absorb_kernel(rows, initial, out)
-    return out
+    """Digests (n, 4): row i absorbs row i of ``rows`` (n, w) (read through the transposed view, no copy)."""
+    return _absorb_columns(rows.T, initial)
 
 
 def _as_u64_matrix(array: npt.ArrayLike, name: str, width: int | None = None) -> U64Array:
@@ -77,6 +93,21 @@ def hash_rows(rows: npt.ArrayLike) -> U64Array:
     matrix = _as_u64_matrix(rows, "rows")
     initial = np.array(sponge_initial_state(matrix.shape[1]), dtype=np.uint64)
     return _absorb(matrix, initial)
+
+
+def hash_columns_bit_reversed(columns: npt.ArrayLike) -> U64Array:
+    """Digests (n, 4) with row j equal to ``hash_elements(columns[:, rev(j)])`` for columns of shape (w, n).
+
+    rev is the log2(n)-bit reversal: the leaf digests of a Merkle tree whose leaf j
+    is the row of all w values at bit-reversed position j (a committed LDE), hashed
+    straight from the (w, n) LDE without the transposed, permuted copy.
+    """
+    matrix = _as_u64_matrix(columns, "columns")
+    n = matrix.shape[1]
+    if n == 0 or n & (n - 1):
+        raise ValueError(f"the number of columns must be a power of two, got {n}")
+    initial = np.array(sponge_initial_state(matrix.shape[0]), dtype=np.uint64)
+    return _absorb_columns(matrix, initial, bit_reverse_indices(n.bit_length() - 1))
 
 
 def compress_batch(left: npt.ArrayLike, right: npt.ArrayLike) -> U64Array:

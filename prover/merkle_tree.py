@@ -12,11 +12,13 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from prover.hashing import compress_pairs, hash_rows
+from prover.hashing import compress_pairs, hash_columns_bit_reversed, hash_rows
+from prover.ntt import bit_reverse_indices
 from verifier.hashing import Digest
 from verifier.merkle import MerkleProof
 
 U64Array = npt.NDArray[np.uint64]
+IndexArray = npt.NDArray[np.int64]
 
 
 def _digest(row: U64Array) -> Digest:
@@ -24,10 +26,24 @@ def _digest(row: U64Array) -> Digest:
     return (a, b, c, d)
 
 
-class MerkleTree:
-    """A Merkle tree over the rows of ``leaves`` (kept by reference, not copied), committed by its cap."""
+def _log_n(n: int, cap_height: int) -> int:
+    """log2(n) for a tree of n leaves with a cap of height ``cap_height``; ValueError if they do not fit."""
+    if n == 0 or n & (n - 1):
+        raise ValueError(f"the number of leaves must be a power of two, got {n}")
+    log_n = n.bit_length() - 1
+    if not 0 <= cap_height <= log_n:
+        raise ValueError(f"cap height {cap_height} not in [0, {log_n}] for {n} leaves")
+    return log_n
 
-    leaves: U64Array
+
+class MerkleTree:
+    """A Merkle tree over rows of field elements (kept by reference, not copied), committed by its cap.
+
+    ``MerkleTree(leaves, h)`` takes the leaves as the rows of an (n, w) array;
+    :meth:`from_bit_reversed_columns` takes a (w, n) array whose column rev(j) is
+    leaf j (a committed LDE), hashed and opened in place.
+    """
+
     cap_height: int
     log_n: int
     levels: list[U64Array]
@@ -37,18 +53,33 @@ class MerkleTree:
         rows = np.asarray(leaves, dtype=np.uint64)
         if rows.ndim != 2:
             raise ValueError(f"leaves must be an (n, w) array, got shape {rows.shape}")
-        n = rows.shape[0]
-        if n == 0 or n & (n - 1):
-            raise ValueError(f"the number of leaves must be a power of two, got {n}")
-        log_n = n.bit_length() - 1
-        if not 0 <= cap_height <= log_n:
-            raise ValueError(f"cap height {cap_height} not in [0, {log_n}] for {n} leaves")
-        self.leaves = rows
+        _log_n(rows.shape[0], cap_height)
+        self._build(rows.T, np.arange(rows.shape[0], dtype=np.int64), cap_height, hash_rows(rows))
+
+    @classmethod
+    def from_bit_reversed_columns(cls, columns: npt.ArrayLike, cap_height: int) -> MerkleTree:
+        """The tree whose leaf j is column rev(j) of ``columns`` (w, n), rev the log2(n)-bit reversal."""
+        values = np.asarray(columns, dtype=np.uint64)
+        if values.ndim != 2:
+            raise ValueError(f"columns must be a (w, n) array, got shape {values.shape}")
+        log_n = _log_n(values.shape[1], cap_height)
+        tree = cls.__new__(cls)
+        tree._build(values, bit_reverse_indices(log_n), cap_height, hash_columns_bit_reversed(values))
+        return tree
+
+    def _build(self, columns: U64Array, positions: IndexArray, cap_height: int, digests: U64Array) -> None:
+        """Leaf j is column ``positions[j]`` of ``columns``; ``digests`` are the leaf digests (level 0)."""
+        self._columns = columns
+        self._positions = positions
         self.cap_height = cap_height
-        self.log_n = log_n
-        self.levels = [hash_rows(rows)]
-        for _ in range(log_n - cap_height):
+        self.log_n = _log_n(columns.shape[1], cap_height)
+        self.levels = [digests]
+        for _ in range(self.log_n - cap_height):
             self.levels.append(compress_pairs(self.levels[-1]))
+
+    @property
+    def num_leaves(self) -> int:
+        return 1 << self.log_n
 
     @property
     def cap(self) -> list[Digest]:
@@ -56,13 +87,13 @@ class MerkleTree:
         return [_digest(row) for row in self.levels[-1]]
 
     def _check_index(self, index: int) -> None:
-        if not 0 <= index < self.leaves.shape[0]:
-            raise IndexError(f"leaf index {index} out of range for {self.leaves.shape[0]} leaves")
+        if not 0 <= index < self.num_leaves:
+            raise IndexError(f"leaf index {index} out of range for {self.num_leaves} leaves")
 
     def leaf(self, index: int) -> list[int]:
         """The field elements of leaf ``index``."""
         self._check_index(index)
-        return self.leaves[index].tolist()  # type: ignore[no-any-return]
+        return self._columns[:, self._positions[index]].tolist()  # type: ignore[no-any-return]
 
     def prove(self, index: int) -> MerkleProof:
         """Siblings of the path from leaf ``index`` up to the cap, bottom-up."""

@@ -36,11 +36,13 @@ class PolynomialBatch:
     @staticmethod
     def from_coeffs(coeffs: FieldArray, rate_bits: int, cap_height: int, salt_size: int = 0) -> PolynomialBatch:
         values = lde(coeffs, rate_bits, COSET_SHIFT)
-        # Leaf j = the row of values at bit-reversed position j: transpose, then gather whole rows.
-        rows = np.ascontiguousarray(values.T)[bit_reverse_indices(log2_exact(values.shape[1]))]
+        # Leaf j = the row of values at bit-reversed position j (then the leaf's salt), hashed and opened in place.
+        columns = values
         if salt_size:
-            rows = np.hstack([rows, random_field_elements(rows.shape[0], salt_size)])
-        return PolynomialBatch(coeffs, values, MerkleTree(rows, cap_height), rate_bits)
+            salts = random_field_elements(values.shape[1], salt_size)  # row j: the salt of leaf j
+            rev = bit_reverse_indices(log2_exact(values.shape[1]))
+            columns = np.vstack([values, salts[rev].T])
+        return PolynomialBatch(coeffs, values, MerkleTree.from_bit_reversed_columns(columns, cap_height), rate_bits)
 
     @staticmethod
     def from_values(values: FieldArray, rate_bits: int, cap_height: int, salt_size: int = 0) -> PolynomialBatch:

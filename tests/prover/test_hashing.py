@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prover.hashing import compress_batch, compress_pairs, hash_rows, permute_batch
+from prover.hashing import compress_batch, compress_pairs, hash_columns_bit_reversed, hash_rows, permute_batch
+from prover.ntt import bit_reverse_indices
 from verifier.field import P
 from verifier.hashing import compress, hash_elements
 from verifier.poseidon2 import WIDTH, permute_reference
@@ -48,6 +49,15 @@ def test_block_boundaries_and_layouts(n: int) -> None:
     assert np.array_equal(hash_rows(np.asfortranarray(rows)), digests)
     if n:
         assert _digest(digests[-1]) == hash_elements(rows[-1].tolist())
+
+
+@pytest.mark.parametrize("log_n", [0, 1, 7, 9])
+def test_hash_columns_bit_reversed_hashes_the_columns_in_bit_reversed_order(log_n: int) -> None:
+    """Row j of the digests is hash_elements of column rev(j), across block boundaries (2^9 > BLOCK)."""
+    columns = np.random.default_rng(log_n).integers(0, P, size=(13, 1 << log_n), dtype=np.uint64)
+    rev = bit_reverse_indices(log_n)
+    digests = hash_columns_bit_reversed(columns)
+    assert digests.tolist() == [list(hash_elements(columns[:, rev[j]].tolist())) for j in range(1 << log_n)]
 
 
 def test_compress_batch_and_pairs_match_compress() -> None:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from prover.merkle_tree import MerkleTree
+from prover.ntt import bit_reverse_indices
 from verifier.field import P
 from verifier.hashing import compress, hash_elements
 from verifier.merkle import MerkleError, MerkleProof, verify_merkle_proof
@@ -68,3 +69,15 @@ def test_invalid_trees_and_indices() -> None:
             tree.prove(index)
         with pytest.raises(IndexError):
             tree.leaf(index)
+
+
+@pytest.mark.parametrize(("log_n", "cap_height"), [(0, 0), (3, 1), (8, 3)])
+def test_tree_from_bit_reversed_columns_is_the_tree_of_the_gathered_rows(log_n: int, cap_height: int) -> None:
+    """Leaf j = column rev(j): same cap, leaves and paths as the rows gathered into that order."""
+    columns = _leaves(log_n, 11, seed=40 + log_n).T.copy()
+    rows = columns.T[bit_reverse_indices(log_n)]
+    direct, gathered = MerkleTree.from_bit_reversed_columns(columns, cap_height), MerkleTree(rows, cap_height)
+    assert direct.cap == gathered.cap
+    for index in range(1 << log_n):
+        assert direct.leaf(index) == gathered.leaf(index) == rows[index].tolist()
+        assert direct.prove(index) == gathered.prove(index)
