@@ -3,17 +3,22 @@
 Each ``bench_*`` function returns rows (name, value, unit); kernels are
 compiled (or loaded from the numba cache) by a warm-up call before timing,
 and deterministic workloads report the best of ``REPEAT`` runs (:mod:`bench.timing`).
-``python -m bench.hashing`` (from the repository root) prints them as a table.
+``python -m bench.hashing [section ...]`` (from the repository root) prints them as a table.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 
+import numpy as np
+
 from bench.inputs import random_elements
-from bench.timing import Row, best_seconds, print_rows
+from bench.timing import CPU, Row, best_seconds, print_rows
 from prover.hashing import permute_batch
 from prover.merkle_tree import MerkleTree
+from prover.ntt import bit_reverse_indices
 from prover.pow import grind
 from verifier.hashing import compress
 from verifier.poseidon2 import WIDTH, permute, permute_reference
@@ -71,6 +76,36 @@ def bench_merkle_tree(log_n: int = 16, width: int = 135, cap_height: int = 4) ->
     ]
 
 
+def bench_lde_commitment(log_n: int = 16, width: int = 135, cap_height: int = 4, repeat: int = 5) -> list[Row]:
+    """Committing an LDE (width, 2^log_n) whose leaf j is column rev(j): gathered rows vs hashed in place.
+
+    Before: transpose the LDE, gather its rows in bit-reversed order (two copies
+    of the matrix), hash the rows. After: :meth:`MerkleTree.from_bit_reversed_columns`
+    hashes the columns in place. Interleaved, CPU time, best of ``repeat``; the
+    caps are checked equal. Sizes: the wires oracle of a 2^13-row proof.
+    """
+    values = random_elements((width, 1 << log_n))
+    rev = bit_reverse_indices(log_n)
+
+    def gathered() -> MerkleTree:
+        return MerkleTree(np.ascontiguousarray(values.T)[rev], cap_height)
+
+    def in_place() -> MerkleTree:
+        return MerkleTree.from_bit_reversed_columns(values, cap_height)
+
+    if gathered().cap != in_place().cap:
+        raise AssertionError("the two commitments differ")
+    best = {"gathered": float("inf"), "in place": float("inf")}
+    for _ in range(repeat):
+        for name, build in (("gathered", gathered), ("in place", in_place)):
+            best[name] = min(best[name], best_seconds(build, repeat=1, clock=CPU))
+    label = f"commit LDE {width} x 2^{log_n}"
+    return [
+        (f"{label}: transpose + gather rows + hash (before)", best["gathered"] * 1e3, "ms CPU"),
+        (f"{label}: hash columns in place (after)", best["in place"] * 1e3, "ms CPU"),
+    ]
+
+
 def bench_pow(bits: int = 16, trials: int = 8) -> list[Row]:
     """Mean grinding time over ``trials`` transcripts (the work is geometric with mean 2^bits)."""
     grind(Challenger("warm-up"), 1)
@@ -81,9 +116,19 @@ def bench_pow(bits: int = 16, trials: int = 8) -> list[Row]:
     return [(f"PoW {bits} bits (mean of {trials})", total / trials, "s")]
 
 
-def main() -> None:
-    rows = [*bench_permutations(), *bench_merkle_tree(), *bench_pow()]
-    print_rows(rows)
+SECTIONS: dict[str, Callable[[], list[Row]]] = {
+    "permutations": bench_permutations,
+    "merkle": bench_merkle_tree,
+    "lde": bench_lde_commitment,
+    "pow": bench_pow,
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m bench.hashing [section ...]`` (sections: permutations, merkle, lde, pow; default all)."""
+    names = (sys.argv[1:] if argv is None else argv) or list(SECTIONS)
+    print(f"load average at start {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)", flush=True)
+    print_rows([row for name in names for row in SECTIONS[name]()])
 
 
 if __name__ == "__main__":
