@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from circuits.generators import Generator, generate_witness
+from circuits.generators import Generator, WitnessPlan, generate_witness
 from circuits.witness import Target, Witness
 from prover import field_kernels as fk
 from prover.oracle import PolynomialBatch
@@ -47,6 +48,10 @@ class CircuitData:
     public_input_targets: list[Target]
     row_gates: list[Gate]
     row_constants: list[list[int]]
+    witness_plan: WitnessPlan = dataclass_field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.witness_plan = WitnessPlan(self.copy_classes)
 
     @property
     def verifier_key(self) -> VerifierKey:
@@ -57,9 +62,11 @@ class CircuitData:
         return self.prover_key.vk.common
 
     def generate_witness(self, inputs: Mapping[Target, int]) -> Witness:
-        """Set the inputs, then run every generator."""
+        """Set the inputs, then run every generator (after the first fill, in the order recorded for these inputs)."""
         cfg = self.common.config
-        return generate_witness(cfg.num_wires, self.common.degree, self.copy_classes, self.generators, inputs)
+        return generate_witness(
+            cfg.num_wires, self.common.degree, self.copy_classes, self.generators, inputs, self.witness_plan
+        )
 
     def prove_witness(self, w: Witness, times: ProvingTimes | None = None) -> ProofWithPublicInputs:
         public_inputs = tuple(w.get(t) for t in self.public_input_targets)

@@ -3,10 +3,10 @@
 One module per gate file of ``verifier/gates/`` (``simple``, ``decomposition``,
 ``poseidon2_gate``, ``poseidon2_linear``, ``reducing``, ``fri_fold``), so a gate's
 constraints and its generator are found under the same name; ``base`` holds the
-generic interface, the hint generator and the worklist.
+generic interface, the hint generator, the worklist and the recorded order (``WitnessPlan``).
 """
 
-from circuits.generators.base import Generator, SimpleGenerator, generate_witness
+from circuits.generators.base import Generator, SimpleGenerator, WitnessPlan, generate_witness
 from circuits.generators.decomposition import BaseSumGenerator, RandomAccessGenerator
 from circuits.generators.fri_fold import FriFoldGenerator
 from circuits.generators.poseidon2_gate import Poseidon2Generator
@@ -26,5 +26,6 @@ __all__ = [
     "RandomAccessGenerator",
     "ReducingGenerator",
     "SimpleGenerator",
+    "WitnessPlan",
     "generate_witness",
 ]

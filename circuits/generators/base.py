@@ -2,7 +2,9 @@
 
 A generator declares the targets it depends on and, once all are known, sets
 its outputs. ``run_generators`` is a worklist: a generator runs as soon as its
-last dependency is set, so the order of registration does not matter.
+last dependency is set, so the order of registration does not matter. A
+:class:`WitnessPlan` records the order once per circuit and set of input
+targets, and later fills replay it.
 """
 
 from __future__ import annotations
@@ -41,20 +43,47 @@ class SimpleGenerator(Generator):
         w.set_many(self.outputs, self.fn(w.get_many(self.inputs)))
 
 
+class WitnessPlan:
+    """What filling one circuit's witnesses needs besides the values, worked out once per circuit.
+
+    * ``members``: every cell of a non-trivial copy class -> its class (from the classes);
+    * per set of input targets, the order in which the worklist ran the generators.
+      Which targets a generator reads and sets does not depend on values, so the
+      worklist's order is the same on every fill with the same input targets: the
+      first fill records it (:func:`run_generators`), later fills replay it
+      (:func:`run_in_order`) without the dependency bookkeeping, running the same
+      generators in the same order and so producing the same witness, or the
+      same first failure.
+    """
+
+    def __init__(self, classes: Mapping[Target, Sequence[Target]]) -> None:
+        self.members: dict[Target, Sequence[Target]] = {t: group for group in classes.values() for t in group}
+        self.orders: dict[frozenset[Target], list[int]] = {}
+
+
 def generate_witness(
     num_wires: int,
     num_rows: int,
     classes: Mapping[Target, Sequence[Target]],
     generators: Sequence[Generator],
     inputs: Mapping[Target, int],
+    plan: WitnessPlan | None = None,
 ) -> Witness:
-    """A witness with ``inputs`` set and every generator run (copy classes from ``CopyClasses.classes()``)."""
-    members = {t: group for group in classes.values() for t in group}
-    w = Witness(num_wires, num_rows, members)
+    """A witness with ``inputs`` set and every generator run (copy classes from ``CopyClasses.classes()``).
+
+    ``plan`` (for these classes and generators) is reused and extended across calls.
+    """
+    plan = plan if plan is not None else WitnessPlan(classes)
+    w = Witness(num_wires, num_rows, plan.members)
     with gc_paused():
         for t, v in inputs.items():
             w.set(t, v % field.P)
-        run_generators(generators, w)
+        key = frozenset(inputs)
+        order = plan.orders.get(key)
+        if order is None:
+            plan.orders[key] = run_generators(generators, w)
+        else:
+            run_in_order(generators, order, w)
     return w
 
 
@@ -75,12 +104,13 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def run_generators(generators: Sequence[Generator], w: Witness) -> None:
+def run_generators(generators: Sequence[Generator], w: Witness) -> list[int]:
     """Run every generator once, each as soon as all its dependencies are set.
 
     Setting a target sets its whole copy class and reports every member in
     ``w.newly_set``, so generators wait on their dependency targets themselves.
     Raises ValueError naming a stuck generator if some dependency can never be set.
+    Returns the indices of the generators in the order they ran.
     """
     waiting: dict[Target, list[int]] = {}
     missing = [0] * len(generators)
@@ -92,13 +122,13 @@ def run_generators(generators: Sequence[Generator], w: Witness) -> None:
             waiting.setdefault(t, []).append(i)
         if not deps:
             ready.append(i)
-    done = 0
+    order: list[int] = []
     newly_set = w.newly_set
     while ready:
         i = ready.pop()
         newly_set.clear()
         generators[i].run(w)
-        done += 1
+        order.append(i)
         hits: Collection[Target] = waiting.keys() & newly_set  # most newly set cells have no waiter
         if len(hits) > 1:  # wake in setting order: runs are deterministic (diagnostics name the first failure)
             hits = [t for t in newly_set if t in hits]
@@ -107,6 +137,15 @@ def run_generators(generators: Sequence[Generator], w: Witness) -> None:
                 missing[j] -= 1
                 if missing[j] == 0:
                     ready.append(j)
-    if done != len(generators):
+    if len(order) != len(generators):
         stuck = next(g for g, m in zip(generators, missing, strict=True) if m > 0)
         raise ValueError(f"witness incomplete: {type(stuck).__name__} waits on targets that are never set")
+    return order
+
+
+def run_in_order(generators: Sequence[Generator], order: Sequence[int], w: Witness) -> None:
+    """Run the generators in a recorded worklist order (:class:`WitnessPlan`)."""
+    newly_set = w.newly_set
+    for i in order:
+        newly_set.clear()
+        generators[i].run(w)
