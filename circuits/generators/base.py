@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 from abc import ABC, abstractmethod
+from array import array
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
@@ -43,6 +44,10 @@ class SimpleGenerator(Generator):
         w.set_many(self.outputs, self.fn(w.get_many(self.inputs)))
 
 
+MAX_RECORDED_ORDERS = 8
+"""Sets of input targets a :class:`WitnessPlan` keeps an order for (a circuit is filled with one or a few)."""
+
+
 class WitnessPlan:
     """What filling one circuit's witnesses needs besides the values, worked out once per circuit.
 
@@ -58,7 +63,13 @@ class WitnessPlan:
 
     def __init__(self, classes: Mapping[Target, Sequence[Target]]) -> None:
         self.members: dict[Target, Sequence[Target]] = {t: group for group in classes.values() for t in group}
-        self.orders: dict[frozenset[Target], list[int]] = {}
+        self.orders: dict[frozenset[Target], array[int]] = {}
+
+    def record(self, inputs: frozenset[Target], order: Sequence[int]) -> None:
+        """Keep ``order`` for these input targets (at most ``MAX_RECORDED_ORDERS``, the oldest dropped first)."""
+        if len(self.orders) >= MAX_RECORDED_ORDERS:
+            del self.orders[next(iter(self.orders))]
+        self.orders[inputs] = array("q", order)
 
 
 def generate_witness(
@@ -81,7 +92,7 @@ def generate_witness(
         key = frozenset(inputs)
         order = plan.orders.get(key)
         if order is None:
-            plan.orders[key] = run_generators(generators, w)
+            plan.record(key, run_generators(generators, w))
         else:
             run_in_order(generators, order, w)
     return w
