@@ -10,6 +10,7 @@ installed: ``pip install ".[bench]"``. Modules:
 * ``proof``            the proof system on a Merkle workload: keygen, witness, proving stages, verification
 * ``compare``          before/after comparison of ``proof`` against another tree, interleaved
 * ``recursion``        size and cost of the aggregation circuit
+* ``witness``          witness generation, worklist vs the replayed recorded order
 * ``light_client``     light-client verification of a block proof, reference vs fast path
 * ``allocator``        page faults and CPU per proof in a worker, glibc defaults vs kept memory
 * ``workload``         the send blocks of ``rollup bench``

@@ -102,8 +102,8 @@ def print_rows(label: str, scheme: AggregationScheme) -> None:
             print(f"    {name:28s} {n:6d}")
 
 
-def timings(scheme: AggregationScheme) -> None:
-    """Build at the fixed point, aggregate two leaf proofs, verify natively."""
+def aggregation_inputs(scheme: AggregationScheme) -> tuple[float, Any, dict[Target, int]]:
+    """(CPU seconds to build, the aggregation circuit at the fixed point, the inputs aggregating two leaf proofs)."""
     build, agg = best_of(lambda: build_aggregation_circuit(scheme), 1, CPU)
     b = CircuitBuilder(scheme.config)
     x = b.add_virtual_target()
@@ -117,6 +117,12 @@ def timings(scheme: AggregationScheme) -> None:
     inputs: dict[Target, int] = dict(zip(agg.whitelist_root, whitelist.root, strict=True))
     for child, targets in zip(children, agg.children, strict=True):
         set_child_inputs(inputs, targets, child, agg.shape, whitelist)
+    return build, agg, inputs
+
+
+def timings(scheme: AggregationScheme) -> None:
+    """Build at the fixed point, aggregate two leaf proofs, verify natively."""
+    build, agg, inputs = aggregation_inputs(scheme)
     witness, w = best_of(lambda: agg.circuit.generate_witness(inputs), REPEAT, CPU)
     prove, proof = best_of(lambda: agg.circuit.prove_witness(w), REPEAT, CPU)
     verify = best_seconds(lambda: verify_proof(agg.verifier_key, proof.proof, proof.public_inputs), REPEAT, CPU)
