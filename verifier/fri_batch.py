@@ -12,10 +12,10 @@ It answers only "all checks pass": :func:`verifier.plonk.verify_proof` accepts
 on True and otherwise runs the reference, which accepts or names the first
 failing check exactly as before.  So the fast path never changes a verdict as
 long as it accepts only what the reference accepts;
-``tests/verifier/test_fri_batch.py`` checks both directions on honest proofs
+``tests/verifier/test_fast_verifier.py`` checks both directions on honest proofs
 and on every kind of tampering.  Degenerate inputs (a cap whose size is not the
-committed shape, a division by zero) return False and leave the call to the
-reference.
+committed shape, a division by zero, no query rounds, an element that does not
+fit 64 bits) return False and leave the call to the reference.
 """
 
 from __future__ import annotations
@@ -74,6 +74,23 @@ def fri_queries_pass(
 
     The proof's shape must have been validated (:func:`verifier.plonk.validate_shape`).
     """
+    if not proof.query_rounds:
+        return False
+    try:
+        return _queries_pass(common, initial_caps, openings, zeta, challenges, proof)
+    except OverflowError:  # an element of an in-memory proof beyond 64 bits: not canonical, the reference says so
+        return False
+
+
+def _queries_pass(
+    common: CommonData,
+    initial_caps: Sequence[Sequence[Digest]],
+    openings: OpeningSet,
+    zeta: Ext,
+    challenges: FriChallenges,
+    proof: FriProof,
+) -> bool:
+    """:func:`fri_queries_pass` for at least one query round."""
     rounds = proof.query_rounds
     indices = np.array(challenges.query_indices, dtype=np.int64)
     row_parts = []

@@ -266,3 +266,21 @@ def test_wrong_challenges_fail_both_fri_checks_alike(every_gate: tuple[CircuitDa
         wrong = FriCase(args)
         assert not wrong.reference_accepts()
         assert not wrong.fast_accepts()
+
+
+@pytest.mark.parametrize("value", [P, 2**64 - 1, 2**64 + 5, -1])
+def test_non_canonical_opened_values_get_the_same_verdict(
+    every_gate: tuple[CircuitData, ProofWithPublicInputs], value: int
+) -> None:
+    """An in-memory proof may hold any int: p, beyond 64 bits or negative, in an opened row or a path."""
+    circuit, proof = every_gate
+    vk = circuit.verifier_key
+    opened_value = ("fri", "query_rounds", 3, "initial", 1, "values", 7)
+    layer_sibling = ("fri", "query_rounds", 5, "steps", 0, "proof", "siblings", 1, 2)
+    for path in (opened_value, layer_sibling):
+        bad = replace_at(proof.proof, path, lambda _: value)
+        case = fri_case(vk, bad, proof.public_inputs)  # type: ignore[arg-type]
+        assert case is not None and not case.fast_accepts() and not case.reference_accepts()
+        fast = verdict(vk, bad, proof.public_inputs, reference=False)  # type: ignore[arg-type]
+        assert fast.startswith("rejected")
+        assert fast == verdict(vk, bad, proof.public_inputs, reference=True)  # type: ignore[arg-type]
