@@ -29,7 +29,7 @@ from verifier.plonk import verify_proof
 from verifier.poseidon2 import load_kernel
 from verifier.proof import ProofWithPublicInputs, VerifierKey
 from verifier.serialization import proof_from_bytes, verifier_key_from_bytes
-from verifier.vanishing_tape import vanishing_tape
+from verifier.vanishing_tape import verifier_tape
 
 DEFAULT_REPEAT = 20
 BLOCK_TRANSACTIONS = 10
@@ -52,7 +52,7 @@ def compare(vk: VerifierKey, proof: ProofWithPublicInputs, repeat: int = DEFAULT
     verify_proof(vk, proof.proof, proof.public_inputs, reference=True)
     kernels = CPU() - start
     start = CPU()
-    vanishing_tape(vk.common)
+    verifier_tape(vk.common)
     tape = CPU() - start
     verify_proof(vk, proof.proof, proof.public_inputs)  # the fast kernels' first call
     best = {"reference": float("inf"), "fast": float("inf")}

@@ -62,7 +62,7 @@ from verifier.proof import ProofWithPublicInputs, VerifierKey
 from verifier.serialization import FormatError, proof_from_bytes, proof_size, verifier_key_from_bytes
 from verifier.soundness import WeakKeyError, require_documented_security
 from verifier.vanishing_tape import load_kernel as load_tape_kernel
-from verifier.vanishing_tape import vanishing_tape
+from verifier.vanishing_tape import verifier_tape
 
 BLOCK_STATEMENT_LEN = 17
 PROOF_SUFFIX = ".proof"
@@ -131,7 +131,7 @@ def prepare(vk: VerifierKey) -> None:
     load_kernel()
     fri_batch.load_kernels()
     load_tape_kernel()
-    vanishing_tape(vk.common)
+    verifier_tape(vk.common)
 
 
 def verify_block(vk: VerifierKey, proof: ProofWithPublicInputs, prev_root: Digest | None) -> BlockStatement:

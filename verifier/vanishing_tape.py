@@ -11,7 +11,9 @@ reference creates a Python object per operation.  Nothing is hand-copied from
 the gates: a change to a gate's constraints changes the recording.
 
 A tape is built the first time a :class:`~verifier.proof.CommonData` is seen
-(about as long as one reference evaluation) and cached.
+with a given shape of :class:`~verifier.vanishing.EvaluationVars` (how many
+values each field holds, which optional fields are present), about as long as
+one reference evaluation, and cached.
 
 Tape layout: ``values`` is an ``(n, 2)`` ``uint64`` array of F_p2 elements
 (a0, a1): slot 0 holds 0, then the constants met while tracing, then the
@@ -22,7 +24,6 @@ operation k writes slot ``first_op_slot + k``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -123,34 +124,46 @@ class Tape:
     output_slot: int
 
 
-_SCALAR_FIELDS = ("x", "l0_x", "beta", "gamma")
-"""The fields of :class:`EvaluationVars` that hold one value (the others hold sequences)."""
+FieldShape = int | None
+"""How a field of :class:`EvaluationVars` holds its values: None (absent), -1 (one value) or n (a sequence of n)."""
+
+ONE_VALUE = -1
 
 
-def _input_counts(common: CommonData) -> dict[str, int]:
-    """How many values each field of :class:`EvaluationVars` holds for this shape."""
-    widths = common.oracle_widths()
-    nc = common.num_constant_columns
-    sequences = {
-        "constants": nc,
-        "sigmas": widths[0] - nc,
-        "wires": widths[1],
-        "zs_partials": widths[2],
-        "zs_next": 2,
-        "public_inputs_hash": DIGEST_SIZE,
-    }
-    return sequences | dict.fromkeys(_SCALAR_FIELDS, 1)
+def _field_shapes(e: EvaluationVars[Any]) -> tuple[FieldShape, ...]:
+    """The shape of every field of ``e``, in field order (what a tape is specialised to besides the circuit)."""
+    shapes: list[FieldShape] = []
+    for f in dataclasses.fields(e):
+        value = getattr(e, f.name)
+        shapes.append(None if value is None else len(value) if isinstance(value, (list, tuple)) else ONE_VALUE)
+    return tuple(shapes)
 
 
-def _fields(e: EvaluationVars[Any]) -> list[tuple[str, Sequence[Any]]]:
-    """The fields of ``e`` in order, each as a sequence (one element for the scalar fields)."""
-    names = [f.name for f in dataclasses.fields(e)]
-    return [(n, [getattr(e, n)] if n in _SCALAR_FIELDS else getattr(e, n)) for n in names]
+def _flat_inputs(e: EvaluationVars[Any]) -> list[Any]:
+    """The values of ``e`` in field order, sequences flattened (the order of the tape's inputs)."""
+    flat: list[Any] = []
+    for f in dataclasses.fields(e):
+        value = getattr(e, f.name)
+        if isinstance(value, (list, tuple)):
+            flat.extend(value)
+        elif value is not None:
+            flat.append(value)
+    return flat
+
+
+def verifier_tape(common: CommonData) -> Tape:
+    """The tape of the native verifier's evaluation at zeta for ``common`` (built once, then cached).
+
+    Its field shapes: one value for x, L_0(x), beta and gamma, the oracles'
+    columns, two values of Z(g x), the four elements of the public-inputs hash,
+    and no optional field.
+    """
+    return vanishing_tape(common, _verifier_shapes(common))
 
 
 @lru_cache(maxsize=16)
-def vanishing_tape(common: CommonData) -> Tape:
-    """Trace :func:`vanishing_combination` for this circuit shape (cached per shape)."""
+def vanishing_tape(common: CommonData, shapes: tuple[FieldShape, ...]) -> Tape:
+    """Trace :func:`vanishing_combination` for this circuit and these field shapes (cached)."""
     recorder = _Recorder()
 
     def inputs(count: int) -> list[_Tracer]:
@@ -158,9 +171,9 @@ def vanishing_tape(common: CommonData) -> Tape:
         recorder.inputs += new
         return new
 
-    counts = _input_counts(common)
-    groups = {f.name: inputs(counts[f.name]) for f in dataclasses.fields(EvaluationVars)}
-    fields: dict[str, Any] = {name: group[0] if name in _SCALAR_FIELDS else group for name, group in groups.items()}
+    fields: dict[str, Any] = {}
+    for f, shape in zip(dataclasses.fields(EvaluationVars), shapes, strict=True):
+        fields[f.name] = None if shape is None else inputs(1)[0] if shape == ONE_VALUE else inputs(shape)
     alpha = inputs(1)[0]
     result = vanishing_combination(common, EvaluationVars(**fields), alpha)
     if not isinstance(result, _Tracer):
@@ -178,6 +191,25 @@ def vanishing_tape(common: CommonData) -> Tape:
     for (a0, a1), index in recorder.constants.items():
         template[index] = (a0, a1)
     return Tape(template, first_input, len(recorder.inputs), ops, slot(result))
+
+
+def _verifier_shapes(common: CommonData) -> tuple[FieldShape, ...]:
+    """The field shapes of the native verifier's evaluation at zeta for ``common``."""
+    widths = common.oracle_widths()
+    nc = common.num_constant_columns
+    known: dict[str, FieldShape] = {
+        "x": ONE_VALUE,
+        "l0_x": ONE_VALUE,
+        "constants": nc,
+        "sigmas": widths[0] - nc,
+        "wires": widths[1],
+        "zs_partials": widths[2],
+        "zs_next": 2,
+        "public_inputs_hash": DIGEST_SIZE,
+        "beta": ONE_VALUE,
+        "gamma": ONE_VALUE,
+    }
+    return tuple(known.get(f.name) for f in dataclasses.fields(EvaluationVars))
 
 
 @njit(cache=True)
@@ -199,12 +231,10 @@ def run_tape(values: np.ndarray, ops: np.ndarray, first_op_slot: int) -> None:
 
 
 def compiled_vanishing_combination(common: CommonData, e: EvaluationVars[Ext], alpha: Ext) -> Ext:
-    """The value of :func:`vanishing_combination` with the same arguments, from the shape's tape."""
-    tape = vanishing_tape(common)
+    """The value of :func:`vanishing_combination` with the same arguments, from the tape of their shape."""
+    tape = vanishing_tape(common, _field_shapes(e))
     values = tape.template.copy()
-    flat = [Ext.lift(v) for _, group in _fields(e) for v in group] + [alpha]
-    if len(flat) != tape.num_inputs:
-        raise ValueError(f"{len(flat)} inputs for a tape of {tape.num_inputs}")
+    flat = [Ext.lift(v) for v in _flat_inputs(e)] + [alpha]
     end = tape.first_input_slot + tape.num_inputs
     values[tape.first_input_slot : end] = np.array([(v.a0, v.a1) for v in flat], dtype=np.uint64)
     run_tape(values, tape.ops, end)

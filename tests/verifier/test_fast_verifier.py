@@ -30,7 +30,8 @@ from verifier.polynomial import lagrange_at
 from verifier.proof import Proof, ProofWithPublicInputs, VerifierKey
 from verifier.transcript import Challenger
 from verifier.vanishing import EvaluationVars, vanishing_combination
-from verifier.vanishing_tape import compiled_vanishing_combination
+from verifier.vanishing_tape import _field_shapes as field_shapes
+from verifier.vanishing_tape import compiled_vanishing_combination, vanishing_tape, verifier_tape
 
 rng = random.Random(2026)
 
@@ -231,6 +232,8 @@ def test_compiled_vanishing_equals_the_reference_on_a_proof(
         gamma=gamma,
     )
     assert compiled_vanishing_combination(vk.common, e, alpha) == vanishing_combination(vk.common, e, alpha)
+    # the tape the light client prepares ahead is the one verification uses
+    assert verifier_tape(vk.common) is vanishing_tape(vk.common, field_shapes(e))
 
 
 def test_wrong_challenges_fail_both_fri_checks_alike(every_gate: tuple[CircuitData, ProofWithPublicInputs]) -> None:
