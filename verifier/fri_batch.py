@@ -93,12 +93,12 @@ def _queries_pass(
     """:func:`fri_queries_pass` for at least one query round."""
     rounds = proof.query_rounds
     indices = np.array(challenges.query_indices, dtype=np.int64)
-    row_parts = []
-    for oracle in range(NUM_ORACLES):
+    row_parts = []  # the opened polynomial values of each oracle (a leaf may go on with other elements)
+    for oracle, width in zip(range(NUM_ORACLES), common.oracle_widths(), strict=True):
         leaves = np.array([r.initial[oracle].values for r in rounds], dtype=np.uint64)
         if not _paths_pass(leaves, indices, _siblings([r.initial[oracle].proof for r in rounds]), initial_caps[oracle]):
             return False
-        row_parts.append(leaves)
+        row_parts.append(leaves[:, :width])
     q = indices
     max_arity = max((1 << bits for bits in common.fri_arities), default=1)
     evals = np.zeros((len(common.fri_arities), len(rounds), max_arity, 2), dtype=np.uint64)
