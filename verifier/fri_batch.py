@@ -31,7 +31,7 @@ from verifier.fri import FriChallenges, batch_openings
 from verifier.fri_batch_jit import fold_queries_ok, merkle_paths_ok
 from verifier.hashing import Digest
 from verifier.merkle import MerkleProof
-from verifier.proof import COSET_SHIFT, NUM_ORACLES, ZS_PARTIALS, CommonData, FriProof, OpeningSet
+from verifier.proof import COSET_SHIFT, NUM_ORACLES, QUOTIENT, ZS_PARTIALS, CommonData, FriProof, OpeningSet
 
 
 @cache
@@ -93,12 +93,15 @@ def _queries_pass(
     """:func:`fri_queries_pass` for at least one query round."""
     rounds = proof.query_rounds
     indices = np.array(challenges.query_indices, dtype=np.int64)
-    row_parts = []  # the opened polynomial values of each oracle (a leaf may go on with other elements)
+    row_parts = []  # the opened polynomial values of each oracle (a leaf goes on with the mask, the salt)
+    mask = np.zeros((len(rounds), 0), dtype=np.uint64)
     for oracle, width in zip(range(NUM_ORACLES), common.oracle_widths(), strict=True):
         leaves = np.array([r.initial[oracle].values for r in rounds], dtype=np.uint64)
         if not _paths_pass(leaves, indices, _siblings([r.initial[oracle].proof for r in rounds]), initial_caps[oracle]):
             return False
         row_parts.append(leaves[:, :width])
+        if oracle == QUOTIENT:
+            mask = np.ascontiguousarray(leaves[:, width : width + common.num_mask_columns])
     q = indices
     max_arity = max((1 << bits for bits in common.fri_arities), default=1)
     evals = np.zeros((len(common.fri_arities), len(rounds), max_arity, 2), dtype=np.uint64)
@@ -119,6 +122,7 @@ def _queries_pass(
             batched.reduced_at_zeta,
             batched.reduced_zs_next,
             batched.alpha_m,
+            batched.alpha_mask if batched.alpha_mask is not None else Ext(0),
         ]
     )
     z_offset = sum(part.shape[1] for part in row_parts[:ZS_PARTIALS])
@@ -126,6 +130,7 @@ def _queries_pass(
         indices,
         np.ascontiguousarray(np.concatenate(row_parts, axis=1)),
         z_offset,
+        mask,
         evals,
         np.array(common.fri_arities, dtype=np.int64),
         _ext_array(proof.final_poly),
@@ -148,10 +153,11 @@ def load_kernels() -> None:
         np.zeros(0, dtype=np.int64),
         np.zeros((0, 2), dtype=np.uint64),
         0,
+        np.zeros((0, 0), dtype=np.uint64),
         np.zeros((0, 0, 1, 2), dtype=np.uint64),
         np.zeros(0, dtype=np.int64),
         empty,
-        np.zeros((6, 2), dtype=np.uint64),
+        np.zeros((7, 2), dtype=np.uint64),
         empty,
         _roots_of_unity(1),
         1,

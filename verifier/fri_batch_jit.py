@@ -9,9 +9,10 @@ The same checks as the readable reference (:func:`verifier.merkle.verify_merkle_
   :func:`verifier.poseidon2_jit.permute_columns_inplace`); the domain tags
   and lane layout are those of :mod:`verifier.hashing`.
 * :func:`fold_queries_ok` computes F_0 at each query point from its opened
-  rows, checks each layer's coset holds the running value, folds it at the
-  layer's beta (barycentric interpolation over the coset) and compares the
-  last value with the final polynomial (the formulas of :mod:`verifier.fri`).
+  rows (the mask's values included, with zero knowledge), checks each
+  layer's coset holds the running value, folds it at the layer's beta
+  (barycentric interpolation over the coset) and compares the last value
+  with the final polynomial (the formulas of :mod:`verifier.fri`).
 
 F_p2 elements are pairs ``(a0, a1)`` of canonical ``uint64`` (a0 + a1 u,
 u^2 = W).  A kernel returns one flag per query; it never raises: a division
@@ -134,6 +135,7 @@ def fold_queries_ok(
     indices: np.ndarray,
     rows: np.ndarray,
     z_offset: int,
+    mask: np.ndarray,
     evals: np.ndarray,
     arity_bits: np.ndarray,
     final_poly: np.ndarray,
@@ -145,9 +147,10 @@ def fold_queries_ok(
 ) -> np.ndarray:
     """Per query j: the folding chain from the opened rows to the final polynomial holds.
 
-    ``rows`` (q, M): the opened oracle rows concatenated, Z's two columns at
-    ``z_offset``; ``evals`` (layers, q, max arity, 2): the opened cosets (bit-reversed
-    order, as stored); ``scalars`` rows: alpha, zeta, g zeta, Y, Y', alpha^M;
+    ``rows`` (q, M): the opened polynomial values of the oracles concatenated, Z's
+    two columns at ``z_offset``; ``mask`` (q, k): the mask's values (k = 0 without
+    zero knowledge); ``evals`` (layers, q, max arity, 2): the opened cosets (bit-reversed
+    order, as stored); ``scalars`` rows: alpha, zeta, g zeta, Y, Y', alpha^M, alpha^(M+2) (for the mask);
     ``roots[k]`` a primitive 2^k-th root of unity.
     """
     alpha0, alpha1 = scalars[0, 0], scalars[0, 1]
@@ -173,6 +176,10 @@ def fold_queries_ok(
         s0, s1 = _ext_mul(gl_sub(scalars[4, 0], z0), gl_sub(scalars[4, 1], z1), i0, i1)
         s0, s1 = _ext_mul(scalars[5, 0], scalars[5, 1], s0, s1)
         v0, v1 = gl_add(s0, f0), gl_add(s1, f1)
+        if mask.shape[1]:  # + a^(M+2) sum_i a^i r_i for the mask's values r
+            m0, m1 = _reduce_base(mask[j], mask.shape[1], alpha0, alpha1)
+            m0, m1 = _ext_mul(scalars[6, 0], scalars[6, 1], m0, m1)
+            v0, v1 = gl_add(v0, m0), gl_add(v1, m1)
         for layer in range(arity_bits.shape[0]):
             bits = int(arity_bits[layer])
             arity = 1 << bits

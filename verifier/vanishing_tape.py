@@ -156,7 +156,7 @@ def verifier_tape(common: CommonData) -> Tape:
 
     Its field shapes: one value for x, L_0(x), beta and gamma, the oracles'
     columns, two values of Z(g x), the four elements of the public-inputs hash,
-    and no optional field.
+    and the two blinding factors with zero knowledge.
     """
     return vanishing_tape(common, _verifier_shapes(common))
 
@@ -208,6 +208,7 @@ def _verifier_shapes(common: CommonData) -> tuple[FieldShape, ...]:
         "public_inputs_hash": DIGEST_SIZE,
         "beta": ONE_VALUE,
         "gamma": ONE_VALUE,
+        "blinding": 2 if common.num_blinding_rows else None,
     }
     return tuple(known.get(f.name) for f in dataclasses.fields(EvaluationVars))
 

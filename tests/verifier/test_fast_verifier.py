@@ -20,13 +20,14 @@ from tests_support import Path, element_paths, replace_at, tamper
 
 from circuits.builder import CircuitBuilder
 from circuits.circuit_data import CircuitData
+from verifier.config import STANDARD_CONFIG, STANDARD_ZK_CONFIG
 from verifier.extension import Ext
 from verifier.field import P
 from verifier.fri import FriError, fri_challenges, verify_fri
 from verifier.fri_batch import fri_queries_pass
 from verifier.hashing import hash_elements
-from verifier.plonk import VerificationError, plonk_challenges, validate_shape, verify_proof
-from verifier.polynomial import lagrange_at
+from verifier.plonk import VerificationError, blinding_at, plonk_challenges, validate_shape, verify_proof
+from verifier.polynomial import lagrange_at, vanishing_at
 from verifier.proof import Proof, ProofWithPublicInputs, VerifierKey
 from verifier.transcript import Challenger
 from verifier.vanishing import EvaluationVars, vanishing_combination
@@ -57,10 +58,13 @@ FILLER_STEPS = 3000
 """Squarings that fill the circuit to 2^9 rows, so FRI folds (the smallest circuits have no layers)."""
 
 
-@pytest.fixture(scope="module")
-def every_gate() -> tuple[CircuitData, ProofWithPublicInputs]:
-    """A circuit with a row of every gate kind and two FRI folding layers (2^9 rows), and a proof."""
-    b = CircuitBuilder()
+@pytest.fixture(scope="module", params=[STANDARD_CONFIG, STANDARD_ZK_CONFIG], ids=["plain", "zk"])
+def every_gate(request: pytest.FixtureRequest) -> tuple[CircuitData, ProofWithPublicInputs]:
+    """A circuit with a row of every gate kind and two FRI folding layers (2^9 rows), and a proof.
+
+    Both configurations: plain, and zero knowledge (salted leaves, a mask, blinding rows).
+    """
+    b = CircuitBuilder(request.param)
     x, index = b.add_virtual_target(), b.add_virtual_target()
     y = x
     for i in range(FILLER_STEPS):
@@ -110,6 +114,7 @@ def test_compiled_vanishing_equals_the_reference_at_random_points(
             public_inputs_hash=[rng.randrange(P) for _ in range(4)],
             beta=_random_ext(),
             gamma=_random_ext(),
+            blinding=(_random_ext(), _random_ext()) if common.num_blinding_rows else None,
         )
         alpha = _random_ext()
         expected = vanishing_combination(common, e, alpha)
@@ -230,6 +235,7 @@ def test_compiled_vanishing_equals_the_reference_on_a_proof(
         public_inputs_hash=pi_hash,
         beta=beta,
         gamma=gamma,
+        blinding=blinding_at(vk.common, zeta, vanishing_at(vk.common.degree_bits, zeta)),
     )
     assert compiled_vanishing_combination(vk.common, e, alpha) == vanishing_combination(vk.common, e, alpha)
     # the tape the light client prepares ahead is the one verification uses
