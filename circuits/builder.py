@@ -14,6 +14,11 @@ its inputs to the slot's wires with copy constraints, registers the generator
 that fills the outputs, and returns the output targets. ``build`` finishes the
 circuit (hashes the public inputs in-circuit into the public-input gate, pads
 to a power of two) and produces the keys.
+
+Why one module of about 450 lines: it is one class whose methods all share the
+slot allocator and the copy-constraint bookkeeping; each gadget method is a
+few lines over them, and the gate-specific witness logic already lives in
+:mod:`circuits.generators`.
 """
 
 from __future__ import annotations

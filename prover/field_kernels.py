@@ -16,6 +16,11 @@ the kernels run over (rows, cols) views with contiguous inner loops, which LLVM
 vectorizes. All element-wise maths is the scalar primitives of
 :mod:`verifier.goldilocks_jit` plus the jitted helpers below (inversion,
 extension multiplication, dot product), which other kernels may call.
+
+Why one module of about 500 lines: the base-field and F_p2 APIs share the
+same private broadcasting and shape helpers and the same inlined kernels
+(``_apply`` / ``_ext_apply``); splitting them would either copy those helpers
+or make them public for no other user.
 """
 
 from __future__ import annotations
