@@ -1,0 +1,110 @@
+"""Helpers of the node tests: a real node in a subprocess on loopback, sessions as a wallet builds them.
+
+:class:`NodeProcess` starts ``python -m rollup.node`` on ``127.0.0.1:0``,
+reads the bound address from its first line, and stops it with SIGTERM or
+SIGKILL (``kill -9``). Nothing runs in the test's own process.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+from rollup.operations import Register, Send
+from rollup.seed import demo_secret
+from rollup.session import Session
+from verifier.light_client import parse_digest_hex
+
+START_TIMEOUT_SECONDS = 120.0
+"""Generous: the machine is shared; a loaded start takes seconds (imports, numba)."""
+
+
+class NodeProcess:
+    """``rollup node --dir DIRECTORY`` with extra options, as a child process."""
+
+    def __init__(self, directory: Path, *options: str) -> None:
+        self.directory = directory
+        self.options = options
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+        self.log = directory.parent / f"{directory.name}-node.log"
+
+    def start(self) -> NodeProcess:
+        """Start the node and wait until it listens (RuntimeError with its output when it exits first)."""
+        command = [sys.executable, "-m", "rollup.node", "--dir", str(self.directory), "--listen", "127.0.0.1:0"]
+        self.process = subprocess.Popen(
+            [*command, *self.options],
+            stdout=subprocess.PIPE,
+            stderr=open(self.log, "a"),
+            text=True,  # noqa: SIM115
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        match = re.search(r"listening on (http://\S+)", line)
+        if match is None:
+            self.process.wait(timeout=START_TIMEOUT_SECONDS)
+            raise RuntimeError(f"the node did not start (exit {self.process.returncode}): {self.log.read_text()}")
+        self.url = match.group(1)
+        return self
+
+    def kill(self) -> None:
+        """``kill -9``: no shutdown code runs."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> int:
+        """SIGTERM, then wait; returns the exit status."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+        return self.process.returncode
+
+    def __enter__(self) -> NodeProcess:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.stop()
+
+
+def wait_until(condition: object, timeout: float = 120.0, what: str = "the condition") -> None:
+    """Poll ``condition()`` until it is true; AssertionError naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def register(user_id: int, name: str, root_hex: str, deposit: int = 100) -> Session:
+    """A registration session of ``name`` (demo secret) reading ``root_hex``."""
+    return Session(user_id, parse_digest_hex(root_hex), demo_secret(name), (Register(deposit),))
+
+
+def send(user_id: int, name: str, root_hex: str, recipient: int, amount: int, nonce: int) -> Session:
+    """One send of ``amount`` from ``name`` (with its next ``nonce``), reading ``root_hex``."""
+    return Session(user_id, parse_digest_hex(root_hex), demo_secret(name), (Send(recipient, amount, nonce),))
+
+
+def count_rows(database: Path, table: str) -> int:
+    """Rows of ``table`` in the SQLite file, read through a separate connection."""
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        return int(connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    finally:
+        connection.close()
