@@ -39,12 +39,13 @@ class NodeProcess:
     def start(self) -> NodeProcess:
         """Start the node and wait until it listens (RuntimeError with its output when it exits first)."""
         command = [sys.executable, "-m", "rollup.node", "--dir", str(self.directory), "--listen", "127.0.0.1:0"]
-        self.process = subprocess.Popen(
-            [*command, *self.options],
-            stdout=subprocess.PIPE,
-            stderr=open(self.log, "a"),
-            text=True,  # noqa: SIM115
-        )
+        with open(self.log, "a") as log:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen(
+                [*command, *self.options],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         match = re.search(r"listening on (http://\S+)", line)
