@@ -6,7 +6,8 @@ block: its statement, its sessions' public data and its aggregation tree
 with each proof's size.
 
 The tree is read off the stored proofs' node keys, not re-planned: node
-``agg/L/P`` covers user ids ``[P * 2^L, (P + 1) * 2^L)``, ``session/U`` covers
+``agg/L/P`` covers user ids ``[P, P + 2^L)`` (P is the
+leaf index where its subtree starts), ``session/U`` covers
 ``U``, ``block`` covers everything, and each node's parent is the smallest
 stored node whose range strictly contains its own.
 """
@@ -96,7 +97,7 @@ def _range(key: str) -> tuple[int, int]:
         return user, user + 1
     if parts[0] == "agg":
         level, position = int(parts[1]), int(parts[2])
-        return position << level, (position + 1) << level
+        return position, position + (1 << level)
     return 0, 1 << 62
 
 
