@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
-from rollup.block_proving import BLOCK_NODE
+from rollup.block_plan import BLOCK_NODE
 from rollup.node.service import NodeService
 
 _STYLE = """

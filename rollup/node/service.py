@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rollup.block import Block
-from rollup.block_proving import BLOCK_NODE
+from rollup.block_plan import BLOCK_NODE
 from rollup.errors import RollupError
 from rollup.node.errors import RequestRefusedError, refusal_for
 from rollup.node.keys import SequencerKey
