@@ -35,6 +35,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from rollup.chain_dir import VK_FILE
 from rollup.node.errors import RequestRefusedError
 from rollup.node.explorer import block_page, index_page
 from rollup.node.metrics import metrics_text
@@ -136,8 +137,6 @@ def create_app(service: NodeService, directory: Path) -> FastAPI:
 
     @app.get(f"{prefix}/keys/block", summary="the block verifier key (binary)", response_class=Response)
     async def block_key() -> Response:
-        from rollup.chain_dir import VK_FILE
-
         path = directory / VK_FILE
         if not path.is_file():
             raise RequestRefusedError(404, "no_key_yet", "the prover has not written the block verifier key yet")

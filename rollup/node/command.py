@@ -26,7 +26,7 @@ from rollup.chain_dir import ChainDirectory
 from rollup.errors import RollupError
 from rollup.node.app import create_app
 from rollup.node.keys import open_or_create_key
-from rollup.node.prover import ProverOptions, start_prover
+from rollup.node.prover import ProverOptions, start_prover, stop_prover
 from rollup.node.service import NodeService, SealPolicy
 from rollup.node.store import NODE_DATABASE, NodeStore
 
@@ -113,8 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         chain.close()
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if not args.no_prove:
-        start_prover(directory, ProverOptions(args.workers, args.scheduler))
+    prover = None if args.no_prove else start_prover(directory, ProverOptions(args.workers, args.scheduler))
     store = NodeStore(directory / NODE_DATABASE)
     service = NodeService(chain.sequencer, store, key, SealPolicy(args.block_time, args.block_sessions))
     app = create_app(service, directory)
@@ -124,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
+        if prover is not None:
+            stop_prover(prover)
         store.close()
         chain.close()
     return 0
