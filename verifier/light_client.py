@@ -23,6 +23,7 @@ Command line (``rollup-verify``)::
     rollup-verify --vk block.vk --proof block-1.proof --prev-root HEX     (or --untrusted-prev-root)
     rollup-verify --vk block.vk --chain DIR --genesis-root HEX
     rollup-verify --vk chain.key --chain-proof chain-5.proof --genesis-root HEX
+    rollup-verify --vk block.vk --follow URL --genesis-root HEX --state FILE [--until-block N]
 
 Exit status: 0 valid, 1 invalid (reason printed), 2 unreadable or malformed
 input or no trusted root, 3 a key below the documented security.
@@ -228,7 +229,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check a single block proof without a trusted previous root (the output says it is untrusted)",
     )
-    parser.add_argument("--genesis-root", help="trusted genesis root (hex), for --chain and --chain-proof")
+    parser.add_argument("--genesis-root", help="trusted genesis root (hex), for --chain, --chain-proof and --follow")
+    group.add_argument("--follow", metavar="URL", help="follow a node (verifier.follow); needs --genesis-root, --state")
+    parser.add_argument("--state", help="with --follow: file holding the trusted head (created on first use)")
+    parser.add_argument("--until-block", type=int, help="with --follow: stop once this block is verified")
+    parser.add_argument("--poll", type=float, default=2.0, help="with --follow: seconds between polls (default 2)")
     return parser
 
 
@@ -294,6 +299,10 @@ def _verify(args: argparse.Namespace, prev: Digest | None, genesis: Digest | Non
 def main(argv: Sequence[str] | None = None) -> int:
     """Exit status: 0 valid, 1 invalid, 2 unreadable or malformed input (or no trusted root), 3 weak key."""
     args = _parser().parse_args(argv)
+    if args.follow:
+        from verifier.follow import follow_main
+
+        return follow_main(args)
     try:
         prev, genesis = _trusted_roots(args)
         lines = _verify(args, prev, genesis)
