@@ -109,3 +109,33 @@ def count_rows(database: Path, table: str) -> int:
         return int(connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
     finally:
         connection.close()
+
+
+def rollup_command() -> list[str]:
+    """The installed ``rollup`` script beside this interpreter."""
+    return [str(Path(sys.executable).with_name("rollup"))]
+
+
+def run_seed_with_wallets(url: str, wait: str = "included") -> None:
+    """The seed scenario as four wallet processes per phase (register, send, claim), in parallel."""
+    from rollup.seed import SEED_START_BALANCE, SEED_TRANSFERS, SEED_USERS
+
+    def wallet(name: str, *command: str) -> list[str]:
+        user = str(SEED_USERS[name])
+        return [*rollup_command(), "wallet", "--node", url, "--name", name, "--user-id", user, "--wait", wait, *command]
+
+    sends: dict[str, list[str]] = {}
+    incoming: dict[str, int] = dict.fromkeys(SEED_USERS, 0)
+    for sender, recipient, amount in SEED_TRANSFERS:
+        sends.setdefault(sender, []).append(f"{SEED_USERS[recipient]}:{amount}")
+        incoming[recipient] += 1
+    phases = [
+        [wallet(name, "register", "--deposit", str(SEED_START_BALANCE)) for name in SEED_USERS],
+        [wallet(name, "send", *transfers) for name, transfers in sends.items()],
+        [wallet(name, "claim", "--expect", str(incoming[name])) for name in SEED_USERS],
+    ]
+    for phase in phases:
+        processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for command in phase]
+        for command, process in zip(phase, processes, strict=True):
+            out, err = process.communicate(timeout=3600)
+            assert process.returncode == 0, f"{command}: {out.decode()} {err.decode()}"
