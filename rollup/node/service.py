@@ -215,6 +215,8 @@ class NodeService:
             "proven": BLOCK_NODE in proofs,
             "proof_sizes": {node: len(proof) for node, proof in sorted(proofs.items())},
             "proving_seconds": None if proving is None else proving[0],
+            "sealed_at": None if header is None else header.sealed_at,
+            "proven_at": None if proving is None else proving[1],
         }
 
     def block_proof(self, number: int) -> bytes:

@@ -1,0 +1,200 @@
+"""The node benchmark of Delzer et al., approach 2: k account processes submitting continuously to the node.
+
+One organization owns k accounts (one secret, one account per
+transaction-creating process, :mod:`rollup.organization`). For each k, a fresh
+node runs on loopback with its prover; its k accounts register in block 0;
+then k processes submit for ``seconds`` seconds, each in a loop: read its
+account from the node, build one session of ``ops`` sends, submit it, wait
+until it is in a sealed block (a user has one session per block), repeat.
+
+Measured per k: accepted transactions (sends) per second over the window,
+and each transaction's *waiting period*, from the moment its session was
+created to the moment its block's proof was finished (the paper measures to
+inclusion in a block; a zk-rollup's block is final once proven), plus the
+wait to inclusion in a sealed block. Results go to ``node_throughput.json`` and
+the plots (histogram with 0.25 s bins as in the paper's Figure 7, boxplots as
+in its Figure 8, and throughput against k) to ``--out``.
+
+    python -m bench.node_throughput --ks 1,2,4,8 --seconds 30 --out docs/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from rollup.node.client import NodeClient, NodeRefusedError
+from rollup.operations import Register, Send
+from rollup.seed import demo_secret
+from rollup.session import Session
+from verifier.light_client import parse_digest_hex
+
+ORGANIZATION = "organization"
+"""The one owner of every account (its demo secret authorizes all of them)."""
+RECIPIENT = 1 << 19
+"""Every send pays this (unregistered) id: the benchmark measures sends, not claims."""
+DEPOSIT = 1 << 40
+PROVING_TIMEOUT_SECONDS = 7200.0
+
+
+@dataclass(frozen=True)
+class Submission:
+    account: int
+    created: float
+    accepted: float
+    block: int
+    ops: int
+
+
+def account_loop(url: str, user_id: int, ops: int, until: float) -> list[Submission]:
+    """One transaction-creating process: sessions of ``ops`` sends, one per block, until ``until``."""
+    secret = demo_secret(ORGANIZATION)
+    done: list[Submission] = []
+    with NodeClient(url) as client:
+        while time.time() < until:
+            created = time.time()
+            account = client.account(user_id)
+            nonce = account["nonce"]
+            sends = tuple(Send(RECIPIENT, 1, nonce + i + 1) for i in range(ops))
+            try:
+                signed = client.submit(Session(user_id, parse_digest_hex(account["root"]), secret, sends), verify=False)
+            except NodeRefusedError as exc:
+                if exc.kind in ("stale_root", "duplicate_user"):
+                    time.sleep(0.05)
+                    continue
+                raise
+            receipt = signed["receipt"]
+            done.append(Submission(user_id, created, time.time(), receipt["block"], ops))
+            client.wait_for(receipt["submission"], "included", timeout=PROVING_TIMEOUT_SECONDS)
+    return done
+
+
+def _start_node(directory: Path, block_time: float, workers: int) -> tuple[subprocess.Popen[str], str]:
+    command = [sys.executable, "-m", "rollup.node", "--dir", str(directory), "--listen", "127.0.0.1:0"]
+    options = ["--block-time", str(block_time), "--workers", str(workers)]
+    node = subprocess.Popen([*command, *options], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert node.stdout is not None
+    match = re.search(r"listening on (http://\S+)", node.stdout.readline())
+    if match is None:
+        raise RuntimeError("the node did not start")
+    return node, match.group(1)
+
+
+def _wait_proven(client: NodeClient, block: int) -> None:
+    deadline = time.time() + PROVING_TIMEOUT_SECONDS
+    while client.head()["proven"] < block:
+        if time.time() > deadline:
+            raise TimeoutError(f"block {block} not proven after {PROVING_TIMEOUT_SECONDS} s")
+        time.sleep(1)
+
+
+def run_k(k: int, seconds: float, ops: int, block_time: float, workers: int) -> dict[str, Any]:
+    """One run with k accounts; returns its measurements."""
+    with tempfile.TemporaryDirectory(prefix="node-bench-") as tmp:
+        node, url = _start_node(Path(tmp) / "chain", block_time, workers)
+        try:
+            with NodeClient(url) as client:
+                root = parse_digest_hex(client.head()["root"])
+                secret = demo_secret(ORGANIZATION)
+                for user_id in range(1, k + 1):
+                    client.submit(Session(user_id, root, secret, (Register(DEPOSIT),)), verify=False)
+                while client.head()["finalized"] < 0:
+                    time.sleep(0.1)
+                start = time.time()
+                until = start + seconds
+                with multiprocessing.get_context("fork").Pool(k) as pool:
+                    results = pool.starmap(account_loop, [(url, u, ops, until) for u in range(1, k + 1)])
+                submissions = [s for result in results for s in result]
+                last_block = max(s.block for s in submissions)
+                _wait_proven(client, last_block)
+                blocks = {n: client.get(f"/blocks/{n}") for n in range(1, last_block + 1)}
+        finally:
+            node.terminate()
+            node.wait(timeout=60)
+    in_window = [s for s in submissions if s.accepted <= until]
+    return {
+        "k": k,
+        "seconds": seconds,
+        "ops_per_session": ops,
+        "accepted_tps": sum(s.ops for s in in_window) / seconds,
+        "submissions": [asdict(s) for s in submissions],
+        "waiting_proven": [blocks[s.block]["proven_at"] - s.created for s in submissions for _ in range(s.ops)],
+        "waiting_included": [blocks[s.block]["sealed_at"] - s.created for s in submissions for _ in range(s.ops)],
+        "blocks": {
+            n: {"sessions": len(b["public_data"]), "proving_seconds": b["proving_seconds"]} for n, b in blocks.items()
+        },
+    }
+
+
+def plot(runs: list[dict[str, Any]], out: Path) -> None:
+    """The paper's waiting-period histogram (0.25 s bins) and boxplots, and throughput against k."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for run in runs:
+        waits = run["waiting_proven"]
+        bins = [i * 0.25 for i in range(int(max(waits) / 0.25) + 2)]
+        ax.hist(waits, bins=bins, histtype="step", label=f"k = {run['k']}")
+    ax.set_xlabel("waiting period, creation to proven block (s), 0.25 s bins")
+    ax.set_ylabel("transactions")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "node_waiting_histogram.png", dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.boxplot([run["waiting_proven"] for run in runs], tick_labels=[f"k = {run['k']}" for run in runs])
+    ax.set_ylabel("waiting period to proven block (s)")
+    fig.tight_layout()
+    fig.savefig(out / "node_waiting_boxplot.png", dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ks = [run["k"] for run in runs]
+    ax.plot(ks, [run["accepted_tps"] for run in runs], marker="o")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(ks, [str(k) for k in ks])
+    ax.set_xlabel("account processes k")
+    ax.set_ylabel("accepted transactions per second")
+    fig.tight_layout()
+    fig.savefig(out / "node_throughput.png", dpi=110)
+    plt.close(fig)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.node_throughput", description=__doc__)
+    parser.add_argument("--ks", default="1,2,4,8", help="account process counts (default 1,2,4,8)")
+    parser.add_argument("--seconds", type=float, default=30.0, help="submission window per k (default 30)")
+    parser.add_argument("--ops", type=int, default=8, help="sends per session (default 8)")
+    parser.add_argument(
+        "--block-time", type=float, default=5.0, help="the node's --block-time (default 5, the paper's)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="the node's prover processes (default 2)")
+    parser.add_argument("--out", type=Path, default=Path("docs/bench"), help="where results and plots go")
+    args = parser.parse_args(argv)
+    runs = []
+    for k in (int(x) for x in args.ks.split(",")):
+        run = run_k(k, args.seconds, args.ops, args.block_time, args.workers)
+        print(f"k={k}: {run['accepted_tps']:.2f} tps accepted, {len(run['blocks'])} blocks", flush=True)
+        runs.append(run)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "node_throughput.json").write_text(json.dumps(runs, indent=1) + "\n")
+    plot(runs, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
