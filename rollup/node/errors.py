@@ -12,6 +12,7 @@ from rollup.errors import (
     DuplicateUserError,
     MalformedSessionError,
     RollupError,
+    SessionTooLargeError,
     StaleRootError,
 )
 
@@ -35,8 +36,11 @@ def refusal_for(exc: RollupError) -> RequestRefusedError:
 
     400 malformed input; 409 a conflict with the chain (stale read root, a
     second session of a user in one block); 422 any other broken rule
-    (overdraft, nonce, authorization, ...), named after its exception.
+    (overdraft, nonce, authorization, more operations than a session proof
+    holds, ...), named after its exception.
     """
+    if isinstance(exc, SessionTooLargeError):
+        return RequestRefusedError(422, "session_too_large", str(exc))
     if isinstance(exc, MalformedSessionError):
         return RequestRefusedError(400, "malformed_session", str(exc))
     if isinstance(exc, StaleRootError):

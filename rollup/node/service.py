@@ -26,11 +26,13 @@ from typing import Any
 
 from rollup.block import Block
 from rollup.block_plan import BLOCK_NODE
-from rollup.errors import RollupError
+from rollup.errors import RollupError, SessionTooLargeError
 from rollup.node.errors import RequestRefusedError, refusal_for
 from rollup.node.keys import SequencerKey
 from rollup.node.signing import ReceiptSigner, sign_new_headers
 from rollup.node.store import NodeStore
+from rollup.operations import Register
+from rollup.scenario import MAX_SESSION_OPERATIONS
 from rollup.sequencer import Sequencer
 from rollup.session import Session, session_from_json, session_to_json
 from verifier.light_client import digest_hex
@@ -44,6 +46,19 @@ class SealPolicy:
 
     block_time: float
     max_sessions: int
+
+
+def require_provable(session: Session) -> None:
+    """SessionTooLargeError when the session has more sends and claims than the session circuit's slots.
+
+    Checked at submission: an accepted session that cannot be proven would stop
+    the prover at its block.
+    """
+    slots = sum(1 for op in session.operations if not isinstance(op, Register))
+    if slots > MAX_SESSION_OPERATIONS:
+        raise SessionTooLargeError(
+            f"the session has {slots} sends and claims; a session proof holds {MAX_SESSION_OPERATIONS}"
+        )
 
 
 def submission_id(session: Session) -> str:
@@ -114,6 +129,7 @@ class NodeService:
             if self.store.receipt(submission) is not None:
                 raise RequestRefusedError(409, "replayed", f"submission {submission} was already accepted")
             try:
+                require_provable(session)
                 self.sequencer.submit(session)
             except RollupError as exc:
                 raise refusal_for(exc) from exc

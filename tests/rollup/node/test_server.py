@@ -17,8 +17,11 @@ from node_support import NodeProcess, count_rows, register, send, wait_until
 from rollup.node.app import MAX_BODY_BYTES
 from rollup.node.client import NodeClient, NodeRefusedError
 from rollup.node.store import NODE_DATABASE
+from rollup.operations import Send
 from rollup.params import DATABASE_FILENAME
-from rollup.session import session_to_json
+from rollup.seed import demo_secret
+from rollup.session import Session, session_to_json
+from verifier.light_client import parse_digest_hex
 from verifier.sequencer_signatures import BlockHeader, verify_header
 
 
@@ -128,6 +131,7 @@ def test_rule_breaking_sessions_are_refused_with_their_reason(
 ) -> None:
     root = client.head()["root"]
     genesis = str(block0["genesis"])
+    too_large = Session(1, parse_digest_hex(root), demo_secret("Sam"), tuple(Send(2, 1, n) for n in range(1, 34)))
     before = stored(node)
     cases = [
         (send(1, "Sam", genesis, 2, 5, 1), 409, "stale_root"),
@@ -135,6 +139,11 @@ def test_rule_breaking_sessions_are_refused_with_their_reason(
         (send(1, "Sam", root, 2, 5, 7), 422, "nonce"),
         (send(1, "Kim", root, 2, 5, 1), 422, "authorization"),
         (register(1, "Sam", root), 422, "already_registered"),
+        (
+            Session(1, parse_digest_hex(root), demo_secret("Sam"), tuple(Send(2, 1, n) for n in range(1, 34))),
+            422,
+            "session_too_large",
+        ),
     ]
     for session, status, kind in cases:
         with pytest.raises(NodeRefusedError) as refused:
