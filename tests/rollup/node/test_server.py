@@ -139,11 +139,7 @@ def test_rule_breaking_sessions_are_refused_with_their_reason(
         (send(1, "Sam", root, 2, 5, 7), 422, "nonce"),
         (send(1, "Kim", root, 2, 5, 1), 422, "authorization"),
         (register(1, "Sam", root), 422, "already_registered"),
-        (
-            Session(1, parse_digest_hex(root), demo_secret("Sam"), tuple(Send(2, 1, n) for n in range(1, 34))),
-            422,
-            "session_too_large",
-        ),
+        (too_large, 422, "session_too_large"),
     ]
     for session, status, kind in cases:
         with pytest.raises(NodeRefusedError) as refused:
