@@ -96,6 +96,23 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def name_users(chain: ChainDirectory, user_ids: Sequence[int]) -> None:
+    """Give each user id without an operator name the name ``user-N`` (``user-N-2``, ... if that one is taken)."""
+    named = set(chain.users.values())
+    added: dict[str, int] = {}
+    for user_id in user_ids:
+        if user_id in named:
+            continue
+        name, suffix = f"user-{user_id}", 1
+        while name in chain.users or name in added:
+            suffix += 1
+            name = f"user-{user_id}-{suffix}"
+        added[name] = user_id
+        named.add(user_id)
+    if added:
+        chain.set_users({**chain.users, **added})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the node until interrupted; 2 for bad usage, a busy directory or an unusable key or address."""
     args = build_parser().parse_args(argv)
@@ -115,7 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     prover = None if args.no_prove else start_prover(directory, ProverOptions(args.workers, args.scheduler))
     store = NodeStore(directory / NODE_DATABASE)
-    service = NodeService(chain.sequencer, store, key, SealPolicy(args.block_time, args.block_sessions))
+    policy = SealPolicy(args.block_time, args.block_sessions)
+    service = NodeService(chain.sequencer, store, key, policy, lambda user_ids: name_users(chain, user_ids))
     app = create_app(service, directory)
     bound_host, bound_port = sock.getsockname()[:2]
     print(f"listening on http://{bound_host}:{bound_port}", flush=True)

@@ -4,8 +4,9 @@ Everything that touches the chain database runs on the server's event loop
 thread, one step at a time, so a submission's checks and its commit are never
 interleaved with a seal: a submission is executed against the finalized state,
 committed as a pending session (``rollup.sqlite``), then its receipt is
-committed (``node.sqlite``); only then does it wait for its receipt batch's
-signature. The receipt promises the block that was next when it was
+committed (``node.sqlite``), and a registering user gets an operator name
+(``user-N``: the chain directory names every registered user); only then
+does it wait for its receipt batch's signature. The receipt promises the block that was next when it was
 committed, and that block will hold it, because sealing takes every pending
 session.
 
@@ -21,6 +22,7 @@ import contextlib
 import hashlib
 import json
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +63,10 @@ def require_provable(session: Session) -> None:
         )
 
 
+def _registers(session: Session) -> bool:
+    return bool(session.operations) and isinstance(session.operations[0], Register)
+
+
 def submission_id(session: Session) -> str:
     """SHA-256 of the session's canonical JSON: what a replay repeats."""
     return hashlib.sha256(session_to_json(session).encode()).hexdigest()
@@ -78,8 +84,17 @@ class SubmissionCounters:
 class NodeService:
     """Submissions, sealing and signing over one chain's sequencer and the node's store."""
 
-    def __init__(self, sequencer: Sequencer, store: NodeStore, key: SequencerKey, policy: SealPolicy) -> None:
+    def __init__(
+        self,
+        sequencer: Sequencer,
+        store: NodeStore,
+        key: SequencerKey,
+        policy: SealPolicy,
+        name_users: Callable[[Sequence[int]], None] = lambda user_ids: None,
+    ) -> None:
+        """``name_users`` gives operator names to newly registering users (the chain directory needs one each)."""
         self.sequencer = sequencer
+        self.name_users = name_users
         self.store = store
         self.key = key
         self.policy = policy
@@ -97,9 +112,11 @@ class NodeService:
     # ---------------------------------------------------------------- start-up
 
     def _reconcile_receipts(self) -> None:
-        """Give every pending session without a receipt (stopped between the two commits) its receipt."""
+        """Give every pending session without a receipt or name (stopped between the commits) its receipt and name."""
         block = self.sequencer.next_block_number
-        for session in self.storage.pending_sessions():
+        pending = self.storage.pending_sessions()
+        self.name_users([s.user_id for s in pending if _registers(s)])
+        for session in pending:
             submission = submission_id(session)
             if self.store.receipt(submission) is None:
                 self.store.add_receipt(submission, session.user_id, block, self._receipt(session, submission, block))
@@ -139,6 +156,8 @@ class NodeService:
         block = self.sequencer.next_block_number
         receipt = self._receipt(session, submission, block)
         self.store.add_receipt(submission, session.user_id, block, receipt)
+        if _registers(session):
+            self.name_users([session.user_id])
         self.counters.accepted += 1
         if len(self.sequencer.pending_user_ids) >= self.policy.max_sessions:
             self._seal_now.set()

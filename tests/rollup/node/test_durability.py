@@ -7,12 +7,14 @@ clients' receipts are checked against the chain the restarted node serves.
 
 from __future__ import annotations
 
+import json
+import subprocess
 import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from node_support import NodeProcess, register, wait_until
+from node_support import NodeProcess, register, rollup_command, wait_until
 
 from rollup.node.client import NodeClient, NodeRefusedError
 from verifier.sequencer_signatures import GENESIS_CHAIN_DIGEST, BlockHeader, next_chain_digest
@@ -79,3 +81,10 @@ def test_kill_while_submissions_arrive_then_restart(tmp_path: Path) -> None:
             chain = next_chain_digest(chain, number, header.prev_root, header.new_root, header.data_root)
             assert header.chain_digest == chain
         assert client.head()["pending_sessions"] == 0
+    # the stopped node's directory is an ordinary chain directory: every registered user has a name
+    listed = subprocess.run(
+        [*rollup_command(), "balances", "--dir", str(directory), "--json"], capture_output=True, text=True, timeout=300
+    )
+    assert listed.returncode == 0, listed.stderr
+    balances = json.loads(listed.stdout)["balances"]
+    assert sorted(balances) == sorted(f"user-{user_id}" for user_id in included)
