@@ -31,7 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from verifier.hashing import Digest
-from verifier.light_client import BlockRejectedError, digest_hex, parse_digest_hex, verify_block
+from verifier.light_client import (
+    MAX_KEY_BYTES,
+    BlockRejectedError,
+    digest_hex,
+    parse_digest_hex,
+    read_bounded,
+    verify_block,
+)
 from verifier.proof import VerifierKey
 from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes
 
@@ -148,7 +155,7 @@ def follow_main(args: argparse.Namespace) -> int:
     try:
         if not args.genesis_root or not args.state:
             raise FormatError("--follow needs --genesis-root and --state")
-        vk = verifier_key_from_bytes(Path(args.vk).read_bytes())
+        vk = verifier_key_from_bytes(read_bounded(args.vk, "verifier key", MAX_KEY_BYTES))
         genesis = parse_digest_hex(args.genesis_root)
         state = Path(args.state)
         head = follow(args.follow, vk, state, genesis, args.until_block, args.poll)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -239,3 +240,35 @@ def check_equivocation(
     verify_header(public_key, first, first_signature)
     verify_header(public_key, second, second_signature)
     return first.number
+
+
+MAX_HEADER_FILE_BYTES = 1 << 20
+
+
+def _signed_header(path: str) -> tuple[BlockHeader, bytes]:
+    """A block as ``GET /v1/blocks/{n}`` serves it: its ``header`` and ``header_signature``."""
+    try:
+        with open(path, "rb") as handle:
+            document = json.loads(handle.read(MAX_HEADER_FILE_BYTES))
+        return BlockHeader.from_json(document["header"]), bytes.fromhex(document["header_signature"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SignatureError(f"{path} is not a signed block header: {exc}") from exc
+
+
+def equivocation_main(files: list[str], public_key_hex: str | None) -> int:
+    """``rollup-verify --equivocation A B``: 0 when A and B prove equivocation, 1 when they do not, 2 bad input."""
+    try:
+        if public_key_hex is None:
+            raise SignatureError("--equivocation needs --sequencer-key HEX")
+        public_key = bytes.fromhex(public_key_hex)
+        (first, first_signature), (second, second_signature) = (_signed_header(f) for f in files)
+    except (SignatureError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        height = check_equivocation(public_key, first, first_signature, second, second_signature)
+    except SignatureError as exc:
+        print(f"no equivocation: {exc}")
+        return 1
+    print(f"equivocation: the sequencer signed two different headers for block {height}")
+    return 0

@@ -6,12 +6,15 @@ py_ecc verifies in about a second, so each test checks few signatures.
 from __future__ import annotations
 
 import dataclasses
+import json
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from py_ecc.bls import G2ProofOfPossession
 
+from verifier import light_client
 from verifier.sequencer_signatures import (
     GENESIS_CHAIN_DIGEST,
     BlockHeader,
@@ -93,3 +96,15 @@ def test_two_signed_headers_for_one_height_are_equivocation() -> None:
         check_equivocation(PUBLIC, first, s1, header(number=4), s2)
     with pytest.raises(SignatureError, match="not the sequencer's"):
         check_equivocation(PUBLIC, first, s1, second, s1)
+
+
+def test_rollup_verify_checks_equivocation_evidence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = []
+    for name, h in (("a", header()), ("b", header(new_root=(50, 60, 70, 80)))):
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps({"header": h.to_json(), "header_signature": sign(h.message()).hex()}))
+        files.append(str(path))
+    assert light_client.main(["--equivocation", *files, "--sequencer-key", PUBLIC.hex()]) == 0
+    assert "two different headers for block 3" in capsys.readouterr().out
+    assert light_client.main(["--equivocation", files[0], files[0], "--sequencer-key", PUBLIC.hex()]) == 1
+    assert light_client.main(["--equivocation", *files]) == 2
