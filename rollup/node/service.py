@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,9 +38,12 @@ from rollup.operations import Register
 from rollup.scenario import MAX_SESSION_OPERATIONS
 from rollup.sequencer import Sequencer
 from rollup.session import Session, session_from_json, session_to_json
+from rollup.storage import Storage
 from verifier.light_client import digest_hex
 
 RECEIPT_VERSION = 1
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ class NodeService:
         self._reconcile_receipts()
 
     @property
-    def storage(self) -> Any:
+    def storage(self) -> Storage:
         return self.sequencer.storage
 
     # ---------------------------------------------------------------- start-up
@@ -193,7 +197,10 @@ class NodeService:
                 await asyncio.wait_for(self._seal_now.wait(), timeout=self.policy.block_time)
             self._seal_now.clear()
             if self.sequencer.pending_user_ids:
-                await self.seal()
+                try:
+                    await self.seal()
+                except RollupError:  # nothing was committed; the sessions stay pending for the next try
+                    log.exception("sealing block %d failed", self.sequencer.next_block_number)
 
     async def seal(self) -> Block:
         """Finalize the pending sessions as the next block and sign its header."""

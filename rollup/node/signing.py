@@ -18,6 +18,7 @@ header (a node stopped between sealing and signing) is signed at start-up.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,8 @@ from verifier.sequencer_signatures import (
     merkle_root,
     next_chain_digest,
 )
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -73,7 +76,10 @@ class ReceiptSigner:
             self._wakeup.clear()
             batch, self._waiting = self._waiting, []
             if batch:
-                await self._sign_batch(batch)
+                try:
+                    await self._sign_batch(batch)
+                except Exception:  # the waiting submissions got the error; later batches still get signed
+                    log.exception("signing a batch of %d receipts failed", len(batch))
 
     async def _sign_batch(self, batch: list[_Waiting]) -> None:
         leaves = [leaf_hash(canonical_json(item.receipt)) for item in batch]
