@@ -173,6 +173,54 @@ def plot(runs: list[dict[str, Any]], out: Path) -> None:
     plt.close(fig)
 
 
+PAPER_TARGET_TPS = 1158
+"""The paper's use case: 100 million transactions a day."""
+CORES_PER_MACHINE = 2
+
+
+def _quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def proving_cost_per_session(runs: list[dict[str, Any]], workers: int) -> float:
+    """Worker-seconds of proving per session, all its tree's proofs included (blocks proven in the runs)."""
+    blocks = [b for run in runs for b in run["blocks"].values() if b["proving_seconds"] is not None]
+    return sum(b["proving_seconds"] for b in blocks) * workers / sum(b["sessions"] for b in blocks)
+
+
+def summary(runs: list[dict[str, Any]], workers: int) -> str:
+    """The Markdown tables of docs/benchmarks.md: one row per k, and the Dask projection."""
+    lines = [
+        "| k | accepted tps | blocks | sessions per block | waiting to inclusion, median (p90) | "
+        "waiting to proven block, median (p90) |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for run in runs:
+        included, proven = run["waiting_included"], run["waiting_proven"]
+        sessions = [b["sessions"] for b in run["blocks"].values()]
+        lines.append(
+            f"| {run['k']} | {run['accepted_tps']:.1f} | {len(sessions)} | {sum(sessions) / len(sessions):.1f} | "
+            f"{_quantile(included, 0.5):.1f} s ({_quantile(included, 0.9):.1f} s) | "
+            f"{_quantile(proven, 0.5):.1f} s ({_quantile(proven, 0.9):.1f} s) |"
+        )
+    cost = proving_cost_per_session(runs, workers)
+    ops = runs[0]["ops_per_session"]
+    per_machine = CORES_PER_MACHINE * ops / cost
+    lines += [
+        "",
+        f"Proving cost: {cost:.1f} worker-seconds per session of {ops} sends (its share of the tree included), "
+        f"so one {CORES_PER_MACHINE}-core machine proves {per_machine:.1f} tps.",
+        "",
+        "| Dask machines (2 cores) | projected proving tps |",
+        "|---:|---:|",
+        *(f"| {n} | {n * per_machine:,.0f} |" for n in (1, 2, 4, 8, 16, 32, 64, 128, 256)),
+        "",
+        f"The paper's {PAPER_TARGET_TPS:,} tps need about {PAPER_TARGET_TPS / per_machine:,.0f} such machines.",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.node_throughput", description=__doc__)
     parser.add_argument("--ks", default="1,2,4,8", help="account process counts (default 1,2,4,8)")
@@ -183,7 +231,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--workers", type=int, default=2, help="the node's prover processes (default 2)")
     parser.add_argument("--out", type=Path, default=Path("docs/bench"), help="where results and plots go")
+    parser.add_argument("--report", action="store_true", help="only re-render the tables and plots of --out")
     args = parser.parse_args(argv)
+    if args.report:
+        runs = json.loads((args.out / "node_throughput.json").read_text())
+        plot(runs, args.out)
+        print(summary(runs, args.workers))
+        return 0
     runs = []
     for k in (int(x) for x in args.ks.split(",")):
         run = run_k(k, args.seconds, args.ops, args.block_time, args.workers)
@@ -192,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "node_throughput.json").write_text(json.dumps(runs, indent=1) + "\n")
     plot(runs, args.out)
+    print(summary(runs, args.workers))
     return 0
 
 
