@@ -164,10 +164,10 @@ def create_app(service: NodeService, directory: Path) -> FastAPI:
 
     @app.get("/explorer", summary="the block explorer", response_class=HTMLResponse)
     async def explorer() -> HTMLResponse:
-        return HTMLResponse(index_page(service))
+        return HTMLResponse(index_page(service, directory / VK_FILE))
 
     @app.get("/explorer/blocks/{number}", summary="one block in the explorer", response_class=HTMLResponse)
     async def explorer_block(number: int) -> HTMLResponse:
-        return HTMLResponse(block_page(service, number))
+        return HTMLResponse(block_page(service, number, directory / VK_FILE))
 
     return app

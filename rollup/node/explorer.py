@@ -1,7 +1,8 @@
 """The block explorer: server-rendered HTML pages (no script), served by the node.
 
 ``/explorer`` lists the head and every block (sessions, roots, signed header,
-proof status, block proof size, proving time); ``/explorer/blocks/N`` shows one
+whether its block proof verifies as a light client checks it, block proof
+size, proving time); ``/explorer/blocks/N`` shows one
 block: its statement, its sessions' public data and its aggregation tree
 with each proof's size.
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html import escape
+from pathlib import Path
 
 from rollup.block_plan import BLOCK_NODE
 from rollup.node.service import NodeService
@@ -28,6 +30,7 @@ th { background: #eef; }
 code { font-size: 0.9em; }
 .ok { color: #070; font-weight: bold; }
 .wait { color: #a60; font-weight: bold; }
+.bad { color: #b00; font-weight: bold; }
 ul.tree, ul.tree ul { list-style: none; padding-left: 1.4em; border-left: 1px dashed #99a; }
 """
 
@@ -43,15 +46,20 @@ def _short(hex_digest: str) -> str:
     return f"<code title='{hex_digest}'>{hex_digest[:12]}…</code>"
 
 
-def _status(proven: bool) -> str:
-    return "<span class='ok'>proven</span>" if proven else "<span class='wait'>proving</span>"
+def _status(verification: str) -> str:
+    style = "ok" if verification == "verified" else "bad" if verification.startswith("INVALID") else "wait"
+    return f"<span class='{style}'>{escape(verification)}</span>"
+
+
+def _proven_through(number: int) -> str:
+    return "no block proven yet" if number < 0 else f"proven through block <b>{number}</b>"
 
 
 def _kb(size: int) -> str:
     return f"{size / 1024:.1f} kB"
 
 
-def index_page(service: NodeService) -> str:
+def index_page(service: NodeService, vk_file: Path) -> str:
     """The head and the table of blocks, newest first."""
     head = service.head()
     rows = []
@@ -65,17 +73,17 @@ def index_page(service: NodeService) -> str:
             f"<td>{len(block['public_data'])}</td>"
             f"<td>{_short(block['new_root'])}</td>"
             f"<td>{'signed' if block['header_signature'] else 'unsigned'}</td>"
-            f"<td>{_status(block['proven'])}</td>"
+            f"<td>{_status(service.verification(number, vk_file))}</td>"
             f"<td>{_kb(proof_size) if proof_size else '-'}</td>"
             f"<td>{f'{seconds:.1f} s' if seconds is not None else '-'}</td>"
             "</tr>"
         )
     body = (
         "<h1>zk-rollup explorer</h1>"
-        f"<p>finalized block <b>{head['finalized']}</b>, proven through block <b>{head['proven']}</b>, "
+        f"<p>finalized block <b>{head['finalized']}</b>, {_proven_through(head['proven'])}, "
         f"{head['pending_sessions']} sessions waiting for block {head['next_block']}.</p>"
         f"<p>current root {_short(head['root'])}; sequencer key {_short(head['sequencer_public_key'])}</p>"
-        "<table><tr><th>block</th><th>sessions</th><th>new root</th><th>header</th><th>status</th>"
+        "<table><tr><th>block</th><th>sessions</th><th>new root</th><th>header</th><th>block proof check</th>"
         "<th>block proof</th><th>proving time</th></tr>" + "".join(rows) + "</table>"
     )
     return _page("zk-rollup explorer", body)
@@ -117,7 +125,7 @@ def _render_tree(node: TreeNode, sizes: dict[str, int]) -> str:
     return f"<li><code>{escape(node.key)}</code> [{_kb(sizes[node.key])}]{inner}</li>"
 
 
-def block_page(service: NodeService, number: int) -> str:
+def block_page(service: NodeService, number: int, vk_file: Path) -> str:
     """One block: statement, signed header, public data and aggregation tree."""
     block = service.block(number)
     sizes: dict[str, int] = block["proof_sizes"]
@@ -129,7 +137,7 @@ def block_page(service: NodeService, number: int) -> str:
     seconds = block["proving_seconds"]
     body = (
         f"<p><a href='/explorer'>all blocks</a></p><h1>block {number}</h1>"
-        f"<p>status: {_status(block['proven'])}"
+        f"<p>block proof: {_status(service.verification(number, vk_file))}"
         + (f", proven in {seconds:.1f} s" if seconds is not None else "")
         + "</p><table>"
         f"<tr><th>previous root</th><td>{_short(block['prev_root'])}</td></tr>"

@@ -25,6 +25,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rollup.block import Block
@@ -39,7 +40,8 @@ from rollup.scenario import MAX_SESSION_OPERATIONS
 from rollup.sequencer import Sequencer
 from rollup.session import Session, session_from_json, session_to_json
 from rollup.storage import Storage
-from verifier.light_client import digest_hex
+from verifier.light_client import BlockRejectedError, digest_hex, verify_block
+from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes
 
 RECEIPT_VERSION = 1
 
@@ -107,6 +109,7 @@ class NodeService:
         self.started_at = time.time()
         self._seal_now = asyncio.Event()
         self._proven_prefix = -1
+        self._verified: set[int] = set()
         self._reconcile_receipts()
 
     @property
@@ -260,6 +263,27 @@ class NodeService:
             "sealed_at": None if header is None else header.sealed_at,
             "proven_at": None if proving is None else proving[1],
         }
+
+    def verification(self, number: int, vk_file: Path) -> str:
+        """``verified`` when block ``number``'s stored proof verifies under the key in ``vk_file`` and extends
+        the previous block's root (the light client's check), else why not; verified blocks are remembered."""
+        if number in self._verified:
+            return "verified"
+        block = self.require_block(number)
+        proofs = self.storage.block_proofs(number)
+        if BLOCK_NODE not in proofs:
+            return "not proven yet"
+        if not vk_file.is_file():
+            return "no verifier key yet"
+        try:
+            vk = verifier_key_from_bytes(vk_file.read_bytes())
+            statement = verify_block(vk, proof_from_bytes(proofs[BLOCK_NODE]), block.prev_root)
+        except (BlockRejectedError, FormatError) as exc:
+            return f"INVALID: {exc}"
+        if (statement.block_number, statement.new_root) != (number, block.new_root):
+            return "INVALID: the proof is of another block"
+        self._verified.add(number)
+        return "verified"
 
     def block_proof(self, number: int) -> bytes:
         """The block proof (self-contained: its statement is its public inputs)."""

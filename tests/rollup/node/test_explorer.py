@@ -59,14 +59,14 @@ def test_explorer_renders_in_a_browser(explorer_url: str, tmp_path: Path) -> Non
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > MIN_SCREENSHOT_BYTES
     dom = _chromium(f"{explorer_url}/explorer", tmp_path / "profile-dom", "--dump-dom").stdout.decode()
     assert "zk-rollup explorer" in dom
-    assert "finalized block <b>0</b>" in dom and "/explorer/blocks/0" in dom
+    assert "finalized block <b>0</b>" in dom and "/explorer/blocks/0" in dom and "no block proven yet" in dom
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 def test_block_page_renders_in_a_browser(explorer_url: str, tmp_path: Path) -> None:
     dom = _chromium(f"{explorer_url}/explorer/blocks/0", tmp_path / "profile", "--dump-dom").stdout.decode()
     assert "block 0" in dom and "sessions (3)" in dom
-    assert "no proof of this block is stored yet" in dom
+    assert "no proof of this block is stored yet" in dom and "not proven yet" in dom
 
 
 def test_aggregation_tree_is_read_off_the_node_keys() -> None:

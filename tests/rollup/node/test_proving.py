@@ -18,6 +18,7 @@ import sys
 import threading
 from pathlib import Path
 
+import httpx
 import pytest
 from node_support import NodeProcess, register, run_seed_with_wallets, wait_until
 
@@ -60,6 +61,9 @@ def test_seed_by_wallets_on_a_proving_node_followed_by_a_light_client(tmp_path: 
         assert result.returncode == 0, result.stderr
         trusted = json.loads(state.read_text())
         assert (trusted["block"], trusted["root"]) == (head["finalized"], head["root"])
+        # the explorer checks every block proof as the light client does
+        explorer = httpx.get(f"{node.url}/explorer", timeout=300).text
+        assert explorer.count(">verified<") == head["finalized"] + 1
 
 
 @pytest.mark.slow
