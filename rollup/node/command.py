@@ -80,10 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_BLOCK_SESSIONS,
         help=f"seal at once when this many sessions wait (default {DEFAULT_BLOCK_SESSIONS})",
     )
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive_int, default=DEFAULT_WORKERS, help="local prover processes")
-    where.add_argument("--scheduler", metavar="ADDRESS", help="prove on this Dask scheduler, or 'local'")
-    where.add_argument("--no-prove", action="store_true", help="sequence and serve only; prove blocks elsewhere")
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=DEFAULT_WORKERS,
+        help=f"prover processes: local, or of a local Dask cluster (default {DEFAULT_WORKERS})",
+    )
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="prove on this Dask scheduler, or 'local'")
+    parser.add_argument("--no-prove", action="store_true", help="sequence and serve only; prove blocks elsewhere")
     return parser
 
 
