@@ -2,8 +2,9 @@
 
 :class:`NodeClient` maps each endpoint of :mod:`rollup.node.app` to a method;
 a refusal becomes :class:`NodeRefusedError` with the node's status, kind and
-reason. :meth:`NodeClient.submit` checks the signed receipt against the
-sequencer key the node announced (or one the caller pins).
+reason, and no answer at all :class:`NodeUnreachableError`.
+:meth:`NodeClient.submit` checks the signed receipt against the sequencer key
+the node announced (or one the caller pins).
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ class NodeRefusedError(RollupError):
     def __init__(self, status: int, kind: str, reason: str) -> None:
         super().__init__(f"the node refused ({status} {kind}): {reason}")
         self.status, self.kind, self.reason = status, kind, reason
+
+
+class NodeUnreachableError(RollupError):
+    """No answer from the node (refused connection, timeout, broken transfer)."""
 
 
 class NodeClient:
@@ -56,11 +61,17 @@ class NodeClient:
             raise NodeRefusedError(response.status_code, kind, reason)
         return response
 
+    def _request(self, method: str, path: str, **options: Any) -> httpx.Response:
+        try:
+            return self._http.request(method, path, **options)
+        except httpx.TransportError as exc:
+            raise NodeUnreachableError(f"no answer from the node at {self.url}: {exc}") from exc
+
     def get(self, path: str) -> Any:
-        return self._check(self._http.get(path)).json()
+        return self._check(self._request("GET", path)).json()
 
     def get_bytes(self, path: str) -> bytes:
-        return self._check(self._http.get(path)).content
+        return self._check(self._request("GET", path)).content
 
     @property
     def sequencer_key(self) -> bytes:
@@ -79,7 +90,7 @@ class NodeClient:
 
     def submit_raw(self, body: bytes, content_type: str = "application/json") -> httpx.Response:
         """POST a body as it is (for tests of refusals); no checks."""
-        return self._http.post("/sessions", content=body, headers={"content-type": content_type})
+        return self._request("POST", "/sessions", content=body, headers={"content-type": content_type})
 
     def submit(self, session: Session, verify: bool = True) -> dict[str, Any]:
         """Submit ``session``; returns the signed receipt, checked against the sequencer key (``verify``)."""

@@ -119,7 +119,10 @@ def name_users(chain: ChainDirectory, user_ids: Sequence[int]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the node until interrupted; 2 for bad usage, a busy directory or an unusable key or address."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors (2) and --help (0)
+        return exc.code if isinstance(exc.code, int) else 2
     directory = Path(args.dir)
     host, port = args.listen
     try:

@@ -97,7 +97,10 @@ def _wait_for_incoming(client: NodeClient, user_id: int, expected: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """0 success; 1 the node refused the session or its receipt does not check; 2 bad usage or unreachable node."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors (2) and --help (0)
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         with NodeClient(args.node) as client:
             if args.command == "balance":
