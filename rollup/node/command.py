@@ -15,6 +15,7 @@ once the socket is bound (``--listen 127.0.0.1:0`` picks a free port).
 from __future__ import annotations
 
 import argparse
+import logging
 import socket
 import sys
 from collections.abc import Sequence
@@ -35,6 +36,8 @@ DEFAULT_BLOCK_TIME = 10.0
 DEFAULT_BLOCK_SESSIONS = 64
 DEFAULT_WORKERS = 2
 SOCKET_BACKLOG = 2048
+LOG_FORMAT = "%(asctime)s %(processName)s %(levelname)s %(message)s"
+"""Sealed and proven blocks, and failures, one line each on stderr (the prover process logs too)."""
 
 
 def _listen(text: str) -> tuple[str, int]:
@@ -123,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # argparse: usage errors (2) and --help (0)
         return exc.code if isinstance(exc.code, int) else 2
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, stream=sys.stderr)
     directory = Path(args.dir)
     host, port = args.listen
     try:

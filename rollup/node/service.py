@@ -208,6 +208,7 @@ class NodeService:
     async def seal(self) -> Block:
         """Finalize the pending sessions as the next block and sign its header."""
         executed = self.sequencer.build_block()
+        log.info("block %d sealed: %d sessions", executed.block.number, len(executed.block.public_data))
         await sign_new_headers(self.key, self.store, self.storage)
         return executed.block
 
