@@ -66,7 +66,11 @@ def test_kill_while_submissions_arrive_then_restart(tmp_path: Path) -> None:
 
     with NodeProcess(directory, *options) as restarted, NodeClient(restarted.url) as client:
         last_promised = max(r["block"] for r in promised.values())
-        wait_until(lambda: client.head()["finalized"] >= last_promised, what="the promised blocks")
+        # every promised block, and the sessions stored before the kill whose submitters never got a receipt
+        wait_until(
+            lambda: client.head()["finalized"] >= last_promised and client.head()["pending_sessions"] == 0,
+            what="the promised blocks",
+        )
         included = _included_users(client)
         for submission, receipt in promised.items():
             status = client.get(f"/sessions/{submission}")
