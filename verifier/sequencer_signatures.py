@@ -41,11 +41,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_typing import BLSPubkey, BLSSignature
-from py_ecc.bls import G2ProofOfPossession
 
-from verifier.field import to_bytes
-from verifier.hashing import Digest
-from verifier.light_client import digest_hex, parse_digest_hex
+_RECURSION_LIMIT = sys.getrecursionlimit()
+from py_ecc.bls import G2ProofOfPossession  # noqa: E402 - between saving and restoring the limit, see below
+
+# py_ecc raises the interpreter's recursion limit to 100,000 when imported. Its BLS operations do not need it,
+# and with it a deeply nested JSON document overflows the C stack (a crash) instead of raising RecursionError,
+# in every process that imported py_ecc: the node parses untrusted JSON. So the limit is put back.
+sys.setrecursionlimit(_RECURSION_LIMIT)
+
+from verifier.field import to_bytes  # noqa: E402
+from verifier.hashing import Digest  # noqa: E402
+from verifier.light_client import digest_hex, parse_digest_hex  # noqa: E402
 
 SCHEME = "BLS12-381 G2ProofOfPossession (IETF BLS, as Ethereum)"
 HEADER_DOMAIN = b"zkrollup/header/v1"

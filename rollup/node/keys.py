@@ -16,10 +16,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from py_ecc.bls import G2ProofOfPossession
-
 from rollup.errors import RollupError
-from verifier.sequencer_signatures import SCHEME, receipts_message
+from verifier.sequencer_signatures import SCHEME, G2ProofOfPossession, receipts_message
 
 KEY_FILE = "sequencer.key"
 KEY_FILE_MODE = 0o600

@@ -30,7 +30,7 @@ from typing import Any
 
 from rollup.block import Block
 from rollup.block_plan import BLOCK_NODE
-from rollup.errors import RollupError, SessionTooLargeError
+from rollup.errors import BadInputError, RollupError, SessionTooLargeError
 from rollup.node.errors import RequestRefusedError, refusal_for
 from rollup.node.keys import SequencerKey
 from rollup.node.signing import ReceiptSigner, sign_new_headers
@@ -40,10 +40,13 @@ from rollup.scenario import MAX_SESSION_OPERATIONS
 from rollup.sequencer import Sequencer
 from rollup.session import Session, session_from_json, session_to_json
 from rollup.storage import Storage
+from rollup.strict_input import parse_json_text
 from verifier.light_client import BlockRejectedError, digest_hex, verify_block
 from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes
 
 RECEIPT_VERSION = 1
+SESSION_JSON_DEPTH = 3
+"""A session object holds lists (read root, secret, operations) that hold operation objects."""
 
 log = logging.getLogger(__name__)
 
@@ -172,11 +175,13 @@ class NodeService:
 
     @staticmethod
     def _parse(body: bytes) -> Session:
+        """The session in ``body``: strict JSON first (``rollup.strict_input``: no duplicate keys, bounded
+        nesting and numbers), so that a hostile body is refused as malformed before anything else reads it."""
         try:
             text = body.decode("utf-8")
-            json.loads(text)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RequestRefusedError(400, "malformed_json", f"the body is not JSON: {exc}") from exc
+            parse_json_text(text, max_depth=SESSION_JSON_DEPTH)
+        except (UnicodeDecodeError, json.JSONDecodeError, BadInputError) as exc:
+            raise RequestRefusedError(400, "malformed_json", f"the body is not acceptable JSON: {exc}") from exc
         try:
             return session_from_json(text)
         except RollupError as exc:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,3 +110,12 @@ def test_rollup_verify_checks_equivocation_evidence(tmp_path: Path, capsys: pyte
     assert "two different headers for block 3" in capsys.readouterr().out
     assert light_client.main(["--equivocation", files[0], files[0], "--sequencer-key", PUBLIC.hex()]) == 1
     assert light_client.main(["--equivocation", *files]) == 2
+
+
+def test_importing_the_signatures_keeps_the_recursion_limit() -> None:
+    # py_ecc raises it to 100,000 on import; then deeply nested JSON crashes the process instead of raising
+    program = (
+        "import sys; limit = sys.getrecursionlimit(); import verifier.sequencer_signatures; "
+        "assert sys.getrecursionlimit() == limit, sys.getrecursionlimit()"
+    )
+    assert subprocess.run([sys.executable, "-c", program], capture_output=True, timeout=300).returncode == 0

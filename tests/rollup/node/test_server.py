@@ -102,6 +102,8 @@ def _refused(response: httpx.Response, status: int, kind: str) -> str:
         (b"\xff\xfe garbage", 400, "malformed_json"),
         (b'{"user_id": 1}', 400, "malformed_session"),
         (b"[]", 400, "malformed_session"),
+        (b"[" * 100_000 + b"]" * 100_000, 400, "malformed_json"),
+        (b'{"user_id": 1, "user_id": 2}', 400, "malformed_json"),
     ],
 )
 def test_malformed_bodies_are_refused_and_not_stored(
