@@ -3,7 +3,7 @@
     rollup-verify --vk block.vk --follow URL --genesis-root HEX --state FILE [--until-block N] [--poll S]
 
 The trusted head is ``(block, root)`` in the state file (created from
-``--genesis-root`` on first use, with block -1). Each round asks the node for
+``--genesis-root`` on first use, at height 0: blocks are 1, 2, ...). Each round asks the node for
 its head, then for every proven block after the trusted one fetches
 ``/v1/blocks/{n}/proof``, verifies it with the block verifier key (which the
 client trusts; it is never taken from the node) and requires that it is block
@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from verifier.chain import GENESIS_HEIGHT
 from verifier.hashing import Digest
 from verifier.light_client import (
     MAX_KEY_BYTES,
@@ -54,7 +55,7 @@ class NodeMisbehavedError(BlockRejectedError):
 
 @dataclass(frozen=True)
 class TrustedHead:
-    """The last verified block (-1: genesis) and its root."""
+    """The last verified block (``GENESIS_HEIGHT``, 0: genesis) and its root."""
 
     block: int
     root: Digest
@@ -66,7 +67,7 @@ class TrustedHead:
 def load_head(path: Path, genesis_root: Digest) -> TrustedHead:
     """The head in ``path``, or genesis when the file does not exist; FormatError when unusable or for another chain."""
     if not path.exists():
-        return TrustedHead(-1, genesis_root)
+        return TrustedHead(GENESIS_HEIGHT, genesis_root)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         head = TrustedHead(int(document["block"]), parse_digest_hex(document["root"]))

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from rollup.block_plan import BLOCK_NODE
 from rollup.node.service import NodeService
+from verifier.chain import GENESIS_HEIGHT
 
 _STYLE = """
 body { font-family: sans-serif; margin: 2em; color: #222; }
@@ -52,7 +53,7 @@ def _status(verification: str) -> str:
 
 
 def _proven_through(number: int) -> str:
-    return "no block proven yet" if number < 0 else f"proven through block <b>{number}</b>"
+    return "no block proven yet" if number <= GENESIS_HEIGHT else f"proven through block <b>{number}</b>"
 
 
 def _kb(size: int) -> str:
@@ -63,7 +64,7 @@ def index_page(service: NodeService, vk_file: Path) -> str:
     """The head and the table of blocks, newest first."""
     head = service.head()
     rows = []
-    for number in range(head["finalized"], -1, -1):
+    for number in range(head["finalized"], GENESIS_HEIGHT, -1):
         block = service.block(number)
         proof_size = block["proof_sizes"].get(BLOCK_NODE)
         seconds = block["proving_seconds"]

@@ -21,6 +21,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 
 from rollup.node.service import NodeService
+from verifier.chain import GENESIS_HEIGHT
 
 PROVING_BUCKETS: tuple[float, ...] = (1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
 """Upper bounds (seconds) of the proving-time histogram."""
@@ -37,12 +38,12 @@ class NodeCollector(Collector):
         yield GaugeMetricFamily(
             "rollup_node_queue_depth", "sessions waiting for the next block", len(service.sequencer.pending_user_ids)
         )
-        finalized = service.sequencer.state.block_number + 1
+        finalized = service.sequencer.state.block_number  # blocks are 1, 2, ...
         yield GaugeMetricFamily("rollup_node_blocks_finalized", "finalized blocks", finalized)
         yield GaugeMetricFamily(
-            "rollup_node_blocks_proven", "blocks proven in order from 0", service.proven_prefix() + 1
+            "rollup_node_blocks_proven", "blocks proven in order from block 1", service.proven_prefix()
         )
-        times = [t[0] for n in range(finalized) if (t := service.store.proving(n)) is not None]
+        times = [t[0] for n in range(GENESIS_HEIGHT + 1, finalized + 1) if (t := service.store.proving(n)) is not None]
         buckets = [(str(b), sum(1 for t in times if t <= b)) for b in PROVING_BUCKETS]
         buckets.append(("+Inf", len(times)))
         yield HistogramMetricFamily(

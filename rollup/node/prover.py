@@ -33,6 +33,7 @@ from rollup.chain_dir import VK_FILE
 from rollup.node.store import NODE_DATABASE, NodeStore
 from rollup.params import DATABASE_FILENAME
 from rollup.storage import Storage
+from verifier.chain import GENESIS_HEIGHT
 from verifier.serialization import verifier_key_to_bytes
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class ProverOptions:
 
 def first_unproven_block(storage: Storage) -> int | None:
     """The lowest finalized block without a block proof (None when every block is proven)."""
-    for number in range(storage.latest_block_number() + 1):
+    for number in range(GENESIS_HEIGHT + 1, storage.latest_block_number() + 1):
         if BLOCK_NODE not in storage.block_proof_nodes(number):
             return number
     return None

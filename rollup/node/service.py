@@ -41,6 +41,7 @@ from rollup.sequencer import Sequencer
 from rollup.session import Session, session_from_json, session_to_json
 from rollup.storage import Storage
 from rollup.strict_input import parse_json_text
+from verifier.chain import GENESIS_HEIGHT
 from verifier.light_client import BlockRejectedError, digest_hex, verify_block
 from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes
 
@@ -111,7 +112,7 @@ class NodeService:
         self.counters = SubmissionCounters()
         self.started_at = time.time()
         self._seal_now = asyncio.Event()
-        self._proven_prefix = -1
+        self._proven_prefix = GENESIS_HEIGHT
         self._verified: set[int] = set()
         self._reconcile_receipts()
 
@@ -220,7 +221,7 @@ class NodeService:
     # ------------------------------------------------------------------ reads
 
     def proven_prefix(self) -> int:
-        """The highest n such that blocks 0..n all have block proofs (-1 when block 0 has none)."""
+        """The highest n such that blocks 1..n all have block proofs (``GENESIS_HEIGHT``, 0, when block 1 has none)."""
         latest = self.sequencer.state.block_number
         while self._proven_prefix < latest and BLOCK_NODE in self.storage.block_proof_nodes(self._proven_prefix + 1):
             self._proven_prefix += 1
@@ -241,7 +242,7 @@ class NodeService:
 
     def require_block(self, number: int) -> Block:
         latest = self.sequencer.state.block_number
-        if not 0 <= number <= latest:
+        if not GENESIS_HEIGHT < number <= latest:
             raise RequestRefusedError(404, "unknown_block", f"no block {number}: the latest block is {latest}")
         block: Block = self.storage.block(number)
         return block

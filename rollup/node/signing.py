@@ -25,6 +25,7 @@ from typing import Any
 from rollup.node.keys import SequencerKey
 from rollup.node.store import NodeStore
 from rollup.storage import Storage
+from verifier.chain import GENESIS_HEIGHT
 from verifier.sequencer_signatures import (
     GENESIS_CHAIN_DIGEST,
     BlockHeader,
@@ -110,7 +111,7 @@ async def sign_new_headers(key: SequencerKey, store: NodeStore, storage: Storage
     """Sign the header of every finalized block that has none yet, in order; returns how many."""
     signed = 0
     for number in range(store.latest_header_number() + 1, storage.latest_block_number() + 1):
-        previous = store.header(number - 1) if number > 0 else None
+        previous = store.header(number - 1) if number - 1 > GENESIS_HEIGHT else None
         chain = previous.header.chain_digest if previous is not None else GENESIS_CHAIN_DIGEST
         block = storage.block(number)
         header = BlockHeader(

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from verifier.chain import GENESIS_HEIGHT
 from verifier.sequencer_signatures import BlockHeader
 
 NODE_DATABASE = "node.sqlite"
@@ -206,9 +207,9 @@ class NodeStore:
         return HeaderRow(BlockHeader.from_json(json.loads(document)), bytes(signature), sealed_at)
 
     def latest_header_number(self) -> int:
-        """The highest signed header's block number, -1 when none."""
+        """The highest signed header's block number, ``GENESIS_HEIGHT`` (0) when none: blocks are 1, 2, ..."""
         value = self._query("SELECT MAX(number) FROM headers")[0][0]
-        return -1 if value is None else int(value)
+        return GENESIS_HEIGHT if value is None else int(value)
 
     # ----------------------------------------------------------------- proving
 

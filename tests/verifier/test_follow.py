@@ -49,21 +49,21 @@ def test_a_proven_head_behind_the_trusted_one_is_refused(node_url: str) -> None:
 
 
 def test_a_malformed_proof_is_refused(node_url: str) -> None:
-    ROUTES["/v1/head"] = json.dumps({"proven": 0}).encode()
-    ROUTES["/v1/blocks/0/proof"] = b"\x00garbage"
-    with pytest.raises(NodeMisbehavedError, match="proof of block 0 is malformed"):
-        follow_once(node_url, None, TrustedHead(-1, GENESIS))  # type: ignore[arg-type]
+    ROUTES["/v1/head"] = json.dumps({"proven": 1}).encode()
+    ROUTES["/v1/blocks/1/proof"] = b"\x00garbage"
+    with pytest.raises(NodeMisbehavedError, match="proof of block 1 is malformed"):
+        follow_once(node_url, None, TrustedHead(0, GENESIS))  # type: ignore[arg-type]
 
 
 def test_a_head_without_a_proven_number_is_refused(node_url: str) -> None:
     ROUTES["/v1/head"] = b'{"proven": "lots"}'
     with pytest.raises(NodeMisbehavedError, match="no proven block number"):
-        follow_once(node_url, None, TrustedHead(-1, GENESIS))  # type: ignore[arg-type]
+        follow_once(node_url, None, TrustedHead(0, GENESIS))  # type: ignore[arg-type]
 
 
 def test_state_file_round_trip_and_other_chain_refused(tmp_path: Path) -> None:
     state = tmp_path / "head.json"
-    assert load_head(state, GENESIS) == TrustedHead(-1, GENESIS)
+    assert load_head(state, GENESIS) == TrustedHead(0, GENESIS)
     head = TrustedHead(4, (1, 2, 3, 4))
     save_head(state, head, GENESIS)
     assert load_head(state, GENESIS) == head

@@ -46,7 +46,7 @@ def explorer_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             genesis = client.head()["root"]
             for user_id, name in ((1, "Sam"), (2, "Jack"), (3, "Kate")):
                 client.submit(register(user_id, name, genesis), verify=False)
-            wait_until(lambda: client.head()["finalized"] == 0, what="block 0")
+            wait_until(lambda: client.head()["finalized"] == 1, what="block 1")
         yield node.url
 
 
@@ -59,13 +59,13 @@ def test_explorer_renders_in_a_browser(explorer_url: str, tmp_path: Path) -> Non
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > MIN_SCREENSHOT_BYTES
     dom = _chromium(f"{explorer_url}/explorer", tmp_path / "profile-dom", "--dump-dom").stdout.decode()
     assert "zk-rollup explorer" in dom
-    assert "finalized block <b>0</b>" in dom and "/explorer/blocks/0" in dom and "no block proven yet" in dom
+    assert "finalized block <b>1</b>" in dom and "/explorer/blocks/1" in dom and "no block proven yet" in dom
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 def test_block_page_renders_in_a_browser(explorer_url: str, tmp_path: Path) -> None:
-    dom = _chromium(f"{explorer_url}/explorer/blocks/0", tmp_path / "profile", "--dump-dom").stdout.decode()
-    assert "block 0" in dom and "sessions (3)" in dom
+    dom = _chromium(f"{explorer_url}/explorer/blocks/1", tmp_path / "profile", "--dump-dom").stdout.decode()
+    assert "block 1" in dom and "sessions (3)" in dom
     assert "no proof of this block is stored yet" in dom and "not proven yet" in dom
 
 

@@ -39,12 +39,12 @@ def client(node: NodeProcess) -> Iterator[NodeClient]:
 
 
 @pytest.fixture(scope="module")
-def block0(client: NodeClient) -> dict[str, object]:
-    """Sam and Jack register; Jack's arrival seals block 0. Returns their signed receipts."""
+def block1(client: NodeClient) -> dict[str, object]:
+    """Sam and Jack register; Jack's arrival seals block 1. Returns their signed receipts."""
     genesis = client.head()["root"]
     sam = client.submit(register(1, "Sam", genesis))
     jack = client.submit(register(2, "Jack", genesis))
-    wait_until(lambda: client.head()["finalized"] == 0, what="block 0")
+    wait_until(lambda: client.head()["finalized"] == 1, what="block 1")
     return {"sam": sam, "jack": jack, "genesis": genesis}
 
 
@@ -61,27 +61,27 @@ def test_fresh_head_and_health(client: NodeClient) -> None:
     assert len(head["root"]) == 64 and len(head["sequencer_public_key"]) == 96
 
 
-def test_receipts_promise_the_block_that_holds_them(client: NodeClient, block0: dict[str, object]) -> None:
+def test_receipts_promise_the_block_that_holds_them(client: NodeClient, block1: dict[str, object]) -> None:
     # the receipts were verified against the announced key by submit(); here: the promise is kept
     for name in ("sam", "jack"):
-        signed = block0[name]
+        signed = block1[name]
         assert isinstance(signed, dict)
-        assert signed["receipt"]["block"] == 0
+        assert signed["receipt"]["block"] == 1
         status = client.get(f"/sessions/{signed['receipt']['submission']}")
-        assert status["status"] == "included" and status["block"] == 0
-    block = client.get("/blocks/0")
+        assert status["status"] == "included" and status["block"] == 1
+    block = client.get("/blocks/1")
     assert [e["user_id"] for e in block["public_data"]] == [1, 2]
     assert block["proven"] is False
 
 
-def test_block_header_is_signed_by_the_sequencer(client: NodeClient, block0: dict[str, object]) -> None:
-    block = client.get("/blocks/0")
+def test_block_header_is_signed_by_the_sequencer(client: NodeClient, block1: dict[str, object]) -> None:
+    block = client.get("/blocks/1")
     header = BlockHeader.from_json(block["header"])
-    assert (header.number, block["header"]["new_root"]) == (0, block["new_root"])
+    assert (header.number, block["header"]["new_root"]) == (1, block["new_root"])
     verify_header(client.sequencer_key, header, bytes.fromhex(block["header_signature"]))
 
 
-def test_wallet_data_is_served(client: NodeClient, block0: dict[str, object]) -> None:
+def test_wallet_data_is_served(client: NodeClient, block1: dict[str, object]) -> None:
     account = client.account(1)
     assert (account["registered"], account["balance"], account["nonce"]) == (True, 100, 0)
     assert len(account["global_path"]) == 20
@@ -107,21 +107,21 @@ def _refused(response: httpx.Response, status: int, kind: str) -> str:
     ],
 )
 def test_malformed_bodies_are_refused_and_not_stored(
-    node: NodeProcess, client: NodeClient, block0: dict[str, object], body: bytes, status: int, kind: str
+    node: NodeProcess, client: NodeClient, block1: dict[str, object], body: bytes, status: int, kind: str
 ) -> None:
     before = stored(node)
     _refused(client.submit_raw(body), status, kind)
     assert stored(node) == before
 
 
-def test_truncated_session_is_refused(node: NodeProcess, client: NodeClient, block0: dict[str, object]) -> None:
+def test_truncated_session_is_refused(node: NodeProcess, client: NodeClient, block1: dict[str, object]) -> None:
     text = session_to_json(send(1, "Sam", client.head()["root"], 2, 5, 1)).encode()
     before = stored(node)
     _refused(client.submit_raw(text[: len(text) // 2]), 400, "malformed_json")
     assert stored(node) == before
 
 
-def test_oversized_body_is_refused(node: NodeProcess, client: NodeClient, block0: dict[str, object]) -> None:
+def test_oversized_body_is_refused(node: NodeProcess, client: NodeClient, block1: dict[str, object]) -> None:
     before = stored(node)
     reason = _refused(client.submit_raw(b" " * (MAX_BODY_BYTES + 1)), 413, "body_too_large")
     assert str(MAX_BODY_BYTES) in reason
@@ -129,10 +129,10 @@ def test_oversized_body_is_refused(node: NodeProcess, client: NodeClient, block0
 
 
 def test_rule_breaking_sessions_are_refused_with_their_reason(
-    node: NodeProcess, client: NodeClient, block0: dict[str, object]
+    node: NodeProcess, client: NodeClient, block1: dict[str, object]
 ) -> None:
     root = client.head()["root"]
-    genesis = str(block0["genesis"])
+    genesis = str(block1["genesis"])
     too_large = Session(1, parse_digest_hex(root), demo_secret("Sam"), tuple(Send(2, 1, n) for n in range(1, 34)))
     before = stored(node)
     cases = [
@@ -150,16 +150,16 @@ def test_rule_breaking_sessions_are_refused_with_their_reason(
     assert stored(node) == before
 
 
-def test_replayed_submission_is_refused(node: NodeProcess, client: NodeClient, block0: dict[str, object]) -> None:
+def test_replayed_submission_is_refused(node: NodeProcess, client: NodeClient, block1: dict[str, object]) -> None:
     before = stored(node)
     with pytest.raises(NodeRefusedError) as refused:
-        client.submit(register(1, "Sam", str(block0["genesis"])))
+        client.submit(register(1, "Sam", str(block1["genesis"])))
     assert (refused.value.status, refused.value.kind) == (409, "replayed")
     assert stored(node) == before
 
 
 def test_second_session_of_a_user_in_one_block_is_refused(
-    node: NodeProcess, client: NodeClient, block0: dict[str, object]
+    node: NodeProcess, client: NodeClient, block1: dict[str, object]
 ) -> None:
     root = client.head()["root"]
     first = client.submit(send(1, "Sam", root, 2, 5, 1))
@@ -168,10 +168,10 @@ def test_second_session_of_a_user_in_one_block_is_refused(
         client.submit(send(1, "Sam", root, 2, 6, 1))
     assert (refused.value.status, refused.value.kind) == (409, "duplicate_user")
     assert stored(node) == before
-    # Jack's session fills block 1 (two sessions): Sam's first session is in it, the refused one nowhere
+    # Jack's session fills block 2 (two sessions): Sam's first session is in it, the refused one nowhere
     client.submit(send(2, "Jack", root, 1, 1, 1))
-    wait_until(lambda: client.head()["finalized"] == 1, what="block 1")
-    assert client.get(f"/sessions/{first['receipt']['submission']}")["block"] == 1
+    wait_until(lambda: client.head()["finalized"] == 2, what="block 2")
+    assert client.get(f"/sessions/{first['receipt']['submission']}")["block"] == 2
     assert client.account(1)["balance"] == 100 - 5 + 0
 
 
@@ -182,12 +182,12 @@ def test_unknown_endpoints_and_versions(client: NodeClient, node: NodeProcess, p
     assert response.json()["reason"]
 
 
-def test_unknown_block_and_unproven_proof(client: NodeClient, block0: dict[str, object]) -> None:
+def test_unknown_block_and_unproven_proof(client: NodeClient, block1: dict[str, object]) -> None:
     with pytest.raises(NodeRefusedError) as unknown:
         client.get("/blocks/99")
     assert (unknown.value.status, unknown.value.kind) == (404, "unknown_block")
     with pytest.raises(NodeRefusedError) as unproven:
-        client.get_bytes("/blocks/0/proof")
+        client.get_bytes("/blocks/1/proof")
     assert (unproven.value.status, unproven.value.kind) == (404, "not_proven")
 
 
@@ -196,12 +196,12 @@ def test_openapi_schema_lists_the_endpoints(client: NodeClient) -> None:
     assert {"/v1/sessions", "/v1/head", "/v1/blocks/{number}/proof", "/v1/accounts/{user_id}"} <= set(schema["paths"])
 
 
-def test_metrics_count_blocks_and_refusals(node: NodeProcess, client: NodeClient, block0: dict[str, object]) -> None:
+def test_metrics_count_blocks_and_refusals(node: NodeProcess, client: NodeClient, block1: dict[str, object]) -> None:
     client.submit_raw(b"{not json")
     text = httpx.get(f"{node.url}/metrics").text
     assert 'rollup_node_submissions_rejected_total{reason="malformed_json"}' in text
     finalized = next(line for line in text.splitlines() if line.startswith("rollup_node_blocks_finalized "))
-    assert float(finalized.split()[1]) == client.head()["finalized"] + 1
+    assert float(finalized.split()[1]) == client.head()["finalized"]
     assert "rollup_node_queue_depth" in text and "rollup_node_block_proving_seconds_bucket" in text
 
 
