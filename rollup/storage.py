@@ -357,6 +357,11 @@ class Storage(Database):
 
     # --------------------------------------------------------------- sessions
 
+    def block_proof_nodes(self, block_number: int) -> set[str]:
+        """The node keys of a block's stored proofs, without reading the proofs."""
+        rows = self._db.execute("SELECT node FROM proofs WHERE block = ?", (block_number,))
+        return {node for (node,) in rows}
+
     def pending_sessions(self) -> list[Session]:
         """Submitted sessions waiting for the next block, by user id."""
         rows = self._rows("SELECT user_id, session FROM pending_sessions ORDER BY user_id")

@@ -23,6 +23,8 @@ Command line (``rollup-verify``)::
     rollup-verify --vk block.vk --proof block-1.proof --prev-root HEX     (or --untrusted-prev-root)
     rollup-verify --vk block.vk --chain DIR --genesis-root HEX
     rollup-verify --vk chain.key --chain-proof chain-5.proof --genesis-root HEX
+    rollup-verify --vk block.vk --follow URL --genesis-root HEX --state FILE [--until-block N]
+    rollup-verify --equivocation BLOCK-A.json BLOCK-B.json --sequencer-key HEX
 
 Exit status: 0 valid, 1 invalid (reason printed), 2 unreadable or malformed
 input or no trusted root, 3 a key below the documented security.
@@ -217,7 +219,9 @@ def _proofs(files: Sequence[Path], limit: int) -> Iterator[ProofWithPublicInputs
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rollup-verify", description="Verify rollup proofs (light client).")
-    parser.add_argument("--vk", required=True, help="block verifier key file (the chain key file with --chain-proof)")
+    parser.add_argument(
+        "--vk", help="block verifier key file (the chain key file with --chain-proof; every mode but --equivocation)"
+    )
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--proof", help="a block proof file (needs --prev-root or --untrusted-prev-root)")
     group.add_argument("--chain", help=f"a directory of block proofs 1, 2, ... (*{PROOF_SUFFIX}, in name order)")
@@ -228,7 +232,18 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check a single block proof without a trusted previous root (the output says it is untrusted)",
     )
-    parser.add_argument("--genesis-root", help="trusted genesis root (hex), for --chain and --chain-proof")
+    parser.add_argument("--genesis-root", help="trusted genesis root (hex), for --chain, --chain-proof and --follow")
+    group.add_argument("--follow", metavar="URL", help="follow a node (verifier.follow); needs --genesis-root, --state")
+    group.add_argument(
+        "--equivocation",
+        nargs=2,
+        metavar="BLOCK.json",
+        help="check two signed headers of one height (verifier.sequencer_signatures); needs --sequencer-key",
+    )
+    parser.add_argument("--sequencer-key", metavar="HEX", help="with --equivocation: the sequencer's public key")
+    parser.add_argument("--state", help="with --follow: file holding the trusted head (created on first use)")
+    parser.add_argument("--until-block", type=int, help="with --follow: stop once this block is verified")
+    parser.add_argument("--poll", type=float, default=2.0, help="with --follow: seconds between polls (default 2)")
     return parser
 
 
@@ -293,7 +308,18 @@ def _verify(args: argparse.Namespace, prev: Digest | None, genesis: Digest | Non
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Exit status: 0 valid, 1 invalid, 2 unreadable or malformed input (or no trusted root), 3 weak key."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.equivocation:
+        from verifier.sequencer_signatures import equivocation_main
+
+        return equivocation_main(args.equivocation, args.sequencer_key)
+    if args.vk is None:
+        parser.error("--vk is required")
+    if args.follow:
+        from verifier.follow import follow_main
+
+        return follow_main(args)
     try:
         prev, genesis = _trusted_roots(args)
         lines = _verify(args, prev, genesis)

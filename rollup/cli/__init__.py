@@ -18,6 +18,8 @@ Every command works on a chain directory (``--dir``, default ``./chain``; see
     rollup reexecute N                        the baseline: re-run block N without proofs
     rollup vk --out FILE                      the block verifier key
     rollup balances [--json]
+    rollup node --dir DIR [--listen HOST:PORT] the node: sequencer, prover and data service over HTTP
+    rollup wallet --node URL --name N --user-id U register|send|claim|balance   a user against a node
     rollup bench ...                          benchmarks (the repository's bench/, rollup.bench_loader)
 
 Exit status: 0 success, 1 a proof failed to verify (or could not be produced),
@@ -31,7 +33,8 @@ One module per job: :mod:`~rollup.cli.parser` (the parser and :func:`main`),
 :mod:`~rollup.cli.proving` (executor, circuits, the prove-and-verify display),
 and one module per command group: ``chain`` (init, user add, balances),
 ``transactions`` (send, claim), ``blocks`` (block build/prove/show/export,
-reexecute), ``chain_proofs`` (chain prove/export), ``vk``, ``demo``, ``run`` and ``bench``. Policy-free work lives in
+reexecute), ``chain_proofs`` (chain prove/export), ``vk``, ``demo``, ``run`` and ``bench``;
+``node`` and ``wallet`` have their own parsers in :mod:`rollup.node`. Policy-free work lives in
 :mod:`rollup`: e.g. proving, exporting and light-verifying a run of blocks is
 :mod:`rollup.chain_proving`.
 """

@@ -112,10 +112,29 @@ def build_parser() -> argparse.ArgumentParser:
     vk.add_argument("--out", required=True, metavar="FILE")
     balances = command(commands, "balances", cmd_balances, "show every user's balance")
     balances.add_argument("--json", action="store_true", help="print JSON on stdout")
-    # `rollup bench ARGS` is dispatched before parsing (see main); this entry is for the help text
+    # `rollup node|wallet|bench ARGS` are dispatched before parsing (see main); these entries are for the help text
+    commands.add_parser("node", help="run the node: sequencer, prover and data service over HTTP", add_help=False)
+    wallet_help = "a user's commands against a node (options: rollup wallet --help)"
+    commands.add_parser("wallet", help=wallet_help, add_help=False)
     bench = commands.add_parser("bench", help="run the benchmarks (options: rollup bench --help)", add_help=False)
     bench.set_defaults(handler=lambda args, ui: cmd_bench([], ui))
     return parser
+
+
+def _node_main(arguments: list[str]) -> int:
+    from rollup.node.command import main as node_main
+
+    return node_main(arguments)
+
+
+def _wallet_main(arguments: list[str]) -> int:
+    from rollup.node.wallet_command import main as wallet_main
+
+    return wallet_main(arguments)
+
+
+_OWN_PARSERS: dict[str, Callable[[list[str]], int]] = {"node": _node_main, "wallet": _wallet_main}
+"""Commands with a parser of their own (``rollup.node``), dispatched before parsing like ``bench``."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -129,6 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     ui = Ui()
     try:
+        own_parser = _OWN_PARSERS.get(arguments[0]) if arguments else None
+        if own_parser is not None:
+            return own_parser(arguments[1:])
         bench = _bench_arguments(arguments)
         if bench is not None:
             return cmd_bench(bench, ui)

@@ -1,0 +1,302 @@
+"""The node's sequencer: accept submissions, seal blocks, sign, and answer reads.
+
+Everything that touches the chain database runs on the server's event loop
+thread, one step at a time, so a submission's checks and its commit are never
+interleaved with a seal: a submission is executed against the finalized state,
+committed as a pending session (``rollup.sqlite``), then its receipt is
+committed (``node.sqlite``), and a registering user gets an operator name
+(``user-N``: the chain directory names every registered user); only then
+does it wait for its receipt batch's signature. The receipt promises the block that was next when it was
+committed, and that block will hold it, because sealing takes every pending
+session.
+
+A block is sealed every ``block_time`` seconds when sessions wait, or at once
+when ``max_sessions`` wait. The prover process (:mod:`rollup.node.prover`)
+picks the sealed block up from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rollup.block import Block
+from rollup.block_plan import BLOCK_NODE
+from rollup.errors import BadInputError, RollupError, SessionTooLargeError
+from rollup.node.errors import RequestRefusedError, refusal_for
+from rollup.node.keys import SequencerKey
+from rollup.node.signing import ReceiptSigner, sign_new_headers
+from rollup.node.store import NodeStore
+from rollup.operations import Register
+from rollup.scenario import MAX_SESSION_OPERATIONS
+from rollup.sequencer import Sequencer
+from rollup.session import Session, session_from_json, session_to_json
+from rollup.storage import Storage
+from rollup.strict_input import parse_json_text
+from verifier.chain import GENESIS_HEIGHT
+from verifier.light_client import BlockRejectedError, digest_hex, verify_block
+from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes
+
+RECEIPT_VERSION = 1
+SESSION_JSON_DEPTH = 3
+"""A session object holds lists (read root, secret, operations) that hold operation objects."""
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SealPolicy:
+    """Seal every ``block_time`` seconds (if anything waits), or as soon as ``max_sessions`` wait."""
+
+    block_time: float
+    max_sessions: int
+
+
+def require_provable(session: Session) -> None:
+    """SessionTooLargeError when the session has more sends and claims than the session circuit's slots.
+
+    Checked at submission: an accepted session that cannot be proven would stop
+    the prover at its block.
+    """
+    slots = sum(1 for op in session.operations if not isinstance(op, Register))
+    if slots > MAX_SESSION_OPERATIONS:
+        raise SessionTooLargeError(
+            f"the session has {slots} sends and claims; a session proof holds {MAX_SESSION_OPERATIONS}"
+        )
+
+
+def _registers(session: Session) -> bool:
+    return bool(session.operations) and isinstance(session.operations[0], Register)
+
+
+def submission_id(session: Session) -> str:
+    """SHA-256 of the session's canonical JSON: what a replay repeats."""
+    return hashlib.sha256(session_to_json(session).encode()).hexdigest()
+
+
+@dataclass
+class SubmissionCounters:
+    accepted: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+
+    def reject(self, kind: str) -> None:
+        self.rejected[kind] = self.rejected.get(kind, 0) + 1
+
+
+class NodeService:
+    """Submissions, sealing and signing over one chain's sequencer and the node's store."""
+
+    def __init__(
+        self,
+        sequencer: Sequencer,
+        store: NodeStore,
+        key: SequencerKey,
+        policy: SealPolicy,
+        name_users: Callable[[Sequence[int]], None] = lambda user_ids: None,
+    ) -> None:
+        """``name_users`` gives operator names to newly registering users (the chain directory needs one each)."""
+        self.sequencer = sequencer
+        self.name_users = name_users
+        self.store = store
+        self.key = key
+        self.policy = policy
+        self.signer = ReceiptSigner(key, store)
+        self.counters = SubmissionCounters()
+        self.started_at = time.time()
+        self._seal_now = asyncio.Event()
+        self._proven_prefix = GENESIS_HEIGHT
+        self._verified: set[int] = set()
+        self._reconcile_receipts()
+
+    @property
+    def storage(self) -> Storage:
+        return self.sequencer.storage
+
+    # ---------------------------------------------------------------- start-up
+
+    def _reconcile_receipts(self) -> None:
+        """Give every pending session without a receipt or name (stopped between the commits) its receipt and name."""
+        block = self.sequencer.next_block_number
+        pending = self.storage.pending_sessions()
+        self.name_users([s.user_id for s in pending if _registers(s)])
+        for session in pending:
+            submission = submission_id(session)
+            if self.store.receipt(submission) is None:
+                self.store.add_receipt(submission, session.user_id, block, self._receipt(session, submission, block))
+
+    async def run(self) -> None:
+        """The background tasks: the receipt signer and the sealing loop (until cancelled)."""
+        self.signer.resume()
+        await sign_new_headers(self.key, self.store, self.storage)
+        await asyncio.gather(self.signer.run(), self._seal_loop())
+
+    # ------------------------------------------------------------- submissions
+
+    def _receipt(self, session: Session, submission: str, block: int) -> dict[str, Any]:
+        return {
+            "version": RECEIPT_VERSION,
+            "submission": submission,
+            "user_id": session.user_id,
+            "block": block,
+            "read_root": digest_hex(session.read_root),
+        }
+
+    async def submit(self, body: bytes) -> dict[str, Any]:
+        """Check, store and sign one submission; RequestRefusedError (nothing stored) when it is refused."""
+        try:
+            session = self._parse(body)
+            submission = submission_id(session)
+            if self.store.receipt(submission) is not None:
+                raise RequestRefusedError(409, "replayed", f"submission {submission} was already accepted")
+            try:
+                require_provable(session)
+                self.sequencer.submit(session)
+            except RollupError as exc:
+                raise refusal_for(exc) from exc
+        except RequestRefusedError as refusal:
+            self.counters.reject(refusal.kind)
+            raise
+        block = self.sequencer.next_block_number
+        receipt = self._receipt(session, submission, block)
+        self.store.add_receipt(submission, session.user_id, block, receipt)
+        if _registers(session):
+            self.name_users([session.user_id])
+        self.counters.accepted += 1
+        if len(self.sequencer.pending_user_ids) >= self.policy.max_sessions:
+            self._seal_now.set()
+        return await self.signer.sign(submission, receipt)
+
+    @staticmethod
+    def _parse(body: bytes) -> Session:
+        """The session in ``body``: strict JSON first (``rollup.strict_input``: no duplicate keys, bounded
+        nesting and numbers), so that a hostile body is refused as malformed before anything else reads it."""
+        try:
+            text = body.decode("utf-8")
+            parse_json_text(text, max_depth=SESSION_JSON_DEPTH)
+        except (UnicodeDecodeError, json.JSONDecodeError, BadInputError) as exc:
+            raise RequestRefusedError(400, "malformed_json", f"the body is not acceptable JSON: {exc}") from exc
+        try:
+            return session_from_json(text)
+        except RollupError as exc:
+            raise refusal_for(exc) from exc
+
+    def submission_status(self, submission: str) -> dict[str, Any] | None:
+        """pending / included / proven, with the signed receipt (None for an unknown submission)."""
+        row = self.store.receipt(submission)
+        if row is None:
+            return None
+        included = row.block <= self.sequencer.state.block_number
+        proven = included and row.block <= self.proven_prefix()
+        status = "proven" if proven else "included" if included else "pending"
+        return {"status": status, "block": row.block, "signed_receipt": row.signed()}
+
+    # ---------------------------------------------------------------- sealing
+
+    async def _seal_loop(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._seal_now.wait(), timeout=self.policy.block_time)
+            self._seal_now.clear()
+            if self.sequencer.pending_user_ids:
+                try:
+                    await self.seal()
+                except RollupError:  # nothing was committed; the sessions stay pending for the next try
+                    log.exception("sealing block %d failed", self.sequencer.next_block_number)
+
+    async def seal(self) -> Block:
+        """Finalize the pending sessions as the next block and sign its header."""
+        executed = self.sequencer.build_block()
+        log.info("block %d sealed: %d sessions", executed.block.number, len(executed.block.public_data))
+        await sign_new_headers(self.key, self.store, self.storage)
+        return executed.block
+
+    # ------------------------------------------------------------------ reads
+
+    def proven_prefix(self) -> int:
+        """The highest n such that blocks 1..n all have block proofs (``GENESIS_HEIGHT``, 0, when block 1 has none)."""
+        latest = self.sequencer.state.block_number
+        while self._proven_prefix < latest and BLOCK_NODE in self.storage.block_proof_nodes(self._proven_prefix + 1):
+            self._proven_prefix += 1
+        return self._proven_prefix
+
+    def head(self) -> dict[str, Any]:
+        """The latest finalized and proven blocks and the chain's current root."""
+        state = self.sequencer.state
+        return {
+            "finalized": state.block_number,
+            "proven": self.proven_prefix(),
+            "chain_proven": None,
+            "root": digest_hex(state.root),
+            "next_block": self.sequencer.next_block_number,
+            "pending_sessions": len(self.sequencer.pending_user_ids),
+            "sequencer_public_key": self.key.public_key.hex(),
+        }
+
+    def require_block(self, number: int) -> Block:
+        latest = self.sequencer.state.block_number
+        if not GENESIS_HEIGHT < number <= latest:
+            raise RequestRefusedError(404, "unknown_block", f"no block {number}: the latest block is {latest}")
+        block: Block = self.storage.block(number)
+        return block
+
+    def block(self, number: int) -> dict[str, Any]:
+        """A block's statement, public data, signed header and proof status."""
+        block = self.require_block(number)
+        header = self.store.header(number)
+        proving = self.store.proving(number)
+        proofs = self.storage.block_proofs(number)
+        return {
+            "number": block.number,
+            "prev_root": digest_hex(block.prev_root),
+            "new_root": digest_hex(block.new_root),
+            "data_root": digest_hex(block.data_digest),
+            "public_data": [
+                {"user_id": e.user_id, "deposit": e.deposit, "new_leaf": digest_hex(e.new_leaf)}
+                for e in block.public_data
+            ],
+            "header": None if header is None else header.header.to_json(),
+            "header_signature": None if header is None else header.signature.hex(),
+            "proven": BLOCK_NODE in proofs,
+            "proof_sizes": {node: len(proof) for node, proof in sorted(proofs.items())},
+            "proving_seconds": None if proving is None else proving[0],
+            "sealed_at": None if header is None else header.sealed_at,
+            "proven_at": None if proving is None else proving[1],
+        }
+
+    def verification(self, number: int, vk_file: Path) -> str:
+        """``verified`` when block ``number``'s stored proof verifies under the key in ``vk_file`` and extends
+        the previous block's root (the light client's check), else why not; verified blocks are remembered."""
+        if number in self._verified:
+            return "verified"
+        block = self.require_block(number)
+        proofs = self.storage.block_proofs(number)
+        if BLOCK_NODE not in proofs:
+            return "not proven yet"
+        if not vk_file.is_file():
+            return "no verifier key yet"
+        try:
+            vk = verifier_key_from_bytes(vk_file.read_bytes())
+            statement = verify_block(vk, proof_from_bytes(proofs[BLOCK_NODE]), block.prev_root)
+        except (BlockRejectedError, FormatError) as exc:
+            return f"INVALID: {exc}"
+        if (statement.block_number, statement.new_root) != (number, block.new_root):
+            return "INVALID: the proof is of another block"
+        self._verified.add(number)
+        return "verified"
+
+    def block_proof(self, number: int) -> bytes:
+        """The block proof (self-contained: its statement is its public inputs)."""
+        self.require_block(number)
+        proofs = self.storage.block_proofs(number)
+        if BLOCK_NODE not in proofs:
+            raise RequestRefusedError(404, "not_proven", f"block {number} is not proven yet")
+        proof: bytes = proofs[BLOCK_NODE]
+        return proof

@@ -1,0 +1,78 @@
+"""What a wallet needs to build its next session, derived from the finalized state (published data).
+
+* :func:`account_view`: a user's leaf, balance, nonce, outbox length and
+  global-tree authentication path under the current root, and the transfers
+  addressed to it that it has not claimed yet;
+* :func:`outbox_view`: one record of a sender's outbox with its outbox path,
+  and the sender's leaf and global path, which a claim of that record proves.
+
+Digests are hex (``verifier.light_client.digest_hex``); paths are bottom-up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rollup.errors import RollupError
+from rollup.node.errors import RequestRefusedError
+from rollup.state import ChainState
+from verifier.light_client import digest_hex
+
+
+def _hex_path(path: tuple[tuple[int, int, int, int], ...]) -> list[str]:
+    return [digest_hex(d) for d in path]
+
+
+def _user_id(state: ChainState, user_id: int) -> None:
+    if not 0 <= user_id < 1 << state.global_tree.depth:
+        raise RequestRefusedError(
+            404, "unknown_user", f"user ids are below {1 << state.global_tree.depth}, got {user_id}"
+        )
+
+
+def account_view(state: ChainState, user_id: int) -> dict[str, Any]:
+    """The account of ``user_id`` after the latest finalized block (registered or not)."""
+    _user_id(state, user_id)
+    tree = state.users.get(user_id)
+    incoming = [
+        {"sender_id": t.sender_id, "outbox_index": t.record.index, "amount": t.record.amount}
+        for t in state.unclaimed_transfers()
+        if t.record.recipient == user_id
+    ]
+    return {
+        "user_id": user_id,
+        "block": state.block_number,
+        "root": digest_hex(state.root),
+        "registered": tree is not None,
+        "leaf": digest_hex(state.leaf(user_id)),
+        "balance": None if tree is None else tree.balance,
+        "nonce": None if tree is None else tree.nonce,
+        "outbox_length": None if tree is None else tree.outbox.length,
+        "global_path": _hex_path(state.global_tree.siblings(user_id)),
+        "incoming": incoming,
+    }
+
+
+def outbox_view(state: ChainState, sender_id: int, index: int) -> dict[str, Any]:
+    """Record ``index`` of ``sender_id``'s outbox with every path a claim of it needs."""
+    _user_id(state, sender_id)
+    tree = state.users.get(sender_id)
+    if tree is None:
+        raise RequestRefusedError(404, "unknown_user", f"user {sender_id} is not registered")
+    try:
+        record = tree.outbox.record(index)
+    except RollupError as exc:
+        raise RequestRefusedError(404, "unknown_transfer", str(exc)) from exc
+    return {
+        "sender_id": sender_id,
+        "outbox_index": index,
+        "recipient": record.recipient,
+        "amount": record.amount,
+        "record_digest": digest_hex(record.digest()),
+        "outbox_root": digest_hex(tree.outbox.root),
+        "outbox_path": _hex_path(tree.outbox.tree.siblings(index)),
+        "sender_leaf": digest_hex(state.leaf(sender_id)),
+        "sender_global_path": _hex_path(state.global_tree.siblings(sender_id)),
+        "root": digest_hex(state.root),
+        "block": state.block_number,
+    }

@@ -1,0 +1,141 @@
+"""Helpers of the node tests: a real node in a subprocess on loopback, sessions as a wallet builds them.
+
+:class:`NodeProcess` starts ``python -m rollup.node`` on ``127.0.0.1:0``,
+reads the bound address from its first line, and stops it with SIGTERM or
+SIGKILL (``kill -9``). Nothing runs in the test's own process.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+from rollup.operations import Register, Send
+from rollup.seed import demo_secret
+from rollup.session import Session
+from verifier.light_client import parse_digest_hex
+
+START_TIMEOUT_SECONDS = 120.0
+"""Generous: the machine is shared; a loaded start takes seconds (imports, numba)."""
+
+
+class NodeProcess:
+    """``rollup node --dir DIRECTORY`` with extra options, as a child process."""
+
+    def __init__(self, directory: Path, *options: str) -> None:
+        self.directory = directory
+        self.options = options
+        self.process: subprocess.Popen[str] | None = None
+        self.url = ""
+        self.log = directory.parent / f"{directory.name}-node.log"
+
+    def start(self) -> NodeProcess:
+        """Start the node and wait until it listens (RuntimeError with its output when it exits first)."""
+        command = [sys.executable, "-m", "rollup.node", "--dir", str(self.directory), "--listen", "127.0.0.1:0"]
+        with open(self.log, "a") as log:  # the child keeps its own copy of the handle
+            self.process = subprocess.Popen(
+                [*command, *self.options],
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        match = re.search(r"listening on (http://\S+)", line)
+        if match is None:
+            self.process.wait(timeout=START_TIMEOUT_SECONDS)
+            raise RuntimeError(f"the node did not start (exit {self.process.returncode}): {self.log.read_text()}")
+        self.url = match.group(1)
+        return self
+
+    def kill(self) -> None:
+        """``kill -9``: no shutdown code runs."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> int:
+        """SIGTERM, then wait; returns the exit status."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+        return self.process.returncode
+
+    def __enter__(self) -> NodeProcess:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.stop()
+
+
+def wait_until(condition: object, timeout: float = 120.0, what: str = "the condition") -> None:
+    """Poll ``condition()`` until it is true; AssertionError naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
+def register(user_id: int, name: str, root_hex: str, deposit: int = 100) -> Session:
+    """A registration session of ``name`` (demo secret) reading ``root_hex``."""
+    return Session(user_id, parse_digest_hex(root_hex), demo_secret(name), (Register(deposit),))
+
+
+def send(user_id: int, name: str, root_hex: str, recipient: int, amount: int, nonce: int) -> Session:
+    """One send of ``amount`` from ``name`` (with its next ``nonce``), reading ``root_hex``."""
+    return Session(user_id, parse_digest_hex(root_hex), demo_secret(name), (Send(recipient, amount, nonce),))
+
+
+def count_rows(database: Path, table: str) -> int:
+    """Rows of ``table`` in the SQLite file, read through a separate connection."""
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        return int(connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+    finally:
+        connection.close()
+
+
+def rollup_command() -> list[str]:
+    """The installed ``rollup`` script beside this interpreter."""
+    return [str(Path(sys.executable).with_name("rollup"))]
+
+
+def run_seed_with_wallets(url: str, wait: str = "included") -> None:
+    """The seed scenario as four wallet processes per phase (register, send, claim), in parallel."""
+    from rollup.seed import SEED_START_BALANCE, SEED_TRANSFERS, SEED_USERS
+
+    def wallet(name: str, *command: str) -> list[str]:
+        user = str(SEED_USERS[name])
+        return [*rollup_command(), "wallet", "--node", url, "--name", name, "--user-id", user, "--wait", wait, *command]
+
+    sends: dict[str, list[str]] = {}
+    incoming: dict[str, int] = dict.fromkeys(SEED_USERS, 0)
+    for sender, recipient, amount in SEED_TRANSFERS:
+        sends.setdefault(sender, []).append(f"{SEED_USERS[recipient]}:{amount}")
+        incoming[recipient] += 1
+    phases = [
+        [wallet(name, "register", "--deposit", str(SEED_START_BALANCE)) for name in SEED_USERS],
+        [wallet(name, "send", *transfers) for name, transfers in sends.items()],
+        [wallet(name, "claim", "--expect", str(incoming[name])) for name in SEED_USERS],
+    ]
+    for phase in phases:
+        processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for command in phase]
+        for command, process in zip(phase, processes, strict=True):
+            out, err = process.communicate(timeout=3600)
+            assert process.returncode == 0, f"{command}: {out.decode()} {err.decode()}"

@@ -1,0 +1,212 @@
+"""The node as a real server on loopback: endpoints, refusals with reasons, nothing stored when refused.
+
+One node per module (``--no-prove``: sequencing and serving; proving has its
+own slow tests). It seals a block as soon as two sessions wait, so the tests
+decide exactly which sessions share a block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from node_support import NodeProcess, count_rows, register, send, wait_until
+
+from rollup.node.app import MAX_BODY_BYTES
+from rollup.node.client import NodeClient, NodeRefusedError
+from rollup.node.store import NODE_DATABASE
+from rollup.operations import Send
+from rollup.params import DATABASE_FILENAME
+from rollup.seed import demo_secret
+from rollup.session import Session, session_to_json
+from verifier.light_client import parse_digest_hex
+from verifier.sequencer_signatures import BlockHeader, verify_header
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
+    directory = tmp_path_factory.mktemp("node") / "chain"
+    with NodeProcess(directory, "--no-prove", "--block-time", "3600", "--block-sessions", "2") as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def client(node: NodeProcess) -> Iterator[NodeClient]:
+    with NodeClient(node.url) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def block1(client: NodeClient) -> dict[str, object]:
+    """Sam and Jack register; Jack's arrival seals block 1. Returns their signed receipts."""
+    genesis = client.head()["root"]
+    sam = client.submit(register(1, "Sam", genesis))
+    jack = client.submit(register(2, "Jack", genesis))
+    wait_until(lambda: client.head()["finalized"] == 1, what="block 1")
+    return {"sam": sam, "jack": jack, "genesis": genesis}
+
+
+def stored(node: NodeProcess) -> tuple[int, int, int]:
+    """(pending sessions, blocks, receipts) as the databases hold them."""
+    chain, mine = node.directory / DATABASE_FILENAME, node.directory / NODE_DATABASE
+    return count_rows(chain, "pending_sessions"), count_rows(chain, "blocks"), count_rows(mine, "receipts")
+
+
+def test_fresh_head_and_health(client: NodeClient) -> None:
+    health = client.get("/health")
+    assert health["status"] == "ok"
+    head = client.head()
+    assert len(head["root"]) == 64 and len(head["sequencer_public_key"]) == 96
+
+
+def test_receipts_promise_the_block_that_holds_them(client: NodeClient, block1: dict[str, object]) -> None:
+    # the receipts were verified against the announced key by submit(); here: the promise is kept
+    for name in ("sam", "jack"):
+        signed = block1[name]
+        assert isinstance(signed, dict)
+        assert signed["receipt"]["block"] == 1
+        status = client.get(f"/sessions/{signed['receipt']['submission']}")
+        assert status["status"] == "included" and status["block"] == 1
+    block = client.get("/blocks/1")
+    assert [e["user_id"] for e in block["public_data"]] == [1, 2]
+    assert block["proven"] is False
+
+
+def test_block_header_is_signed_by_the_sequencer(client: NodeClient, block1: dict[str, object]) -> None:
+    block = client.get("/blocks/1")
+    header = BlockHeader.from_json(block["header"])
+    assert (header.number, block["header"]["new_root"]) == (1, block["new_root"])
+    verify_header(client.sequencer_key, header, bytes.fromhex(block["header_signature"]))
+
+
+def test_wallet_data_is_served(client: NodeClient, block1: dict[str, object]) -> None:
+    account = client.account(1)
+    assert (account["registered"], account["balance"], account["nonce"]) == (True, 100, 0)
+    assert len(account["global_path"]) == 20
+    assert client.account(5)["registered"] is False
+
+
+def _refused(response: httpx.Response, status: int, kind: str) -> str:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["error"] == kind and body["reason"]
+    return str(body["reason"])
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "kind"),
+    [
+        (b"{not json", 400, "malformed_json"),
+        (b"\xff\xfe garbage", 400, "malformed_json"),
+        (b'{"user_id": 1}', 400, "malformed_session"),
+        (b"[]", 400, "malformed_session"),
+        (b"[" * 100_000 + b"]" * 100_000, 400, "malformed_json"),
+        (b'{"user_id": 1, "user_id": 2}', 400, "malformed_json"),
+    ],
+)
+def test_malformed_bodies_are_refused_and_not_stored(
+    node: NodeProcess, client: NodeClient, block1: dict[str, object], body: bytes, status: int, kind: str
+) -> None:
+    before = stored(node)
+    _refused(client.submit_raw(body), status, kind)
+    assert stored(node) == before
+
+
+def test_truncated_session_is_refused(node: NodeProcess, client: NodeClient, block1: dict[str, object]) -> None:
+    text = session_to_json(send(1, "Sam", client.head()["root"], 2, 5, 1)).encode()
+    before = stored(node)
+    _refused(client.submit_raw(text[: len(text) // 2]), 400, "malformed_json")
+    assert stored(node) == before
+
+
+def test_oversized_body_is_refused(node: NodeProcess, client: NodeClient, block1: dict[str, object]) -> None:
+    before = stored(node)
+    reason = _refused(client.submit_raw(b" " * (MAX_BODY_BYTES + 1)), 413, "body_too_large")
+    assert str(MAX_BODY_BYTES) in reason
+    assert stored(node) == before
+
+
+def test_rule_breaking_sessions_are_refused_with_their_reason(
+    node: NodeProcess, client: NodeClient, block1: dict[str, object]
+) -> None:
+    root = client.head()["root"]
+    genesis = str(block1["genesis"])
+    too_large = Session(1, parse_digest_hex(root), demo_secret("Sam"), tuple(Send(2, 1, n) for n in range(1, 34)))
+    before = stored(node)
+    cases = [
+        (send(1, "Sam", genesis, 2, 5, 1), 409, "stale_root"),
+        (send(1, "Sam", root, 2, 500, 1), 422, "overdraft"),
+        (send(1, "Sam", root, 2, 5, 7), 422, "nonce"),
+        (send(1, "Kim", root, 2, 5, 1), 422, "authorization"),
+        (register(1, "Sam", root), 422, "already_registered"),
+        (too_large, 422, "session_too_large"),
+    ]
+    for session, status, kind in cases:
+        with pytest.raises(NodeRefusedError) as refused:
+            client.submit(session)
+        assert (refused.value.status, refused.value.kind) == (status, kind)
+    assert stored(node) == before
+
+
+def test_replayed_submission_is_refused(node: NodeProcess, client: NodeClient, block1: dict[str, object]) -> None:
+    before = stored(node)
+    with pytest.raises(NodeRefusedError) as refused:
+        client.submit(register(1, "Sam", str(block1["genesis"])))
+    assert (refused.value.status, refused.value.kind) == (409, "replayed")
+    assert stored(node) == before
+
+
+def test_second_session_of_a_user_in_one_block_is_refused(
+    node: NodeProcess, client: NodeClient, block1: dict[str, object]
+) -> None:
+    root = client.head()["root"]
+    first = client.submit(send(1, "Sam", root, 2, 5, 1))
+    before = stored(node)
+    with pytest.raises(NodeRefusedError) as refused:
+        client.submit(send(1, "Sam", root, 2, 6, 1))
+    assert (refused.value.status, refused.value.kind) == (409, "duplicate_user")
+    assert stored(node) == before
+    # Jack's session fills block 2 (two sessions): Sam's first session is in it, the refused one nowhere
+    client.submit(send(2, "Jack", root, 1, 1, 1))
+    wait_until(lambda: client.head()["finalized"] == 2, what="block 2")
+    assert client.get(f"/sessions/{first['receipt']['submission']}")["block"] == 2
+    assert client.account(1)["balance"] == 100 - 5 + 0
+
+
+@pytest.mark.parametrize("path", ["/v2/head", "/v1/nothing", "/head", "/v1/blocks/abc"])
+def test_unknown_endpoints_and_versions(client: NodeClient, node: NodeProcess, path: str) -> None:
+    response = httpx.get(f"{node.url}{path}")
+    assert 400 <= response.status_code < 500
+    assert response.json()["reason"]
+
+
+def test_unknown_block_and_unproven_proof(client: NodeClient, block1: dict[str, object]) -> None:
+    with pytest.raises(NodeRefusedError) as unknown:
+        client.get("/blocks/99")
+    assert (unknown.value.status, unknown.value.kind) == (404, "unknown_block")
+    with pytest.raises(NodeRefusedError) as unproven:
+        client.get_bytes("/blocks/1/proof")
+    assert (unproven.value.status, unproven.value.kind) == (404, "not_proven")
+
+
+def test_openapi_schema_lists_the_endpoints(client: NodeClient) -> None:
+    schema = client.get("/openapi.json")
+    assert {"/v1/sessions", "/v1/head", "/v1/blocks/{number}/proof", "/v1/accounts/{user_id}"} <= set(schema["paths"])
+
+
+def test_metrics_count_blocks_and_refusals(node: NodeProcess, client: NodeClient, block1: dict[str, object]) -> None:
+    client.submit_raw(b"{not json")
+    text = httpx.get(f"{node.url}/metrics").text
+    assert 'rollup_node_submissions_rejected_total{reason="malformed_json"}' in text
+    finalized = next(line for line in text.splitlines() if line.startswith("rollup_node_blocks_finalized "))
+    assert float(finalized.split()[1]) == client.head()["finalized"]
+    assert "rollup_node_queue_depth" in text and "rollup_node_block_proving_seconds_bucket" in text
+
+
+def test_a_second_node_on_the_same_directory_is_refused(node: NodeProcess, tmp_path: Path) -> None:
+    second = NodeProcess(node.directory, "--no-prove")
+    with pytest.raises(RuntimeError, match="another rollup command is using"):
+        second.start()
+    assert second.process is not None and second.process.returncode == 2
