@@ -15,8 +15,7 @@ import math
 import random
 from dataclasses import dataclass
 
-from rollup.block_proving import TREE_SESSION_SLOTS
-from rollup.params import GLOBAL_TREE_DEPTH
+from rollup.params import GLOBAL_TREE_DEPTH, SESSION_SLOTS
 from rollup.sequencer import Sequencer
 from rollup.session import Session, SessionBuilder
 from rollup.state import ChainState
@@ -45,7 +44,7 @@ class SendBlock:
         return traces
 
 
-def session_sizes(transactions: int, ops_per_session: int = TREE_SESSION_SLOTS) -> list[int]:
+def session_sizes(transactions: int, ops_per_session: int = SESSION_SLOTS) -> list[int]:
     """Operations per session: full sessions, then the remainder."""
     if transactions < 1:
         raise ValueError("a benchmark block needs at least one transaction")
@@ -53,7 +52,7 @@ def session_sizes(transactions: int, ops_per_session: int = TREE_SESSION_SLOTS) 
     return [ops_per_session] * full + ([rest] if rest else [])
 
 
-def send_block(transactions: int, ops_per_session: int = TREE_SESSION_SLOTS, seed: int = 2024) -> SendBlock:
+def send_block(transactions: int, ops_per_session: int = SESSION_SLOTS, seed: int = 2024) -> SendBlock:
     """A fresh in-memory chain with registered users and the sessions of a ``transactions``-send block."""
     sizes = session_sizes(transactions, ops_per_session)
     senders = len(sizes)

@@ -42,7 +42,7 @@ from rollup.circuits.block import BlockCircuits
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
 from rollup.execution import execute_session
-from rollup.params import GLOBAL_TREE_DEPTH
+from rollup.params import GLOBAL_TREE_DEPTH, SESSION_SLOTS
 from rollup.smt import SparseMerkleTree
 from rollup.storage import Storage
 from rollup.witness import SessionTrace
@@ -54,10 +54,6 @@ from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
 from verifier.serialization import FormatError, proof_from_bytes, proof_to_bytes
 
 log = logging.getLogger(__name__)
-
-TREE_SESSION_SLOTS = 32
-"""Operations per session in the block tree: every proof of the tree has the universal shape
-(2^13 rows), which fits a 32-slot session with room to spare, so one session circuit serves all."""
 
 # ----------------------------------------------------------------------------- circuits (one set per process)
 
@@ -87,7 +83,9 @@ def rollup_circuits() -> RollupCircuits:
     sessions: list[SessionCircuit] = []
 
     def leaf_keys(scheme: AggregationScheme, shape: CommonData) -> list[VerifierKey]:
-        sessions.append(SessionCircuit.build(TREE_SESSION_SLOTS, shape.config, tree_shape=shape))
+        # every proof of the tree has the universal shape (2^13 rows), which fits a
+        # SESSION_SLOTS-slot session with room to spare, so one session circuit serves all
+        sessions.append(SessionCircuit.build(SESSION_SLOTS, shape.config, tree_shape=shape))
         return [sessions[0].data.verifier_key]
 
     blocks = BlockCircuits.build(GLOBAL_TREE_DEPTH, leaf_keys)

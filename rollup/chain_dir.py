@@ -51,12 +51,13 @@ from rollup.chain_integrity import (
     check_exported_proofs,
     load_names,
 )
-from rollup.errors import ChainDirError, EmptyDatabaseError, RollupError, UnknownUserError
+from rollup.errors import ChainDirError, EmptyDatabaseError, MalformedSessionError, RollupError, UnknownUserError
 from rollup.files import make_private_directory, remove_file, remove_stale_temporaries, write_atomic
 from rollup.locks import LOCK_FILE, acquire
+from rollup.operations import Register
 from rollup.params import DATABASE_FILENAME, MAX_USERS, SPILLED_PROOFS_DIR
 from rollup.recovery import reconcile_submitted, stale_warnings
-from rollup.scenario import BlockDraft, PendingClaim, PendingOp, PendingRegister, PendingSend
+from rollup.scenario import BlockDraft
 from rollup.seed import demo_secret
 from rollup.sequencer import Sequencer
 from rollup.state import ChainState, Secret, SentTransfer
@@ -287,7 +288,7 @@ class ChainDirectory:
         try:
             block, root = document["block"], document["read_root"]
             ops = BlockDraft.ops_from_json(document["sessions"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, MalformedSessionError) as exc:
             raise ChainDirError(f"{file} is unusable: {exc}") from exc
         if block != self.sequencer.next_block_number or root != digest_hex(self.state.root):
             self.warnings.append(f"dropped {file.name}: it was made for block {block}, which has been built since")
@@ -335,14 +336,14 @@ class ChainDirectory:
             user_id = max(taken, default=0) + 1
             if user_id >= MAX_USERS:
                 raise RollupError(f"no user id left (ids are below {MAX_USERS})")
-        self.draft.add(user_id, self.secret_of(name), PendingRegister(balance))
+        self.draft.register(user_id, self.secret_of(name), balance)
         if self.users.get(name) != user_id:
             self.set_users({**self.users, name: user_id})
         return user_id
 
     def _require_usable(self, name: str) -> int:
         user_id = self.id_of(name)
-        registering = any(isinstance(op, PendingRegister) for op in self.draft.operations(user_id))
+        registering = any(isinstance(op, Register) for op in self.draft.operations(user_id))
         if user_id not in self.state.users and not registering:
             raise UnknownUserError(
                 f"user {name!r} is not registered (add it with `rollup user add {name} --balance N`)"
@@ -353,7 +354,7 @@ class ChainDirectory:
         """Add a send to the sender's session of the next block (validated; RollupError if invalid)."""
         sender_id = self._require_usable(sender)
         recipient_id = self.id_of(recipient)
-        self.draft.add(sender_id, self.secret_of(sender), PendingSend(recipient_id, amount))
+        self.draft.send(sender_id, self.secret_of(sender), recipient_id, amount)
 
     def claim(self, name: str) -> ClaimResult:
         """Add a claim of every finalized unclaimed transfer to ``name`` (each validated on its own)."""
@@ -362,7 +363,7 @@ class ChainDirectory:
         rejected: list[tuple[SentTransfer, str]] = []
         for transfer in self.draft.claimable(user_id):
             try:
-                self.draft.add(user_id, self.secret_of(name), PendingClaim(transfer.sender_id, transfer.record.index))
+                self.draft.claim(user_id, self.secret_of(name), transfer.sender_id, transfer.record.index)
             except RollupError as exc:
                 rejected.append((transfer, str(exc)))
             else:
@@ -384,13 +385,6 @@ class ChainDirectory:
         self.draft = BlockDraft(self.state)
         self.save_draft()
         return executed
-
-    def describe_op(self, op: PendingOp) -> str:
-        if isinstance(op, PendingRegister):
-            return f"register with {op.deposit}"
-        if isinstance(op, PendingSend):
-            return f"send {op.amount} to {self.name_of(op.recipient)}"
-        return f"claim transfer #{op.outbox_index} of {self.name_of(op.sender_id)}"
 
     # ------------------------------------------------------------------------ reading
 

@@ -16,6 +16,7 @@ Nonces are per operation: every Send or Claim carries ``nonce = previous + 1``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -45,3 +46,12 @@ class Claim:
 
 
 Operation = Register | Send | Claim
+
+
+def describe_operation(op: Operation, name_of: Callable[[int], str]) -> str:
+    """One operation in words, with the user names ``name_of`` gives ids: "send 5 to Jack"."""
+    if isinstance(op, Register):
+        return f"register with {op.deposit}"
+    if isinstance(op, Send):
+        return f"send {op.amount} to {name_of(op.recipient)}"
+    return f"claim transfer #{op.outbox_index} of {name_of(op.sender_id)}"

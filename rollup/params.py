@@ -11,7 +11,9 @@ any of them changes every verifier key:
 * amounts, deposits and balances are integers in ``[0, 2^MAX_AMOUNT_BITS)``,
   range-checked in-circuit by a bit decomposition (48 bits keep the sum of two
   values far below p = 2^64 - 2^32 + 1, so no addition wraps around);
-* a secret key is ``SECRET_SIZE`` field elements (about 256 bits).
+* a secret key is ``SECRET_SIZE`` field elements (about 256 bits);
+* a session holds at most ``SESSION_SLOTS`` sends and claims (the operation
+  slots of the block tree's session circuit; a registration takes no slot).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ OUTBOX_DEPTH: int = 16
 CLAIMED_DEPTH: int = GLOBAL_TREE_DEPTH + OUTBOX_DEPTH
 MAX_AMOUNT_BITS: int = 48
 SECRET_SIZE: int = 4
+SESSION_SLOTS: int = 32
 
 MAX_USERS: int = 1 << GLOBAL_TREE_DEPTH
 OUTBOX_CAPACITY: int = 1 << OUTBOX_DEPTH

@@ -29,7 +29,7 @@ the draft unchanged, so the rest of the session and of the block proceed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,14 +37,10 @@ from typing import Any
 from rollup.errors import BadInputError, MalformedSessionError
 from rollup.execution import execute_session
 from rollup.operations import Claim, Operation, Register, Send
-from rollup.params import AMOUNT_LIMIT, MAX_AMOUNT_BITS, MAX_USERS
-from rollup.session import Session
+from rollup.params import AMOUNT_LIMIT, MAX_AMOUNT_BITS, MAX_USERS, SESSION_SLOTS
+from rollup.session import Session, next_nonce, operation_from_json, operation_to_json
 from rollup.state import ChainState, Secret, SentTransfer
 from rollup.strict_input import find_look_alike, load_json_file, normalize_name
-
-MAX_SESSION_OPERATIONS = 32
-"""Sends and claims per user per block: the slots of the block tree's session circuit
-(``rollup.block_proving.TREE_SESSION_SLOTS``; a registration takes no slot)."""
 
 MAX_SCENARIO_BYTES = 16 << 20
 """The largest scenario file read (far above any scripted chain; the file is not read past it)."""
@@ -187,50 +183,12 @@ def load_scenario(path: Path | str) -> Scenario:
 # ----------------------------------------------------------------------------- the next block, op by op
 
 
-@dataclass(frozen=True)
-class PendingRegister:
-    deposit: int
-
-
-@dataclass(frozen=True)
-class PendingSend:
-    recipient: int
-    amount: int
-
-
-@dataclass(frozen=True)
-class PendingClaim:
-    sender_id: int
-    outbox_index: int
-
-
-PendingOp = PendingRegister | PendingSend | PendingClaim
-"""An operation without its nonce (nonces are numbered when the session is built)."""
-
-
-def build_session(state: ChainState, user_id: int, secret: Secret, ops: Iterable[PendingOp]) -> Session:
-    """The session of ``ops`` reading ``state.root``, nonces numbered from the user's finalized nonce."""
-    tree = state.users.get(user_id)
-    nonce = tree.nonce if tree is not None else 0
-    operations: list[Operation] = []
-    for op in ops:
-        if isinstance(op, PendingRegister):
-            operations.append(Register(op.deposit))
-            continue
-        nonce += 1
-        if isinstance(op, PendingSend):
-            operations.append(Send(op.recipient, op.amount, nonce))
-        else:
-            operations.append(Claim(op.sender_id, op.outbox_index, nonce))
-    return Session(user_id, state.root, tuple(secret), tuple(operations))
-
-
 class BlockDraft:
     """The operations of the next block, per user, each validated when added."""
 
     def __init__(self, state: ChainState) -> None:
         self.state = state
-        self._ops: dict[int, list[PendingOp]] = {}
+        self._ops: dict[int, list[Operation]] = {}
         self._secrets: dict[int, Secret] = {}
 
     @property
@@ -238,31 +196,47 @@ class BlockDraft:
         """Users with at least one operation, ascending."""
         return sorted(self._ops)
 
-    def operations(self, user_id: int) -> list[PendingOp]:
+    def operations(self, user_id: int) -> list[Operation]:
         """The accepted operations of ``user_id`` (a copy)."""
         return list(self._ops.get(user_id, []))
 
     def is_empty(self) -> bool:
         return not self._ops
 
-    def add(self, user_id: int, secret: Secret, op: PendingOp) -> None:
+    def next_nonce(self, user_id: int) -> int:
+        """The nonce of the user's next send or claim in this draft."""
+        return next_nonce(self.state, user_id, self._ops.get(user_id, []))
+
+    def register(self, user_id: int, secret: Secret, deposit: int) -> None:
+        """Add a registration with ``deposit`` (see :meth:`add`)."""
+        self.add(user_id, secret, Register(deposit))
+
+    def send(self, user_id: int, secret: Secret, recipient: int, amount: int) -> None:
+        """Add a send of ``amount`` to ``recipient`` with the next nonce (see :meth:`add`)."""
+        self.add(user_id, secret, Send(recipient, amount, self.next_nonce(user_id)))
+
+    def claim(self, user_id: int, secret: Secret, sender_id: int, outbox_index: int) -> None:
+        """Add a claim of ``sender_id``'s record ``outbox_index`` with the next nonce (see :meth:`add`)."""
+        self.add(user_id, secret, Claim(sender_id, outbox_index, self.next_nonce(user_id)))
+
+    def add(self, user_id: int, secret: Secret, op: Operation) -> None:
         """Append ``op`` to the user's session if the session stays valid; else raise its RollupError."""
         ops = [*self._ops.get(user_id, []), op]
-        slots = sum(1 for o in ops if not isinstance(o, PendingRegister))
-        if slots > MAX_SESSION_OPERATIONS:
+        slots = sum(1 for o in ops if not isinstance(o, Register))
+        if slots > SESSION_SLOTS:
             raise SessionFullError(
-                f"user {user_id}'s session already holds {MAX_SESSION_OPERATIONS} operations, "
+                f"user {user_id}'s session already holds {SESSION_SLOTS} operations, "
                 "the most one block can prove for one user"
             )
         if user_id in self._secrets and tuple(secret) != self._secrets[user_id]:
             raise MalformedSessionError(f"user {user_id}'s operations in this block use different secrets")
-        execute_session(self.state, build_session(self.state, user_id, secret, ops))
+        execute_session(self.state, Session(user_id, self.state.root, tuple(secret), tuple(ops)))
         self._ops[user_id] = ops
         self._secrets[user_id] = tuple(secret)
 
     def pending_claims(self, user_id: int) -> set[tuple[int, int]]:
         """(sender, index) of the claims already in the user's draft session."""
-        return {(o.sender_id, o.outbox_index) for o in self._ops.get(user_id, []) if isinstance(o, PendingClaim)}
+        return {(o.sender_id, o.outbox_index) for o in self._ops.get(user_id, []) if isinstance(o, Claim)}
 
     def claimable(self, user_id: int) -> list[SentTransfer]:
         """Finalized unclaimed transfers addressed to ``user_id`` that the draft does not claim yet."""
@@ -275,50 +249,25 @@ class BlockDraft:
 
     def sessions(self) -> list[Session]:
         """One session per user, by user id."""
-        return [build_session(self.state, u, self._secrets[u], self._ops[u]) for u in self.user_ids]
+        return [Session(u, self.state.root, self._secrets[u], tuple(self._ops[u])) for u in self.user_ids]
 
     # ------------------------------------------------------------------------ persistence
 
     def to_json(self) -> dict[str, Any]:
-        """The operations as plain JSON (no secrets)."""
-        return {str(u): [_op_to_json(op) for op in self._ops[u]] for u in self.user_ids}
+        """The operations as plain JSON (no secrets), in the session file's operation format."""
+        return {str(u): [operation_to_json(op) for op in self._ops[u]] for u in self.user_ids}
 
     @staticmethod
-    def ops_from_json(document: Any) -> dict[int, list[PendingOp]]:
-        """Inverse of :meth:`to_json` (shape only; add them with :meth:`add` to validate them)."""
+    def ops_from_json(document: Any) -> dict[int, list[Operation]]:
+        """Inverse of :meth:`to_json` (shape only; add them with :meth:`add` to validate them).
+
+        ValueError or MalformedSessionError on a bad shape.
+        """
         if not isinstance(document, dict):
             raise ValueError("sessions must be an object")
-        result: dict[int, list[PendingOp]] = {}
+        result: dict[int, list[Operation]] = {}
         for key, ops in document.items():
             if not isinstance(key, str) or not key.isdigit() or not isinstance(ops, list):
                 raise ValueError(f"bad session entry {key!r}")
-            result[int(key)] = [_op_from_json(op) for op in ops]
+            result[int(key)] = [operation_from_json(op) for op in ops]
         return result
-
-
-def _op_to_json(op: PendingOp) -> dict[str, Any]:
-    if isinstance(op, PendingRegister):
-        return {"register": op.deposit}
-    if isinstance(op, PendingSend):
-        return {"send": [op.recipient, op.amount]}
-    return {"claim": [op.sender_id, op.outbox_index]}
-
-
-def _op_from_json(value: Any) -> PendingOp:
-    def ints(v: Any, n: int) -> list[int]:
-        if not isinstance(v, list) or len(v) != n or not all(type(x) is int for x in v):
-            raise ValueError(f"bad operation {value!r}")
-        return v
-
-    if not isinstance(value, dict) or len(value) != 1:
-        raise ValueError(f"bad operation {value!r}")
-    if "register" in value:
-        (deposit,) = ints([value["register"]], 1)
-        return PendingRegister(deposit)
-    if "send" in value:
-        recipient, amount = ints(value["send"], 2)
-        return PendingSend(recipient, amount)
-    if "claim" in value:
-        sender, index = ints(value["claim"], 2)
-        return PendingClaim(sender, index)
-    raise ValueError(f"bad operation {value!r}")

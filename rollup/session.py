@@ -40,6 +40,19 @@ class Session:
     operations: tuple[Operation, ...]
 
 
+def next_nonce(state: ChainState, user_id: int, operations: Sequence[Operation]) -> int:
+    """The nonce the next send or claim of ``user_id``'s session carries.
+
+    One more than the last numbered operation of ``operations``, or than the
+    user's finalized nonce (0 for a user not registered yet) when there is none.
+    """
+    for op in reversed(operations):
+        if not isinstance(op, Register):
+            return op.nonce + 1
+    tree = state.users.get(user_id)
+    return (tree.nonce if tree is not None else 0) + 1
+
+
 class SessionBuilder:
     """Builds a session for ``user_id`` against a finalized state, numbering nonces automatically.
 
@@ -51,8 +64,6 @@ class SessionBuilder:
         self._state = state
         self._user_id = user_id
         self._secret: Secret = tuple(secret)
-        tree = state.users.get(user_id)
-        self._nonce = tree.nonce if tree is not None else 0
         self._operations: list[Operation] = []
 
     def register(self, deposit: int) -> SessionBuilder:
@@ -77,8 +88,7 @@ class SessionBuilder:
         return Session(self._user_id, self._state.root, self._secret, tuple(self._operations))
 
     def _next_nonce(self) -> int:
-        self._nonce += 1
-        return self._nonce
+        return next_nonce(self._state, self._user_id, self._operations)
 
 
 def claim_sessions(state: ChainState, secrets: Mapping[int, Secret]) -> list[Session]:
@@ -102,7 +112,7 @@ def session_to_json(session: Session) -> str:
         "user_id": session.user_id,
         "read_root": list(session.read_root),
         "secret": list(session.secret),
-        "operations": [{"op": _kind(op), **asdict(op)} for op in session.operations],
+        "operations": [operation_to_json(op) for op in session.operations],
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":"))
 
@@ -124,15 +134,18 @@ def session_from_json(text: str) -> Session:
         user_id=_int(document["user_id"], "user_id"),
         read_root=(read_root[0], read_root[1], read_root[2], read_root[3]),
         secret=tuple(_int_list(document["secret"], "secret")),
-        operations=tuple(_operation_from_dict(item) for item in operations),
+        operations=tuple(operation_from_json(item) for item in operations),
     )
 
 
-def _kind(op: Operation) -> str:
-    return next(name for name, cls in _OPERATION_KINDS.items() if isinstance(op, cls))
+def operation_to_json(op: Operation) -> dict[str, Any]:
+    """``{"op": "send", "recipient": ..., "amount": ..., "nonce": ...}`` (and likewise for the other kinds)."""
+    kind = next(name for name, cls in _OPERATION_KINDS.items() if isinstance(op, cls))
+    return {"op": kind, **asdict(op)}
 
 
-def _operation_from_dict(item: Any) -> Operation:
+def operation_from_json(item: Any) -> Operation:
+    """Parse :func:`operation_to_json` output; MalformedSessionError on any deviation."""
     if not isinstance(item, dict) or item.get("op") not in _OPERATION_KINDS:
         raise MalformedSessionError(f"unknown operation {item!r}")
     cls = _OPERATION_KINDS[item["op"]]

@@ -24,10 +24,11 @@ from rollup.block_plan import session_statement
 from rollup.circuits.assignment import session_operations
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
+from rollup.params import SESSION_SLOTS
 from rollup.witness import SessionTrace, verify_session_trace
 from verifier.proof import ProofWithPublicInputs
 
-SESSION_SLOT_COUNTS: tuple[int, ...] = (1, 3, 7, 16, 32)
+SESSION_SLOT_COUNTS: tuple[int, ...] = (1, 3, 7, 16, SESSION_SLOTS)
 """Operation slots of each session circuit size (2^8, 2^9, 2^10, 2^11 and 2^12 rows; about 121 rows per slot),
 each the most that fits its power of two beside the 61 zero-knowledge blinding rows (4 and 8 slots no longer do)."""
 

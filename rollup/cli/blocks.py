@@ -15,7 +15,7 @@ from rollup.cli.chain import open_chain
 from rollup.cli.chain_proofs import extend_chain_proof
 from rollup.cli.proving import build_circuits, executor_of, prove_and_verify, run_summary, write_vk
 from rollup.cli.ui import CliError, Ui, count_text, kb_text, seconds_text, write_output
-from rollup.operations import Claim, Operation, Register, Send
+from rollup.operations import describe_operation
 from verifier.hashing import Digest
 from verifier.light_client import BlockStatement, digest_hex
 from verifier.serialization import proof_from_bytes
@@ -23,16 +23,6 @@ from verifier.serialization import proof_from_bytes
 if TYPE_CHECKING:
     from rollup.chain_dir import ChainDirectory
     from rollup.chain_proving import ProvenBlock
-
-
-def describe_operation(op: Operation, name_of: Callable[[int], str]) -> str:
-    """One operation of a stored session, with user names."""
-    if isinstance(op, Register):
-        return f"register with {op.deposit}"
-    if isinstance(op, Send):
-        return f"send {op.amount} to {name_of(op.recipient)}"
-    assert isinstance(op, Claim)
-    return f"claim transfer #{op.outbox_index} of {name_of(op.sender_id)}"
 
 
 def aggregation_tree(plan: BlockPlan, name_of: Callable[[int], str], proofs: dict[str, bytes]) -> Tree:

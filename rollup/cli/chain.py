@@ -10,6 +10,7 @@ from rich.table import Table
 
 from rollup.cli.parsing import amount
 from rollup.cli.ui import Ui
+from rollup.operations import describe_operation
 from rollup.params import DEFAULT_CHAIN_DIR
 from verifier.light_client import digest_hex
 
@@ -82,6 +83,6 @@ def cmd_balances(args: argparse.Namespace, ui: Ui) -> int:
         ui.print(table)
         ui.note("incoming = sent to the user and not claimed yet; total supply = balances + incoming")
         for user_id in chain.draft.user_ids:
-            ops = ", ".join(chain.describe_op(op) for op in chain.draft.operations(user_id))
+            ops = ", ".join(describe_operation(op, chain.name_of) for op in chain.draft.operations(user_id))
             ui.note(f"pending for block {chain.sequencer.next_block_number}: {chain.name_of(user_id)}: {ops}")
     return 0

@@ -1,4 +1,4 @@
-"""The chain directory: a user's operations in one block form one session, capped at MAX_SESSION_OPERATIONS."""
+"""The chain directory: a user's operations in one block form one session, capped at SESSION_SLOTS."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from rollup.chain_dir import ChainDirectory
-from rollup.scenario import MAX_SESSION_OPERATIONS, SessionFullError
+from rollup.params import SESSION_SLOTS as MAX_SESSION_OPERATIONS
+from rollup.scenario import SessionFullError
 
 
 def test_session_operation_cap(tmp_path: Path) -> None:

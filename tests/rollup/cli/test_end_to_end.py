@@ -17,7 +17,7 @@ import pytest
 from cli_support import Captured, claim, run_cli, send, write_json
 
 from rollup.chain_dir import ChainDirectory
-from rollup.scenario import MAX_SESSION_OPERATIONS
+from rollup.params import SESSION_SLOTS as MAX_SESSION_OPERATIONS
 from verifier import light_client
 
 

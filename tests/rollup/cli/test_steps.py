@@ -106,7 +106,8 @@ def test_tampered_pending_file_is_rejected(capsys: Captured, tmp_path: Path) -> 
     run_cli(capsys, "user", "add", "Sam", "--balance", "10", *d)
     file = tmp_path / "chain" / PENDING_FILE
     document = json.loads(file.read_text())
-    document["sessions"]["1"].append({"send": [1, 11]})  # an overdraft the CLI never accepted
+    overdraft = {"op": "send", "recipient": 1, "amount": 11, "nonce": 1}  # an overdraft the CLI never accepted
+    document["sessions"]["1"].append(overdraft)
     file.write_text(json.dumps(document))
     code, _, err = run_cli(capsys, "block", "build", *d)
     assert code == 2 and "invalid operation" in err and "balance is only 10" in err
