@@ -30,9 +30,10 @@ from circuits.recursion.chain import ChainCircuits
 from prover.jobs import LocalExecutor
 from rollup.block_proving import BLOCK_NODE, prove_stored_block, rollup_circuits
 from rollup.chain_proofs import prove_chain, rollup_chain_circuits
+from rollup.keys import KeyRing
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
-from rollup.workload import account_secret, registration_sessions
+from rollup.workload import registration_sessions
 from verifier.chain import ChainKey, verify_chain_proof
 from verifier.hashing import Digest
 from verifier.light_client import BLOCK_STATEMENT_LEN, BlockStatement, verify_chain
@@ -88,11 +89,12 @@ def free_chain(max_height: int) -> None:
 def rollup_chain(height: int) -> None:
     sender, recipient = 3, 9
     seq = Sequencer.in_memory()
-    for session in registration_sessions(seq.state, [sender, recipient], 100):
+    keys: KeyRing[int] = KeyRing()
+    for session in registration_sessions(seq.state, [sender, recipient], 100, keys):
         seq.submit(session)
     seq.build_block()
     for _ in range(height - 1):
-        seq.submit(SessionBuilder(seq.state, sender, account_secret(sender)).send(recipient, 1).build())
+        seq.submit(SessionBuilder(seq.state, sender, keys.secret(sender)).send(recipient, 1).build())
         seq.build_block()
     built, circuits = best_of(rollup_chain_circuits, 1, CPU)
     print(f"rollup chain circuits built in {built:.1f} s CPU; step circuit 2^{circuits.step.common.degree_bits} rows")

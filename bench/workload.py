@@ -5,8 +5,8 @@ makes up to ``ops_per_session`` sends to the next registered user, so every
 session but the last is full. User ids are spread over the global tree
 (deterministic sample), as real users would be, so aggregation climbs over
 untouched siblings. Block 1 registers every user (the sender set plus one
-recipient); block 2 is the measured block. Secrets come from
-:func:`rollup.workload.account_secret` (benchmark only).
+recipient); block 2 is the measured block. The keys are throw-away random keys
+(:class:`rollup.keys.KeyRing`): the benchmark proves for every user (delegated proving).
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import math
 import random
 from dataclasses import dataclass
 
+from rollup.keys import KeyRing
 from rollup.params import GLOBAL_TREE_DEPTH, SESSION_SLOTS
 from rollup.sequencer import Sequencer
 from rollup.session import Session, SessionBuilder
 from rollup.state import ChainState
 from rollup.witness import SessionTrace
-from rollup.workload import account_secret, registration_sessions
+from rollup.workload import registration_sessions
 
 DEPOSIT = 1_000_000
 
@@ -58,14 +59,15 @@ def send_block(transactions: int, ops_per_session: int = SESSION_SLOTS, seed: in
     senders = len(sizes)
     users = sorted(random.Random(seed).sample(range(1, 1 << GLOBAL_TREE_DEPTH), senders + 1))
     sequencer = Sequencer.in_memory()
-    for session in registration_sessions(sequencer.state, users, DEPOSIT):
+    keys: KeyRing[int] = KeyRing()
+    for session in registration_sessions(sequencer.state, users, DEPOSIT, keys):
         sequencer.submit(session)
     sequencer.build_block()
     state = sequencer.state
     sessions = []
     for i, ops in enumerate(sizes):
         sender, recipient = users[i], users[i + 1]
-        builder = SessionBuilder(state, sender, account_secret(sender))
+        builder = SessionBuilder(state, sender, keys.secret(sender))
         for k in range(ops):
             builder.send(recipient, 1 + k % 7)
         sessions.append(builder.build())

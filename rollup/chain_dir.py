@@ -9,12 +9,16 @@
     DIR/chain.key            the chain key (step verifier key and genesis circuit digest, for rollup-verify)
     DIR/chain.proof          the chain proof of the latest proven height: the whole chain in one proof
 
+    WALLETS/NAME/key.json   the wallet of user NAME (rollup.wallet), outside DIR
+
 Names map to user ids in the database (``names`` table). Chains made before
 schema version 2 kept them in ``DIR/users.json``: a command that changes the
 chain moves them into the database and renames the file ``users.json.migrated``,
-so the database is the only source of truth. A user's secret is
-``rollup.seed.demo_secret(name)``, which anyone can compute. That is a
-prototype shortcut for scripted and demo chains, not key management.
+so the database is the only source of truth. The commands of this module prove
+on the user's behalf (**delegated proving**): the operator reads the user's key
+from its wallet under the wallets root (default: ``DIR-wallets`` beside the
+chain directory, never inside it), and ``add_user`` creates a throw-away wallet
+for a user that has none. No key is derived from a name.
 
 The next block's operations are kept in ``pending.json`` (a
 :class:`rollup.scenario.BlockDraft`) rather than submitted to the sequencer one
@@ -58,11 +62,11 @@ from rollup.operations import Register
 from rollup.params import DATABASE_FILENAME, MAX_USERS, SPILLED_PROOFS_DIR
 from rollup.recovery import reconcile_submitted, stale_warnings
 from rollup.scenario import BlockDraft
-from rollup.seed import demo_secret
 from rollup.sequencer import Sequencer
 from rollup.state import ChainState, Secret, SentTransfer
 from rollup.storage import Storage
 from rollup.strict_input import find_look_alike, load_json_file, normalize_name
+from rollup.wallet import KeyFile, WalletError, key_path, read_key_file, write_key_file
 from verifier.chain import GENESIS_HEIGHT
 from verifier.light_client import digest_hex
 
@@ -80,6 +84,11 @@ class UnknownNameError(RollupError):
 
 class NothingToBuildError(RollupError):
     """``build_block`` with no pending operation."""
+
+
+def default_wallets_root(chain_dir: Path) -> Path:
+    """DIR-wallets beside the chain directory DIR: the operator's wallets for delegated proving, never inside DIR."""
+    return chain_dir.parent / f"{chain_dir.name}-wallets"
 
 
 def proof_filename(number: int) -> str:
@@ -110,9 +119,13 @@ class ClaimResult:
 class ChainDirectory:
     """The sequencer, the user names and the draft of the next block of one chain directory."""
 
-    def __init__(self, path: Path, sequencer: Sequencer, lock: IO[bytes] | None) -> None:
+    def __init__(self, path: Path, sequencer: Sequencer, lock: IO[bytes] | None, wallets: Path | None = None) -> None:
         """Wrap an opened sequencer (use :meth:`open`); with ``lock`` held, repair what a crash left."""
         self.path = path
+        self.wallets = wallets if wallets is not None else default_wallets_root(path)
+        """The root of the wallets the operator holds for delegated proving (one directory per name)."""
+        self.new_wallets: list[Path] = []
+        """Throw-away wallets this object created (for delegated proving), in order."""
         self.sequencer = sequencer
         self._lock = lock
         self.warnings: list[str] = []
@@ -135,8 +148,12 @@ class ChainDirectory:
         return (Path(path) / DATABASE_FILENAME).is_file()
 
     @classmethod
-    def open(cls, path: Path | str, *, create: bool = False, lock: bool = True) -> ChainDirectory:
+    def open(
+        cls, path: Path | str, *, create: bool = False, lock: bool = True, wallets: Path | None = None
+    ) -> ChainDirectory:
         """Open the chain in ``path`` (``create``: make it if absent; else ChainDirError when absent).
+
+        ``wallets`` is the root of the delegated-proving wallets (default :func:`default_wallets_root`).
 
         ``lock`` takes an exclusive lock on the directory for as long as it is open,
         so two commands never change the same chain at once. A database that is
@@ -175,7 +192,7 @@ class ChainDirectory:
                 handle.close()
             raise
         try:
-            chain = cls(directory, sequencer, handle)
+            chain = cls(directory, sequencer, handle, wallets)
         except BaseException:
             sequencer.close()
             if handle is not None:
@@ -264,9 +281,29 @@ class ChainDirectory:
                 return name
         return f"user {user_id}"
 
+    def wallet_dir(self, name: str) -> Path:
+        """WALLETS/NAME: where the operator keeps ``name``'s wallet for delegated proving."""
+        return self.wallets / normalize_name(name)
+
     def secret_of(self, name: str) -> Secret:
-        """The demo secret of ``name`` (prototype: derived from the canonical name, see the module docstring)."""
-        return demo_secret(normalize_name(name))
+        """``name``'s key from its wallet (delegated proving); WalletError when it has none or it is unusable."""
+        key = read_key_file(self.wallet_dir(name))
+        if key.name != name:
+            raise WalletError(f"{key_path(self.wallet_dir(name))} is the key of {key.name!r}, not of {name!r}")
+        return key.secret
+
+    def delegated_key(self, name: str) -> KeyFile:
+        """``name``'s key for delegated proving: from its wallet, else a fresh one (see :meth:`keep_key`)."""
+        if key_path(self.wallet_dir(name)).exists():
+            return KeyFile(name, self.secret_of(name))
+        return KeyFile.new(name)
+
+    def keep_key(self, key: KeyFile) -> None:
+        """Write ``key`` as a throw-away wallet under the wallets root unless it is there already."""
+        directory = self.wallet_dir(key.name)
+        if not key_path(directory).exists():
+            write_key_file(directory, key)
+            self.new_wallets.append(directory)
 
     # ------------------------------------------------------------------------ names
 
@@ -336,7 +373,9 @@ class ChainDirectory:
             user_id = max(taken, default=0) + 1
             if user_id >= MAX_USERS:
                 raise RollupError(f"no user id left (ids are below {MAX_USERS})")
-        self.draft.register(user_id, self.secret_of(name), balance)
+        key = self.delegated_key(name)
+        self.draft.register(user_id, key.secret, balance)
+        self.keep_key(key)
         if self.users.get(name) != user_id:
             self.set_users({**self.users, name: user_id})
         return user_id

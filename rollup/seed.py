@@ -9,6 +9,7 @@ balances: Sam 45, Jack 150, Kate 70, Kim 135; total supply stays 400.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rich.table import Table
@@ -17,7 +18,6 @@ from rollup.block import ExecutedBlock
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder, claim_sessions
 from rollup.state import ChainState, Secret
-from verifier.hashing import hash_elements
 
 SEED_USERS: dict[str, int] = {"Sam": 1, "Jack": 2, "Kate": 3, "Kim": 4}
 """Name -> user id."""
@@ -33,11 +33,6 @@ SEED_TRANSFERS: tuple[tuple[str, str, int], ...] = (
 """(sender, recipient, amount), in the order the scenario lists them."""
 
 
-def demo_secret(name: str) -> Secret:
-    """A deterministic demo-only secret derived from ``name`` (anyone can compute it: never use for real keys)."""
-    return hash_elements([ord(char) for char in name])
-
-
 @dataclass(frozen=True)
 class BalanceRow:
     """One user's line of the balance table; final = start - sent + received."""
@@ -49,22 +44,27 @@ class BalanceRow:
     final: int
 
 
-def run_seed_scenario(sequencer: Sequencer) -> list[ExecutedBlock]:
-    """Run blocks 0 (registrations), 1 (sends, one session per sender) and 2 (claims) on an empty chain."""
+def run_seed_scenario(sequencer: Sequencer, secrets: Mapping[str, Secret]) -> list[ExecutedBlock]:
+    """Run blocks 0 (registrations), 1 (sends, one session per sender) and 2 (claims) on an empty chain.
+
+    ``secrets`` maps each seed name to its user's key (from its wallet, or a
+    throw-away :class:`rollup.keys.KeyRing`): the operator proves every session
+    (delegated proving).
+    """
     for name, user_id in SEED_USERS.items():
-        builder = SessionBuilder(sequencer.state, user_id, demo_secret(name))
+        builder = SessionBuilder(sequencer.state, user_id, secrets[name])
         sequencer.submit(builder.register(SEED_START_BALANCE).build())
     blocks = [sequencer.build_block()]
     builders: dict[str, SessionBuilder] = {}
     for sender, recipient, amount in SEED_TRANSFERS:
         if sender not in builders:
-            builders[sender] = SessionBuilder(sequencer.state, SEED_USERS[sender], demo_secret(sender))
+            builders[sender] = SessionBuilder(sequencer.state, SEED_USERS[sender], secrets[sender])
         builders[sender].send(SEED_USERS[recipient], amount)
     for builder in builders.values():
         sequencer.submit(builder.build())
     blocks.append(sequencer.build_block())
-    secrets = {user_id: demo_secret(name) for name, user_id in SEED_USERS.items()}
-    for session in claim_sessions(sequencer.state, secrets):
+    by_id = {user_id: secrets[name] for name, user_id in SEED_USERS.items()}
+    for session in claim_sessions(sequencer.state, by_id):
         sequencer.submit(session)
     blocks.append(sequencer.build_block())
     return blocks

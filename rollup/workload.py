@@ -1,8 +1,9 @@
 """Synthetic, reproducible workloads: many users and random transfers between them.
 
 Used to time the re-execution baseline and, later, block proving; claims
-follow with :func:`rollup.session.claim_sessions`. Secrets are derived from user
-ids (``account_secret``), so they are for benchmarks only.
+follow with :func:`rollup.session.claim_sessions`. The keys are throw-away
+random keys in a :class:`rollup.keys.KeyRing` (delegated proving: the
+benchmark plays every user).
 """
 
 from __future__ import annotations
@@ -10,22 +11,19 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
+from rollup.keys import KeyRing
 from rollup.session import Session, SessionBuilder
-from rollup.state import ChainState, Secret
-from verifier.hashing import hash_elements
+from rollup.state import ChainState
 
 
-def account_secret(user_id: int) -> Secret:
-    """hash_elements([user_id]): a public, benchmark-only secret for ``user_id``."""
-    return hash_elements([user_id])
+def registration_sessions(
+    state: ChainState, user_ids: Iterable[int], deposit: int, keys: KeyRing[int]
+) -> list[Session]:
+    """One registration session per user, each depositing ``deposit``, under the user's key in ``keys``."""
+    return [SessionBuilder(state, user, keys.secret(user)).register(deposit).build() for user in user_ids]
 
 
-def registration_sessions(state: ChainState, user_ids: Iterable[int], deposit: int) -> list[Session]:
-    """One registration session per user, each depositing ``deposit``."""
-    return [SessionBuilder(state, user, account_secret(user)).register(deposit).build() for user in user_ids]
-
-
-def random_send_sessions(state: ChainState, transfers: int, rng: random.Random) -> list[Session]:
+def random_send_sessions(state: ChainState, transfers: int, rng: random.Random, keys: KeyRing[int]) -> list[Session]:
     """``transfers`` random sends between registered users, one session per sender, never overdrawing.
 
     Each send picks a sender with a positive balance, a different recipient and
@@ -44,6 +42,6 @@ def random_send_sessions(state: ChainState, transfers: int, rng: random.Random) 
         amount = rng.randint(1, max(1, remaining[sender] // 4))
         remaining[sender] -= amount
         if sender not in builders:
-            builders[sender] = SessionBuilder(state, sender, account_secret(sender))
+            builders[sender] = SessionBuilder(state, sender, keys.secret(sender))
         builders[sender].send(recipient, amount)
     return [builder.build() for builder in builders.values()]

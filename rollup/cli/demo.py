@@ -35,11 +35,15 @@ def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
 
     started = time.perf_counter()
     temporary = tempfile.TemporaryDirectory(prefix="rollup-demo-") if args.dir is None else None
-    directory = Path(temporary.name) if temporary is not None else Path(args.dir)
+    directory = Path(temporary.name) / "chain" if temporary is not None else Path(args.dir)
     try:
         with fresh_chain(directory) as chain:
             chain.set_users(SEED_USERS)
-            blocks = run_seed_scenario(chain.sequencer)
+            keys = {name: chain.delegated_key(name) for name in SEED_USERS}
+            for key in keys.values():
+                chain.keep_key(key)
+            ui.note(f"delegated proving: throw-away wallets of {', '.join(SEED_USERS)} in {chain.wallets}")
+            blocks = run_seed_scenario(chain.sequencer, {name: key.secret for name, key in keys.items()})
             names = ", ".join(SEED_USERS)
             ui.note(f"Seed scenario in {directory}{' (temporary)' if temporary else ''}")
             ui.note(f"  block 1: register {names} with {SEED_START_BALANCE} each")

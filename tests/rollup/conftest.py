@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from keys_support import SEED_KEYS
 
 from rollup.block import ExecutedBlock
 from rollup.seed import run_seed_scenario
@@ -32,6 +33,6 @@ def db_dump() -> Callable[[Path], str]:
 def seed_run() -> Iterator[tuple[Sequencer, list[ExecutedBlock]]]:
     """The seed scenario on an in-memory chain (shared within a module: tests must not change it)."""
     sequencer = Sequencer.in_memory()
-    blocks = run_seed_scenario(sequencer)
+    blocks = run_seed_scenario(sequencer, SEED_KEYS)
     yield sequencer, blocks
     sequencer.close()

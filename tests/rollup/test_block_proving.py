@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from keys_support import SEED_KEYS, USER_KEYS
 
 from prover.jobs import DaskExecutor, LocalExecutor
 from rollup.block_plan import (
@@ -24,7 +25,7 @@ from rollup.seed import SEED_USERS, balance_rows, run_seed_scenario
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
 from rollup.storage import Storage
-from rollup.workload import account_secret, random_send_sessions, registration_sessions
+from rollup.workload import random_send_sessions, registration_sessions
 from verifier.hashing import ZERO_DIGEST
 from verifier.light_client import BlockRejectedError, verify_block
 from verifier.serialization import proof_from_bytes
@@ -34,7 +35,7 @@ FAKE_WHITELIST_ROOT = ZERO_DIGEST
 
 def chain_with_registrations(users: list[int], directory: Path | None = None) -> Sequencer:
     seq = Sequencer.open(directory) if directory else Sequencer.in_memory()
-    for session in registration_sessions(seq.state, users, 100):
+    for session in registration_sessions(seq.state, users, 100, USER_KEYS):
         seq.submit(session)
     seq.build_block()
     return seq
@@ -49,7 +50,7 @@ def test_plan_is_a_trie_whose_root_matches_the_block(seed: int) -> None:
     users = sorted(rng.sample(range(1, 1 << 12), rng.randrange(2, 12)))
     seq = chain_with_registrations(users)
     before = seq.state.global_tree.copy()
-    for session in random_send_sessions(seq.state, len(users), rng):
+    for session in random_send_sessions(seq.state, len(users), rng, USER_KEYS):
         seq.submit(session)
     executed = seq.build_block()
     plan = plan_block(executed.block.number, [s.trace for s in executed.sessions], before, FAKE_WHITELIST_ROOT)
@@ -82,7 +83,7 @@ def test_plan_must_match_the_stored_block(field: str, what: str) -> None:
     """A stored block inconsistent with its replayed sessions is refused before anything is proven."""
     seq = chain_with_registrations([1, 2])
     before = seq.state.global_tree.copy()
-    seq.submit(SessionBuilder(seq.state, 1, account_secret(1)).send(2, 10).build())
+    seq.submit(SessionBuilder(seq.state, 1, USER_KEYS.secret(1)).send(2, 10).build())
     executed = seq.build_block()
     plan = plan_block(2, [s.trace for s in executed.sessions], before, FAKE_WHITELIST_ROOT)
     check_plan_matches_block(plan, executed.block)
@@ -104,7 +105,7 @@ def circuits() -> object:
 @pytest.mark.e2e
 def test_seed_scenario_blocks_prove_and_verify_with_the_verifier_only(tmp_path: Path, circuits: object) -> None:
     seq = Sequencer.open(tmp_path)
-    run_seed_scenario(seq)
+    run_seed_scenario(seq, SEED_KEYS)
     vk = rollup_circuits().block_verifier_key
     with nullcontext(LocalExecutor(2)) as executor:
         for number in range(1, seq.storage.latest_block_number() + 1):
@@ -198,7 +199,7 @@ def test_aggregation_rejects_overlapping_children_and_mixed_read_roots(circuits:
     seq = chain_with_registrations([5, 6])
     before = seq.state.global_tree.copy()
     for sender, recipient in ((5, 6), (6, 5)):
-        seq.submit(SessionBuilder(seq.state, sender, account_secret(sender)).send(recipient, 10).build())
+        seq.submit(SessionBuilder(seq.state, sender, USER_KEYS.secret(sender)).send(recipient, 10).build())
     executed = seq.build_block()
     result = prove_stored_block(seq.storage, 2, LocalExecutor(1, in_process=True))
     proofs = [c.child(proof_from_bytes(result.proofs[f"session/{u}"])) for u in (5, 6)]

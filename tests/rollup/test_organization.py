@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from keys_support import USER_KEYS
 
 from rollup.errors import AuthorizationError, DuplicateUserError, OverdraftError
 from rollup.organization import Organization, Payment
@@ -10,7 +11,7 @@ from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder, claim_sessions
 from rollup.state import ChainState, key_digest
 from rollup.witness import verify_session_trace
-from rollup.workload import account_secret, registration_sessions
+from rollup.workload import registration_sessions
 
 OWNER_SECRET = (11, 22, 33, 44)
 ACCOUNTS = (100, 101, 102)
@@ -23,7 +24,7 @@ def organization_chain() -> tuple[Sequencer, Organization]:
     organization = Organization(OWNER_SECRET, ACCOUNTS)
     for session in organization.registration_sessions(sequencer.state, [100, 100, 100]):
         sequencer.submit(session)
-    for session in registration_sessions(sequencer.state, RECIPIENTS, 0):
+    for session in registration_sessions(sequencer.state, RECIPIENTS, 0, USER_KEYS):
         sequencer.submit(session)
     sequencer.build_block()
     return sequencer, organization
@@ -51,7 +52,7 @@ def test_payouts_run_as_parallel_sessions_in_one_block(organization_chain: tuple
     assert organization.total_balance(sequencer.state) == 300 - 240
     assert [sequencer.state.user(a).balance for a in ACCOUNTS] == [20, 20, 20]
 
-    recipient_secrets = {r: account_secret(r) for r in RECIPIENTS}
+    recipient_secrets = {r: USER_KEYS.secret(r) for r in RECIPIENTS}
     for session in claim_sessions(sequencer.state, recipient_secrets):
         sequencer.submit(session)
     sequencer.build_block()
@@ -82,7 +83,7 @@ def test_organization_receives_on_every_account(organization_chain: tuple[Sequen
 def test_other_keys_cannot_use_organization_accounts(organization_chain: tuple[Sequencer, Organization]) -> None:
     sequencer, _ = organization_chain
     with pytest.raises(AuthorizationError):
-        sequencer.submit(SessionBuilder(sequencer.state, 101, account_secret(101)).send(200, 1).build())
+        sequencer.submit(SessionBuilder(sequencer.state, 101, USER_KEYS.secret(101)).send(200, 1).build())
 
 
 def test_accounts_must_be_distinct() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from keys_support import USER_KEYS
 
 from rollup.block import execute_block
 from rollup.params import MAX_USERS
@@ -18,7 +19,6 @@ from rollup.reexecute import reexecute_block
 from rollup.sequencer import Sequencer
 from rollup.session import Session, SessionBuilder
 from rollup.witness import verify_session_trace
-from rollup.workload import account_secret
 from verifier.chain import GENESIS_HEIGHT
 
 Intent = tuple[int, int, int]
@@ -49,7 +49,7 @@ def round_sessions(
     builders: dict[int, SessionBuilder] = {}
 
     def builder(user: int) -> SessionBuilder:
-        return builders.setdefault(user, SessionBuilder(state, user, account_secret(user)))
+        return builders.setdefault(user, SessionBuilder(state, user, USER_KEYS.secret(user)))
 
     for transfer in list(state.unclaimed_transfers()):
         if transfer.record.recipient in claimers:
@@ -69,7 +69,7 @@ def test_random_runs(scenario: tuple[list[int], list[int], list[Round]], data: s
     with Sequencer.in_memory() as sequencer:
         supply = sum(deposits)
         sessions = [
-            SessionBuilder(sequencer.state, user, account_secret(user)).register(deposit).build()
+            SessionBuilder(sequencer.state, user, USER_KEYS.secret(user)).register(deposit).build()
             for user, deposit in zip(users, deposits, strict=True)
         ]
         expected = dict(zip(users, deposits, strict=True))

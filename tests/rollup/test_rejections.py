@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from keys_support import USER_KEYS
 
 from rollup.block import execute_block
 from rollup.errors import (
@@ -36,7 +37,6 @@ from rollup.params import AMOUNT_LIMIT, MAX_USERS
 from rollup.sequencer import Sequencer
 from rollup.session import Session, SessionBuilder
 from rollup.state import key_digest
-from rollup.workload import account_secret
 from verifier.field import P
 
 A, B, C = 5, 9, 1000
@@ -46,12 +46,12 @@ field_elements = st.integers(0, P - 1)
 
 def build_chain(sequencer: Sequencer) -> None:
     for user in (A, B, C):
-        sequencer.submit(SessionBuilder(sequencer.state, user, account_secret(user)).register(100).build())
+        sequencer.submit(SessionBuilder(sequencer.state, user, USER_KEYS.secret(user)).register(100).build())
     sequencer.build_block()
-    sequencer.submit(SessionBuilder(sequencer.state, A, account_secret(A)).send(B, 30).send(C, 20).build())
-    sequencer.submit(SessionBuilder(sequencer.state, B, account_secret(B)).send(C, 10).build())
+    sequencer.submit(SessionBuilder(sequencer.state, A, USER_KEYS.secret(A)).send(B, 30).send(C, 20).build())
+    sequencer.submit(SessionBuilder(sequencer.state, B, USER_KEYS.secret(B)).send(C, 10).build())
     sequencer.build_block()
-    sequencer.submit(SessionBuilder(sequencer.state, B, account_secret(B)).claim(A, 0).build())
+    sequencer.submit(SessionBuilder(sequencer.state, B, USER_KEYS.secret(B)).claim(A, 0).build())
     sequencer.build_block()
 
 
@@ -65,7 +65,7 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sequencer,
 
 
 def builder(sequencer: Sequencer, user: int) -> SessionBuilder:
-    return SessionBuilder(sequencer.state, user, account_secret(user))
+    return SessionBuilder(sequencer.state, user, USER_KEYS.secret(user))
 
 
 def assert_refused(
@@ -168,7 +168,7 @@ def test_session_reading_an_older_finalized_root(chain: tuple[Sequencer, Path], 
 def test_nonce_must_be_next(chain: tuple[Sequencer, Path], db_dump: Callable[[Path], str], nonce: int) -> None:
     sequencer, _ = chain
     current = sequencer.state.user(A).nonce
-    session = Session(A, sequencer.state.root, account_secret(A), (Send(B, 1, nonce),))
+    session = Session(A, sequencer.state.root, USER_KEYS.secret(A), (Send(B, 1, nonce),))
     if nonce == current + 1:
         execute_block(sequencer.state, [session])
     else:
@@ -178,7 +178,7 @@ def test_nonce_must_be_next(chain: tuple[Sequencer, Path], db_dump: Callable[[Pa
 def test_nonce_replay_inside_a_session(chain: tuple[Sequencer, Path], db_dump: Callable[[Path], str]) -> None:
     sequencer, _ = chain
     nonce = sequencer.state.user(C).nonce + 1
-    session = Session(C, sequencer.state.root, account_secret(C), (Claim(A, 1, nonce), Claim(B, 0, nonce)))
+    session = Session(C, sequencer.state.root, USER_KEYS.secret(C), (Claim(A, 1, nonce), Claim(B, 0, nonce)))
     assert_refused(chain, db_dump, session, NonceError)
 
 
@@ -194,7 +194,7 @@ def test_wrong_key(chain: tuple[Sequencer, Path], db_dump: Callable[[Path], str]
 
 def test_another_users_key(chain: tuple[Sequencer, Path], db_dump: Callable[[Path], str]) -> None:
     sequencer, _ = chain
-    session = SessionBuilder(sequencer.state, A, account_secret(B)).send(B, 1).build()
+    session = SessionBuilder(sequencer.state, A, USER_KEYS.secret(B)).send(B, 1).build()
     assert_refused(chain, db_dump, session, AuthorizationError)
 
 
@@ -215,7 +215,7 @@ def test_unregistered_user(
     error: type[RollupError],
 ) -> None:
     sequencer, _ = chain
-    assert_refused(chain, db_dump, Session(77, sequencer.state.root, account_secret(77), operations), error)
+    assert_refused(chain, db_dump, Session(77, sequencer.state.root, USER_KEYS.secret(77), operations), error)
 
 
 def test_registering_a_registered_user(chain: tuple[Sequencer, Path], db_dump: Callable[[Path], str]) -> None:
@@ -226,14 +226,14 @@ def test_registering_a_registered_user(chain: tuple[Sequencer, Path], db_dump: C
 def test_registration_after_another_operation(chain: tuple[Sequencer, Path], db_dump: Callable[[Path], str]) -> None:
     sequencer, _ = chain
     nonce = sequencer.state.user(A).nonce + 1
-    session = Session(A, sequencer.state.root, account_secret(A), (Send(B, 1, nonce), Register(5)))
+    session = Session(A, sequencer.state.root, USER_KEYS.secret(A), (Send(B, 1, nonce), Register(5)))
     assert_refused(chain, db_dump, session, MalformedSessionError)
 
 
 @pytest.mark.parametrize("user", [-1, MAX_USERS])
 def test_user_id_out_of_range(chain: tuple[Sequencer, Path], db_dump: Callable[[Path], str], user: int) -> None:
     sequencer, _ = chain
-    session = SessionBuilder(sequencer.state, user, account_secret(1)).register(1).build()
+    session = SessionBuilder(sequencer.state, user, USER_KEYS.secret(1)).register(1).build()
     assert_refused(chain, db_dump, session, OutOfRangeError)
 
 

@@ -7,11 +7,12 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from keys_support import NAMED_KEYS
 
 from rollup.block import ExecutedBlock
 from rollup.errors import MalformedSessionError
 from rollup.operations import Claim, Register, Send
-from rollup.seed import SEED_USERS, demo_secret
+from rollup.seed import SEED_USERS
 from rollup.sequencer import Sequencer
 from rollup.session import Session, SessionBuilder, claim_sessions, session_from_json, session_to_json
 from rollup.state import ChainState
@@ -68,7 +69,7 @@ def test_builder_numbers_nonces_from_the_finalized_state(seed_run: tuple[Sequenc
     sequencer, _ = seed_run
     sam = SEED_USERS["Sam"]
     current = sequencer.state.user(sam).nonce
-    session = SessionBuilder(sequencer.state, sam, demo_secret("Sam")).send(2, 1).claim(3, 0).send(4, 1).build()
+    session = SessionBuilder(sequencer.state, sam, NAMED_KEYS.secret("Sam")).send(2, 1).claim(3, 0).send(4, 1).build()
     assert [op.nonce for op in session.operations if not isinstance(op, Register)] == [
         current + 1,
         current + 2,
@@ -87,11 +88,11 @@ def test_builder_for_a_new_user_starts_at_nonce_one() -> None:
 def test_claim_sessions_only_for_known_secrets(seed_run: tuple[Sequencer, list[ExecutedBlock]]) -> None:
     sequencer, blocks = seed_run
     after_sends = sequencer.storage.load_state(2)
-    all_users = {user: demo_secret(name) for name, user in SEED_USERS.items()}
+    all_users = {user: NAMED_KEYS.secret(name) for name, user in SEED_USERS.items()}
     claims = claim_sessions(after_sends, all_users)
     assert [s.user_id for s in claims] == sorted(all_users)
     assert sum(len(s.operations) for s in claims) == 6
-    only_jack = claim_sessions(after_sends, {SEED_USERS["Jack"]: demo_secret("Jack")})
+    only_jack = claim_sessions(after_sends, {SEED_USERS["Jack"]: NAMED_KEYS.secret("Jack")})
     assert [s.user_id for s in only_jack] == [SEED_USERS["Jack"]]
     assert {(op.sender_id, op.outbox_index) for op in only_jack[0].operations if isinstance(op, Claim)} == {
         (SEED_USERS["Sam"], 0),

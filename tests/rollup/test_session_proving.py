@@ -6,13 +6,14 @@ import dataclasses
 from collections.abc import Iterator
 
 import pytest
+from keys_support import NAMED_KEYS, SEED_KEYS
 
 from rollup.block import ExecutedBlock
 from rollup.block_plan import NODE_STATEMENT_LEN, session_statement
 from rollup.circuits.labels import SessionRuleError
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import OverdraftError, SessionTooLargeError
-from rollup.seed import SEED_USERS, demo_secret, run_seed_scenario
+from rollup.seed import SEED_USERS, run_seed_scenario
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
 from rollup.session_proving import (
@@ -36,8 +37,8 @@ def blocks() -> Iterator[list[ExecutedBlock]]:
     """The seed scenario (blocks 0-2), then block 3 (Dan registers and sends; Jack sends four
     transfers) and block 4 (Sam claims, sends 50 -- affordable only after that claim -- and claims)."""
     sequencer = Sequencer.in_memory()
-    executed = run_seed_scenario(sequencer)
-    dan, jack, sam = demo_secret("Dan"), demo_secret("Jack"), demo_secret("Sam")
+    executed = run_seed_scenario(sequencer, SEED_KEYS)
+    dan, jack, sam = NAMED_KEYS.secret("Dan"), NAMED_KEYS.secret("Jack"), NAMED_KEYS.secret("Sam")
     sequencer.submit(SessionBuilder(sequencer.state, DAN, dan).register(40).send(SAM, 15).build())
     jack_sends = SessionBuilder(sequencer.state, JACK, jack).send(KIM, 30).send(KATE, 20).send(DAN, 1).send(SAM, 2)
     sequencer.submit(jack_sends.build())
@@ -161,7 +162,7 @@ def test_every_session_of_the_scenario_proves(blocks: list[ExecutedBlock]) -> No
 def test_large_shapes_prove() -> None:
     """Sessions filling the 7-, 16- and 32-slot circuits."""
     x, y = 10, 11
-    secrets = {x: demo_secret("X"), y: demo_secret("Y")}
+    secrets = {x: NAMED_KEYS.secret("X"), y: NAMED_KEYS.secret("Y")}
     with Sequencer.in_memory() as sequencer:
         for user in (x, y):
             sequencer.submit(SessionBuilder(sequencer.state, user, secrets[user]).register(1000).build())

@@ -10,11 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from keys_support import NAMED_KEYS, SEED_KEYS
 
 from rollup.errors import SchemaVersionError, StorageError
 from rollup.params import DATABASE_FILENAME, SCHEMA_VERSION
 from rollup.reexecute import reexecute_block
-from rollup.seed import SEED_USERS, demo_secret, run_seed_scenario
+from rollup.seed import SEED_USERS, run_seed_scenario
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
 from rollup.storage import Storage, decode_digest, encode_digest
@@ -23,7 +24,7 @@ from verifier.chain import GENESIS_HEIGHT
 
 def test_reopen_gives_the_same_roots_and_state(tmp_path: Path) -> None:
     with Sequencer.open(tmp_path) as sequencer:
-        blocks = [executed.block for executed in run_seed_scenario(sequencer)]
+        blocks = [executed.block for executed in run_seed_scenario(sequencer, SEED_KEYS)]
         balances = {user: tree.balance for user, tree in sequencer.state.users.items()}
     assert (tmp_path / DATABASE_FILENAME).is_file()
     with Sequencer.open(tmp_path) as reopened:
@@ -36,7 +37,7 @@ def test_reopen_gives_the_same_roots_and_state(tmp_path: Path) -> None:
         assert reopened.storage.load_state(GENESIS_HEIGHT).root == Storage.open(":memory:").load_state().root
         assert reopened.state.total_supply() == 400
         # the reloaded trees are complete: a new block built on them matches one built in memory
-        session = SessionBuilder(reopened.state, SEED_USERS["Kim"], demo_secret("Kim")).send(1, 35).build()
+        session = SessionBuilder(reopened.state, SEED_USERS["Kim"], NAMED_KEYS.secret("Kim")).send(1, 35).build()
         expected = reexecute_block(reopened.state, [session])
         reopened.submit(session)
         assert reopened.build_block().block.new_root == expected
@@ -44,8 +45,8 @@ def test_reopen_gives_the_same_roots_and_state(tmp_path: Path) -> None:
 
 def test_pending_sessions_survive_a_restart(tmp_path: Path) -> None:
     with Sequencer.open(tmp_path) as sequencer:
-        run_seed_scenario(sequencer)
-        session = SessionBuilder(sequencer.state, SEED_USERS["Jack"], demo_secret("Jack")).send(3, 150).build()
+        run_seed_scenario(sequencer, SEED_KEYS)
+        session = SessionBuilder(sequencer.state, SEED_USERS["Jack"], NAMED_KEYS.secret("Jack")).send(3, 150).build()
         expected = reexecute_block(sequencer.state, [session])
         sequencer.submit(session)
     with Sequencer.open(tmp_path) as reopened:
@@ -59,8 +60,8 @@ def test_exception_inside_the_block_transaction(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_dump: Callable[[Path], str]
 ) -> None:
     sequencer = Sequencer.open(tmp_path)
-    run_seed_scenario(sequencer)
-    session = SessionBuilder(sequencer.state, SEED_USERS["Sam"], demo_secret("Sam")).send(2, 5).build()
+    run_seed_scenario(sequencer, SEED_KEYS)
+    session = SessionBuilder(sequencer.state, SEED_USERS["Sam"], NAMED_KEYS.secret("Sam")).send(2, 5).build()
     expected = reexecute_block(sequencer.state, [session])
     sequencer.submit(session)
     path = Path(sequencer.storage.location)
@@ -87,8 +88,8 @@ def test_exception_inside_the_block_transaction(
 def test_process_killed_inside_the_block_transaction(tmp_path: Path, db_dump: Callable[[Path], str]) -> None:
     """A hard kill (no rollback, no close) mid-transaction: SQLite's journal restores the previous block."""
     with Sequencer.open(tmp_path) as sequencer:
-        run_seed_scenario(sequencer)
-        session = SessionBuilder(sequencer.state, SEED_USERS["Kate"], demo_secret("Kate")).send(4, 1).build()
+        run_seed_scenario(sequencer, SEED_KEYS)
+        session = SessionBuilder(sequencer.state, SEED_USERS["Kate"], NAMED_KEYS.secret("Kate")).send(4, 1).build()
         expected = reexecute_block(sequencer.state, [session])
         sequencer.submit(session)
         root = sequencer.state.root
@@ -139,7 +140,7 @@ def test_not_a_chain_database(tmp_path: Path) -> None:
 
 def test_corrupted_tree_is_detected_on_load(tmp_path: Path) -> None:
     with Sequencer.open(tmp_path) as sequencer:
-        run_seed_scenario(sequencer)
+        run_seed_scenario(sequencer, SEED_KEYS)
     connection = sqlite3.connect(tmp_path / DATABASE_FILENAME)
     connection.execute("UPDATE outbox_records SET amount = 49 WHERE block = 2 AND amount = 50")
     connection.commit()
@@ -165,7 +166,7 @@ def test_corrupted_tree_is_detected_on_load(tmp_path: Path) -> None:
 )
 def test_corrupted_nodes_are_detected_on_load(tmp_path: Path, statement: str, message: str) -> None:
     with Sequencer.open(tmp_path) as sequencer:
-        run_seed_scenario(sequencer)
+        run_seed_scenario(sequencer, SEED_KEYS)
     connection = sqlite3.connect(tmp_path / DATABASE_FILENAME)
     assert connection.execute(statement, (encode_digest((1, 2, 3, 4)),)).rowcount > 0
     connection.commit()

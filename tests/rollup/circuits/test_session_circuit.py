@@ -17,6 +17,7 @@ import dataclasses
 from collections.abc import Iterator
 
 import pytest
+from keys_support import NAMED_KEYS, SEED_KEYS
 from tests_support import prover_without_self_checks
 
 from circuits.witness import Target, Witness
@@ -29,7 +30,7 @@ from rollup.errors import MalformedSessionError
 from rollup.operations import Claim, Register, Send
 from rollup.outbox import TransferRecord
 from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, MAX_AMOUNT_BITS, OUTBOX_DEPTH
-from rollup.seed import SEED_USERS, demo_secret, run_seed_scenario
+from rollup.seed import SEED_USERS, run_seed_scenario
 from rollup.sequencer import Sequencer
 from rollup.session_proving import session_circuit
 from rollup.smt import DEFAULT_DIGESTS, EMPTY_LEAF, SparseMerkleTree
@@ -42,7 +43,7 @@ from verifier.plonk import VerificationError
 from verifier.proof import ProofWithPublicInputs
 
 SAM, JACK, KATE, KIM = (SEED_USERS[name] for name in ("Sam", "Jack", "Kate", "Kim"))
-SECRETS = {user: demo_secret(name) for name, user in SEED_USERS.items()}
+SECRETS = {user: NAMED_KEYS.secret(name) for name, user in SEED_USERS.items()}
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -52,7 +53,7 @@ SECRETS = {user: demo_secret(name) for name, user in SEED_USERS.items()}
 def chain() -> Iterator[tuple[list[ChainState], list[ExecutedBlock]]]:
     """The seed scenario; states[i] is the finalized state after blocks[i] (reloaded from storage)."""
     sequencer = Sequencer.in_memory()
-    blocks = run_seed_scenario(sequencer)
+    blocks = run_seed_scenario(sequencer, SEED_KEYS)
     states = [sequencer.storage.load_state(item.block.number) for item in blocks]
     yield states, blocks
     sequencer.close()
