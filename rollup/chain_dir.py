@@ -68,6 +68,7 @@ from rollup.storage import Storage
 from rollup.strict_input import find_look_alike, load_json_file, normalize_name
 from rollup.wallet import KeyFile, WalletError, key_path, read_key_file, write_key_file
 from verifier.chain import GENESIS_HEIGHT
+from verifier.hashing import Digest
 from verifier.light_client import digest_hex
 
 MAX_PENDING_BYTES = 16 << 20
@@ -292,6 +293,11 @@ class ChainDirectory:
             raise WalletError(f"{key_path(self.wallet_dir(name))} is the key of {key.name!r}, not of {name!r}")
         return key.secret
 
+    def address_of(self, name: str) -> Digest:
+        """``name``'s address: bound by its registration, else its wallet's key digest (a user still registering)."""
+        tree = self.state.users.get(self.id_of(name))
+        return tree.key_digest if tree is not None else read_key_file(self.wallet_dir(name)).key_digest
+
     def delegated_key(self, name: str) -> KeyFile:
         """``name``'s key for delegated proving: from its wallet, else a fresh one (see :meth:`keep_key`)."""
         if key_path(self.wallet_dir(name)).exists():
@@ -393,7 +399,7 @@ class ChainDirectory:
         """Add a send to the sender's session of the next block (validated; RollupError if invalid)."""
         sender_id = self._require_usable(sender)
         recipient_id = self.id_of(recipient)
-        self.draft.send(sender_id, self.secret_of(sender), recipient_id, amount)
+        self.draft.send(sender_id, self.secret_of(sender), recipient_id, self.address_of(recipient), amount)
 
     def claim(self, name: str) -> ClaimResult:
         """Add a claim of every finalized unclaimed transfer to ``name`` (each validated on its own)."""

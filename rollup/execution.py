@@ -51,7 +51,7 @@ def execute_send(tree: UserTree, op: Send) -> SendStep:
     require_next_nonce(tree.nonce, op.nonce)
     require_user_id(op.recipient, "recipient")
     balance = debit(tree.balance, op.amount)
-    record = tree.outbox.next_record(op.recipient, op.amount)
+    record = tree.outbox.next_record(op.recipient, op.address, op.amount)
     old = tree.state()
     path = tree.outbox.tree.siblings(record.index)
     tree.outbox.append(record)
@@ -64,7 +64,7 @@ def execute_claim(tree: UserTree, claimant_id: int, op: Claim, state: ChainState
     require_next_nonce(tree.nonce, op.nonce)
     sender = state.user(op.sender_id)
     record = sender.outbox.record(op.outbox_index)
-    require_recipient(record.recipient, claimant_id)
+    require_recipient(record.recipient, record.address, claimant_id, tree.key_digest)
     if tree.has_claimed(op.sender_id, op.outbox_index):
         raise DoubleClaimError(f"user {claimant_id} already claimed transfer {op.outbox_index} of user {op.sender_id}")
     balance = credit(tree.balance, record.amount)

@@ -4,10 +4,12 @@
   the user's state becomes UserState.initial(deposit) under the session secret's
   key digest. The deposit is public (it enters the block's public data), so the
   total supply is auditable from block data alone.
-* ``Send(recipient, amount, nonce)``: debit ``amount``, append
-  (recipient, amount, outbox_len) to the outbox.
+* ``Send(recipient, address, amount, nonce)``: debit ``amount``, append
+  (recipient, address, amount, outbox_len) to the outbox; ``address`` is the
+  recipient's key digest, so only the holder of that key can claim it.
 * ``Claim(sender_id, outbox_index, nonce)``: credit the amount of the sender's
-  record ``outbox_index`` as finalized under the session's read root, and add
+  record ``outbox_index`` as finalized under the session's read root (the
+  record must name the claimant's id and address), and add
   (sender_id, outbox_index) to the claimed set.
 
 Nonces are per operation: every Send or Claim carries ``nonce = previous + 1``
@@ -19,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from verifier.hashing import Digest
+
 
 @dataclass(frozen=True)
 class Register:
@@ -29,9 +33,10 @@ class Register:
 
 @dataclass(frozen=True)
 class Send:
-    """Debit ``amount`` and append a transfer record for ``recipient``."""
+    """Debit ``amount`` and append a transfer record for user ``recipient`` at ``address`` (its key digest)."""
 
     recipient: int
+    address: Digest
     amount: int
     nonce: int
 

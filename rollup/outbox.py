@@ -1,11 +1,15 @@
 """A user's outbox: an append-only, fixed-depth Merkle tree of transfer records.
 
-Record j of a user is r_j = (recipient id, amount, j) and sits at leaf j:
+Record j of a user is r_j = (recipient id, recipient address, amount, j) and
+sits at leaf j:
 
-    leaf_j = hash_elements([recipient, amount, j])        for j < length
+    leaf_j = hash_elements([recipient, *address, amount, j])   for j < length
     leaf_j = EMPTY_LEAF                                   for j >= length
 
-in a tree of depth OUTBOX_DEPTH (see :mod:`rollup.smt`). Appending writes the
+in a tree of depth OUTBOX_DEPTH (see :mod:`rollup.smt`). The address is the
+recipient's key digest (:func:`rollup.state.key_digest`): only the holder of
+that key can claim the record, and only as user ``recipient``, so a transfer to
+an id nobody holds yet cannot be claimed by whoever registers it later. Appending writes the
 first empty slot, so the outbox is summarised by (root, length). The index
 inside the record binds it to its slot: a claim proves ``leaf_j`` at position j
 and the claimed set is keyed by (sender id, j).
@@ -24,15 +28,19 @@ from verifier.hashing import Digest, hash_elements
 
 @dataclass(frozen=True)
 class TransferRecord:
-    """One sent transfer: ``amount`` to ``recipient``, the sender's ``index``-th send."""
+    """One sent transfer: ``amount`` to user ``recipient`` holding the key whose digest is ``address``.
+
+    The sender's ``index``-th send.
+    """
 
     recipient: int
+    address: Digest
     amount: int
     index: int
 
     def digest(self) -> Digest:
-        """hash_elements([recipient, amount, index]), the outbox leaf."""
-        return hash_elements([self.recipient, self.amount, self.index])
+        """hash_elements([recipient, *address, amount, index]), the outbox leaf."""
+        return hash_elements([self.recipient, *self.address, self.amount, self.index])
 
 
 class Outbox:
@@ -64,11 +72,11 @@ class Outbox:
             raise UnknownTransferError(f"outbox slot {index} is empty (the outbox holds {self.length} records)")
         return self.records[index]
 
-    def next_record(self, recipient: int, amount: int) -> TransferRecord:
+    def next_record(self, recipient: int, address: Digest, amount: int) -> TransferRecord:
         """The record the next append would write; OutboxFullError when no slot is left."""
         if self.length >= OUTBOX_CAPACITY:
             raise OutboxFullError(f"the outbox is full ({OUTBOX_CAPACITY} records)")
-        return TransferRecord(recipient, amount, self.length)
+        return TransferRecord(recipient, address, amount, self.length)
 
     def append(self, record: TransferRecord) -> None:
         """Write ``record`` into the first empty slot."""

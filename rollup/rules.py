@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from rollup.errors import MalformedSessionError, NonceError, NotRecipientError, OutOfRangeError, OverdraftError
 from rollup.params import AMOUNT_LIMIT, MAX_AMOUNT_BITS, MAX_USERS, OUTBOX_CAPACITY, SECRET_SIZE
 from verifier.field import P
+from verifier.hashing import Digest
 
 
 def _is_int(value: object) -> bool:
@@ -66,10 +67,14 @@ def credit(balance: int, amount: int) -> int:
     return result
 
 
-def require_recipient(recipient: int, claimant: int) -> None:
-    """The record's recipient is the claimant, else NotRecipientError."""
+def require_recipient(recipient: int, address: Digest, claimant: int, claimant_key: Digest) -> None:
+    """The record names the claimant: its id and its address (key digest), else NotRecipientError."""
     if recipient != claimant:
         raise NotRecipientError(f"user {claimant} cannot claim a transfer addressed to user {recipient}")
+    if address != claimant_key:
+        raise NotRecipientError(
+            f"the transfer is addressed to user {recipient} holding another key: user {claimant}'s key cannot claim it"
+        )
 
 
 def require_secret(secret: Sequence[int]) -> None:

@@ -41,6 +41,7 @@ from rollup.params import AMOUNT_LIMIT, MAX_AMOUNT_BITS, MAX_USERS, SESSION_SLOT
 from rollup.session import Session, next_nonce, operation_from_json, operation_to_json
 from rollup.state import ChainState, Secret, SentTransfer
 from rollup.strict_input import find_look_alike, load_json_file, normalize_name
+from verifier.hashing import Digest
 
 MAX_SCENARIO_BYTES = 16 << 20
 """The largest scenario file read (far above any scripted chain; the file is not read past it)."""
@@ -211,9 +212,9 @@ class BlockDraft:
         """Add a registration with ``deposit`` (see :meth:`add`)."""
         self.add(user_id, secret, Register(deposit))
 
-    def send(self, user_id: int, secret: Secret, recipient: int, amount: int) -> None:
-        """Add a send of ``amount`` to ``recipient`` with the next nonce (see :meth:`add`)."""
-        self.add(user_id, secret, Send(recipient, amount, self.next_nonce(user_id)))
+    def send(self, user_id: int, secret: Secret, recipient: int, address: Digest, amount: int) -> None:
+        """Add a send of ``amount`` to ``recipient`` at ``address`` with the next nonce (see :meth:`add`)."""
+        self.add(user_id, secret, Send(recipient, address, amount, self.next_nonce(user_id)))
 
     def claim(self, user_id: int, secret: Secret, sender_id: int, outbox_index: int) -> None:
         """Add a claim of ``sender_id``'s record ``outbox_index`` with the next nonce (see :meth:`add`)."""

@@ -40,6 +40,15 @@ class Session:
     operations: tuple[Operation, ...]
 
 
+def recipient_address(state: ChainState, recipient: int) -> Digest:
+    """The address registration bound to ``recipient``: its key digest (UnknownUserError when unregistered).
+
+    A transfer to an id that is not registered yet needs the address from its
+    future holder (its wallet's key digest), never from the chain.
+    """
+    return state.user(recipient).key_digest
+
+
 def next_nonce(state: ChainState, user_id: int, operations: Sequence[Operation]) -> int:
     """The nonce the next send or claim of ``user_id``'s session carries.
 
@@ -71,9 +80,11 @@ class SessionBuilder:
         self._operations.append(Register(deposit))
         return self
 
-    def send(self, recipient: int, amount: int) -> SessionBuilder:
-        """Append a send of ``amount`` to ``recipient``."""
-        self._operations.append(Send(recipient, amount, self._next_nonce()))
+    def send(self, recipient: int, amount: int, address: Digest | None = None) -> SessionBuilder:
+        """Append a send of ``amount`` to ``recipient`` at ``address`` (default: its registered address)."""
+        if address is None:
+            address = recipient_address(self._state, recipient)
+        self._operations.append(Send(recipient, address, amount, self._next_nonce()))
         return self
 
     def claim(self, sender_id: int, outbox_index: int) -> SessionBuilder:
@@ -124,15 +135,12 @@ def session_from_json(text: str) -> Session:
     except json.JSONDecodeError as exc:
         raise MalformedSessionError(f"session is not valid JSON: {exc}") from exc
     _require_keys(document, {"user_id", "read_root", "secret", "operations"}, "session")
-    read_root = _int_list(document["read_root"], "read_root")
-    if len(read_root) != 4:
-        raise MalformedSessionError(f"read_root has {len(read_root)} elements, a digest has 4")
     operations = document["operations"]
     if not isinstance(operations, list):
         raise MalformedSessionError("operations must be a list")
     return Session(
         user_id=_int(document["user_id"], "user_id"),
-        read_root=(read_root[0], read_root[1], read_root[2], read_root[3]),
+        read_root=_digest(document["read_root"], "read_root"),
         secret=tuple(_int_list(document["secret"], "secret")),
         operations=tuple(operation_from_json(item) for item in operations),
     )
@@ -151,7 +159,10 @@ def operation_from_json(item: Any) -> Operation:
     cls = _OPERATION_KINDS[item["op"]]
     names = {f.name for f in fields(cls)}
     _require_keys(item, names | {"op"}, f"{item['op']} operation")
-    return cls(**{name: _int(item[name], name) for name in names})
+    values: dict[str, Any] = {
+        name: _digest(item[name], name) if name in _DIGEST_FIELDS else _int(item[name], name) for name in names
+    }
+    return cls(**values)
 
 
 def _require_keys(document: Any, expected: set[str], what: str) -> None:
@@ -163,6 +174,17 @@ def _int(value: Any, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         raise MalformedSessionError(f"{what} must be an integer, got {value!r}")
     return value
+
+
+_DIGEST_FIELDS = frozenset({"address", "read_root"})
+"""Fields holding a digest (4 field elements) rather than one integer."""
+
+
+def _digest(value: Any, what: str) -> Digest:
+    elements = _int_list(value, what)
+    if len(elements) != 4:
+        raise MalformedSessionError(f"{what} has {len(elements)} elements, a digest has 4")
+    return (elements[0], elements[1], elements[2], elements[3])
 
 
 def _int_list(value: Any, what: str) -> list[int]:

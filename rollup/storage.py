@@ -6,7 +6,7 @@ overwritten:
 
 * ``accounts(user_id, block, ...)``: a user's key digest, balance and nonce as
   written by ``block``;
-* ``outbox_records(user_id, idx, block, recipient, amount)``: outbox preimages;
+* ``outbox_records(user_id, idx, block, recipient, address, amount)``: outbox preimages;
 * ``tree_nodes(tree, owner, level, position, block, digest)``: every Merkle
   node a block wrote (tree 0 = global, 1 = outbox of ``owner``, 2 = claimed
   set of ``owner``); the state after block b takes, for each node, its row with
@@ -208,8 +208,12 @@ class Storage(Database):
                 (user_id, number, encode_digest(tree.key_digest), tree.balance, tree.nonce),
             )
             self._db.executemany(
-                "INSERT INTO outbox_records (user_id, idx, block, recipient, amount) VALUES (?, ?, ?, ?, ?)",
-                [(user_id, r.index, number, r.recipient, r.amount) for r in tree.outbox.records[old_length:]],
+                "INSERT INTO outbox_records (user_id, idx, block, recipient, address, amount) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (user_id, r.index, number, r.recipient, encode_digest(r.address), r.amount)
+                    for r in tree.outbox.records[old_length:]
+                ],
             )
             self._write_nodes(number, OUTBOX_TREE, user_id, tree.outbox.tree.dirty_nodes())
             self._write_nodes(number, CLAIMED_TREE, user_id, tree.claimed.dirty_nodes())
@@ -243,12 +247,13 @@ class Storage(Database):
             self._require_ints("tree_nodes", (position,), (1 << (depth - level),))
             nodes[(tree, owner)][(level, position)] = decode_digest(digest)
         records: dict[int, list[TransferRecord]] = defaultdict(list)
-        for user_id, index, recipient, amount in self._rows(
-            "SELECT user_id, idx, recipient, amount FROM outbox_records WHERE block <= ? ORDER BY user_id, idx",
+        for user_id, index, recipient, address, amount in self._rows(
+            "SELECT user_id, idx, recipient, address, amount FROM outbox_records "
+            "WHERE block <= ? ORDER BY user_id, idx",
             (number,),
         ):
             self._require_ints("outbox_records", (user_id, index, recipient, amount), _OUTBOX_RECORD_LIMITS)
-            records[user_id].append(TransferRecord(recipient, amount, index))
+            records[user_id].append(TransferRecord(recipient, decode_digest(address), amount, index))
         accounts: dict[int, tuple[bytes, int, int]] = {}
         for user_id, key, balance, nonce in self._rows(
             "SELECT user_id, key_digest, balance, nonce FROM accounts WHERE block <= ? ORDER BY block", (number,)

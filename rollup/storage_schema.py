@@ -18,6 +18,16 @@ An older database is upgraded in place, in one transaction, when it is opened
 version 1 or 2 every block reference moves up by one, and stored proofs are
 dropped, because each states its block's old number (``rollup block prove``
 makes them again).
+
+Schema version 4 adds two columns:
+
+* ``outbox_records.address``: the recipient's address (key digest) that a
+  transfer names since transfers are addressed by key;
+* ``pending_sessions.proof``: the proof of a pending session its user proved
+  (NULL for a session the operator proves itself).
+
+A database holding transfers made before version 4 cannot be upgraded: those
+records name no address, and the outbox digests they are in differ.
 """
 
 from __future__ import annotations
@@ -83,6 +93,11 @@ CREATE TABLE chain_head (singleton INTEGER PRIMARY KEY CHECK (singleton = 0), bl
 CREATE TABLE names (name TEXT PRIMARY KEY, user_id INTEGER NOT NULL UNIQUE);
 """
 
+_COLUMNS_ADDED_IN_V4 = {
+    ("outbox_records", "address"): "ALTER TABLE outbox_records ADD COLUMN address BLOB NOT NULL DEFAULT X''",
+    ("pending_sessions", "proof"): "ALTER TABLE pending_sessions ADD COLUMN proof BLOB",
+}
+
 
 def _statements(script: str) -> list[str]:
     return [s for s in (part.strip() for part in script.split(";")) if s]
@@ -105,7 +120,10 @@ _BLOCK_REFERENCES = (
 
 def create_schema(db: sqlite3.Connection) -> None:
     """Create every table of the current version in an empty database (inside the caller's transaction)."""
-    for statement in _statements(_TABLES_V1 + _TABLES_ADDED_IN_V2 + _TABLES_ADDED_IN_V3):
+    for statement in [
+        *_statements(_TABLES_V1 + _TABLES_ADDED_IN_V2 + _TABLES_ADDED_IN_V3),
+        *_COLUMNS_ADDED_IN_V4.values(),
+    ]:
         db.execute(statement)
     db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
     db.execute("INSERT INTO chain_head (singleton, block) VALUES (0, ?)", (GENESIS_HEIGHT,))
@@ -131,10 +149,19 @@ def upgrade_schema(db: sqlite3.Connection, version: int) -> None:
         _number_blocks_from_1(db)
         for statement in _statements(_TABLES_ADDED_IN_V3):
             db.execute(statement)
+    columns = table_columns(db)
+    missing = [(table, column) for table, column in _COLUMNS_ADDED_IN_V4 if column not in columns.get(table, ())]
+    if ("outbox_records", "address") in missing and db.execute("SELECT 1 FROM outbox_records LIMIT 1").fetchone():
+        raise SchemaVersionError(
+            f"the database has schema version {version} and holds transfers, which name no recipient address; "
+            f"version {SCHEMA_VERSION} cannot read them (start a new chain)"
+        )
+    for key in missing:
+        db.execute(_COLUMNS_ADDED_IN_V4[key])
     db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
 
-UPGRADABLE_VERSIONS = frozenset({1, 2})
+UPGRADABLE_VERSIONS = frozenset({1, 2, 3})
 
 
 @functools.cache

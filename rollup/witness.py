@@ -11,7 +11,7 @@ send        nonce' = nonce + 1;  recipient < 2^20;  b' = b - a >= 0;  len < 2^16
             climb(EMPTY_LEAF, len, path) = outbox_root;
             outbox_root' = climb(H(recipient, a, len), len, path);  len' = len + 1
 claim       nonce' = nonce + 1;  sender < 2^20;  j < 2^16;  record.index = j;
-            record.recipient = claimant;
+            record.recipient = claimant;  record.address = H(secret);
             climb(H(record), j, outbox_path) = sender.outbox_root;
             climb(leaf(sender.key, sender.state), sender_id, global_path) = read_root;
             climb(EMPTY_LEAF, k, claimed_path) = claimed_root  (k = claim_key(sender, j));
@@ -186,15 +186,20 @@ def verify_send(step: SendStep, old: UserState) -> UserState:
         old.outbox_root,
         f"outbox slot {slot} empty",
     )
-    record = TransferRecord(op.recipient, op.amount, slot)
+    record = TransferRecord(op.recipient, op.address, op.amount, slot)
     outbox_root = compute_root_from_path(record.digest(), slot, step.outbox_path)
     new = UserState(balance, op.nonce, slot + 1, outbox_root, old.claimed_root)
     _require_equal(step.new, new, "state after send")
     return new
 
 
-def verify_claim(step: ClaimStep, old: UserState, claimant_id: int, read_root: Digest) -> UserState:
-    """Check a claim step by ``claimant_id`` reading ``read_root``, applied to ``old``; return the new state."""
+def verify_claim(
+    step: ClaimStep, old: UserState, claimant_id: int, claimant_key: Digest, read_root: Digest
+) -> UserState:
+    """Check a claim step by ``claimant_id`` holding ``claimant_key`` reading ``read_root``, applied to ``old``.
+
+    Returns the new state.
+    """
     _require_equal(step.old, old, "state before claim")
     op, record, sender = step.op, step.record, step.sender
     require_next_nonce(old.nonce, op.nonce)
@@ -202,7 +207,7 @@ def verify_claim(step: ClaimStep, old: UserState, claimant_id: int, read_root: D
     require_outbox_index(op.outbox_index)
     if record.index != op.outbox_index:
         raise InvalidWitnessError(f"record index {record.index} differs from the claimed slot {op.outbox_index}")
-    require_recipient(record.recipient, claimant_id)
+    require_recipient(record.recipient, record.address, claimant_id, claimant_key)
     _require_path(
         record.digest(),
         op.outbox_index,
@@ -267,7 +272,7 @@ def verify_session_trace(trace: SessionTrace) -> SessionPublicData:
         if isinstance(step, SendStep):
             state = verify_send(step, state)
         else:
-            state = verify_claim(step, state, trace.user_id, trace.read_root)
+            state = verify_claim(step, state, trace.user_id, key, trace.read_root)
     new_leaf = leaf_digest(key, state.root())
     if new_leaf != trace.new_leaf:
         raise InvalidWitnessError(f"user {trace.user_id}'s new leaf differs from the recomputed one")

@@ -5,8 +5,8 @@ sets ``registers`` and the deposit. Nothing is checked here (the circuit does),
 and the intermediate states a trace records are not used (the circuit
 recomputes them) except a send's index, which is its old ``outbox_len``.
 
-    send:   (nonce, recipient, amount, index = old.outbox_len) of the op; own path = outbox path
-    claim:  nonce, sender id, index of the op; recipient and amount of the record;
+    send:   (nonce, recipient, address, amount, index = old.outbox_len) of the op; own path = outbox path
+    claim:  nonce, sender id, index of the op; recipient, address and amount of the record;
             own path = claimed-set path; the sender's key, state and paths from its SenderProof
     unused slots and inputs are padding (zeros), which the circuit ignores.
 """
@@ -67,6 +67,7 @@ def set_padding_slot(inputs: dict[Target, int], targets: SlotTargets) -> None:
     for target in (*scalars, targets.sender_id):
         inputs[target] = 0
     set_path(inputs, targets.own_path, (), "own path")
+    set_digest(inputs, targets.address, EMPTY_LEAF)
     set_digest(inputs, targets.sender_key, EMPTY_LEAF)
     set_state(inputs, targets.sender_state, PADDING_STATE)
     set_path(inputs, targets.sender_outbox_path, (), "sender outbox path")
@@ -80,6 +81,7 @@ def set_operation_slot(inputs: dict[Target, int], targets: SlotTargets, step: St
         inputs[targets.is_send] = 1
         inputs[targets.nonce] = step.op.nonce
         inputs[targets.recipient] = step.op.recipient
+        set_digest(inputs, targets.address, step.op.address)
         inputs[targets.amount] = step.op.amount
         inputs[targets.index] = step.old.outbox_len
         set_path(inputs, targets.own_path, step.outbox_path, "own path")
@@ -88,6 +90,7 @@ def set_operation_slot(inputs: dict[Target, int], targets: SlotTargets, step: St
         inputs[targets.is_claim] = 1
         inputs[targets.nonce] = step.op.nonce
         inputs[targets.recipient] = step.record.recipient
+        set_digest(inputs, targets.address, step.record.address)
         inputs[targets.amount] = step.record.amount
         inputs[targets.index] = step.op.outbox_index
         inputs[targets.sender_id] = step.op.sender_id

@@ -3,7 +3,7 @@
 Every slot, whatever its kind, range-checks amount (MAX_AMOUNT_BITS), recipient
 and sender id (GLOBAL_TREE_DEPTH) and index (OUTBOX_DEPTH), and computes
 
-    record  = H(recipient, amount, index)
+    record  = H(recipient, address, amount, index)
     written = is_claim ? CLAIMED_LEAF : record
     one path of CLAIMED_DEPTH = OUTBOX_DEPTH + GLOBAL_TREE_DEPTH levels, bits = bits(index) || bits(sender_id),
     climbed twice: from EMPTY (old nodes) and from ``written`` (new nodes).
@@ -18,7 +18,7 @@ about 120 rows whatever its kind.
     send:     index = outbox_len (< 2^OUTBOX_DEPTH: a full outbox cannot append);
               old_nodes[OUTBOX_DEPTH] = outbox_root;  outbox_root' = new_nodes[OUTBOX_DEPTH];
               outbox_len' = outbox_len + 1;  balance' = balance - amount
-    claim:    recipient = user_id;
+    claim:    recipient = user_id;  address = key = H(secret)  (the record names the claimant's key);
               climb(record, bits(index), sender_outbox_path) = sender_state.outbox_root;
               climb(H(sender_key, state_root(sender_state)), bits(sender), global_path) = read_root;
               old_nodes[CLAIMED_DEPTH] = claimed_root   (not claimed yet);
@@ -75,6 +75,7 @@ class SlotTargets:
     is_claim: Target
     nonce: Target
     recipient: Target
+    address: DigestTarget
     amount: Target
     index: Target
     sender_id: Target
@@ -93,6 +94,7 @@ def add_virtual_slot(b: CircuitBuilder) -> SlotTargets:
         is_claim=is_claim,
         nonce=nonce,
         recipient=recipient,
+        address=b.add_virtual_digest(),
         amount=amount,
         index=index,
         sender_id=sender_id,
@@ -150,6 +152,7 @@ def verify_claim_circuit(
     claimed_before: DigestTarget,
     claimed_after: DigestTarget,
     claimant: Target,
+    claimant_key: DigestTarget,
     read_root: DigestTarget,
 ) -> StateTarget:
     """Twin of ``verify_claim`` (nonce and range checks are done per slot by the caller).
@@ -159,8 +162,8 @@ def verify_claim_circuit(
     k = claim_key(sender, index). Returns the state after the claim, or
     ``state`` itself when not enabled.
     """
-    mark(b, "claim: the record's recipient is the claimant")
-    require_recipient_circuit(b, slot.recipient, claimant, enabled)
+    mark(b, "claim: the record's recipient and address are the claimant's id and key")
+    require_recipient_circuit(b, slot.recipient, slot.address, claimant, claimant_key, enabled)
     mark(b, "claim: the record is in the sender's outbox")
     in_outbox = compute_root_from_path_circuit(b, record, index_bits, slot.sender_outbox_path)
     assert_digest_equal_if(b, enabled, in_outbox, slot.sender_state.outbox_root)
@@ -185,6 +188,7 @@ def verify_operation_circuit(
     slot: SlotTargets,
     state: StateTarget,
     claimant: Target,
+    claimant_key: DigestTarget,
     read_root: DigestTarget,
 ) -> tuple[StateTarget, Target]:
     """One slot: a send, a claim or nothing. Returns the state afterwards and the slot's ``enabled`` bit."""
@@ -204,7 +208,7 @@ def verify_operation_circuit(
     mark(b, "sender id < 2^global_tree_depth")
     sender_bits = require_user_id_circuit(b, slot.sender_id)
     mark(b, "record digest and own-tree path")
-    record = record_digest_circuit(b, slot.recipient, slot.amount, slot.index)
+    record = record_digest_circuit(b, slot.recipient, slot.address, slot.amount, slot.index)
     written = select_digest(b, slot.is_claim, record, b.constant_digest(CLAIMED_LEAF))
     old_nodes, new_nodes = merkle_update_circuit(
         b, b.constant_digest(EMPTY_LEAF), written, [*index_bits, *sender_bits], slot.own_path
@@ -222,6 +226,7 @@ def verify_operation_circuit(
         old_nodes[-1],
         new_nodes[-1],
         claimant,
+        claimant_key,
         read_root,
     )
     mark(b, "new balance < 2^max_amount_bits (no overdraft, credit bound)")

@@ -6,8 +6,8 @@ then serve as a Merkle path); conditional equalities are ``enabled * (x - y) = 0
 
 from __future__ import annotations
 
-from circuits.builder import CircuitBuilder
-from circuits.gadgets import assert_equal_if
+from circuits.builder import CircuitBuilder, DigestTarget
+from circuits.gadgets import assert_digest_equal_if, assert_equal_if
 from circuits.witness import Target
 from rollup.params import GLOBAL_TREE_DEPTH, MAX_AMOUNT_BITS, OUTBOX_DEPTH
 
@@ -49,6 +49,14 @@ def credit_circuit(b: CircuitBuilder, balance: Target, amount: Target, enabled: 
     return b.mul_add(enabled, amount, balance)
 
 
-def require_recipient_circuit(b: CircuitBuilder, recipient: Target, claimant: Target, enabled: Target) -> None:
-    """Twin of ``require_recipient``: the record's recipient is the claimant (when enabled)."""
+def require_recipient_circuit(
+    b: CircuitBuilder,
+    recipient: Target,
+    address: DigestTarget,
+    claimant: Target,
+    claimant_key: DigestTarget,
+    enabled: Target,
+) -> None:
+    """Twin of ``require_recipient``: the record names the claimant's id and address (when enabled)."""
     assert_equal_if(b, enabled, recipient, claimant)
+    assert_digest_equal_if(b, enabled, address, claimant_key)

@@ -122,7 +122,7 @@ def verify_session_trace_circuit(b: CircuitBuilder, num_slots: int) -> SessionTa
     previous: Target | None = None
     for position, slot in enumerate(slots):
         set_scope(b, f"slot {position}: ")
-        state, enabled = verify_operation_circuit(b, slot, state, user_id, read_root)
+        state, enabled = verify_operation_circuit(b, slot, state, user_id, key, read_root)
         mark(b, "at least one operation; enabled slots form a prefix")
         if previous is None:
             # at least one operation: a registration or an enabled first slot

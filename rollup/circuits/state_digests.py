@@ -5,7 +5,7 @@ H = hash_elements (one Poseidon2 sponge)::
     key        = H(secret)
     state_root = H(balance, nonce, outbox_len, outbox_root[4], claimed_root[4])
     leaf       = H(key[4], state_root[4])
-    record     = H(recipient, amount, index)
+    record     = H(recipient, address[4], amount, index)
     data       = H(user_id, deposit, new_leaf[4])        (the session's block-data leaf)
 """
 
@@ -57,9 +57,11 @@ def leaf_digest_circuit(b: CircuitBuilder, key: Sequence[Target], state_root: Se
     return b.hash_elements([*key, *state_root])
 
 
-def record_digest_circuit(b: CircuitBuilder, recipient: Target, amount: Target, index: Target) -> DigestTarget:
-    """Twin of ``TransferRecord.digest``: H(recipient, amount, index)."""
-    return b.hash_elements([recipient, amount, index])
+def record_digest_circuit(
+    b: CircuitBuilder, recipient: Target, address: Sequence[Target], amount: Target, index: Target
+) -> DigestTarget:
+    """Twin of ``TransferRecord.digest``: H(recipient, address, amount, index)."""
+    return b.hash_elements([recipient, *address, amount, index])
 
 
 def session_data_digest_circuit(

@@ -40,6 +40,7 @@ from rollup.state import key_digest
 from verifier.field import P
 
 A, B, C = 5, 9, 1000
+ADDRESS_B = key_digest(USER_KEYS.secret(B))
 SETTINGS = settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 field_elements = st.integers(0, P - 1)
 
@@ -113,7 +114,7 @@ def test_amount_out_of_range(chain: tuple[Sequencer, Path], db_dump: Callable[[P
 @given(recipient=st.one_of(st.integers(MAX_USERS, 2**70), st.integers(-(2**20), -1)))
 def test_recipient_out_of_range(chain: tuple[Sequencer, Path], db_dump: Callable[[Path], str], recipient: int) -> None:
     sequencer, _ = chain
-    assert_refused(chain, db_dump, builder(sequencer, A).send(recipient, 1).build(), OutOfRangeError)
+    assert_refused(chain, db_dump, builder(sequencer, A).send(recipient, 1, ADDRESS_B).build(), OutOfRangeError)
 
 
 def test_double_claim_across_blocks(chain: tuple[Sequencer, Path], db_dump: Callable[[Path], str]) -> None:
@@ -135,6 +136,41 @@ def test_claim_of_someone_elses_transfer(
     session = builder(sequencer, claimant).claim(sender, index).build()
     error = assert_refused(chain, db_dump, session, NotRecipientError)
     assert f"user {claimant}" in str(error)
+
+
+def test_a_transfer_names_the_recipients_key_not_only_its_id(tmp_path: Path, db_dump: Callable[[Path], str]) -> None:
+    """Sent to id 50 at the address of a key K before anyone holds id 50: a different key registering
+    id 50 later cannot claim it (not even with a fresh session that registers and claims at once); K can."""
+    holder, squatter, late_id = USER_KEYS.secret(-1), USER_KEYS.secret(-2), 50
+    with Sequencer.open(tmp_path) as sequencer:
+        sequencer.submit(builder(sequencer, A).register(100).build())
+        sequencer.build_block()
+        sequencer.submit(builder(sequencer, A).send(late_id, 40, address=key_digest(holder)).build())
+        sequencer.build_block()
+        chain = (sequencer, Path(sequencer.storage.location))
+        registering_claim = SessionBuilder(sequencer.state, late_id, squatter).register(0).claim(A, 0).build()
+        assert_refused(chain, db_dump, registering_claim, NotRecipientError)
+        sequencer.submit(SessionBuilder(sequencer.state, late_id, squatter).register(0).build())
+        sequencer.build_block()
+        error = assert_refused(
+            chain, db_dump, SessionBuilder(sequencer.state, late_id, squatter).claim(A, 0).build(), NotRecipientError
+        )
+        assert "another key" in str(error)
+
+    with Sequencer.open(tmp_path / "honest") as sequencer:
+        sequencer.submit(builder(sequencer, A).register(100).build())
+        sequencer.build_block()
+        sequencer.submit(builder(sequencer, A).send(late_id, 40, address=key_digest(holder)).build())
+        sequencer.build_block()
+        sequencer.submit(SessionBuilder(sequencer.state, late_id, holder).register(0).claim(A, 0).build())
+        sequencer.build_block()
+        assert sequencer.state.user(late_id).balance == 40
+
+
+def test_a_send_to_an_unregistered_id_needs_an_explicit_address(chain: tuple[Sequencer, Path]) -> None:
+    sequencer, _ = chain
+    with pytest.raises(UnknownUserError):
+        builder(sequencer, A).send(77, 1)
 
 
 @pytest.mark.parametrize(("sender", "index"), [(A, 2), (B, 5), (C, 0), (A, 1 << 20)])
@@ -168,7 +204,7 @@ def test_session_reading_an_older_finalized_root(chain: tuple[Sequencer, Path], 
 def test_nonce_must_be_next(chain: tuple[Sequencer, Path], db_dump: Callable[[Path], str], nonce: int) -> None:
     sequencer, _ = chain
     current = sequencer.state.user(A).nonce
-    session = Session(A, sequencer.state.root, USER_KEYS.secret(A), (Send(B, 1, nonce),))
+    session = Session(A, sequencer.state.root, USER_KEYS.secret(A), (Send(B, ADDRESS_B, 1, nonce),))
     if nonce == current + 1:
         execute_block(sequencer.state, [session])
     else:
@@ -201,8 +237,8 @@ def test_another_users_key(chain: tuple[Sequencer, Path], db_dump: Callable[[Pat
 @pytest.mark.parametrize(
     ("operations", "error"),
     [
-        ((Send(B, 1, 1),), UnknownUserError),
-        ((Register(10), Send(B, 11, 1)), OverdraftError),
+        ((Send(B, ADDRESS_B, 1, 1),), UnknownUserError),
+        ((Register(10), Send(B, ADDRESS_B, 11, 1)), OverdraftError),
         ((Register(AMOUNT_LIMIT),), OutOfRangeError),
         ((Register(1), Register(1)), MalformedSessionError),
         ((), MalformedSessionError),
@@ -226,7 +262,7 @@ def test_registering_a_registered_user(chain: tuple[Sequencer, Path], db_dump: C
 def test_registration_after_another_operation(chain: tuple[Sequencer, Path], db_dump: Callable[[Path], str]) -> None:
     sequencer, _ = chain
     nonce = sequencer.state.user(A).nonce + 1
-    session = Session(A, sequencer.state.root, USER_KEYS.secret(A), (Send(B, 1, nonce), Register(5)))
+    session = Session(A, sequencer.state.root, USER_KEYS.secret(A), (Send(B, ADDRESS_B, 1, nonce), Register(5)))
     assert_refused(chain, db_dump, session, MalformedSessionError)
 
 

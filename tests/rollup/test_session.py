@@ -18,7 +18,11 @@ from rollup.session import Session, SessionBuilder, claim_sessions, session_from
 from rollup.state import ChainState
 
 ints = st.integers(0, 2**64)
-operations = st.one_of(st.builds(Register, ints), st.builds(Send, ints, ints, ints), st.builds(Claim, ints, ints, ints))
+operations = st.one_of(
+    st.builds(Register, ints),
+    st.builds(Send, ints, st.tuples(ints, ints, ints, ints), ints, ints),
+    st.builds(Claim, ints, ints, ints),
+)
 sessions = st.builds(
     Session,
     ints,
@@ -79,8 +83,9 @@ def test_builder_numbers_nonces_from_the_finalized_state(seed_run: tuple[Sequenc
 
 
 def test_builder_for_a_new_user_starts_at_nonce_one() -> None:
-    session = SessionBuilder(ChainState(), 3, (1, 2, 3, 4)).register(10).send(4, 5).build()
-    assert session.operations == (Register(10), Send(4, 5, 1))
+    address = (5, 6, 7, 8)
+    session = SessionBuilder(ChainState(), 3, (1, 2, 3, 4)).register(10).send(4, 5, address).build()
+    assert session.operations == (Register(10), Send(4, address, 5, 1))
     with pytest.raises(MalformedSessionError):
         SessionBuilder(ChainState(), 3, (1, 2, 3, 4)).build()
 

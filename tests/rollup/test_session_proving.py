@@ -24,6 +24,7 @@ from rollup.session_proving import (
     session_circuit_for,
     session_slot_count,
 )
+from rollup.state import key_digest
 from rollup.witness import SendStep, SessionTrace, verify_session_trace
 from verifier.field import P
 from verifier.plonk import VerificationError
@@ -40,7 +41,13 @@ def blocks() -> Iterator[list[ExecutedBlock]]:
     executed = run_seed_scenario(sequencer, SEED_KEYS)
     dan, jack, sam = NAMED_KEYS.secret("Dan"), NAMED_KEYS.secret("Jack"), NAMED_KEYS.secret("Sam")
     sequencer.submit(SessionBuilder(sequencer.state, DAN, dan).register(40).send(SAM, 15).build())
-    jack_sends = SessionBuilder(sequencer.state, JACK, jack).send(KIM, 30).send(KATE, 20).send(DAN, 1).send(SAM, 2)
+    jack_sends = (
+        SessionBuilder(sequencer.state, JACK, jack)
+        .send(KIM, 30)
+        .send(KATE, 20)
+        .send(DAN, 1, key_digest(dan))
+        .send(SAM, 2)
+    )
     sequencer.submit(jack_sends.build())
     executed.append(sequencer.build_block())
     sequencer.submit(SessionBuilder(sequencer.state, SAM, sam).claim(DAN, 0).send(KATE, 50).claim(JACK, 4).build())

@@ -66,7 +66,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def chain(template: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the template chain."""
+    """A fresh copy of the template chain (and of the wallets beside it, for delegated proving)."""
+    shutil.copytree(template.parent / "chain-wallets", tmp_path / "chain-wallets")
     return Path(shutil.copytree(template, tmp_path / "chain"))
 
 
@@ -162,7 +163,7 @@ def test_storage_open_never_creates_without_create(tmp_path: Path) -> None:
         (["UPDATE chain_head SET block = 5"], "chain head is block 5"),
         (["UPDATE accounts SET balance = 1000 WHERE user_id = 1"], "corrupt state"),
         (["UPDATE names SET name = 'S a m' WHERE user_id = 1"], "invalid user name"),
-        (["INSERT INTO pending_sessions VALUES (1, '[')"], "pending session of user 1"),
+        (["INSERT INTO pending_sessions (user_id, session) VALUES (1, '[')"], "pending session of user 1"),
         (["UPDATE blocks SET public_data = '[[1, 0, [\"a\", 2, 3, 4]]]' WHERE number = 2"], "public data of block 2"),
         (["UPDATE accounts SET balance = 'x' WHERE user_id = 1"], "damaged accounts row"),
         (["UPDATE tree_nodes SET level = 'a' WHERE rowid = 3"], "damaged tree_nodes row"),
@@ -297,6 +298,14 @@ def test_users_json_is_moved_into_the_database(capsys: Captured, chain: Path) ->
     assert balances(capsys, chain) == {"Sam": 90, "Jack": 50}
 
 
+def test_transfers_of_a_version_3_database_name_no_address_and_are_refused(capsys: Captured, chain: Path) -> None:
+    execute(chain, "ALTER TABLE outbox_records DROP COLUMN address", "UPDATE schema_version SET version = 3")
+    before = database(chain).read_bytes()
+    code, _, err = run_cli(capsys, chain, "send", "Sam", "Jack", "1")
+    assert_clear_error(code, err, "schema version 3", "no recipient address")
+    assert database(chain).read_bytes() == before
+
+
 def test_an_edited_users_json_cannot_swap_names(capsys: Captured, chain: Path) -> None:
     (chain / USERS_FILE).write_text(json.dumps({"version": 1, "users": {"Sam": 2, "Jack": 1}}))
     code, out, err = run_cli(capsys, chain, "balances", "--json")
@@ -382,7 +391,7 @@ def test_stale_submitted_session_is_dropped_with_a_warning(capsys: Captured, cha
     """A submitted session that reads an old root (it no longer applies) is set aside, then dropped."""
     with Storage.open(database(chain)) as storage:
         old = storage.block_sessions(2)[0]
-    execute(chain, f"INSERT INTO pending_sessions VALUES (1, '{session_to_json(old)}')")
+    execute(chain, f"INSERT INTO pending_sessions (user_id, session) VALUES (1, '{session_to_json(old)}')")
     code, out, err = run_cli(capsys, chain, "balances", "--json")
     assert code == 0 and "ignoring the submitted session of Sam" in err
     assert json.loads(out)["balances"] == {"Sam": 90, "Jack": 50}

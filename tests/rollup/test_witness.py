@@ -113,6 +113,10 @@ def test_tampered_claim_traces_are_rejected(seed_run: Run) -> None:
             NotRecipientError,
         ),
         (
+            with_step(trace, 0, replace(step, record=replace(step.record, address=(1, 2, 3, 4)))),
+            NotRecipientError,
+        ),
+        (
             with_step(trace, 0, replace(step, record=replace(step.record, amount=step.record.amount + 1))),
             InvalidWitnessError,
         ),

@@ -32,9 +32,10 @@ from rollup.outbox import TransferRecord
 from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, MAX_AMOUNT_BITS, OUTBOX_DEPTH
 from rollup.seed import SEED_USERS, run_seed_scenario
 from rollup.sequencer import Sequencer
+from rollup.session import SessionBuilder
 from rollup.session_proving import session_circuit
 from rollup.smt import DEFAULT_DIGESTS, EMPTY_LEAF, SparseMerkleTree
-from rollup.state import CLAIMED_LEAF, ChainState, UserState, claim_key
+from rollup.state import CLAIMED_LEAF, ChainState, UserState, claim_key, key_digest
 from rollup.witness import ClaimStep, RegisterStep, SenderProof, SendStep, SessionTrace, Step
 from verifier.field import P
 from verifier.hashing import Digest, hash_elements
@@ -99,6 +100,7 @@ class ForgingBuilder:
         amount: int,
         /,
         *,
+        address: Digest | None = None,
         index: int | None = None,
         nonce: int | None = None,
         own_path: tuple[Digest, ...] | None = None,
@@ -107,8 +109,11 @@ class ForgingBuilder:
         nonce = self.nonce + 1 if nonce is None else nonce
         path = self.outbox.siblings(index % (1 << 16)) if own_path is None else own_path
         before = dataclasses.replace(self.old, outbox_len=index)
-        self.steps.append(SendStep(Send(recipient, amount, nonce), before, before, path))
-        self.outbox.set_leaf(index % (1 << 16), TransferRecord(recipient, amount % P, index).digest())
+        if address is None:
+            registered = self.state.users.get(recipient)
+            address = registered.key_digest if registered is not None else EMPTY_LEAF
+        self.steps.append(SendStep(Send(recipient, address, amount, nonce), before, before, path))
+        self.outbox.set_leaf(index % (1 << 16), TransferRecord(recipient, address, amount % P, index).digest())
         self.outbox_len += 1
         self.nonce = nonce
         return self
@@ -124,6 +129,7 @@ class ForgingBuilder:
         forged_sender_id: int | None = None,
         forged_index: int | None = None,
         recipient: int | None = None,
+        address: Digest | None = None,
         amount: int | None = None,
         own_path: tuple[Digest, ...] | None = None,
         sender_state: UserState | None = None,
@@ -131,9 +137,14 @@ class ForgingBuilder:
     ) -> ForgingBuilder:
         source = self.state if source is None else source
         sender = source.users[sender_id]
-        record = sender.outbox.records[index] if index < sender.outbox.length else TransferRecord(self.user, 0, index)
+        record = (
+            sender.outbox.records[index]
+            if index < sender.outbox.length
+            else TransferRecord(self.user, key_digest(self.secret), 0, index)
+        )
         record = TransferRecord(
             record.recipient if recipient is None else recipient,
+            record.address if address is None else address,
             record.amount if amount is None else amount,
             record.index,
         )
@@ -342,10 +353,35 @@ def test_claim_of_another_users_transfer(
     """Sam's record 0 is addressed to Jack; Kim tries to claim it."""
     states, _ = chain
     assert states[1].users[SAM].outbox.records[0].recipient == JACK
-    assert_unprovable(one_slot, ForgingBuilder(states[1], KIM).claim(SAM, 0).build(), "recipient is the claimant")
+    assert_unprovable(one_slot, ForgingBuilder(states[1], KIM).claim(SAM, 0).build(), "recipient and address")
     assert_unprovable(
         one_slot, ForgingBuilder(states[1], KIM).claim(SAM, 0, recipient=KIM).build(), "in the sender's outbox"
     )
+    kim_address = key_digest(SECRETS[KIM])
+    forged = ForgingBuilder(states[1], KIM).claim(SAM, 0, recipient=KIM, address=kim_address).build()
+    assert_unprovable(one_slot, forged, "in the sender's outbox")
+
+
+def test_a_transfer_cannot_be_claimed_by_another_key_registering_its_id_later(one_slot: SessionCircuit) -> None:
+    """Sam sends to id 9 at the address of key H before id 9 is registered; key S registers id 9.
+
+    S's claim names the right id but not S's key: unprovable; rewriting the address to S's key changes the
+    record, which is then not the one in Sam's outbox.
+    """
+    holder, squatter, late = NAMED_KEYS.secret("holder of 9"), NAMED_KEYS.secret("squatter of 9"), 9
+    with Sequencer.in_memory() as sequencer:
+        sequencer.submit(SessionBuilder(sequencer.state, SAM, SECRETS[SAM]).register(100).build())
+        sequencer.build_block()
+        sam = SessionBuilder(sequencer.state, SAM, SECRETS[SAM])
+        sequencer.submit(sam.send(late, 40, address=key_digest(holder)).build())
+        sequencer.build_block()
+        sequencer.submit(SessionBuilder(sequencer.state, late, squatter).register(0).build())
+        sequencer.build_block()
+        state = sequencer.state
+    assert state.users[SAM].outbox.records[0].recipient == late
+    assert_unprovable(one_slot, ForgingBuilder(state, late, squatter).claim(SAM, 0).build(), "recipient and address")
+    rewritten = ForgingBuilder(state, late, squatter).claim(SAM, 0, address=key_digest(squatter)).build()
+    assert_unprovable(one_slot, rewritten, OUTBOX)
 
 
 def test_claim_against_a_root_that_is_not_the_read_root(
@@ -415,7 +451,7 @@ def test_altered_outbox_on_claim(chain: tuple[list[ChainState], list[ExecutedBlo
     assert_unprovable(one_slot, ForgingBuilder(states[1], JACK).claim(SAM, 5, recipient=JACK, amount=1).build(), OUTBOX)
     # a fake outbox for Sam with a record of 1000 to Jack: consistent path, but Sam's leaf is not under the read root
     fake = SparseMerkleTree(16)
-    record = TransferRecord(JACK, 1000, 0)
+    record = TransferRecord(JACK, key_digest(SECRETS[JACK]), 1000, 0)
     fake.set_leaf(0, record.digest())
     sam = states[1].users[SAM].state()
     fake_state = dataclasses.replace(sam, outbox_root=fake.root)

@@ -26,7 +26,8 @@ def test_state_digests_match_native() -> None:
     key = key_digest_circuit(b, secret)
     root = state_root_circuit(b, state)
     leaf = leaf_digest_circuit(b, key, root)
-    record = record_digest_circuit(b, recipient, amount, index)
+    address = b.add_virtual_digest()
+    record = record_digest_circuit(b, recipient, address, amount, index)
     data = session_data_digest_circuit(b, user_id, deposit, leaf)
     initial = state_root_circuit(b, initial_state_circuit(b, deposit))
     b.register_public_inputs([*root, *leaf, *record, *data, *initial])
@@ -39,13 +40,14 @@ def test_state_digests_match_native() -> None:
     inputs |= dict(zip(state.claimed_root, values.claimed_root, strict=True))
     inputs |= dict(zip(secret, secret_values, strict=True))
     inputs |= {user_id: 9, deposit: 40, recipient: 5, amount: 25, index: 1}
+    inputs |= dict(zip(address, (21, 22, 23, 24), strict=True))
     w = circuit.generate_witness(inputs)
 
     native_leaf = leaf_digest(key_digest(secret_values), values.root())
     expected = [
         *values.root(),
         *native_leaf,
-        *TransferRecord(5, 25, 1).digest(),
+        *TransferRecord(5, (21, 22, 23, 24), 25, 1).digest(),
         *SessionPublicData(9, 40, native_leaf).digest(),
         *UserState.initial(40).root(),
     ]

@@ -106,7 +106,13 @@ def test_tampered_pending_file_is_rejected(capsys: Captured, tmp_path: Path) -> 
     run_cli(capsys, "user", "add", "Sam", "--balance", "10", *d)
     file = tmp_path / "chain" / PENDING_FILE
     document = json.loads(file.read_text())
-    overdraft = {"op": "send", "recipient": 1, "amount": 11, "nonce": 1}  # an overdraft the CLI never accepted
+    overdraft = {
+        "op": "send",
+        "recipient": 1,
+        "address": [1, 2, 3, 4],
+        "amount": 11,
+        "nonce": 1,
+    }  # an overdraft the CLI never accepted
     document["sessions"]["1"].append(overdraft)
     file.write_text(json.dumps(document))
     code, _, err = run_cli(capsys, "block", "build", *d)
