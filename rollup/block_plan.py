@@ -57,6 +57,11 @@ BLOCK_NODE = "block"
 """The key of the block proof among a block's proofs (the tree's nodes are keyed by :class:`PlanNode`)."""
 
 
+def session_node_key(user_id: int) -> str:
+    """``session/U``: the key of user U's session proof among a block's proofs."""
+    return f"session/{user_id}"
+
+
 class BlockProvingError(RollupError):
     """A block could not be proven; the message names the node and the reason."""
 
@@ -207,7 +212,7 @@ def plan_block(
         raise BlockProvingError(f"block {number} has no sessions; there is nothing to prove")
     depth = previous_tree.depth
     leaves = [
-        PlanNode(f"session/{trace.user_id}", session_statement(trace), trace=trace, user_ids=[trace.user_id])
+        PlanNode(session_node_key(trace.user_id), session_statement(trace), trace=trace, user_ids=[trace.user_id])
         for trace in sorted(traces, key=lambda t: t.user_id)
     ]
 

@@ -28,13 +28,13 @@ from rollup.rules import (
     require_amount,
     require_next_nonce,
     require_recipient,
-    require_secret,
     require_user_id,
 )
 from rollup.session import Session
 from rollup.smt import EMPTY_LEAF
 from rollup.state import CLAIMED_LEAF, ChainState, UserState, UserTree, claim_key, key_digest
 from rollup.witness import ClaimStep, RegisterStep, SenderProof, SendStep, SessionTrace, Step
+from verifier.hashing import Digest
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,25 @@ def execute_claim(tree: UserTree, claimant_id: int, op: Claim, state: ChainState
     return ClaimStep(op, record, proof, old, tree.state(), path)
 
 
-def _start(state: ChainState, session: Session) -> tuple[UserTree, UserState | None, list[Step]]:
-    """The working tree after authorization (and registration, if the session starts with one)."""
-    key = key_digest(session.secret)
+def session_key(session: Session) -> Digest:
+    """The key digest a session is authorized under: H(secret), or the key digest of a session its user proved.
+
+    MalformedSessionError for a malformed secret, or for a session carrying both.
+    """
+    if session.key_digest is None:
+        return key_digest(session.secret)
+    if session.secret:
+        raise MalformedSessionError("a session carries a secret or its user's proof, not both")
+    return session.key_digest
+
+
+def _start(state: ChainState, session: Session, key: Digest) -> tuple[UserTree, UserState | None, list[Step]]:
+    """The working tree after authorization (and registration, if the session starts with one).
+
+    For a session its user proved, "authorization" here is only that the key
+    digest is the leaf's: the operator has verified the user's proof of it
+    (:mod:`rollup.session_submission`) before executing the session.
+    """
     first = session.operations[0]
     if isinstance(first, Register):
         if state.leaf(session.user_id) != EMPTY_LEAF:
@@ -101,7 +117,7 @@ def _start(state: ChainState, session: Session) -> tuple[UserTree, UserState | N
 def execute_session(state: ChainState, session: Session) -> ExecutedSession:
     """Run ``session`` against the finalized ``state`` (unchanged) and return the new tree and trace."""
     require_user_id(session.user_id, "user")
-    require_secret(session.secret)
+    key = session_key(session)
     if not session.operations:
         raise MalformedSessionError(f"the session of user {session.user_id} has no operations")
     if session.read_root != state.root:
@@ -109,7 +125,7 @@ def execute_session(state: ChainState, session: Session) -> ExecutedSession:
             f"user {session.user_id}'s session reads root {session.read_root}, "
             f"but the finalized root after block {state.block_number} is {state.root}"
         )
-    tree, old_state, steps = _start(state, session)
+    tree, old_state, steps = _start(state, session, key)
     for op in session.operations[len(steps) :]:
         if isinstance(op, Register):
             raise MalformedSessionError("registration must be the first operation of a session")

@@ -100,6 +100,19 @@ class Sequencer:
         self._pending[session.user_id] = executed
         return executed.trace
 
+    def submit_proven(self, executed: ExecutedSession, proof: bytes) -> None:
+        """Keep a session its user proved as pending, with the user's proof.
+
+        ``executed`` is the session executed against the finalized state; the
+        caller (:func:`rollup.session_submission.submit_session_proof`) has
+        verified the proof and checked it against the chain.
+        """
+        user = executed.session.user_id
+        if user in self._pending:
+            raise DuplicateUserError(f"user {user} already has a session in block {self.next_block_number}")
+        self.storage.add_pending(executed.session, proof)
+        self._pending[user] = executed
+
     def build_block(self) -> ExecutedBlock:
         """Finalize the pending sessions as the next block (possibly empty) and return it with its traces."""
         executed = assemble_block(self.state, list(self._pending.values()))

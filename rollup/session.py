@@ -38,6 +38,14 @@ class Session:
     read_root: Digest
     secret: Secret
     operations: tuple[Operation, ...]
+    key_digest: Digest | None = None
+    """Set, with an empty ``secret``, for a session its user proved: the operator executes it under this key
+    digest and the user's proof stands in for the secret (:mod:`rollup.session_submission`)."""
+
+    @property
+    def proven_by_user(self) -> bool:
+        """True when the user proved this session itself (the operator does not hold the secret)."""
+        return self.key_digest is not None
 
 
 def recipient_address(state: ChainState, recipient: int) -> Digest:
@@ -119,12 +127,15 @@ def claim_sessions(state: ChainState, secrets: Mapping[int, Secret]) -> list[Ses
 
 def session_to_json(session: Session) -> str:
     """Canonical JSON of a session (sorted keys, no whitespace)."""
-    document = {
+    document: dict[str, Any] = {
         "user_id": session.user_id,
         "read_root": list(session.read_root),
-        "secret": list(session.secret),
         "operations": [operation_to_json(op) for op in session.operations],
     }
+    if session.key_digest is not None:
+        document["key_digest"] = list(session.key_digest)
+    else:
+        document["secret"] = list(session.secret)
     return json.dumps(document, sort_keys=True, separators=(",", ":"))
 
 
@@ -134,15 +145,18 @@ def session_from_json(text: str) -> Session:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise MalformedSessionError(f"session is not valid JSON: {exc}") from exc
-    _require_keys(document, {"user_id", "read_root", "secret", "operations"}, "session")
+    common = {"user_id", "read_root", "operations"}
+    proven_by_user = isinstance(document, dict) and "key_digest" in document
+    _require_keys(document, common | ({"key_digest"} if proven_by_user else {"secret"}), "session")
     operations = document["operations"]
     if not isinstance(operations, list):
         raise MalformedSessionError("operations must be a list")
     return Session(
         user_id=_int(document["user_id"], "user_id"),
         read_root=_digest(document["read_root"], "read_root"),
-        secret=tuple(_int_list(document["secret"], "secret")),
+        secret=() if proven_by_user else tuple(_int_list(document["secret"], "secret")),
         operations=tuple(operation_from_json(item) for item in operations),
+        key_digest=_digest(document["key_digest"], "key_digest") if proven_by_user else None,
     )
 
 

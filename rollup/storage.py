@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from rollup.block import Block, ExecutedBlock
+from rollup.block_plan import session_node_key
 from rollup.database import Database
 from rollup.errors import DuplicateUserError, StorageEnvironmentError, StorageError
 from rollup.files import FileWriteError
@@ -189,6 +190,12 @@ class Storage(Database):
             )
             self._write_user_trees(executed)
             self._write_nodes(block.number, GLOBAL_TREE, 0, executed.global_tree.dirty_nodes())
+            users = set(block.user_ids)
+            own_proofs = db.execute("SELECT user_id, proof FROM pending_sessions WHERE proof IS NOT NULL").fetchall()
+            db.executemany(
+                "INSERT INTO proofs (block, node, proof) VALUES (?, ?, ?)",
+                [(block.number, session_node_key(u), proof) for u, proof in own_proofs if u in users],
+            )
             db.executemany("DELETE FROM pending_sessions WHERE user_id = ?", [(u,) for u in block.user_ids])
             db.execute("UPDATE chain_head SET block = ?", (block.number,))
 
@@ -372,15 +379,21 @@ class Storage(Database):
         rows = self._rows("SELECT user_id, session FROM pending_sessions ORDER BY user_id")
         return [self._decoded(f"pending session of user {u}", session_from_json, text) for u, text in rows]
 
-    def add_pending(self, session: Session) -> None:
-        """Persist a submitted session (its own transaction); DuplicateUserError if the user already has one."""
+    def add_pending(self, session: Session, proof: bytes | None = None) -> None:
+        """Persist a submitted session (its own transaction); DuplicateUserError if the user already has one.
+
+        ``proof`` is the user's own proof of a session it proved (:attr:`Session.proven_by_user`); writing
+        the block stores it as the block's proof of that session's node.
+        """
+        if (proof is not None) != session.proven_by_user:
+            raise ValueError("a session its user proved comes with its proof, and only such a session does")
 
         def write(db: sqlite3.Connection) -> None:
             if db.execute("SELECT 1 FROM pending_sessions WHERE user_id = ?", (session.user_id,)).fetchone():
                 raise DuplicateUserError(f"user {session.user_id} already has a pending session")
             db.execute(
-                "INSERT INTO pending_sessions (user_id, session) VALUES (?, ?)",
-                (session.user_id, session_to_json(session)),
+                "INSERT INTO pending_sessions (user_id, session, proof) VALUES (?, ?, ?)",
+                (session.user_id, session_to_json(session), proof),
             )
 
         self._transaction(write)
