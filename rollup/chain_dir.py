@@ -44,7 +44,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from rollup.block import ExecutedBlock
 from rollup.chain_integrity import (
@@ -77,6 +77,9 @@ MAX_PENDING_DEPTH = 5
 
 CHAIN_KEY_FILE = "chain.key"
 CHAIN_PROOF_FILE = "chain.proof"
+
+if TYPE_CHECKING:
+    from rollup.session_submission import SubmissionReceipt
 
 
 class UnknownNameError(RollupError):
@@ -385,6 +388,20 @@ class ChainDirectory:
         if self.users.get(name) != user_id:
             self.set_users({**self.users, name: user_id})
         return user_id
+
+    def submit_proven(self, data: bytes, name: str | None = None) -> SubmissionReceipt:
+        """Admit a session-proof file its user made (:func:`rollup.session_submission.submit_session_proof`).
+
+        A user the names table does not know yet (one registering) is named ``name``, default ``user-ID``.
+        """
+        from rollup.session_submission import submit_session_proof
+
+        if name is not None and name in self.users:
+            raise RollupError(f"the name {name!r} is taken (user {self.users[name]})")
+        receipt = submit_session_proof(self.sequencer, data)
+        if receipt.user_id not in self.users.values():
+            self.set_users({**self.users, validate_name(name or f"user-{receipt.user_id}"): receipt.user_id})
+        return receipt
 
     def _require_usable(self, name: str) -> int:
         user_id = self.id_of(name)

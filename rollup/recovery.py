@@ -12,6 +12,9 @@ that changes the chain reconciles each submitted session with the draft:
   dropped with a warning;
 * the draft was lost: kept, and a warning says it goes into the next block.
 
+A session its user proved and submitted (``rollup session submit``) is not
+the draft's and is left alone, unless it no longer applies.
+
 A command that only reads the chain changes nothing and only warns about stale
 sessions. So no crash point leaves a chain that every later build refuses.
 """
@@ -37,6 +40,9 @@ def reconcile_submitted(sequencer: Sequencer, drafted: list[Session], name_of: C
             f"it no longer applies ({reason})"
         )
     for user_id in sequencer.pending_user_ids:
+        pending = sequencer.pending_session(user_id)
+        if pending is not None and pending.proven_by_user:
+            continue
         if user_id not in by_user:
             warnings.append(
                 f"the session of {name_of(user_id)} submitted by a block build that did not finish goes "

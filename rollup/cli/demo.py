@@ -1,4 +1,11 @@
-"""The command ``demo``: the seed scenario proven, verified and re-executed block by block, with timings."""
+"""The command ``demo``: the seed scenario with every user proving its own sessions, then aggregated,
+verified and re-executed block by block, with timings.
+
+Four wallets in four directories (``DIR-users/NAME``, or in the temporary
+directory) each prove their user's session of every block in their own process
+(:func:`rollup.own_proving.prove_in_processes`); the operator only admits the
+session proofs (:meth:`rollup.chain_dir.ChainDirectory.submit_proven`),
+builds the blocks and aggregates the proofs it did not make."""
 
 from __future__ import annotations
 
@@ -23,32 +30,40 @@ if TYPE_CHECKING:
 
 def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
     from rollup.chain_dir import fresh_chain
+    from rollup.own_proving import prove_in_processes, seed_blocks
     from rollup.reexecute import reexecute_block
-    from rollup.seed import (
-        SEED_START_BALANCE,
-        SEED_TRANSFERS,
-        SEED_USERS,
-        balance_rows,
-        balance_table,
-        run_seed_scenario,
-    )
+    from rollup.seed import SEED_START_BALANCE, SEED_TRANSFERS, SEED_USERS, balance_rows, balance_table
+    from rollup.wallet import create_key_file
 
     started = time.perf_counter()
     temporary = tempfile.TemporaryDirectory(prefix="rollup-demo-") if args.dir is None else None
     directory = Path(temporary.name) / "chain" if temporary is not None else Path(args.dir)
+    users = directory.parent / f"{directory.name}-users"
+    scratch = tempfile.TemporaryDirectory(prefix="rollup-demo-sessions-")
     try:
         with fresh_chain(directory) as chain:
             chain.set_users(SEED_USERS)
-            keys = {name: chain.delegated_key(name) for name in SEED_USERS}
-            for key in keys.values():
-                chain.keep_key(key)
-            ui.note(f"delegated proving: throw-away wallets of {', '.join(SEED_USERS)} in {chain.wallets}")
-            blocks = run_seed_scenario(chain.sequencer, {name: key.secret for name, key in keys.items()})
+            wallets = {name: users / name for name in SEED_USERS}
+            for name, wallet in wallets.items():
+                create_key_file(wallet, name)
             names = ", ".join(SEED_USERS)
             ui.note(f"Seed scenario in {directory}{' (temporary)' if temporary else ''}")
+            ui.note(f"  wallets of {names} in four directories under {users}: each user proves its own sessions")
+            ui.note("  in its own process; the operator never sees a key, it verifies and aggregates")
             ui.note(f"  block 1: register {names} with {SEED_START_BALANCE} each")
             ui.note("  block 2: " + ", ".join(f"{a} -> {b} {n}" for a, b, n in SEED_TRANSFERS))
             ui.note("  block 3: every recipient claims what was sent to it")
+            blocks = []
+            for number, jobs in enumerate(seed_blocks(wallets), start=GENESIS_HEIGHT + 1):
+                start = time.perf_counter()
+                files = prove_in_processes(directory, jobs, Path(scratch.name))
+                for file in files.values():
+                    chain.submit_proven(file.read_bytes())
+                blocks.append(chain.build_block())
+                ui.note(
+                    f"block {number}: {len(files)} users proved their sessions in parallel processes in "
+                    f"{seconds_text(time.perf_counter() - start)}; the operator admitted them and built the block"
+                )
             circuits = build_circuits(ui)
             write_vk(chain, circuits, ui)
             ui.note(
@@ -99,6 +114,7 @@ def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
                     f"--genesis-root {genesis}"
                 )
     finally:
+        scratch.cleanup()
         if temporary is not None:
             temporary.cleanup()
     return 0

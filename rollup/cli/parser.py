@@ -20,6 +20,7 @@ from rollup.cli.run import cmd_run
 from rollup.cli.transactions import cmd_claim, cmd_send
 from rollup.cli.ui import CliError, Ui
 from rollup.cli.vk import cmd_vk
+from rollup.cli.wallet import cmd_session_submit, cmd_wallet_new, cmd_wallet_prove
 from rollup.params import DEFAULT_CHAIN_DIR
 
 
@@ -112,10 +113,37 @@ def build_parser() -> argparse.ArgumentParser:
     vk.add_argument("--out", required=True, metavar="FILE")
     balances = command(commands, "balances", cmd_balances, "show every user's balance")
     balances.add_argument("--json", action="store_true", help="print JSON on stdout")
-    # `rollup node|wallet|bench ARGS` are dispatched before parsing (see main); these entries are for the help text
+    wallet_help = (
+        "a user's own wallet: new and prove here; register, send, claim and balance against a node "
+        "(rollup wallet --help)"
+    )
+    wallet = commands.add_parser("wallet", help=wallet_help, description=wallet_help)
+    wallet_commands = wallet.add_subparsers(dest="wallet_command", metavar="COMMAND", required=True)
+    new = command(wallet_commands, "new", cmd_wallet_new, "create a wallet with a fresh random key (mode 0600)")
+    new.add_argument("name")
+    new.add_argument("--wallet-dir", metavar="DIR", help="where to create it (default: ./wallets/NAME)")
+    own = command(
+        wallet_commands,
+        "prove",
+        cmd_wallet_prove,
+        "prove the wallet user's session for the next block on this machine and write a session-proof file",
+    )
+    own.add_argument("--wallet-dir", metavar="DIR", required=True)
+    own.add_argument("--user-id", type=int, required=True, metavar="ID")
+    own.add_argument("--register", metavar="DEPOSIT", help="register the user with this public deposit")
+    own.add_argument("--send", action="append", default=[], metavar="ID:AMOUNT", help="send (repeatable)")
+    own.add_argument("--claim", action="store_true", help="claim every finalized transfer addressed to the wallet")
+    own.add_argument("--out", required=True, metavar="FILE")
+    session = commands.add_parser("session", help="session proofs users made", description="sessions")
+    session_commands = session.add_subparsers(dest="session_command", metavar="COMMAND", required=True)
+    submit = command(
+        session_commands, "submit", cmd_session_submit, "verify a user's session proof and add it to the next block"
+    )
+    submit.add_argument("file", metavar="FILE")
+    submit.add_argument("--name", help="the operator's name for a user registering in this session (default user-ID)")
+    # `rollup node|wallet|bench ARGS` are dispatched before parsing (see main), except `wallet new|prove`;
+    # these entries are for the help text
     commands.add_parser("node", help="run the node: sequencer, prover and data service over HTTP", add_help=False)
-    wallet_help = "a user's commands against a node (options: rollup wallet --help)"
-    commands.add_parser("wallet", help=wallet_help, add_help=False)
     bench = commands.add_parser("bench", help="run the benchmarks (options: rollup bench --help)", add_help=False)
     bench.set_defaults(handler=lambda args, ui: cmd_bench([], ui))
     return parser
@@ -133,6 +161,9 @@ def _wallet_main(arguments: list[str]) -> int:
     return wallet_main(arguments)
 
 
+LOCAL_WALLET_COMMANDS = frozenset({"new", "prove"})
+"""``rollup wallet new|prove`` (a wallet directory, proving on this machine) are parsed here; the node
+client's ``rollup wallet`` commands (register, send, claim, balance) by ``rollup.node``."""
 _OWN_PARSERS: dict[str, Callable[[list[str]], int]] = {"node": _node_main, "wallet": _wallet_main}
 """Commands with a parser of their own (``rollup.node``), dispatched before parsing like ``bench``."""
 
@@ -149,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ui = Ui()
     try:
         own_parser = _OWN_PARSERS.get(arguments[0]) if arguments else None
+        if arguments[:1] == ["wallet"] and arguments[1:2] and arguments[1] in LOCAL_WALLET_COMMANDS:
+            own_parser = None  # a wallet's own commands (rollup.cli.wallet), not the node client's
         if own_parser is not None:
             return own_parser(arguments[1:])
         bench = _bench_arguments(arguments)

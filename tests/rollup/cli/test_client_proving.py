@@ -1,0 +1,69 @@
+"""Slow: the seed scenario with every user proving its own session, from its own wallet directory, in its
+own process; the operator only verifies, aggregates and exports. No byte of any key file reaches the
+operator's chain directory, database, output or exported block files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cli_support import Captured, run_cli
+
+from rollup.chain_dir import ChainDirectory
+from rollup.own_proving import prove_in_processes, seed_blocks
+from rollup.seed import SEED_USERS
+from verifier import light_client
+
+
+def wallet(capsys: Captured, root: Path, name: str) -> Path:
+    directory = root / name
+    code, _, err = run_cli(capsys, "wallet", "new", name, "--wallet-dir", str(directory))
+    assert code == 0, err
+    return directory
+
+
+def secret_fragments(key_file: Path) -> list[bytes]:
+    """What a leaked key would look like: the file itself, each element in hex, decimal and raw bytes."""
+    elements = [int(word, 16) for word in json.loads(key_file.read_text())["secret"]]
+    fragments = [key_file.read_bytes()]
+    for x in elements:
+        fragments += [f"{x:016x}".encode(), str(x).encode(), x.to_bytes(8, "little"), x.to_bytes(8, "big")]
+    return fragments
+
+
+@pytest.mark.slow
+def test_users_prove_their_own_sessions_and_the_operator_only_aggregates(capsys: Captured, tmp_path: Path) -> None:
+    chain, files, exported = tmp_path / "operator" / "chain", tmp_path / "sessions", tmp_path / "exported"
+    files.mkdir()
+    exported.mkdir()
+    wallets = {name: wallet(capsys, tmp_path / "users", name) for name in SEED_USERS}
+    operator_output: list[str] = []
+
+    def operator(*argv: str) -> None:
+        code, out, err = run_cli(capsys, "--dir", str(chain), *argv)
+        operator_output.append(out + err)
+        assert code == 0, err
+
+    operator("init")
+    for number, jobs in enumerate(seed_blocks(wallets)):
+        for file in prove_in_processes(chain, jobs, files).values():
+            operator("session", "submit", str(file))
+        operator("block", "build")
+        operator("block", "prove", str(number), "--workers", "1")
+        operator("block", "export", str(number), "--out", str(exported / f"block-{number:04d}.proof"))
+
+    with ChainDirectory.open(chain, lock=False) as opened:
+        balances = {name: opened.state.user(user).balance for name, user in SEED_USERS.items()}
+        genesis = light_client.digest_hex(opened.storage.block(0).prev_root)
+    assert balances == {"Sam": 45, "Jack": 150, "Kate": 70, "Kim": 135}
+    assert (
+        light_client.main(["--vk", str(chain / "block.vk"), "--chain", str(exported), "--genesis-root", genesis]) == 0
+    )
+
+    operator_files = [p for p in [*chain.rglob("*"), *exported.rglob("*")] if p.is_file()]
+    haystacks = [p.read_bytes() for p in operator_files] + [text.encode() for text in operator_output]
+    assert any(p.name == "rollup.sqlite" for p in operator_files)
+    for name, directory in wallets.items():
+        for fragment in secret_fragments(directory / "key.json"):
+            assert not any(fragment in haystack for haystack in haystacks), f"a piece of {name}'s key leaked"
