@@ -55,9 +55,10 @@ def prove_in_processes(chain_dir: Path, jobs: Sequence[OwnSessionJob], out_dir: 
     return {job.name: out for job, out, _ in running}
 
 
-def seed_blocks(wallets: Mapping[str, Path]) -> list[list[OwnSessionJob]]:
+def seed_blocks(wallets: Mapping[str, Path], common: tuple[str, ...] = ()) -> list[list[OwnSessionJob]]:
     """The seed scenario (:mod:`rollup.seed`) as three blocks of own-proving jobs, one per user and block:
-    registrations, then each user's sends, then each user's claims."""
+    registrations, then each user's sends, then each user's claims; ``common`` arguments go to every job
+    (e.g. ``("--genesis-root", HEX)``)."""
     sends: dict[str, list[str]] = {name: [] for name in SEED_USERS}
     for sender, recipient, amount in SEED_TRANSFERS:
         sends[sender] += ["--send", f"{SEED_USERS[recipient]}:{amount}"]
@@ -67,6 +68,6 @@ def seed_blocks(wallets: Mapping[str, Path]) -> list[list[OwnSessionJob]]:
         {name: ("--claim",) for name in SEED_USERS},
     ]
     return [
-        [OwnSessionJob(name, wallets[name], SEED_USERS[name], block[name]) for name in SEED_USERS]
+        [OwnSessionJob(name, wallets[name], SEED_USERS[name], (*block[name], *common)) for name in SEED_USERS]
         for block in arguments
     ]

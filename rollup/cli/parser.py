@@ -134,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     own.add_argument("--send", action="append", default=[], metavar="ID:AMOUNT", help="send (repeatable)")
     own.add_argument("--claim", action="store_true", help="claim every finalized transfer addressed to the wallet")
     own.add_argument("--out", required=True, metavar="FILE")
+    own.add_argument(
+        "--genesis-root",
+        metavar="HEX",
+        help="verify the exported block proofs from this root first, and prove only against the verified root",
+    )
+    own.add_argument("--blocks", metavar="DIR", help="the exported block proofs (default: DIR/proofs)")
     session = commands.add_parser("session", help="session proofs users made", description="sessions")
     session_commands = session.add_subparsers(dest="session_command", metavar="COMMAND", required=True)
     submit = command(

@@ -18,7 +18,7 @@ from pathlib import Path
 from rollup.cli.chain import open_chain
 from rollup.cli.parsing import amount
 from rollup.cli.ui import CliError, Ui
-from verifier.light_client import digest_hex
+from verifier.light_client import digest_hex, parse_digest_hex
 
 DEFAULT_WALLETS_DIR = Path("wallets")
 """``rollup wallet new NAME`` without ``--wallet-dir`` writes ``wallets/NAME``."""
@@ -44,11 +44,19 @@ def _transfer(text: str) -> tuple[int, int]:
 def cmd_wallet_prove(args: argparse.Namespace, ui: Ui) -> int:
     from rollup.session import SessionBuilder
     from rollup.wallet import read_key_file
-    from rollup.wallet_proving import prove_own_session
+    from rollup.wallet_proving import prove_own_session, require_verified, verified_root
 
     key = read_key_file(args.wallet_dir)
     with open_chain(args, ui, lock=False) as chain:
         state = chain.state
+        if args.genesis_root is not None:
+            blocks = Path(args.blocks) if args.blocks is not None else chain.proofs_dir
+            try:
+                root = verified_root(chain.vk_path, blocks, parse_digest_hex(args.genesis_root))
+            except ValueError as exc:
+                raise CliError(f"cannot verify the exported blocks in {blocks}: {exc}") from exc
+            require_verified(state, root)
+            ui.note(f"verified the exported blocks in {blocks} from the genesis root: latest root {digest_hex(root)}")
         builder = SessionBuilder(state, args.user_id, key.secret)
         if args.register is not None:
             builder.register(amount(args.register, "deposit"))

@@ -120,3 +120,20 @@ def test_a_wallet_holding_another_users_key_is_refused(tmp_path: Path) -> None:
     create_key_file(tmp_path / "chain-wallets" / "Sam", "Kim")
     with ChainDirectory.open(tmp_path / "chain", create=True) as chain, pytest.raises(WalletError, match="'Kim'"):
         chain.add_user("Sam", 10)
+
+
+def test_a_wallet_proves_only_against_the_root_it_verified(tmp_path: Path) -> None:
+    from rollup.errors import StaleRootError
+    from rollup.state import ChainState
+    from rollup.wallet_proving import require_verified, verified_root
+
+    genesis = ChainState().root
+    assert verified_root(tmp_path / "block.vk", tmp_path / "no proofs yet", genesis) == genesis
+    require_verified(ChainState(), genesis)
+    with pytest.raises(StaleRootError, match="not the latest root verified"):
+        require_verified(ChainState(), (1, 2, 3, 4))
+    (tmp_path / "proofs").mkdir()
+    (tmp_path / "proofs" / "block-0000.proof").write_bytes(b"not a proof")
+    (tmp_path / "block.vk").write_bytes(b"not a key")
+    with pytest.raises(ValueError):
+        verified_root(tmp_path / "block.vk", tmp_path / "proofs", genesis)

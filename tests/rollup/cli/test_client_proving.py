@@ -13,6 +13,7 @@ from cli_support import Captured, run_cli
 from rollup.chain_dir import ChainDirectory
 from rollup.own_proving import prove_in_processes, seed_blocks
 from rollup.seed import SEED_USERS
+from rollup.state import ChainState
 from verifier import light_client
 
 
@@ -46,7 +47,8 @@ def test_users_prove_their_own_sessions_and_the_operator_only_aggregates(capsys:
         assert code == 0, err
 
     operator("init")
-    for number, jobs in enumerate(seed_blocks(wallets)):
+    verified = ("--genesis-root", light_client.digest_hex(ChainState().root), "--blocks", str(exported))
+    for number, jobs in enumerate(seed_blocks(wallets, verified)):
         for file in prove_in_processes(chain, jobs, files).values():
             operator("session", "submit", str(file))
         operator("block", "build")
