@@ -80,7 +80,7 @@ class BlockCircuit:
         b = CircuitBuilder(scheme.config)
         whitelist_root = b.constant_digest(whitelist.root)
         child = verify_whitelisted_child_circuit(b, scheme, aggregation.shape, whitelist_root)
-        node = NodeTargets.from_list(child.proof.public_inputs[:NODE_STATEMENT_LEN])
+        node = NodeTargets.from_elements(child.proof.public_inputs[:NODE_STATEMENT_LEN])
         flags = level_flags_circuit(b, node.level, depth)
         bits = node_position_bits_circuit(b, node, flags, depth)
         siblings = [b.add_virtual_digest() for _ in range(depth)]

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from circuits.builder import CircuitBuilder, DigestTarget
 from circuits.gadgets import logical_not, select_digest
 from circuits.witness import Target
-from rollup.block_plan import SESSION_LEVEL
+from rollup.block_plan import SESSION_LEVEL, NodeStatement
 from rollup.circuits.labels import mark, set_scope
 from rollup.circuits.operations import SlotTargets, add_virtual_slot, verify_operation_circuit, verify_register_circuit
 from rollup.circuits.rules import require_user_id_circuit
@@ -73,14 +73,8 @@ class SessionTargets:
 
     def public_inputs(self) -> list[Target]:
         """The registration order of the public inputs (a level-0 ``NodeStatement``)."""
-        return [
-            self.level,
-            self.user_id,
-            *self.old_leaf,
-            *self.new_leaf,
-            *self.read_root,
-            *self.data_digest,
-        ]
+        node = NodeStatement(self.level, self.user_id, self.old_leaf, self.new_leaf, self.read_root, self.data_digest)
+        return node.elements()
 
 
 def verify_start_circuit(

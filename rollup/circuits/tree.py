@@ -15,28 +15,13 @@ from dataclasses import dataclass
 from circuits.builder import CircuitBuilder, DigestTarget
 from circuits.gadgets import select_digest
 from circuits.witness import Target
+from rollup.block_plan import NodeStatement
 from verifier.hashing import Digest
 from verifier.merkle import default_digests
 
-
-@dataclass(frozen=True)
-class NodeTargets:
-    """A node statement in the circuit (the order of ``rollup.block_plan.NodeStatement``)."""
-
-    level: Target
-    position: Target
-    old_root: DigestTarget
-    new_root: DigestTarget
-    read_root: DigestTarget
-    data_root: DigestTarget
-
-    @staticmethod
-    def from_list(t: Sequence[Target]) -> NodeTargets:
-        d = [(t[2 + 4 * i], t[3 + 4 * i], t[4 + 4 * i], t[5 + 4 * i]) for i in range(4)]
-        return NodeTargets(t[0], t[1], d[0], d[1], d[2], d[3])
-
-    def elements(self) -> list[Target]:
-        return [self.level, self.position, *self.old_root, *self.new_root, *self.read_root, *self.data_root]
+NodeTargets = NodeStatement
+"""A node statement in the circuit: the same layout (``rollup.block_plan.NodeStatement``), with each
+field a target (targets are wire indices, ints) instead of a value."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +91,7 @@ def combine_nodes_circuit(
     b: CircuitBuilder, left_list: Sequence[Target], right_list: Sequence[Target], depth: int
 ) -> tuple[list[Target], CombineTargets]:
     """In-circuit twin of ``combine_nodes`` (see :mod:`rollup.block_plan`)."""
-    left, right = NodeTargets.from_list(left_list), NodeTargets.from_list(right_list)
+    left, right = NodeTargets.from_elements(left_list), NodeTargets.from_elements(right_list)
     (level,) = b.add_hint([left.position, right.position], 1, lambda v: [(v[0] ^ v[1]).bit_length()])
     parent = level_flags_circuit(b, level, depth)
     # climb level k iff k + 1 < l_P, i.e. parent.at_least[k + 1] == 0

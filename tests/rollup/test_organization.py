@@ -6,6 +6,7 @@ import pytest
 from keys_support import USER_KEYS
 
 from rollup.errors import AuthorizationError, DuplicateUserError, OverdraftError
+from rollup.keys import new_secret
 from rollup.organization import Organization, Payment
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder, claim_sessions
@@ -13,7 +14,7 @@ from rollup.state import ChainState, key_digest
 from rollup.witness import verify_session_trace
 from rollup.workload import registration_sessions
 
-OWNER_SECRET = (11, 22, 33, 44)
+OWNER_SECRET = new_secret()
 ACCOUNTS = (100, 101, 102)
 RECIPIENTS = tuple(range(200, 206))
 
