@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prover.jobs import Executor
+from rollup.block_data import BlockData, data_path
 from rollup.block_plan import BLOCK_NODE, BlockProvingError
 from rollup.block_proving import BlockProof, DiscardedProof, ProofReuse, prove_stored_block
 from rollup.chain_dir import ChainDirectory
@@ -66,8 +67,9 @@ def prove_and_export(
     path = chain.proof_path(number)
     try:
         write_atomic(path, data)
+        write_atomic(data_path(path), BlockData.of(chain.storage.block(number)).to_bytes())
     except FileWriteError as exc:
-        raise ChainDirError(f"cannot write the block proof: {exc}") from exc
+        raise ChainDirError(f"cannot write the block proof or its data: {exc}") from exc
     return ProvenBlock(number, result, seconds, path, data)
 
 

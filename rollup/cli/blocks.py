@@ -137,6 +137,7 @@ def cmd_block_show(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def cmd_block_export(args: argparse.Namespace, ui: Ui) -> int:
+    from rollup.block_data import BlockData, data_path
     from rollup.chain_integrity import verify_stored_block_proof
 
     with open_chain(args, ui, lock=False) as chain:
@@ -144,10 +145,12 @@ def cmd_block_export(args: argparse.Namespace, ui: Ui) -> int:
         data = chain.storage.block_proofs(args.number).get(BLOCK_NODE)
         if data is None:
             raise CliError(f"block {args.number} is not proven yet: run `rollup block prove {args.number}` first")
-        statement = verify_stored_block_proof(chain.vk_path, chain.storage.block(args.number), data)
+        block = chain.storage.block(args.number)
+        statement = verify_stored_block_proof(chain.vk_path, block, data)
     out = Path(args.out)
     write_output(out, data, "the block proof")
-    ui.note(f"wrote {out} ({kb_text(len(data))}): block {statement.block_number}")
+    write_output(data_path(out), BlockData.of(block).to_bytes(), "the block data")
+    ui.note(f"wrote {out} ({kb_text(len(data))}): block {statement.block_number}, and its data {data_path(out)}")
     ui.note(f"  prev root {digest_hex(statement.prev_root)}")
     ui.note(f"  new root  {digest_hex(statement.new_root)}")
     return 0

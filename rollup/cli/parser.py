@@ -20,7 +20,7 @@ from rollup.cli.run import cmd_run
 from rollup.cli.transactions import cmd_claim, cmd_send
 from rollup.cli.ui import CliError, Ui
 from rollup.cli.vk import cmd_vk
-from rollup.cli.wallet import cmd_session_submit, cmd_wallet_new, cmd_wallet_prove
+from rollup.cli.wallet import cmd_chain_rebuild, cmd_session_submit, cmd_wallet_new, cmd_wallet_prove
 from rollup.params import DEFAULT_CHAIN_DIR
 
 
@@ -98,7 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = command(block_commands, "export", cmd_block_export, "write a block's proof file")
     export.add_argument("number", type=block_number, metavar="N")
     export.add_argument("--out", required=True, metavar="FILE")
-    chain_proof = commands.add_parser("chain", help="prove and export chain proofs", description="chain proofs")
+    chain_proof = commands.add_parser(
+        "chain", help="chain proofs, and the chain from its block files", description="chain proofs and block files"
+    )
     chain_commands = chain_proof.add_subparsers(dest="chain_command", metavar="COMMAND", required=True)
     chain_prove = command(
         chain_commands, "prove", cmd_chain_prove, "prove the chain up to block N (default: the latest proven block)"
@@ -147,6 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     submit.add_argument("file", metavar="FILE")
     submit.add_argument("--name", help="the operator's name for a user registering in this session (default user-ID)")
+    rebuild = command(
+        chain_commands,
+        "rebuild",
+        cmd_chain_rebuild,
+        "rebuild the global tree from exported block files alone, verifying each proof and its data",
+    )
+    rebuild.add_argument("--from", dest="source", required=True, metavar="DIR", help="block-NNNN.proof and .data files")
+    rebuild.add_argument("--genesis-root", required=True, metavar="HEX")
+    rebuild.add_argument("--vk", metavar="FILE", help="the block verifier key (default: DIR/block.vk)")
     # `rollup node|wallet|bench ARGS` are dispatched before parsing (see main), except `wallet new|prove`;
     # these entries are for the help text
     commands.add_parser("node", help="run the node: sequencer, prover and data service over HTTP", add_help=False)

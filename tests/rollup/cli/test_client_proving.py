@@ -58,10 +58,22 @@ def test_users_prove_their_own_sessions_and_the_operator_only_aggregates(capsys:
     with ChainDirectory.open(chain, lock=False) as opened:
         balances = {name: opened.state.user(user).balance for name, user in SEED_USERS.items()}
         genesis = light_client.digest_hex(opened.storage.block(0).prev_root)
+        final_root = opened.state.root
     assert balances == {"Sam": 45, "Jack": 150, "Kate": 70, "Kim": 135}
     assert (
         light_client.main(["--vk", str(chain / "block.vk"), "--chain", str(exported), "--genesis-root", genesis]) == 0
     )
+
+    code, out, err = run_cli(
+        capsys, "chain", "rebuild", "--from", str(exported), "--genesis-root", genesis, "--vk", str(chain / "block.vk")
+    )
+    assert code == 0 and light_client.digest_hex(final_root) in out, err
+    data_file = exported / "block-0001.data"
+    data_file.write_bytes(data_file.read_bytes().replace(b'"deposit":0', b'"deposit":1', 1))
+    code, _, err = run_cli(
+        capsys, "chain", "rebuild", "--from", str(exported), "--genesis-root", genesis, "--vk", str(chain / "block.vk")
+    )
+    assert code == 2 and "do not hash to the proven data root" in err
 
     operator_files = [p for p in [*chain.rglob("*"), *exported.rglob("*")] if p.is_file()]
     haystacks = [p.read_bytes() for p in operator_files] + [text.encode() for text in operator_output]
