@@ -31,9 +31,10 @@ from circuits.recursion.aggregation import (
     build_aggregation_variant,
 )
 from circuits.witness import Target, Witness
-from rollup.block_proving import TREE_SESSION_SLOTS, rollup_circuits
+from rollup.block_proving import rollup_circuits
 from rollup.circuits.session import SessionCircuit
 from rollup.execution import execute_session
+from rollup.params import SESSION_SLOTS
 from rollup.session_proving import session_slot_count
 from verifier.config import STANDARD_CONFIG, STANDARD_ZK_CONFIG
 from verifier.proof import CommonData
@@ -68,16 +69,16 @@ def session_rows(ops: int, repeat: int) -> list[Row]:
 
 def tree_session_rows(repeat: int) -> list[Row]:
     """The block tree's session (32 slots, 2^13 rows): the tree's plain shape, and the ZK leaf shape it uses."""
-    block = send_block(TREE_SESSION_SLOTS)
+    block = send_block(SESSION_SLOTS)
     trace = execute_session(block.state, block.sessions[0]).trace
     blocks = rollup_circuits().blocks
     tree = blocks.aggregation.shape
     root = blocks.whitelist.root
     rows = []
     for name, shape in (("plain", tree), ("zero knowledge", blocks.scheme.zk_leaf_shape(tree.degree_bits))):
-        circuit = SessionCircuit.build(TREE_SESSION_SLOTS, shape.config, tree_shape=shape)
+        circuit = SessionCircuit.build(SESSION_SLOTS, shape.config, tree_shape=shape)
         witness = circuit.generate_witness(trace, whitelist_root=root)
-        rows.append(_session_row(f"tree session proof, {TREE_SESSION_SLOTS} sends, {name}", circuit, witness, repeat))
+        rows.append(_session_row(f"tree session proof, {SESSION_SLOTS} sends, {name}", circuit, witness, repeat))
     return rows
 
 
