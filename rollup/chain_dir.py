@@ -400,7 +400,7 @@ class ChainDirectory:
             raise RollupError(f"the name {name!r} is taken (user {self.users[name]})")
         receipt = submit_session_proof(self.sequencer, data)
         if receipt.user_id not in self.users.values():
-            self.set_users({**self.users, validate_name(name or f"user-{receipt.user_id}"): receipt.user_id})
+            self.set_users({**self.users, normalize_name(name or f"user-{receipt.user_id}"): receipt.user_id})
         return receipt
 
     def _require_usable(self, name: str) -> int:

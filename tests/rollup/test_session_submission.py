@@ -1,6 +1,6 @@
 """Client-side session proving: a user proves its own session, the operator verifies and admits it.
 
-The chain: block 0 registers Sam and Jack (delegated, throw-away keys); Sam then proves, on its own,
+The chain: block 1 registers Sam and Jack (delegated, throw-away keys); Sam then proves, on its own,
 a session sending 30 to Jack. Every refusal leaves the operator's database and pending set unchanged.
 """
 
@@ -32,7 +32,7 @@ SAM_KEY, JACK_KEY = NAMED_KEYS.secret("Sam"), NAMED_KEYS.secret("Jack")
 
 @pytest.fixture(scope="module")
 def registered(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A chain directory holding block 0 (Sam and Jack registered with 100 each)."""
+    """A chain directory holding block 1 (Sam and Jack registered with 100 each)."""
     directory = tmp_path_factory.mktemp("chain")
     with Sequencer.open(directory, create=True) as sequencer:
         for user, key in ((SAM, SAM_KEY), (JACK, JACK_KEY)):
@@ -43,7 +43,7 @@ def registered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def sams_proof(registered: Path) -> SessionProofFile:
-    """Sam's own proof of a session sending 30 to Jack, made from the finalized state after block 0."""
+    """Sam's own proof of a session sending 30 to Jack, made from the finalized state after block 1."""
     with Sequencer.open(registered) as sequencer:
         session = SessionBuilder(sequencer.state, SAM, SAM_KEY).send(JACK, 30).build()
         return prove_own_session(sequencer.state, session)
@@ -82,20 +82,20 @@ def test_the_file_holds_no_secret(sams_proof: SessionProofFile) -> None:
 
 def test_an_own_proof_is_admitted_into_the_block(operator: Sequencer, sams_proof: SessionProofFile) -> None:
     receipt = submit_session_proof(operator, sams_proof.to_bytes())
-    assert (receipt.user_id, receipt.block_number) == (SAM, 1) and operator.pending_user_ids == [SAM]
+    assert (receipt.user_id, receipt.block_number) == (SAM, 2) and operator.pending_user_ids == [SAM]
     (pending,) = operator.storage.pending_sessions()
     assert pending.secret == () and pending.key_digest == sams_proof.key_digest
     executed = operator.build_block()
     assert executed.block.public_data[0].new_leaf == receipt.new_leaf == operator.state.leaf(SAM)
     assert operator.state.user(SAM).balance == 70
-    assert operator.storage.block_proofs(1)[f"session/{SAM}"] == sams_proof.proof
+    assert operator.storage.block_proofs(2)[f"session/{SAM}"] == sams_proof.proof
 
 
 @pytest.mark.slow
 def test_the_operator_aggregates_a_proof_it_did_not_make(operator: Sequencer, sams_proof: SessionProofFile) -> None:
     submit_session_proof(operator, sams_proof.to_bytes())
     operator.build_block()
-    proved = prove_stored_block(operator.storage, 1)
+    proved = prove_stored_block(operator.storage, 2)
     assert proved.proofs[f"session/{SAM}"] == sams_proof.proof
     assert proved.plan.statement.new_root == operator.state.root
 

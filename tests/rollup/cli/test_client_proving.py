@@ -48,7 +48,7 @@ def test_users_prove_their_own_sessions_and_the_operator_only_aggregates(capsys:
 
     operator("init")
     verified = ("--genesis-root", light_client.digest_hex(ChainState().root), "--blocks", str(exported))
-    for number, jobs in enumerate(seed_blocks(wallets, verified)):
+    for number, jobs in enumerate(seed_blocks(wallets, verified), start=1):
         for file in prove_in_processes(chain, jobs, files).values():
             operator("session", "submit", str(file))
         operator("block", "build")
@@ -57,7 +57,7 @@ def test_users_prove_their_own_sessions_and_the_operator_only_aggregates(capsys:
 
     with ChainDirectory.open(chain, lock=False) as opened:
         balances = {name: opened.state.user(user).balance for name, user in SEED_USERS.items()}
-        genesis = light_client.digest_hex(opened.storage.block(0).prev_root)
+        genesis = light_client.digest_hex(opened.storage.block(1).prev_root)
         final_root = opened.state.root
     assert balances == {"Sam": 45, "Jack": 150, "Kate": 70, "Kim": 135}
     assert (
@@ -68,7 +68,7 @@ def test_users_prove_their_own_sessions_and_the_operator_only_aggregates(capsys:
         capsys, "chain", "rebuild", "--from", str(exported), "--genesis-root", genesis, "--vk", str(chain / "block.vk")
     )
     assert code == 0 and light_client.digest_hex(final_root) in out, err
-    data_file = exported / "block-0001.data"
+    data_file = exported / "block-0002.data"
     data_file.write_bytes(data_file.read_bytes().replace(b'"deposit":0', b'"deposit":1', 1))
     code, _, err = run_cli(
         capsys, "chain", "rebuild", "--from", str(exported), "--genesis-root", genesis, "--vk", str(chain / "block.vk")
