@@ -291,6 +291,7 @@ class ChainDirectory:
 
     def secret_of(self, name: str) -> Secret:
         """``name``'s key from its wallet (delegated proving); WalletError when it has none or it is unusable."""
+        name = normalize_name(name)
         key = read_key_file(self.wallet_dir(name))
         if key.name != name:
             raise WalletError(f"{key_path(self.wallet_dir(name))} is the key of {key.name!r}, not of {name!r}")

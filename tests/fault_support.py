@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import sqlite3
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from rollup.chain_dir import default_wallets_root
 from rollup.cli import main
 from rollup.params import DATABASE_FILENAME
 
@@ -86,3 +88,11 @@ def chain_summary(capsys: Captured, chain: Path) -> dict[str, object]:
     assert code == 0, err
     summary: dict[str, object] = json.loads(out)
     return summary
+
+
+def copy_chain(source: Path, destination: Path) -> Path:
+    """Copy a chain directory and the delegated-proving wallets beside it (``default_wallets_root``)."""
+    wallets = default_wallets_root(source)
+    if wallets.is_dir():
+        shutil.copytree(wallets, default_wallets_root(destination))
+    return Path(shutil.copytree(source, destination))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from fault_support import copy_chain
 
 from rollup.cli import main
 from tests.fault_support import TALLY
@@ -34,7 +34,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def chain(template: Path, tmp_path: Path) -> Path:
     """A fresh copy of the template chain."""
-    return Path(shutil.copytree(template, tmp_path / "chain"))
+    return copy_chain(template, tmp_path / "chain")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -17,16 +17,18 @@ kills a real process at every point of every command.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fault_support import copy_chain
 
 from rollup import fault_injection
+from rollup.chain_dir import default_wallets_root
 from rollup.fault_injection import FAULT_AT_VARIABLE, FAULT_MODE_VARIABLE, SimulatedCrash
+from rollup.wallet import create_key_file
 from tests.fault_support import TALLY, Captured, assert_clear_error, chain_summary, finalized_digest, run_cli
 from tests.rollup.faults.conftest import TEMPLATE_LATEST_BLOCK
 from verifier.chain import GENESIS_HEIGHT
@@ -60,14 +62,18 @@ MAX_WRITE_POINTS = 20
 
 
 def prepared(capsys: Captured, chain: Path, command: Command) -> Path:
+    """Run the command's setup; a user it adds gets its wallet now, so every copy registers the same key."""
     for argv in command.setup:
         assert run_cli(capsys, chain, *argv)[0] == 0, argv
+    for argv in (*command.setup, command.argv):
+        if argv[:2] == ("user", "add") and not (default_wallets_root(chain) / argv[2]).exists():
+            create_key_file(default_wallets_root(chain) / argv[2], argv[2])
     return chain
 
 
 def expected_end(capsys: Captured, chain: Path, command: Command, tmp_path: Path) -> dict[str, object]:
     """Where the chain ends when the command and FINISH run without a fault (on a copy)."""
-    reference = Path(shutil.copytree(chain, tmp_path / "reference"))
+    reference = copy_chain(chain, tmp_path / "reference")
     code, _, err = run_cli(capsys, reference, *command.argv)
     assert code == 0, err
     code, _, err = run_cli(capsys, reference, *FINISH)
@@ -111,11 +117,11 @@ def run_with_fault(
 def test_a_fault_at_every_write_point_is_repaired_by_the_next_commands(
     capsys: Captured, monkeypatch: pytest.MonkeyPatch, template: Path, tmp_path: Path, command: Command, mode: str
 ) -> None:
-    setup = prepared(capsys, Path(shutil.copytree(template, tmp_path / "setup")), command)
+    setup = prepared(capsys, copy_chain(template, tmp_path / "setup"), command)
     expected = expected_end(capsys, setup, command, tmp_path)
     digest = finalized_digest(setup, TEMPLATE_LATEST_BLOCK)
     for point in range(1, MAX_WRITE_POINTS + 1):
-        chain = Path(shutil.copytree(setup, tmp_path / f"point-{point}"))
+        chain = copy_chain(setup, tmp_path / f"point-{point}")
         fired, code, err = run_with_fault(capsys, monkeypatch, chain, command.argv, point, mode)
         if not fired:
             assert code == 0, err
@@ -146,11 +152,11 @@ def killed_at(chain: Path, argv: tuple[str, ...], point: int) -> int:
 
 
 def kill_at_every_point(capsys: Captured, template: Path, tmp_path: Path, command: Command) -> None:
-    setup = prepared(capsys, Path(shutil.copytree(template, tmp_path / "setup")), command)
+    setup = prepared(capsys, copy_chain(template, tmp_path / "setup"), command)
     expected = expected_end(capsys, setup, command, tmp_path)
     digest = finalized_digest(setup, TEMPLATE_LATEST_BLOCK)
     for point in range(1, MAX_WRITE_POINTS + 1):
-        chain = Path(shutil.copytree(setup, tmp_path / f"point-{point}"))
+        chain = copy_chain(setup, tmp_path / f"point-{point}")
         code = killed_at(chain, command.argv, point)
         if code == 0:
             break
@@ -197,7 +203,7 @@ def test_a_prover_killed_at_every_write_point_resumes(capsys: Captured, chain: P
     prove = ("block", "prove", "1", "--workers", "1")
     digest = finalized_digest(chain, TEMPLATE_LATEST_BLOCK)
     for point in range(1, MAX_WRITE_POINTS + 1):
-        attempt = Path(shutil.copytree(chain, tmp_path / f"point-{point}"))
+        attempt = copy_chain(chain, tmp_path / f"point-{point}")
         code = killed_at(attempt, prove, point)
         if code == 0:
             break
