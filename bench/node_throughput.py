@@ -33,16 +33,18 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from rollup.keys import new_secret
 from rollup.node.client import NodeClient, NodeRefusedError
 from rollup.operations import Register, Send
-from rollup.seed import demo_secret
 from rollup.session import Session
 from verifier.light_client import parse_digest_hex
 
-ORGANIZATION = "organization"
-"""The one owner of every account (its demo secret authorizes all of them)."""
+ORGANIZATION_SECRET = new_secret()
+"""The one owner of every account: a throw-away key made once per run (the forked account processes inherit it)."""
 RECIPIENT = 1 << 19
 """Every send pays this (unregistered) id: the benchmark measures sends, not claims."""
+RECIPIENT_ADDRESS = (0, 0, 0, 0)
+"""The address the sends name (no key has it: nobody ever claims them)."""
 DEPOSIT = 1 << 40
 PROVING_TIMEOUT_SECONDS = 7200.0
 
@@ -58,14 +60,14 @@ class Submission:
 
 def account_loop(url: str, user_id: int, ops: int, until: float) -> list[Submission]:
     """One transaction-creating process: sessions of ``ops`` sends, one per block, until ``until``."""
-    secret = demo_secret(ORGANIZATION)
+    secret = ORGANIZATION_SECRET
     done: list[Submission] = []
     with NodeClient(url) as client:
         while time.time() < until:
             created = time.time()
             account = client.account(user_id)
             nonce = account["nonce"]
-            sends = tuple(Send(RECIPIENT, 1, nonce + i + 1) for i in range(ops))
+            sends = tuple(Send(RECIPIENT, RECIPIENT_ADDRESS, 1, nonce + i + 1) for i in range(ops))
             try:
                 signed = client.submit(Session(user_id, parse_digest_hex(account["root"]), secret, sends), verify=False)
             except NodeRefusedError as exc:
@@ -95,7 +97,7 @@ def _register(client: NodeClient, user_id: int) -> None:
     while True:
         root = parse_digest_hex(client.head()["root"])
         try:
-            client.submit(Session(user_id, root, demo_secret(ORGANIZATION), (Register(DEPOSIT),)), verify=False)
+            client.submit(Session(user_id, root, ORGANIZATION_SECRET, (Register(DEPOSIT),)), verify=False)
             return
         except NodeRefusedError as exc:
             if exc.kind != "stale_root":

@@ -36,7 +36,7 @@ from rollup.node.keys import SequencerKey
 from rollup.node.signing import ReceiptSigner, sign_new_headers
 from rollup.node.store import NodeStore
 from rollup.operations import Register
-from rollup.scenario import MAX_SESSION_OPERATIONS
+from rollup.params import SESSION_SLOTS as MAX_SESSION_OPERATIONS
 from rollup.sequencer import Sequencer
 from rollup.session import Session, session_from_json, session_to_json
 from rollup.storage import Storage

@@ -1,9 +1,9 @@
 """``rollup wallet --node URL``: a user's commands against a running node.
 
-    rollup wallet --node URL --name NAME --user-id U register --deposit N
-    rollup wallet --node URL --name NAME --user-id U send TO:AMOUNT [TO:AMOUNT ...]
-    rollup wallet --node URL --name NAME --user-id U claim [--expect K]
-    rollup wallet --node URL --name NAME --user-id U balance
+    rollup wallet --node URL --wallet-dir DIR --user-id U register --deposit N
+    rollup wallet --node URL --wallet-dir DIR --user-id U send TO:AMOUNT [TO:AMOUNT ...]
+    rollup wallet --node URL --wallet-dir DIR --user-id U claim [--expect K]
+    rollup wallet --node URL --wallet-dir DIR --user-id U balance
 
 Each command reads what it needs from the node (the current root, the
 account's nonce, the transfers addressed to it), builds one session (all
@@ -13,9 +13,9 @@ until the session is in a block (``--wait proven``: in a proven block). A
 session refused as stale (a block was sealed between reading the root and
 submitting) is rebuilt on the new root and submitted again.
 
-The secret is the demo secret of ``--name`` (``rollup.seed.demo_secret``),
-the prototype's stand-in until wallets hold key files; the node still proves
-the session (operator-side proving).
+The secret comes from the key file of ``--wallet-dir`` (``rollup wallet new``);
+the node proves the session on the user's behalf (delegated proving), so the
+secret travels to the node with the session.
 """
 
 from __future__ import annotations
@@ -30,8 +30,9 @@ from typing import Any
 from rollup.errors import RollupError
 from rollup.node.client import NodeClient, NodeRefusedError
 from rollup.operations import Claim, Operation, Register, Send
-from rollup.seed import demo_secret
 from rollup.session import Session
+from rollup.state import Secret
+from rollup.wallet import read_key_file
 from verifier.light_client import parse_digest_hex
 from verifier.sequencer_signatures import SignatureError
 
@@ -50,7 +51,7 @@ def _transfer(text: str) -> tuple[int, int]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rollup wallet", description="A user's commands against a running node.")
     parser.add_argument("--node", required=True, metavar="URL", help="the node (http://127.0.0.1:8650)")
-    parser.add_argument("--name", required=True, help="the user's name (its demo secret)")
+    parser.add_argument("--wallet-dir", required=True, metavar="DIR", help="the user's wallet (rollup wallet new)")
     parser.add_argument("--user-id", type=int, required=True, help="the user's id (its leaf in the global tree)")
     parser.add_argument("--wait", choices=("included", "proven"), default="included", help="wait for this status")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -64,24 +65,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _operations(args: argparse.Namespace, account: dict[str, Any]) -> tuple[Operation, ...]:
+def _address(client: NodeClient, user_id: int) -> tuple[int, int, int, int]:
+    """The address registration bound to ``user_id``, as the node serves it."""
+    address = client.account(user_id)["address"]
+    if address is None:
+        raise RollupError(f"user {user_id} is not registered: a transfer to it needs its address")
+    return parse_digest_hex(address)
+
+
+def _operations(args: argparse.Namespace, account: dict[str, Any], client: NodeClient) -> tuple[Operation, ...]:
     """The session's operations for ``account`` as the node serves it now."""
     nonce = account["nonce"] or 0
     if args.command == "register":
         return (Register(args.deposit),)
     if args.command == "send":
-        return tuple(Send(to, amount, nonce + i + 1) for i, (to, amount) in enumerate(args.transfers))
+        return tuple(
+            Send(to, _address(client, to), amount, nonce + i + 1) for i, (to, amount) in enumerate(args.transfers)
+        )
     incoming = account["incoming"]
     return tuple(Claim(t["sender_id"], t["outbox_index"], nonce + i + 1) for i, t in enumerate(incoming))
 
 
 def submit_session(
-    client: NodeClient, user_id: int, name: str, operations: Callable[[dict[str, Any]], tuple[Operation, ...]]
+    client: NodeClient, user_id: int, secret: Secret, operations: Callable[[dict[str, Any]], tuple[Operation, ...]]
 ) -> dict[str, Any]:
     """Build the session from the node's current data and submit it, rebuilding it when it went stale."""
     for _ in range(STALE_RETRIES):
         account = client.account(user_id)
-        session = Session(user_id, parse_digest_hex(account["root"]), demo_secret(name), operations(account))
+        session = Session(user_id, parse_digest_hex(account["root"]), secret, operations(account))
         try:
             return client.submit(session)
         except NodeRefusedError as exc:
@@ -108,7 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 0
             if args.command == "claim":
                 _wait_for_incoming(client, args.user_id, args.expect)
-            signed = submit_session(client, args.user_id, args.name, lambda account: _operations(args, account))
+            signed = submit_session(
+                client,
+                args.user_id,
+                read_key_file(args.wallet_dir).secret,
+                lambda account: _operations(args, account, client),
+            )
             receipt = signed["receipt"]
             print(f"accepted: submission {receipt['submission']} promised for block {receipt['block']}", flush=True)
             status = client.wait_for(receipt["submission"], args.wait, timeout=WAIT_TIMEOUT_SECONDS)

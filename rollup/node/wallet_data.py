@@ -44,6 +44,7 @@ def account_view(state: ChainState, user_id: int) -> dict[str, Any]:
         "block": state.block_number,
         "root": digest_hex(state.root),
         "registered": tree is not None,
+        "address": None if tree is None else digest_hex(tree.key_digest),
         "leaf": digest_hex(state.leaf(user_id)),
         "balance": None if tree is None else tree.balance,
         "nonce": None if tree is None else tree.nonce,

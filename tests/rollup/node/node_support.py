@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
@@ -119,10 +120,28 @@ def rollup_command() -> list[str]:
 def run_seed_with_wallets(url: str, wait: str = "included") -> None:
     """The seed scenario as four wallet processes per phase (register, send, claim), in parallel."""
     from rollup.seed import SEED_START_BALANCE, SEED_TRANSFERS, SEED_USERS
+    from rollup.wallet import create_key_file
+
+    wallets = Path(tempfile.mkdtemp(prefix="seed-wallets-"))
+    for name in SEED_USERS:
+        create_key_file(wallets / name, name)
 
     def wallet(name: str, *command: str) -> list[str]:
         user = str(SEED_USERS[name])
-        return [*rollup_command(), "wallet", "--node", url, "--name", name, "--user-id", user, "--wait", wait, *command]
+        directory = str(wallets / name)
+        return [
+            *rollup_command(),
+            "wallet",
+            "--node",
+            url,
+            "--wallet-dir",
+            directory,
+            "--user-id",
+            user,
+            "--wait",
+            wait,
+            *command,
+        ]
 
     sends: dict[str, list[str]] = {}
     incoming: dict[str, int] = dict.fromkeys(SEED_USERS, 0)

@@ -16,7 +16,10 @@ from rollup.cli import main
         (["node", "--dir", "x", "--listen", "nowhere"], "HOST:PORT"),
         (["node", "--dir", "x", "--block-time", "0"], "positive number of seconds"),
         (["node", "--dir", "x", "--block-sessions", "-3"], "positive integer"),
-        (["wallet", "--node", "http://127.0.0.1:1", "--name", "Sam", "--user-id", "1", "send", "2-5"], "TO:AMOUNT"),
+        (
+            ["wallet", "--node", "http://127.0.0.1:1", "--wallet-dir", "sam-wallet", "--user-id", "1", "send", "2-5"],
+            "TO:AMOUNT",
+        ),
     ],
 )
 def test_usage_errors_exit_2(arguments: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -25,7 +28,7 @@ def test_usage_errors_exit_2(arguments: list[str], message: str, capsys: pytest.
 
 
 def test_an_unreachable_node_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
-    arguments = ["wallet", "--node", "http://127.0.0.1:9", "--name", "Sam", "--user-id", "1", "balance"]
+    arguments = ["wallet", "--node", "http://127.0.0.1:9", "--wallet-dir", "sam-wallet", "--user-id", "1", "balance"]
     assert main(arguments) == 2
     assert "error:" in capsys.readouterr().err
 
