@@ -46,8 +46,9 @@ from verifier.light_client import BlockRejectedError, digest_hex, verify_block
 from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes
 
 RECEIPT_VERSION = 1
-SESSION_JSON_DEPTH = 3
-"""A session object holds lists (read root, secret, operations) that hold operation objects."""
+SESSION_JSON_DEPTH = 4
+"""A session object holds lists (read root, secret, operations) that hold operation objects, whose
+recipient address is a list."""
 
 log = logging.getLogger(__name__)
 

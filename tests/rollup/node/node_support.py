@@ -18,9 +18,12 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from keys_support import NAMED_KEYS
+
 from rollup.operations import Register, Send
-from rollup.seed import demo_secret
+from rollup.seed import SEED_USERS
 from rollup.session import Session
+from rollup.state import key_digest
 from verifier.light_client import parse_digest_hex
 
 START_TIMEOUT_SECONDS = 120.0
@@ -94,13 +97,20 @@ def wait_until(condition: object, timeout: float = 120.0, what: str = "the condi
 
 
 def register(user_id: int, name: str, root_hex: str, deposit: int = 100) -> Session:
-    """A registration session of ``name`` (demo secret) reading ``root_hex``."""
-    return Session(user_id, parse_digest_hex(root_hex), demo_secret(name), (Register(deposit),))
+    """A registration session of ``name`` (its throw-away key in ``NAMED_KEYS``) reading ``root_hex``."""
+    return Session(user_id, parse_digest_hex(root_hex), NAMED_KEYS.secret(name), (Register(deposit),))
+
+
+def address_of(user_id: int) -> tuple[int, int, int, int]:
+    """The address of the user the tests register at ``user_id`` (a seed name, else ``user<ID>``)."""
+    names = {uid: name for name, uid in SEED_USERS.items()}
+    return key_digest(NAMED_KEYS.secret(names.get(user_id, f"user{user_id}")))
 
 
 def send(user_id: int, name: str, root_hex: str, recipient: int, amount: int, nonce: int) -> Session:
     """One send of ``amount`` from ``name`` (with its next ``nonce``), reading ``root_hex``."""
-    return Session(user_id, parse_digest_hex(root_hex), demo_secret(name), (Send(recipient, amount, nonce),))
+    send = Send(recipient, address_of(recipient), amount, nonce)
+    return Session(user_id, parse_digest_hex(root_hex), NAMED_KEYS.secret(name), (send,))
 
 
 def count_rows(database: Path, table: str) -> int:

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from node_support import NodeProcess, count_rows, register, send, wait_until
+from keys_support import NAMED_KEYS
+from node_support import NodeProcess, address_of, count_rows, register, send, wait_until
 
 from rollup.node.app import MAX_BODY_BYTES
 from rollup.node.client import NodeClient, NodeRefusedError
 from rollup.node.store import NODE_DATABASE
 from rollup.operations import Send
 from rollup.params import DATABASE_FILENAME
-from rollup.seed import demo_secret
 from rollup.session import Session, session_to_json
 from verifier.light_client import parse_digest_hex
 from verifier.sequencer_signatures import BlockHeader, verify_header
@@ -133,7 +133,9 @@ def test_rule_breaking_sessions_are_refused_with_their_reason(
 ) -> None:
     root = client.head()["root"]
     genesis = str(block1["genesis"])
-    too_large = Session(1, parse_digest_hex(root), demo_secret("Sam"), tuple(Send(2, 1, n) for n in range(1, 34)))
+    too_large = Session(
+        1, parse_digest_hex(root), NAMED_KEYS.secret("Sam"), tuple(Send(2, address_of(2), 1, n) for n in range(1, 34))
+    )
     before = stored(node)
     cases = [
         (send(1, "Sam", genesis, 2, 5, 1), 409, "stale_root"),
