@@ -25,6 +25,7 @@ from typing import Any
 from verifier import field
 from verifier.algebra import F
 from verifier.errors import VerificationError, VerificationFailure
+from verifier.extension import Ext
 from verifier.fri import FriError, fri_challenges, verify_fri
 from verifier.fri_batch import fri_queries_pass
 from verifier.hashing import Digest, hash_elements
@@ -133,6 +134,35 @@ def blinding_at(common: CommonData, zeta: F, z_h: F) -> tuple[F, F] | None:
     return blinding_row_factors(common.degree_bits, common.num_blinding_rows, zeta, z_h)
 
 
+def evaluation_vars_at_zeta(
+    common: CommonData,
+    proof: Proof,
+    zeta: Ext,
+    l0: Ext,
+    z_h: Ext,
+    pi_hash: Digest,
+    beta: Ext,
+    gamma: Ext,
+) -> EvaluationVars[Ext]:
+    """The inputs of V(zeta) read off the proof's openings: x = zeta, L_0(zeta), the constant, sigma, wire and
+    Z columns at zeta (and Z at g*zeta), the public-inputs hash, beta, gamma and the blinding terms at zeta."""
+    o = proof.openings
+    nc = common.num_constant_columns
+    return EvaluationVars(
+        x=zeta,
+        l0_x=l0,
+        constants=o.constants_sigmas[:nc],
+        sigmas=o.constants_sigmas[nc:],
+        wires=o.wires,
+        zs_partials=o.zs_partials,
+        zs_next=o.zs_next,
+        public_inputs_hash=pi_hash,
+        beta=beta,
+        gamma=gamma,
+        blinding=blinding_at(common, zeta, z_h),
+    )
+
+
 def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int], *, reference: bool = False) -> None:
     """Accept (return None) or raise VerificationError with the reason.
 
@@ -168,20 +198,7 @@ def verify_proof(vk: VerifierKey, proof: Proof, public_inputs: Sequence[int], *,
     zeta_n = z_h + 1
     l0 = lagrange_at(common.degree_bits, 0, zeta)
     o = proof.openings
-    nc = common.num_constant_columns
-    openings = EvaluationVars(
-        x=zeta,
-        l0_x=l0,
-        constants=o.constants_sigmas[:nc],
-        sigmas=o.constants_sigmas[nc:],
-        wires=o.wires,
-        zs_partials=o.zs_partials,
-        zs_next=o.zs_next,
-        public_inputs_hash=pi_hash,
-        beta=beta,
-        gamma=gamma,
-        blinding=blinding_at(common, zeta, z_h),
-    )
+    openings = evaluation_vars_at_zeta(common, proof, zeta, l0, z_h, pi_hash, beta, gamma)
     v_zeta = (vanishing_combination if reference else compiled_vanishing_combination)(common, openings, alpha)
     if v_zeta != z_h * quotient_at(common, o.quotient, stride_power(common, zeta, zeta_n)):
         raise VerificationError(

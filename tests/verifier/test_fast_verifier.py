@@ -26,7 +26,13 @@ from verifier.field import P
 from verifier.fri import FriError, fri_challenges, verify_fri
 from verifier.fri_batch import fri_queries_pass
 from verifier.hashing import hash_elements
-from verifier.plonk import VerificationError, blinding_at, plonk_challenges, validate_shape, verify_proof
+from verifier.plonk import (
+    VerificationError,
+    evaluation_vars_at_zeta,
+    plonk_challenges,
+    validate_shape,
+    verify_proof,
+)
 from verifier.polynomial import lagrange_at, vanishing_at
 from verifier.proof import Proof, ProofWithPublicInputs, VerifierKey
 from verifier.transcript import Challenger
@@ -222,21 +228,9 @@ def test_compiled_vanishing_equals_the_reference_on_a_proof(
     vk, p = circuit.verifier_key, proof.proof
     pi_hash = hash_elements(proof.public_inputs)
     beta, gamma, alpha, zeta = plonk_challenges(Challenger(), vk.circuit_digest, pi_hash, p)
-    nc = vk.common.num_constant_columns
-    o = p.openings
-    e = EvaluationVars(
-        x=zeta,
-        l0_x=lagrange_at(vk.common.degree_bits, 0, zeta),
-        constants=o.constants_sigmas[:nc],
-        sigmas=o.constants_sigmas[nc:],
-        wires=o.wires,
-        zs_partials=o.zs_partials,
-        zs_next=o.zs_next,
-        public_inputs_hash=pi_hash,
-        beta=beta,
-        gamma=gamma,
-        blinding=blinding_at(vk.common, zeta, vanishing_at(vk.common.degree_bits, zeta)),
-    )
+    z_h = vanishing_at(vk.common.degree_bits, zeta)
+    l0 = lagrange_at(vk.common.degree_bits, 0, zeta)
+    e = evaluation_vars_at_zeta(vk.common, p, zeta, l0, z_h, pi_hash, beta, gamma)
     assert compiled_vanishing_combination(vk.common, e, alpha) == vanishing_combination(vk.common, e, alpha)
     # the tape the light client prepares ahead is the one verification uses
     assert verifier_tape(vk.common) is vanishing_tape(vk.common, field_shapes(e))
