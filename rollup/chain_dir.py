@@ -34,11 +34,14 @@ Opening refuses, and never re-initialises, a database that is missing or
 empty beside other chain files, and checks the directory against the database
 (:mod:`rollup.chain_integrity`). Files are written atomically and owner-only
 (:mod:`rollup.files`).
+
+The module is about 420 lines because :class:`ChainDirectory` is the one
+object every command holds; what it delegates (the draft file, balance lines,
+integrity checks, recovery, locks, wallets) lives in modules of its own.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,17 +49,18 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING
 
+from rollup.balances import BalanceRow, balance_rows
 from rollup.block import ExecutedBlock
 from rollup.chain_integrity import (
-    PENDING_FILE,
     PROOFS_DIR,
     VK_FILE,
     chain_evidence,
     check_exported_proofs,
     load_names,
 )
-from rollup.errors import ChainDirError, EmptyDatabaseError, MalformedSessionError, RollupError, UnknownUserError
-from rollup.files import make_private_directory, remove_file, remove_stale_temporaries, write_atomic
+from rollup.draft_file import load_draft, save_draft
+from rollup.errors import ChainDirError, EmptyDatabaseError, RollupError, UnknownUserError
+from rollup.files import make_private_directory, remove_stale_temporaries
 from rollup.locks import LOCK_FILE, acquire
 from rollup.operations import Register
 from rollup.params import DATABASE_FILENAME, MAX_USERS, SPILLED_PROOFS_DIR
@@ -65,15 +69,10 @@ from rollup.scenario import BlockDraft
 from rollup.sequencer import Sequencer
 from rollup.state import ChainState, Secret, SentTransfer
 from rollup.storage import Storage
-from rollup.strict_input import find_look_alike, load_json_file, normalize_name
+from rollup.strict_input import find_look_alike, normalize_name
 from rollup.wallet import KeyFile, WalletError, key_path, read_key_file, write_key_file
 from verifier.chain import GENESIS_HEIGHT
 from verifier.hashing import Digest
-from verifier.light_client import digest_hex
-
-MAX_PENDING_BYTES = 16 << 20
-MAX_PENDING_DEPTH = 5
-"""``pending.json``: top, sessions, a user's operations, an operation, its values."""
 
 CHAIN_KEY_FILE = "chain.key"
 CHAIN_PROOF_FILE = "chain.proof"
@@ -98,20 +97,6 @@ def default_wallets_root(chain_dir: Path) -> Path:
 def proof_filename(number: int) -> str:
     """``block-NNNN.proof``: names sort in block order (what ``rollup-verify --chain`` expects)."""
     return f"block-{number:04d}.proof"
-
-
-@dataclass(frozen=True)
-class BalanceRow:
-    """A registered user's balance line."""
-
-    name: str
-    user_id: int
-    balance: int
-    nonce: int
-    sent: int
-    received: int
-    incoming: int
-    """Sent to this user and not claimed yet (in flight)."""
 
 
 @dataclass(frozen=True)
@@ -325,43 +310,11 @@ class ChainDirectory:
     # ------------------------------------------------------------------------ the draft (pending.json)
 
     def _load_draft(self) -> BlockDraft:
-        draft = BlockDraft(self.state)
-        file = self.path / PENDING_FILE
-        if not file.exists():
-            return draft
-        document = load_json_file(
-            file, "the draft", max_bytes=MAX_PENDING_BYTES, max_depth=MAX_PENDING_DEPTH, error=ChainDirError
-        )
-        try:
-            block, root = document["block"], document["read_root"]
-            ops = BlockDraft.ops_from_json(document["sessions"])
-        except (ValueError, KeyError, TypeError, MalformedSessionError) as exc:
-            raise ChainDirError(f"{file} is unusable: {exc}") from exc
-        if block != self.sequencer.next_block_number or root != digest_hex(self.state.root):
-            self.warnings.append(f"dropped {file.name}: it was made for block {block}, which has been built since")
-            remove_file(file)
-            return draft
-        for user_id, user_ops in ops.items():
-            secret = self.secret_of(self.name_of(user_id))
-            for op in user_ops:
-                try:
-                    draft.add(user_id, secret, op)
-                except RollupError as exc:
-                    raise ChainDirError(f"{file} holds an invalid operation of user {user_id}: {exc}") from exc
-        return draft
+        next_block = self.sequencer.next_block_number
+        return load_draft(self.path, self.state, next_block, lambda u: self.secret_of(self.name_of(u)), self.warnings)
 
     def save_draft(self) -> None:
-        file = self.path / PENDING_FILE
-        if self.draft.is_empty():
-            remove_file(file)
-            return
-        document = {
-            "version": 1,
-            "block": self.sequencer.next_block_number,
-            "read_root": digest_hex(self.state.root),
-            "sessions": self.draft.to_json(),
-        }
-        write_atomic(file, (json.dumps(document, indent=2) + "\n").encode())
+        save_draft(self.path, self.draft, self.sequencer.next_block_number, self.state)
 
     # ------------------------------------------------------------------------ operations
 
@@ -453,27 +406,7 @@ class ChainDirectory:
 
     def balances(self, state: ChainState | None = None) -> list[BalanceRow]:
         """Every registered user's balance line (after ``state``, default the latest), by user id."""
-        state = state or self.state
-        sent: dict[int, int] = {}
-        received: dict[int, int] = {}
-        incoming: dict[int, int] = {}
-        for transfer in state.sent_transfers():
-            amount, recipient = transfer.record.amount, transfer.record.recipient
-            sent[transfer.sender_id] = sent.get(transfer.sender_id, 0) + amount
-            bucket = received if state.is_claimed(transfer) else incoming
-            bucket[recipient] = bucket.get(recipient, 0) + amount
-        return [
-            BalanceRow(
-                self.name_of(u),
-                u,
-                tree.balance,
-                tree.nonce,
-                sent.get(u, 0),
-                received.get(u, 0),
-                incoming.get(u, 0),
-            )
-            for u, tree in sorted(state.users.items())
-        ]
+        return balance_rows(state or self.state, self.name_of)
 
 
 @contextmanager

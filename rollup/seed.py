@@ -10,10 +10,10 @@ balances: Sam 45, Jack 150, Kate 70, Kim 135; total supply stays 400.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from rich.table import Table
 
+from rollup.balances import BalanceRow, balance_rows
 from rollup.block import ExecutedBlock
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder, claim_sessions
@@ -31,17 +31,6 @@ SEED_TRANSFERS: tuple[tuple[str, str, int], ...] = (
     ("Kate", "Sam", 15),
 )
 """(sender, recipient, amount), in the order the scenario lists them."""
-
-
-@dataclass(frozen=True)
-class BalanceRow:
-    """One user's line of the balance table; final = start - sent + received."""
-
-    name: str
-    start: int
-    sent: int
-    received: int
-    final: int
 
 
 def run_seed_scenario(sequencer: Sequencer, secrets: Mapping[str, Secret]) -> list[ExecutedBlock]:
@@ -70,28 +59,24 @@ def run_seed_scenario(sequencer: Sequencer, secrets: Mapping[str, Secret]) -> li
     return blocks
 
 
-def balance_rows(state: ChainState) -> list[BalanceRow]:
-    """The seed users' start, sent (outbox total), received (claimed total) and final balances from ``state``."""
-    rows = []
-    for name, user_id in SEED_USERS.items():
-        tree = state.user(user_id)
-        received = sum(
-            t.record.amount for t in state.sent_transfers() if t.record.recipient == user_id and state.is_claimed(t)
-        )
-        sent = sum(record.amount for record in tree.outbox.records)
-        rows.append(BalanceRow(name, SEED_START_BALANCE, sent, received, tree.balance))
-    return rows
+def seed_balance_rows(state: ChainState) -> list[BalanceRow]:
+    """The seed users' balance lines (``rollup.balances``), in the scenario's order."""
+    names = {user_id: name for name, user_id in SEED_USERS.items()}
+    return [row for row in balance_rows(state, lambda u: names.get(u, str(u))) if row.user_id in names]
 
 
 def balance_table(rows: list[BalanceRow]) -> Table:
-    """A rich table with columns user, start, sent, received, final and a totals line."""
+    """A rich table with columns user, start, sent, received, final and a totals line (start = the seed's
+    registration balance, so start - sent + received = final)."""
     table = Table(title="Seed scenario balances")
     table.add_column("user")
     for column in ("start", "sent", "received", "final"):
         table.add_column(column, justify="right")
     for row in rows:
-        table.add_row(row.name, str(row.start), str(row.sent), str(row.received), str(row.final))
+        table.add_row(row.name, str(SEED_START_BALANCE), str(row.sent), str(row.received), str(row.balance))
     table.add_section()
-    totals = [sum(getattr(row, column) for row in rows) for column in ("start", "sent", "received", "final")]
+    totals = [SEED_START_BALANCE * len(rows)] + [
+        sum(getattr(row, f) for row in rows) for f in ("sent", "received", "balance")
+    ]
     table.add_row("total", *map(str, totals))
     return table

@@ -32,7 +32,7 @@ def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
     from rollup.chain_dir import fresh_chain
     from rollup.own_proving import prove_in_processes, seed_blocks
     from rollup.reexecute import reexecute_block
-    from rollup.seed import SEED_START_BALANCE, SEED_TRANSFERS, SEED_USERS, balance_rows, balance_table
+    from rollup.seed import SEED_START_BALANCE, SEED_TRANSFERS, SEED_USERS, balance_table, seed_balance_rows
     from rollup.wallet import create_key_file
 
     started = time.perf_counter()
@@ -100,7 +100,7 @@ def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
                         seconds_text(reexecute_seconds),
                     )
             extend_chain_proof(chain, ui)
-            ui.print(balance_table(balance_rows(chain.state)))
+            ui.print(balance_table(seed_balance_rows(chain.state)))
             ui.print(timings)
             ui.note(f"all {len(blocks)} block proofs verified from the genesis root; latest root {digest_hex(trusted)}")
             ui.note(

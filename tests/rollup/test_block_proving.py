@@ -21,7 +21,7 @@ from rollup.block_plan import (
     siblings_of,
 )
 from rollup.block_proving import ProofReuse, prove_stored_block, rollup_circuits
-from rollup.seed import SEED_USERS, balance_rows, run_seed_scenario
+from rollup.seed import SEED_USERS, run_seed_scenario, seed_balance_rows
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
 from rollup.storage import Storage
@@ -119,7 +119,7 @@ def test_seed_scenario_blocks_prove_and_verify_with_the_verifier_only(tmp_path: 
             )
             with pytest.raises(BlockRejectedError):
                 verify_block(vk, result.proof, block.new_root)  # not the root it extends
-    finals = {row.name: row.final for row in balance_rows(seq.state)}
+    finals = {row.name: row.balance for row in seed_balance_rows(seq.state)}
     assert finals == {"Sam": 45, "Jack": 150, "Kate": 70, "Kim": 135}
     assert set(finals) == set(SEED_USERS)
 

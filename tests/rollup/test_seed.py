@@ -7,7 +7,7 @@ import itertools
 from rich.console import Console
 
 from rollup.block import ExecutedBlock
-from rollup.seed import SEED_START_BALANCE, SEED_TRANSFERS, SEED_USERS, balance_rows, balance_table
+from rollup.seed import SEED_START_BALANCE, SEED_TRANSFERS, SEED_USERS, balance_table, seed_balance_rows
 from rollup.sequencer import Sequencer
 from rollup.witness import verify_session_trace
 
@@ -48,20 +48,21 @@ def test_every_trace_verifies(seed_run: tuple[Sequencer, list[ExecutedBlock]]) -
 
 def test_balance_rows_and_table(seed_run: tuple[Sequencer, list[ExecutedBlock]]) -> None:
     sequencer, _ = seed_run
-    rows = balance_rows(sequencer.state)
-    assert {row.name: row.final for row in rows} == EXPECTED_FINAL
+    rows = seed_balance_rows(sequencer.state)
+    assert [row.name for row in rows] == list(SEED_USERS)
+    assert {row.name: row.balance for row in rows} == EXPECTED_FINAL
     expected_sent = {name: sum(a for s, _, a in SEED_TRANSFERS if s == name) for name in SEED_USERS}
     expected_received = {name: sum(a for _, r, a in SEED_TRANSFERS if r == name) for name in SEED_USERS}
     for row in rows:
-        assert row.start == SEED_START_BALANCE
+        assert row.incoming == 0
         assert row.sent == expected_sent[row.name]
         assert row.received == expected_received[row.name]
-        assert row.final == row.start - row.sent + row.received
+        assert row.balance == SEED_START_BALANCE - row.sent + row.received
     console = Console(record=True, width=100)
     console.print(balance_table(rows))
     text = console.export_text()
     for row in rows:
-        assert row.name in text and str(row.final) in text
+        assert row.name in text and str(row.balance) in text
     assert "total" in text and "400" in text
 
 

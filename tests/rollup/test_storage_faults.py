@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pytest
 
-from rollup.chain_dir import PENDING_FILE, ChainDirectory
-from rollup.chain_integrity import MIGRATED_USERS_FILE, USERS_FILE
+from rollup.chain_dir import ChainDirectory
+from rollup.chain_integrity import MIGRATED_USERS_FILE, PENDING_FILE, USERS_FILE
 from rollup.cli import main
 from rollup.errors import DatabaseBusyError, EmptyDatabaseError, StorageEnvironmentError, StorageError
 from rollup.fault_injection import SimulatedCrash

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from cli_support import Captured, run_cli
 
-from rollup.chain_dir import PENDING_FILE, ChainDirectory
+from rollup.chain_dir import ChainDirectory
+from rollup.chain_integrity import PENDING_FILE
 
 
 def test_step_by_step_flow(capsys: Captured, tmp_path: Path) -> None:

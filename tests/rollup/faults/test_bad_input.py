@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rollup.chain_dir import PENDING_FILE
+from rollup.chain_integrity import PENDING_FILE
 from tests.fault_support import TALLY, Captured, assert_clear_error, chain_summary, finalized_digest, run_cli
 from tests.rollup.faults.conftest import TEMPLATE_LATEST_BLOCK
 

@@ -1,0 +1,48 @@
+"""Balance lines: one user's balance with what it sent, received and has in flight.
+
+For a user ``u`` after a block, over every record of every outbox:
+
+    sent(u)     = sum of the amounts of u's own outbox records
+    received(u) = sum of the amounts addressed to u that u has claimed
+    incoming(u) = sum of the amounts addressed to u not claimed yet
+
+so for a user registered with balance ``b0`` and no other deposit,
+``balance(u) = b0 - sent(u) + received(u)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rollup.state import ChainState
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    """One registered user's balance line (see the module docstring for the sums)."""
+
+    name: str
+    user_id: int
+    balance: int
+    nonce: int
+    sent: int
+    received: int
+    incoming: int
+    """Sent to this user and not claimed yet (in flight)."""
+
+
+def balance_rows(state: ChainState, name_of: Callable[[int], str]) -> list[BalanceRow]:
+    """Every registered user's balance line after ``state``, by user id; ``name_of`` names a user id."""
+    sent: dict[int, int] = {}
+    received: dict[int, int] = {}
+    incoming: dict[int, int] = {}
+    for transfer in state.sent_transfers():
+        amount, recipient = transfer.record.amount, transfer.record.recipient
+        sent[transfer.sender_id] = sent.get(transfer.sender_id, 0) + amount
+        bucket = received if state.is_claimed(transfer) else incoming
+        bucket[recipient] = bucket.get(recipient, 0) + amount
+    return [
+        BalanceRow(name_of(u), u, tree.balance, tree.nonce, sent.get(u, 0), received.get(u, 0), incoming.get(u, 0))
+        for u, tree in sorted(state.users.items())
+    ]
