@@ -211,15 +211,20 @@ def quotient_chunks(
     gamma: Ext,
     alpha: Ext,
 ) -> FieldArray:
-    """Q = V / Z_H on the LDE coset, interpolated and split into chunks of degree < n."""
+    """Q = V / Z_H on the quotient subcoset of the LDE coset, interpolated and split into chunks of degree < n.
+
+    The subcoset s*H_{2^k n} (k = ``quotient_rate_bits``) is every 2^(rate_bits - k)-th LDE point, enough
+    for deg Q < (max_degree - 1) n; at rate 1/8 it is the whole LDE coset.
+    """
     n = common.degree
-    rate = common.config.rate_bits
+    rate = common.config.quotient_rate_bits
+    stride = 1 << (common.config.rate_bits - rate)
     big_n = n << rate
-    x = fk.mul(fk.powers(field.root_of_unity(common.lde_bits), big_n), COSET_SHIFT)
+    x = fk.mul(fk.powers(pow(field.root_of_unity(common.lde_bits), stride, field.P), big_n), COSET_SHIFT)
     x_n = fk.power(x, n)
     z_h = fk.sub(x_n, 1)
     l0 = fk.mul(z_h, fk.batch_inverse(fk.mul(fk.sub(x, 1), n)))
-    cs, wires, zs = (o.lde_values for o in oracles[:3])
+    cs, wires, zs = (np.ascontiguousarray(o.lde_values[:, ::stride]) for o in oracles[:3])
     blinding = blinding_on_coset(common, x, z_h)
     nc = common.num_constant_columns
     zs_next = np.roll(zs[:2], -(1 << rate), axis=1)

@@ -59,6 +59,13 @@ class ProofConfig:
         return self.max_constraint_degree - 1
 
     @property
+    def quotient_rate_bits(self) -> int:
+        """log2 of the smallest blowup 2^k >= max_constraint_degree: V / Z_H has degree < (max_degree - 1) n,
+        so the prover evaluates it on the subcoset of 2^k n points of the LDE coset (all of it at rate 1/8;
+        every 16th point at rate 1/128)."""
+        return (self.max_constraint_degree - 1).bit_length()
+
+    @property
     def partial_product_chunk(self) -> int:
         """Permutation factors per partial-product constraint (degree chunk + 1 <= max).
 
@@ -91,3 +98,15 @@ PROVEN_100_CONFIG = replace(STANDARD_CONFIG, num_queries=56)
 """``STANDARD_CONFIG`` with twice the queries: 56 * 3 / 2 + 16 = 100 bits proven at the Johnson bound
 (``verifier.soundness``), for circuits up to 2^16 rows (beyond, the batching term over F_p2 drops
 below 2^-100). Its cost is measured in docs/protocol.md section 6."""
+
+SHRINK_CONFIG = replace(
+    STANDARD_CONFIG, rate_bits=7, num_queries=11, pow_bits=23, fri_arity_bits=4, fri_final_poly_bits=5
+)
+"""The shrinking step's configuration (``circuits.recursion.shrink``, the last proof of a block).
+
+Rate 1/128 makes each FRI query worth 7 bits, so 11 queries and 23 bits of proof of work give
+11 * 7 + 23 = 100 bits conjectured, and 11 * 7 / 2 + 23 = 61.5 bits proven at the Johnson bound
+(the standard configuration's 58, ``verifier.soundness``). On the shrink circuit's 2^12 rows one FRI
+fold of arity 16 leaves a final polynomial of 256 coefficients. The proof is about 62 kB instead of
+about 137 kB; proving it costs a 2^19-point LDE (16 times the rows of a standard 2^12 proof) and
+about 2^23 Poseidon2 permutations of grinding (docs/benchmarks.md)."""

@@ -1,6 +1,7 @@
 """End-to-end completeness and soundness of the PLONK + FRI proof system.
 
-Every soundness test runs for the plain and the zero-knowledge configuration.
+Every soundness test runs for the plain and the zero-knowledge configuration, and for the shrinking
+configuration of the block proof (rate 1/128, 11 queries).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from tests_support import Path, element_paths, replace_at, tamper
 from circuits.builder import CircuitBuilder
 from circuits.circuit_data import CircuitData
 from prover.plonk_prover import ProvingError
-from verifier.config import STANDARD_CONFIG, STANDARD_ZK_CONFIG, ProofConfig
+from verifier.config import SHRINK_CONFIG, STANDARD_CONFIG, STANDARD_ZK_CONFIG, ProofConfig
 from verifier.errors import VerificationFailure
 from verifier.field import P
 from verifier.hashing import compress, hash_elements
@@ -24,7 +25,12 @@ from verifier.proof import ProofWithPublicInputs
 
 rng = random.Random(7)
 
-CONFIGS = pytest.mark.parametrize("config", [STANDARD_CONFIG, STANDARD_ZK_CONFIG], ids=["plain", "zk"])
+ALL_CONFIGS = [STANDARD_CONFIG, STANDARD_ZK_CONFIG, SHRINK_CONFIG]
+CONFIG_IDS = ["plain", "zk", "shrink"]
+CONFIGS = pytest.mark.parametrize("config", ALL_CONFIGS, ids=CONFIG_IDS)
+
+CHAIN_LENGTH = 300
+"""Steps of the fixture's chain: 2^9 rows, so every configuration folds in FRI (the shrinking one once, by 16)."""
 
 
 def arithmetic_chain(
@@ -48,15 +54,15 @@ def expected_chain(x0: int, length: int) -> int:
     return x
 
 
-@pytest.fixture(scope="module", params=[STANDARD_CONFIG, STANDARD_ZK_CONFIG], ids=["plain", "zk"])
+@pytest.fixture(scope="module", params=ALL_CONFIGS, ids=CONFIG_IDS)
 def chain(request: pytest.FixtureRequest) -> tuple[CircuitData, ProofWithPublicInputs]:
-    circuit, x0 = arithmetic_chain(50, num_public=2, config=request.param)
+    circuit, x0 = arithmetic_chain(CHAIN_LENGTH, num_public=2, config=request.param)
     return circuit, circuit.prove({x0: 3})
 
 
 def test_arithmetic_chain_proves_and_verifies(chain: tuple[CircuitData, ProofWithPublicInputs]) -> None:
     circuit, proof = chain
-    assert proof.public_inputs == (3, expected_chain(3, 50))
+    assert proof.public_inputs == (3, expected_chain(3, CHAIN_LENGTH))
     circuit.verify(proof)
 
 

@@ -20,7 +20,7 @@ from tests_support import Path, element_paths, replace_at, tamper
 
 from circuits.builder import CircuitBuilder
 from circuits.circuit_data import CircuitData
-from verifier.config import STANDARD_CONFIG, STANDARD_ZK_CONFIG
+from verifier.config import SHRINK_CONFIG, STANDARD_CONFIG, STANDARD_ZK_CONFIG, ProofConfig
 from verifier.extension import Ext
 from verifier.field import P
 from verifier.fri import FriError, fri_challenges, verify_fri
@@ -64,11 +64,17 @@ FILLER_STEPS = 3000
 """Squarings that fill the circuit to 2^9 rows, so FRI folds (the smallest circuits have no layers)."""
 
 
-@pytest.fixture(scope="module", params=[STANDARD_CONFIG, STANDARD_ZK_CONFIG], ids=["plain", "zk"])
-def every_gate(request: pytest.FixtureRequest) -> tuple[CircuitData, ProofWithPublicInputs]:
-    """A circuit with a row of every gate kind and two FRI folding layers (2^9 rows), and a proof.
+MIN_FRI_LAYERS: dict[ProofConfig, int] = {STANDARD_CONFIG: 2, STANDARD_ZK_CONFIG: 2, SHRINK_CONFIG: 1}
+"""FRI folds of the 2^9-row circuit: the shrinking configuration folds once by 16, as on the block circuit."""
 
-    Both configurations: plain, and zero knowledge (salted leaves, a mask, blinding rows).
+
+@pytest.fixture(scope="module", params=list(MIN_FRI_LAYERS), ids=["plain", "zk", "shrink"])
+def every_gate(request: pytest.FixtureRequest) -> tuple[CircuitData, ProofWithPublicInputs]:
+    """A circuit with a row of every gate kind and FRI folding layers (2^9 rows), and a proof.
+
+    Every configuration: plain, zero knowledge (salted leaves, a mask, blinding rows), and the
+    block proof's shrinking configuration (rate 1/128, 11 queries, one fold by 16, a final
+    polynomial of 32 coefficients here).
     """
     b = CircuitBuilder(request.param)
     x, index = b.add_virtual_target(), b.add_virtual_target()
@@ -95,7 +101,7 @@ def _gate_kind(name: str) -> str:
 def test_the_circuit_has_every_gate_kind_and_fri_layers(every_gate: tuple[CircuitData, ProofWithPublicInputs]) -> None:
     circuit, _ = every_gate
     assert {_gate_kind(g.name) for g in circuit.common.gates} == GATE_KINDS
-    assert len(circuit.common.fri_arities) >= 2
+    assert len(circuit.common.fri_arities) >= MIN_FRI_LAYERS[circuit.common.config]
 
 
 def _random_ext() -> Ext:

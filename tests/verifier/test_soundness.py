@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from verifier.config import PROVEN_100_CONFIG, STANDARD_CONFIG, ProofConfig
+from verifier.config import PROVEN_100_CONFIG, SHRINK_CONFIG, STANDARD_CONFIG, ProofConfig
 from verifier.gates import ArithmeticGate, PublicInputGate
 from verifier.proof import CommonData, VerifierKey
 from verifier.soundness import MIN_SECURITY_BITS, WeakKeyError, require_documented_security, soundness
@@ -38,6 +38,17 @@ def test_the_named_configuration_reaches_100_proven_bits_up_to_2_to_the_16_rows(
     for degree_bits in (12, 13, 16):
         assert soundness(common(PROVEN_100_CONFIG, degree_bits)).proven_bits >= 100
     assert soundness(common(PROVEN_100_CONFIG, 17)).proven_bits < 100
+
+
+def test_the_shrinking_configuration_keeps_100_conjectured_bits_and_proves_more_than_the_standard() -> None:
+    """The block proof's configuration at the block circuit's 2^12 rows: 11 queries at rate 1/128."""
+    figures = soundness(common(SHRINK_CONFIG, degree_bits=12))
+    assert figures.conjectured_query_bits == 11 * 7 + 23 == 100
+    assert figures.proven_query_bits == 11 * 7 / 2 + 23 == 61.5
+    assert 100 < figures.algebraic_bits < 101  # the batching term over the 2^19-point LDE domain
+    assert figures.conjectured_bits == 100
+    assert figures.proven_bits > soundness(common()).proven_bits == 58
+    assert require_documented_security(key(SHRINK_CONFIG, 12)) == figures
 
 
 @pytest.mark.parametrize(
