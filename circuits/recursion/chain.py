@@ -20,6 +20,14 @@ recursion scheme, both of one universal shape (``RecursionScheme`` with the
 The step circuit verifies proofs of its own shape, so it is built at the
 smallest degree where it fits (``smallest_fixed_point``), like the
 aggregation circuit. Its key is the one verifier key of every height.
+
+Block proofs are verified as they are exported: in the shrinking
+configuration (``verifier.config.SHRINK_CONFIG``, 11 queries at rate 1/128).
+It is the only block proof there is (the block circuit is the shrinking
+step, ``rollup.circuits.block``), and the cheaper one to verify in-circuit:
+a query costs about the same rows at either rate (three more Merkle levels
+per path at rate 1/128, one FRI layer fewer), and there are 11 instead of 28.
+Any block key of the documented security is accepted (``ChainCircuits.build``).
 """
 
 from __future__ import annotations
@@ -58,6 +66,7 @@ from verifier.chain import (
 from verifier.hashing import Digest
 from verifier.light_client import BLOCK_STATEMENT_LEN
 from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
+from verifier.soundness import require_documented_security
 
 CHAIN_SCHEME = RecursionScheme(statement_len=CHAIN_STATEMENT_LEN, whitelist_depth=CHAIN_WHITELIST_DEPTH)
 
@@ -174,8 +183,7 @@ class ChainCircuits:
         count = block_key.common.num_public_inputs
         if count != BLOCK_STATEMENT_LEN:
             raise ValueError(f"a block key has {BLOCK_STATEMENT_LEN} public inputs, got {count}")
-        if block_key.common.config != CHAIN_SCHEME.config:
-            raise ValueError("block proofs must use the chain scheme's proof configuration")
+        require_documented_security(block_key)
         step, targets = smallest_fixed_point(CHAIN_SCHEME, lambda shape: step_builder(shape, block_key))
         genesis = GenesisCircuit.build(step.common)
         digests = chain_whitelist_digests(genesis.circuit.verifier_key.circuit_digest, step.verifier_key.circuit_digest)

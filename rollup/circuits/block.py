@@ -11,6 +11,15 @@ its verifier key alone pins every circuit allowed in the tree. Statement
 (``verifier.light_client.BlockStatement``):
 
     (prev_root[4], new_root[4], block_number, data_root[4], whitelist_root[4])
+
+**Shrinking.** The block circuit is the tree's last proof and verifies exactly
+one proof, so it is itself the shrinking step: it is proven in
+``verifier.config.SHRINK_CONFIG`` (rate 1/128, 11 queries), which makes the
+block proof about 62 kB instead of 131 kB. Its rows do not depend on its own
+configuration (its verifier follows the child's shape, the tree's), so it
+stays at 2^12 rows, the most at which that configuration reaches the
+documented security (checked when it is built). A separate wrapper circuit
+would add a proof without making the last one smaller (``docs/recursion.md``).
 """
 
 from __future__ import annotations
@@ -45,10 +54,12 @@ from rollup.circuits.tree import (
     level_flags_circuit,
     node_position_bits_circuit,
 )
+from verifier.config import SHRINK_CONFIG, ProofConfig
 from verifier.hashing import Digest
 from verifier.merkle import default_digests
 from verifier.plonk import VerificationError, verify_proof
 from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
+from verifier.soundness import require_documented_security
 
 WHITELIST_DEPTH = 4
 """Room for 16 whitelisted circuits (session shapes, the aggregation circuit and its ZK-leaf variants, the lift)."""
@@ -75,9 +86,16 @@ class BlockCircuit:
 
     @staticmethod
     def build(
-        scheme: AggregationScheme, aggregation: AggregationCircuit, depth: int, whitelist: Whitelist
+        scheme: AggregationScheme,
+        aggregation: AggregationCircuit,
+        depth: int,
+        whitelist: Whitelist,
+        config: ProofConfig = SHRINK_CONFIG,
     ) -> BlockCircuit:
-        b = CircuitBuilder(scheme.config)
+        """The block circuit, proven in ``config``: by default the shrinking configuration, so the block
+        proof (the one proof that leaves the prover) is small; the tree's own configuration gives the
+        proof before shrinking (the shrink benchmark compares the two)."""
+        b = CircuitBuilder(config)
         whitelist_root = b.constant_digest(whitelist.root)
         child = verify_whitelisted_child_circuit(b, scheme, aggregation.shape, whitelist_root)
         node = NodeTargets.from_elements(child.proof.public_inputs[:NODE_STATEMENT_LEN])
@@ -89,7 +107,9 @@ class BlockCircuit:
         b.connect_digest(node.read_root, old)
         block_number = b.add_virtual_target()
         b.register_public_inputs([*old, *new, block_number, *data, *whitelist_root])
-        return BlockCircuit(b.build(), child, whitelist_root, block_number, ClimbTargets(siblings))
+        circuit = b.build()
+        require_documented_security(circuit.verifier_key)  # at rate 1/128 only up to 2^12 rows
+        return BlockCircuit(circuit, child, whitelist_root, block_number, ClimbTargets(siblings))
 
     def prove(
         self, top: ChildProof, siblings: Sequence[Digest], block_number: int, whitelist: Whitelist
@@ -167,10 +187,15 @@ class BlockCircuits:
         inputs = climb_inputs(targets.left, left_siblings) | climb_inputs(targets.right, right_siblings)
         return circuit.prove(left, right, self.whitelist, inputs)
 
+    def tree_top(self, top: ChildProof) -> ChildProof:
+        """The top node in the tree's shape, which the block circuit verifies: a node of another shape
+        (a lone ZK session) is lifted first."""
+        if top.vk.common == self.aggregation.shape:
+            return top
+        if self.lift is None:
+            raise ValueError("the top node has another shape than the tree's and there is no lift circuit")
+        return ChildProof(self.lift.prove(top, self.whitelist), self.lift.verifier_key)
+
     def prove_block(self, top: ChildProof, siblings: Sequence[Digest], block_number: int) -> ProofWithPublicInputs:
-        """The block proof; a top node of another shape (a lone ZK session) is lifted first."""
-        if top.vk.common != self.aggregation.shape:
-            if self.lift is None:
-                raise ValueError("the top node has another shape than the tree's and there is no lift circuit")
-            top = ChildProof(self.lift.prove(top, self.whitelist), self.lift.verifier_key)
-        return self.block.prove(top, siblings, block_number, self.whitelist)
+        """The block proof (in the shrinking configuration) of the top node of the tree."""
+        return self.block.prove(self.tree_top(top), siblings, block_number, self.whitelist)

@@ -1,10 +1,11 @@
 """Chain proofs: a chain of 5 blocks under one key, and every way a cheating prover would break the chain.
 
-The block key here is a circuit whose 17 public inputs are free: it proves
-*any* block statement, so re-proving a transition under another number is as
-cheap as it gets. That is the most permissive block key there is; only the
-chain step's own rules stand between a cheater and a false chain. Each attack
-is built as a cheating prover would: the honest prover cannot even fill the
+The block key here is a circuit (in the block proofs' shrinking configuration)
+whose 17 public inputs are free: it proves *any* block statement, so
+re-proving a transition under another number is as cheap as it gets. That is
+the most permissive block key there is; only the chain step's own rules
+stand between a cheater and a false chain. Each attack is built as a
+cheating prover would: the honest prover cannot even fill the
 witness; a cheater fills it from the same circuit without the step rule's
 copy constraints (every gate row consistent, only the rule broken), proves it
 under the real step key with the prover's self-checks switched off
@@ -23,10 +24,10 @@ from tests_support import prover_without_self_checks
 import circuits.recursion.chain as chain_module
 from circuits.builder import CircuitBuilder
 from circuits.circuit_data import CircuitData
-from circuits.recursion.aggregation import AGGREGATION_CONFIG
 from circuits.recursion.chain import BlockTargets, ChainCircuits, step_builder
 from circuits.witness import Target, Witness
 from verifier.chain import ChainError, chain_statement, verify_chain_proof
+from verifier.config import SHRINK_CONFIG
 from verifier.field import P
 from verifier.hashing import Digest
 from verifier.light_client import BLOCK_STATEMENT_LEN, BlockStatement
@@ -88,7 +89,7 @@ class Chain:
 
 @pytest.fixture(scope="module")
 def chain() -> Chain:
-    b = CircuitBuilder(AGGREGATION_CONFIG)
+    b = CircuitBuilder(SHRINK_CONFIG)  # block proofs are proven in the shrinking configuration
     inputs = b.add_virtual_targets(BLOCK_STATEMENT_LEN)
     b.register_public_inputs(inputs)
     blocks = FreeBlockCircuit(b.build(), inputs)

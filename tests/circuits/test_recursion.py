@@ -24,7 +24,7 @@ from circuits.recursion.proof_target import (
     set_proof_target,
     set_verifier_key_target,
 )
-from verifier.config import STANDARD_CONFIG, STANDARD_ZK_CONFIG, ProofConfig
+from verifier.config import SHRINK_CONFIG, STANDARD_CONFIG, STANDARD_ZK_CONFIG, ProofConfig
 from verifier.field import P
 from verifier.proof import ProofWithPublicInputs
 
@@ -46,12 +46,18 @@ class Recursive:
         return inputs
 
 
+def squarings(config: ProofConfig) -> int:
+    """Filler steps of the inner circuit: the shrinking configuration (one fold by 16 over a final polynomial
+    of at least 32 coefficients) has FRI layers from 2^9 rows on, the standard ones from 2^6."""
+    return 3000 if config.rate_bits == SHRINK_CONFIG.rate_bits else 30
+
+
 def inner_circuit(config: ProofConfig) -> tuple[CircuitData, int]:
     """A circuit with rows of every recursion gate, so their constraints are evaluated in-circuit too."""
     b = CircuitBuilder(config)
     x = b.add_virtual_target()
     y = x
-    for i in range(30):
+    for i in range(squarings(config)):
         y = b.add_const(b.mul(y, y), i)
     reduced = b.reduce_with_powers((x, y), [x, y] * 40)
     reduced_ext = b.reduce_with_powers(reduced, [(x, y), reduced] * 10)
@@ -62,9 +68,12 @@ def inner_circuit(config: ProofConfig) -> tuple[CircuitData, int]:
     return b.build(), x
 
 
-@pytest.fixture(scope="module", params=[STANDARD_CONFIG, STANDARD_ZK_CONFIG], ids=["plain", "zk"])
+@pytest.fixture(
+    scope="module", params=[STANDARD_CONFIG, STANDARD_ZK_CONFIG, SHRINK_CONFIG], ids=["plain", "zk", "shrink"]
+)
 def recursive(request: pytest.FixtureRequest) -> Recursive:
-    """An inner proof (plain or zero-knowledge) verified by a plain outer circuit."""
+    """An inner proof (plain, zero-knowledge, or in the block proofs' shrinking configuration, as the chain
+    step verifies them) verified by a plain outer circuit."""
     inner, x = inner_circuit(request.param)
     inner_proof = inner.prove({x: 12345})
 

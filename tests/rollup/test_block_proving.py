@@ -26,9 +26,11 @@ from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
 from rollup.storage import Storage
 from rollup.workload import random_send_sessions, registration_sessions
+from verifier.config import SHRINK_CONFIG
 from verifier.hashing import ZERO_DIGEST
 from verifier.light_client import BlockRejectedError, verify_block
-from verifier.serialization import proof_from_bytes
+from verifier.serialization import proof_from_bytes, proof_size
+from verifier.soundness import require_documented_security
 
 FAKE_WHITELIST_ROOT = ZERO_DIGEST
 
@@ -153,6 +155,25 @@ def test_a_lone_zero_knowledge_session_is_lifted_into_the_block_proof(tmp_path: 
     assert key.common != rollup_circuits().blocks.aggregation.shape
     verify_block(rollup_circuits().block_verifier_key, result.proof, seq.storage.block(0).prev_root)
     seq.close()
+
+
+BLOCK_PROOF_TARGET_BYTES = 64_000
+"""Issue 16's target for the block proof (131,182 bytes in the tree's configuration, before shrinking)."""
+
+
+@pytest.mark.slow
+def test_the_block_proof_is_shrunk_below_64_kb_at_the_documented_security(circuits: object) -> None:
+    seq = chain_with_registrations([7, 8])
+    result = prove_stored_block(seq.storage, 1, LocalExecutor(1, in_process=True))
+    vk = rollup_circuits().block_verifier_key
+    data = result.proofs[BLOCK_NODE]
+    assert len(data) == proof_size(vk.common) <= BLOCK_PROOF_TARGET_BYTES
+    assert (vk.common.config, vk.common.degree_bits) == (SHRINK_CONFIG, 12)
+    figures = require_documented_security(vk)
+    assert (figures.conjectured_bits, figures.proven_bits) == (100, 61.5)
+    assert verify_block(vk, proof_from_bytes(data), seq.storage.block(1).prev_root).block_number == 1
+    tree = rollup_circuits().blocks.aggregation.shape  # the tree's proofs stay in its configuration
+    assert tree.config != SHRINK_CONFIG and proof_size(tree) > 2 * BLOCK_PROOF_TARGET_BYTES
 
 
 @pytest.mark.slow
