@@ -1,4 +1,5 @@
-"""Proof-system parameters: named, documented configurations (``STANDARD_CONFIG``, its ZK twin, ``PROVEN_100_CONFIG``).
+"""Proof-system parameters: named, documented configurations (``STANDARD_CONFIG``, its ZK twin,
+``PROVEN_100_CONFIG``, and ``SHRINK_CONFIG`` for block proofs).
 
 ``STANDARD_CONFIG`` follows Plonky2's standard recursion configuration:
 
@@ -102,11 +103,14 @@ below 2^-100). Its cost is measured in docs/protocol.md section 6."""
 SHRINK_CONFIG = replace(
     STANDARD_CONFIG, rate_bits=7, num_queries=11, pow_bits=23, fri_arity_bits=4, fri_final_poly_bits=5
 )
-"""The shrinking step's configuration (``circuits.recursion.shrink``, the last proof of a block).
+"""The configuration of block proofs, the one proof that leaves the prover (``rollup.circuits.block``: the
+block circuit is the shrinking step, docs/recursion.md).
 
 Rate 1/128 makes each FRI query worth 7 bits, so 11 queries and 23 bits of proof of work give
 11 * 7 + 23 = 100 bits conjectured, and 11 * 7 / 2 + 23 = 61.5 bits proven at the Johnson bound
-(the standard configuration's 58, ``verifier.soundness``). On the shrink circuit's 2^12 rows one FRI
-fold of arity 16 leaves a final polynomial of 256 coefficients. The proof is about 62 kB instead of
-about 137 kB; proving it costs a 2^19-point LDE (16 times the rows of a standard 2^12 proof) and
-about 2^23 Poseidon2 permutations of grinding (docs/benchmarks.md)."""
+(the standard configuration's 58, ``verifier.soundness``). On the block circuit's 2^12 rows one FRI
+fold of arity 16 leaves a final polynomial of 256 coefficients, and the algebraic terms over the
+2^19-point LDE domain are 2^-100.9 (at 2^13 rows they would be 2^-99.9, below the documented level).
+The proof is 62,378 bytes instead of 131,182 in the tree's configuration; proving it costs a
+2^19-point LDE (16 times that of the tree's configuration) and about 2^23 Poseidon2 permutations of
+grinding (docs/benchmarks.md)."""
