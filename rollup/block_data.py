@@ -1,22 +1,36 @@
-"""A block's published data file, and rebuilding the global tree from block files alone.
+"""A block's published data file, and rebuilding the public state (global tree, every outbox) from block files alone.
 
 Beside each exported block proof ``block-NNNN.proof`` the operator writes
 ``block-NNNN.data`` (JSON, canonical)::
 
-    {"version": 1, "number": n, "prev_root": HEX, "new_root": HEX,
-     "sessions": [{"user_id": u, "deposit": d, "new_leaf": HEX}, ...]}      (by user id)
+    {"version": 2, "number": n, "prev_root": HEX, "new_root": HEX,
+     "sessions": [{"user_id": u, "deposit": d, "outbox_root": HEX, "opaque_digest": HEX,
+                   "appends": [{"recipient": r, "address": HEX, "amount": a, "index": j}, ...]},
+                  ...]}                                                       (by user id)
+
+(the session entries are :mod:`rollup.public_data_json`'s). Per session that
+is everything another party needs without the operator: the user id, the
+deposit, the two public parts of the new leaf (a claimer of the user's records
+needs exactly these) and every record the session appended to the outbox.
 
 The block proof's statement carries the data root D_n: the root of the sparse
-tree of depth GLOBAL_TREE_DEPTH with H(u, deposit, new_leaf) at u
-(:func:`rollup.block.block_data_digest`), which the block circuits compute
-in-circuit from the sessions' statements. So a data file is checked against
-its proof by recomputing that root: the file says exactly what the proof binds.
+tree of depth GLOBAL_TREE_DEPTH with the session's data digest
+H(u, deposit, outbox_root, opaque, appends_digest(records)) at u
+(:func:`rollup.block.block_data_digest`). Each session circuit computes its
+data digest in-circuit from the values it proves, and the block circuits
+combine them in-circuit into D_n. So a data file is checked against its proof
+by recomputing that root: the file says exactly what the proof binds.
 
-:func:`rebuild_global_tree` verifies the proofs of a directory of block files
+:func:`rebuild_public_state` verifies the proofs of a directory of block files
 in order from a trusted genesis root (as a light client), checks each data
-file against its proof, and writes the sessions' new leaves into a global
-tree, whose root must be each block's new root. It needs nothing but the
-files, the block verifier key and the genesis root.
+file against its proof, replays each session's appends into its user's outbox
+(whose root must be the published one) and writes the sessions' new leaves
+into a global tree, whose root must be each block's new root. It needs nothing
+but the files, the block verifier key and the genesis root, and the result is
+enough to build any claim (:meth:`RebuiltState.sender_proof`): the sender's
+outbox root, opaque digest, the record's outbox path and the global path.
+What it cannot give is any user's balance, nonce or claimed set: those are
+behind each opaque digest, and only their holders know them.
 """
 
 from __future__ import annotations
@@ -28,9 +42,12 @@ from typing import Any
 
 from rollup.block import Block, block_data_digest
 from rollup.errors import RollupError
+from rollup.outbox import Outbox
 from rollup.params import GLOBAL_TREE_DEPTH
+from rollup.public_data_json import public_data_from_json, public_data_to_json
 from rollup.smt import SparseMerkleTree
-from rollup.witness import SessionPublicData
+from rollup.state import leaf_digest
+from rollup.witness import SenderProof, SessionPublicData
 from verifier.hashing import Digest
 from verifier.light_client import (
     MAX_KEY_BYTES,
@@ -43,7 +60,8 @@ from verifier.light_client import (
 )
 from verifier.serialization import proof_from_bytes, proof_size, verifier_key_from_bytes
 
-BLOCK_DATA_VERSION: int = 1
+BLOCK_DATA_VERSION: int = 2
+"""2: sessions carry the new leaf's public parts and their outbox appends (1 carried the new leaf only)."""
 DATA_SUFFIX: str = ".data"
 MAX_BLOCK_DATA_BYTES: int = 64 << 20
 """A data file holds at most 2^20 sessions of about 150 bytes each; anything larger is refused unread."""
@@ -74,9 +92,7 @@ class BlockData:
             "number": self.number,
             "prev_root": digest_hex(self.prev_root),
             "new_root": digest_hex(self.new_root),
-            "sessions": [
-                {"user_id": s.user_id, "deposit": s.deposit, "new_leaf": digest_hex(s.new_leaf)} for s in self.sessions
-            ],
+            "sessions": [public_data_to_json(s) for s in self.sessions],
         }
         return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 
@@ -87,10 +103,9 @@ class BlockData:
             document: Any = json.loads(data.decode("utf-8"))
             if not isinstance(document, dict) or document.get("version") != BLOCK_DATA_VERSION:
                 raise ValueError(f"not a version-{BLOCK_DATA_VERSION} block data file")
-            sessions = tuple(
-                SessionPublicData(_int(s["user_id"]), _int(s["deposit"]), parse_digest_hex(s["new_leaf"]))
-                for s in document["sessions"]
-            )
+            if not isinstance(document["sessions"], list):
+                raise ValueError("sessions must be a list")
+            sessions = tuple(public_data_from_json(s) for s in document["sessions"])
             return BlockData(
                 _int(document["number"]),
                 parse_digest_hex(document["prev_root"]),
@@ -125,24 +140,77 @@ def data_path(proof_file: Path) -> Path:
     return proof_file.with_name(proof_file.name + DATA_SUFFIX)
 
 
+class PublicUser:
+    """What the published data says of one user: its outbox (records and tree) and its leaf's opaque digest."""
+
+    __slots__ = ("opaque_digest", "outbox")
+
+    def __init__(self, outbox: Outbox, opaque_digest: Digest) -> None:
+        """A user's public parts."""
+        self.outbox = outbox
+        self.opaque_digest = opaque_digest
+
+    def leaf(self) -> Digest:
+        """leaf_digest(outbox root, opaque digest): the user's global leaf."""
+        return leaf_digest(self.outbox.root, self.opaque_digest)
+
+
 @dataclass(frozen=True)
-class RebuiltTree:
-    """The global tree after the last block of a directory of block files, and what it came from."""
+class RebuiltState:
+    """The public state after the last block of a directory of block files: the global tree and every
+    user's outbox and opaque digest, and what it came from."""
 
     tree: SparseMerkleTree
+    users: dict[int, PublicUser]
     blocks: int
     last: BlockStatement | None
 
+    def sender_proof(self, sender_id: int, outbox_index: int) -> SenderProof:
+        """What a claim of record ``outbox_index`` of ``sender_id`` needs of the sender, from published data
+        alone (UnknownTransferError for an empty slot, KeyError for a user without data)."""
+        sender = self.users[sender_id]
+        sender.outbox.record(outbox_index)
+        return SenderProof(
+            sender.outbox.root,
+            sender.opaque_digest,
+            sender.outbox.tree.siblings(outbox_index),
+            self.tree.siblings(sender_id),
+        )
 
-def rebuild_global_tree(vk_file: Path, directory: Path, genesis_root: Digest) -> RebuiltTree:
-    """Rebuild the global tree from the block files in ``directory`` alone (see the module docstring).
+
+def apply_block_data(tree: SparseMerkleTree, users: dict[int, PublicUser], data: BlockData, where: str) -> None:
+    """Replay ``data`` (already checked against its proof) into the public state: each session's appends
+    into its user's outbox, at the next slots, which must give the published outbox root; then its leaf.
+
+    BlockDataError (and nothing changed for that session) when the appends do not continue the outbox.
+    """
+    for entry in data.sessions:
+        known = users.get(entry.user_id)
+        outbox = known.outbox.copy() if known is not None else Outbox()
+        for record in entry.appends:
+            if record.index != outbox.length:
+                raise BlockDataError(
+                    f"{where}: user {entry.user_id}'s record {record.index} is not the next outbox slot {outbox.length}"
+                )
+            outbox.append(record)
+        if outbox.root != entry.outbox_root:
+            raise BlockDataError(f"{where}: user {entry.user_id}'s appends do not give its published outbox root")
+        users[entry.user_id] = PublicUser(outbox, entry.opaque_digest)
+    tree.set_leaves({entry.user_id: entry.new_leaf for entry in data.sessions})
+
+
+def rebuild_public_state(vk_file: Path, directory: Path, genesis_root: Digest) -> RebuiltState:
+    """Rebuild the global tree and every outbox from the block files in ``directory`` alone (see the module
+    docstring).
 
     BlockDataError for a missing, malformed or mismatching data file; the light client's
-    FormatError or BlockRejectedError (ValueErrors) for an unreadable or rejected proof.
+    FormatError or BlockRejectedError (ValueErrors) for an unreadable or rejected proof (a missing
+    block is a proof whose previous root is not the rebuilt one).
     """
     vk = verifier_key_from_bytes(read_bounded(str(vk_file), "verifier key", MAX_KEY_BYTES))
     limit = proof_size(vk.common)
     tree = SparseMerkleTree(GLOBAL_TREE_DEPTH)
+    users: dict[int, PublicUser] = {}
     if tree.root != genesis_root:
         raise BlockDataError("the genesis root is not the root of the empty global tree")
     statement = None
@@ -155,7 +223,7 @@ def rebuild_global_tree(vk_file: Path, directory: Path, genesis_root: Digest) ->
             raise BlockDataError(f"{file} has no data file {data_file.name} beside it")
         data = BlockData.from_bytes(read_bounded(str(data_file), "block data", MAX_BLOCK_DATA_BYTES), str(data_file))
         data.check_against(statement, str(data_file))
-        tree.set_leaves({s.user_id: s.new_leaf for s in data.sessions})
+        apply_block_data(tree, users, data, str(data_file))
         if tree.root != statement.new_root:
             raise BlockDataError(f"{data_file}: its new leaves do not give the proven new root")
-    return RebuiltTree(tree, len(files), statement)
+    return RebuiltState(tree, users, len(files), statement)

@@ -69,8 +69,8 @@ def execute_claim(tree: UserTree, claimant_id: int, op: Claim, state: ChainState
         raise DoubleClaimError(f"user {claimant_id} already claimed transfer {op.outbox_index} of user {op.sender_id}")
     balance = credit(tree.balance, record.amount)
     proof = SenderProof(
-        sender.key_digest,
-        sender.state(),
+        sender.outbox.root,
+        sender.opaque_digest(),
         sender.outbox.tree.siblings(op.outbox_index),
         state.global_tree.siblings(op.sender_id),
     )
@@ -134,6 +134,13 @@ def execute_session(state: ChainState, session: Session) -> ExecutedSession:
         else:
             steps.append(execute_claim(tree, session.user_id, op, state))
     trace = SessionTrace(
-        session.user_id, state.root, session.secret, state.leaf(session.user_id), old_state, tuple(steps), tree.leaf()
+        session.user_id,
+        state.root,
+        session.secret,
+        state.leaf(session.user_id),
+        old_state,
+        tuple(steps),
+        tree.outbox.root,
+        tree.opaque_digest(),
     )
     return ExecutedSession(session, tree, trace)

@@ -13,6 +13,12 @@ an id nobody holds yet cannot be claimed by whoever registers it later. Appendin
 first empty slot, so the outbox is summarised by (root, length). The index
 inside the record binds it to its slot: a claim proves ``leaf_j`` at position j
 and the claimed set is keyed by (sender id, j).
+
+The records a session appends are published in its block data and bound by
+its data digest through a running digest, one step per record in append order:
+
+    appends_0     = EMPTY_LEAF
+    appends_{i+1} = hash_elements([*appends_i, *leaf(record_i)])
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from dataclasses import dataclass
 
 from rollup.errors import OutboxFullError, UnknownTransferError
 from rollup.params import OUTBOX_CAPACITY, OUTBOX_DEPTH
-from rollup.smt import SparseMerkleTree
+from rollup.smt import EMPTY_LEAF, SparseMerkleTree
 from verifier.hashing import Digest, hash_elements
 
 
@@ -41,6 +47,19 @@ class TransferRecord:
     def digest(self) -> Digest:
         """hash_elements([recipient, *address, amount, index]), the outbox leaf."""
         return hash_elements([self.recipient, *self.address, self.amount, self.index])
+
+
+def append_digest(appends: Digest, record: TransferRecord) -> Digest:
+    """hash_elements([*appends, *record.digest()]): the running appends digest after one more record."""
+    return hash_elements([*appends, *record.digest()])
+
+
+def appends_digest(records: Iterable[TransferRecord]) -> Digest:
+    """The running appends digest of ``records`` in order (EMPTY_LEAF for none)."""
+    digest = EMPTY_LEAF
+    for record in records:
+        digest = append_digest(digest, record)
+    return digest
 
 
 class Outbox:

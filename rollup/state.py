@@ -3,14 +3,20 @@
 Formulas (all hashes are :func:`verifier.hashing.hash_elements`, Poseidon2):
 
     key_digest(s)        = hash_elements(s)                          s = secret, SECRET_SIZE elements
-    state_root(u)        = hash_elements([balance, nonce, outbox_len,
-                                          *outbox_root, *claimed_root])   11 elements
-    leaf(u)              = hash_elements([*key_digest, *state_root])      8 elements
+    opaque(u)            = hash_elements([*key_digest, balance, nonce, outbox_len,
+                                          *claimed_root])                 11 elements
+    leaf(u)              = hash_elements([*outbox_root, *opaque(u)])      8 elements
     leaf of an unregistered id = EMPTY_LEAF = (0, 0, 0, 0)
     claim_key(s, j)      = s * 2^OUTBOX_DEPTH + j                      (sender s, outbox index j)
     claimed set          : sparse tree of depth CLAIMED_DEPTH, leaf CLAIMED_LEAF at claim_key
                            for every claimed transfer, EMPTY_LEAF elsewhere
     global root          = root of the sparse tree of depth GLOBAL_TREE_DEPTH with leaf(u) at id u
+
+The leaf splits the user's state into the part others need and the rest: a
+claim of a record in u's outbox opens leaf(u) with u's outbox root and the
+opaque digest alone, never with u's balance, nonce, key or claimed set, and the
+block data publishes exactly those two digests per session
+(:mod:`rollup.block_data`).
 
 Messages of different kinds have different lengths, and hash_elements binds the
 length in its capacity, so a digest of one kind cannot be reinterpreted as
@@ -42,9 +48,9 @@ def key_digest(secret: Sequence[int]) -> Digest:
     return hash_elements(list(secret))
 
 
-def leaf_digest(key: Digest, state_root: Digest) -> Digest:
-    """hash_elements([*key, *state_root]): a registered user's global leaf."""
-    return hash_elements([*key, *state_root])
+def leaf_digest(outbox_root: Digest, opaque: Digest) -> Digest:
+    """hash_elements([*outbox_root, *opaque]): a registered user's global leaf from its two public parts."""
+    return hash_elements([*outbox_root, *opaque])
 
 
 def claim_key(sender_id: int, outbox_index: int) -> int:
@@ -54,7 +60,8 @@ def claim_key(sender_id: int, outbox_index: int) -> int:
 
 @dataclass(frozen=True)
 class UserState:
-    """The fields a user's state root commits to."""
+    """The fields of a user's leaf besides its key digest: the outbox root in the clear, the rest in the
+    opaque digest."""
 
     balance: int
     nonce: int
@@ -67,9 +74,13 @@ class UserState:
         """The state right after registration: the deposit, nonce 0, empty outbox and claimed set."""
         return cls(deposit, 0, 0, DEFAULT_DIGESTS[OUTBOX_DEPTH], DEFAULT_DIGESTS[CLAIMED_DEPTH])
 
-    def root(self) -> Digest:
-        """hash_elements([balance, nonce, outbox_len, *outbox_root, *claimed_root])."""
-        return hash_elements([self.balance, self.nonce, self.outbox_len, *self.outbox_root, *self.claimed_root])
+    def opaque_digest(self, key: Digest) -> Digest:
+        """hash_elements([*key, balance, nonce, outbox_len, *claimed_root]): the leaf's private part."""
+        return hash_elements([*key, self.balance, self.nonce, self.outbox_len, *self.claimed_root])
+
+    def leaf(self, key: Digest) -> Digest:
+        """leaf_digest(outbox_root, opaque_digest(key)): the global leaf of a user holding ``key`` in this state."""
+        return leaf_digest(self.outbox_root, self.opaque_digest(key))
 
 
 class UserTree:
@@ -94,9 +105,13 @@ class UserTree:
         """The committed fields (roots are cached by the trees, so this does not hash)."""
         return UserState(self.balance, self.nonce, self.outbox.length, self.outbox.root, self.claimed.root)
 
+    def opaque_digest(self) -> Digest:
+        """The leaf's private part: UserState.opaque_digest under this user's key."""
+        return self.state().opaque_digest(self.key_digest)
+
     def leaf(self) -> Digest:
-        """leaf_digest(key_digest, state_root)."""
-        return leaf_digest(self.key_digest, self.state().root())
+        """leaf_digest(outbox_root, opaque_digest)."""
+        return self.state().leaf(self.key_digest)
 
     def has_claimed(self, sender_id: int, outbox_index: int) -> bool:
         """True when the transfer (sender_id, outbox_index) is in the claimed set."""

@@ -60,6 +60,7 @@ from rollup.params import (
     SPILLED_PROOFS_DIR,
 )
 from rollup.proof_spill import spill, spilled
+from rollup.public_data_json import public_data_from_json, public_data_to_json
 from rollup.session import Session, session_from_json, session_to_json
 from rollup.smt import NodeKey, SparseMerkleTree
 from rollup.state import ChainState, UserTree
@@ -96,20 +97,11 @@ def decode_digest(blob: bytes) -> Digest:
 
 
 def _decode_public_data(text: Any) -> tuple[SessionPublicData, ...]:
-    """A block's stored public data: a JSON list of [user id, deposit, new leaf (4 field elements)], each in range."""
+    """A block's stored public data: a JSON list of :mod:`rollup.public_data_json` objects, each in range."""
     entries = json.loads(text)
     if not isinstance(entries, list):
         raise ValueError("public data must be a list")
-    decoded = []
-    for user_id, deposit, leaf in entries:
-        integers = (user_id, deposit, *leaf)
-        limits = (MAX_USERS, AMOUNT_LIMIT, P, P, P, P)
-        if len(leaf) != 4 or not all(
-            type(v) is int and 0 <= v < bound for v, bound in zip(integers, limits, strict=True)
-        ):
-            raise ValueError(f"malformed entry {[user_id, deposit, leaf]!r}")
-        decoded.append(SessionPublicData(user_id, deposit, (leaf[0], leaf[1], leaf[2], leaf[3])))
-    return tuple(decoded)
+    return tuple(public_data_from_json(entry) for entry in entries)
 
 
 class Storage(Database):
@@ -177,7 +169,7 @@ class Storage(Database):
             raise StorageError(f"block {block.number} does not follow the stored block {self.latest_block_number()}")
 
         def write(db: sqlite3.Connection) -> None:
-            public_data = json.dumps([[e.user_id, e.deposit, list(e.new_leaf)] for e in block.public_data])
+            public_data = json.dumps([public_data_to_json(e) for e in block.public_data])
             db.execute(
                 "INSERT INTO blocks (number, prev_root, new_root, data_digest, public_data) VALUES (?, ?, ?, ?, ?)",
                 (

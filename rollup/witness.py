@@ -13,12 +13,20 @@ send        nonce' = nonce + 1;  recipient < 2^20;  b' = b - a >= 0;  len < 2^16
 claim       nonce' = nonce + 1;  sender < 2^20;  j < 2^16;  record.index = j;
             record.recipient = claimant;  record.address = H(secret);
             climb(H(record), j, outbox_path) = sender.outbox_root;
-            climb(leaf(sender.key, sender.state), sender_id, global_path) = read_root;
+            climb(H(sender.outbox_root, sender.opaque), sender_id, global_path) = read_root;
             climb(EMPTY_LEAF, k, claimed_path) = claimed_root  (k = claim_key(sender, j));
             claimed_root' = climb(CLAIMED_LEAF, k, claimed_path);  b' = b + a < 2^48
-session     H(secret) is the key digest in the old leaf (authorization); the steps
+session     the old leaf is H(outbox_root, opaque(H(secret), old state)), so the
+            prover knows the secret the leaf commits to (authorization); the steps
             chain (each old state is the previous new state); new leaf =
             leaf(H(secret), last state).
+
+A claim sees nothing of the sender but its outbox root and opaque digest (the
+two public parts of its leaf): never its balance, nonce, key or claimed set.
+
+public data (user_id, deposit, new outbox_root, new opaque digest, appended records); its
+            digest H(user_id, deposit, outbox_root, opaque, appends_digest(records)) is
+            the session statement's data digest (:class:`SessionPublicData`).
 
 Membership of the old leaf at ``user_id`` under the read root is not checked
 here: it is the aggregation's job, which recomputes the previous global root
@@ -40,7 +48,7 @@ from rollup.errors import (
     UnknownUserError,
 )
 from rollup.operations import Claim, Register, Send
-from rollup.outbox import TransferRecord
+from rollup.outbox import TransferRecord, appends_digest
 from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, OUTBOX_CAPACITY, OUTBOX_DEPTH
 from rollup.rules import (
     credit,
@@ -80,10 +88,11 @@ class SendStep:
 
 @dataclass(frozen=True)
 class SenderProof:
-    """Evidence that a record is in the sender's outbox under the read root."""
+    """Evidence that a record is in the sender's outbox under the read root: the public parts of the
+    sender's leaf (its outbox root and opaque digest) and the two paths."""
 
-    key_digest: Digest
-    state: UserState
+    outbox_root: Digest
+    opaque_digest: Digest
     outbox_path: Path
     global_path: Path
 
@@ -105,15 +114,29 @@ Step = RegisterStep | SendStep | ClaimStep
 
 @dataclass(frozen=True)
 class SessionPublicData:
-    """What a session publishes in its block: user id, public deposit, new leaf."""
+    """What a session publishes in its block: everything another party needs to go on without the operator.
+
+    The user id, the public deposit, the two public parts of the new leaf (outbox root and opaque digest)
+    and every record the session appended to the user's outbox, in order. A claimer of one of those
+    records needs nothing else of the sender; a rebuild of the chain replays the appends into the outbox.
+    """
 
     user_id: int
     deposit: int
-    new_leaf: Digest
+    outbox_root: Digest
+    opaque_digest: Digest
+    appends: tuple[TransferRecord, ...]
+
+    @property
+    def new_leaf(self) -> Digest:
+        """leaf_digest(outbox_root, opaque_digest): the user's leaf after the block."""
+        return leaf_digest(self.outbox_root, self.opaque_digest)
 
     def digest(self) -> Digest:
-        """hash_elements([user_id, deposit, *new_leaf]): this session's leaf in the block data tree."""
-        return hash_elements([self.user_id, self.deposit, *self.new_leaf])
+        """hash_elements([user_id, deposit, *outbox_root, *opaque_digest, *appends_digest(appends)]): this
+        session's leaf in the block data tree (its statement's data digest)."""
+        appends = appends_digest(self.appends)
+        return hash_elements([self.user_id, self.deposit, *self.outbox_root, *self.opaque_digest, *appends])
 
 
 @dataclass(frozen=True)
@@ -126,7 +149,18 @@ class SessionTrace:
     old_leaf: Digest
     old_state: UserState | None
     steps: tuple[Step, ...]
-    new_leaf: Digest
+    new_outbox_root: Digest
+    new_opaque_digest: Digest
+
+    @property
+    def new_leaf(self) -> Digest:
+        """The user's leaf after the session, from its two public parts."""
+        return leaf_digest(self.new_outbox_root, self.new_opaque_digest)
+
+    @property
+    def appends(self) -> tuple[TransferRecord, ...]:
+        """The records the session's sends append, in order (a send's slot is its old outbox length)."""
+        return tuple(step_record(step) for step in self.steps if isinstance(step, SendStep))
 
     @property
     def deposit(self) -> int:
@@ -136,7 +170,12 @@ class SessionTrace:
 
     def public_data(self) -> SessionPublicData:
         """The session's entry in the block's public data."""
-        return SessionPublicData(self.user_id, self.deposit, self.new_leaf)
+        return SessionPublicData(self.user_id, self.deposit, self.new_outbox_root, self.new_opaque_digest, self.appends)
+
+
+def step_record(step: SendStep) -> TransferRecord:
+    """The record a send step appends: (recipient, address, amount) of its operation at slot old.outbox_len."""
+    return TransferRecord(step.op.recipient, step.op.address, step.op.amount, step.old.outbox_len)
 
 
 def _require_path(
@@ -186,7 +225,7 @@ def verify_send(step: SendStep, old: UserState) -> UserState:
         old.outbox_root,
         f"outbox slot {slot} empty",
     )
-    record = TransferRecord(op.recipient, op.address, op.amount, slot)
+    record = step_record(step)
     outbox_root = compute_root_from_path(record.digest(), slot, step.outbox_path)
     new = UserState(balance, op.nonce, slot + 1, outbox_root, old.claimed_root)
     _require_equal(step.new, new, "state after send")
@@ -213,10 +252,10 @@ def verify_claim(
         op.outbox_index,
         sender.outbox_path,
         OUTBOX_DEPTH,
-        sender.state.outbox_root,
+        sender.outbox_root,
         f"record {op.outbox_index} in user {op.sender_id}'s outbox",
     )
-    sender_leaf = leaf_digest(sender.key_digest, sender.state.root())
+    sender_leaf = leaf_digest(sender.outbox_root, sender.opaque_digest)
     _require_path(
         sender_leaf,
         op.sender_id,
@@ -253,7 +292,7 @@ def _verify_start(trace: SessionTrace, key: Digest) -> tuple[UserState, Sequence
         return verify_register(first), trace.steps[1:]
     if trace.old_state is None or trace.old_leaf == EMPTY_LEAF:
         raise UnknownUserError(f"user {trace.user_id} is not registered (empty leaf)")
-    if leaf_digest(key, trace.old_state.root()) != trace.old_leaf:
+    if trace.old_state.leaf(key) != trace.old_leaf:
         raise AuthorizationError(f"the secret's key digest and the old state do not open user {trace.user_id}'s leaf")
     return trace.old_state, trace.steps
 
@@ -266,14 +305,18 @@ def verify_session_trace(trace: SessionTrace) -> SessionPublicData:
         raise MalformedSessionError(f"the session of user {trace.user_id} has no operations")
     key = key_digest(trace.secret)
     state, steps = _verify_start(trace, key)
+    appends: list[TransferRecord] = []
     for step in steps:
         if isinstance(step, RegisterStep):
             raise MalformedSessionError("registration must be the first operation of a session")
         if isinstance(step, SendStep):
             state = verify_send(step, state)
+            appends.append(step_record(step))
         else:
             state = verify_claim(step, state, trace.user_id, key, trace.read_root)
-    new_leaf = leaf_digest(key, state.root())
-    if new_leaf != trace.new_leaf:
+    public = SessionPublicData(
+        trace.user_id, trace.deposit, state.outbox_root, state.opaque_digest(key), tuple(appends)
+    )
+    if public.new_leaf != trace.new_leaf:
         raise InvalidWitnessError(f"user {trace.user_id}'s new leaf differs from the recomputed one")
-    return SessionPublicData(trace.user_id, trace.deposit, new_leaf)
+    return public

@@ -7,7 +7,7 @@ recomputes them) except a send's index, which is its old ``outbox_len``.
 
     send:   (nonce, recipient, address, amount, index = old.outbox_len) of the op; own path = outbox path
     claim:  nonce, sender id, index of the op; recipient, address and amount of the record;
-            own path = claimed-set path; the sender's key, state and paths from its SenderProof
+            own path = claimed-set path; the sender's outbox root, opaque digest and paths from its SenderProof
     unused slots and inputs are padding (zeros), which the circuit ignores.
 """
 
@@ -28,7 +28,7 @@ from rollup.witness import ClaimStep, RegisterStep, SendStep, SessionTrace, Step
 from verifier.hashing import Digest
 
 PADDING_STATE = UserState(0, 0, 0, EMPTY_LEAF, EMPTY_LEAF)
-"""Inputs of a state nothing reads (a registering session's old state, a non-claim slot's sender state)."""
+"""Inputs of a state nothing reads (a registering session's old state)."""
 
 
 def session_operations(trace: SessionTrace) -> tuple[bool, tuple[Step, ...]]:
@@ -68,8 +68,8 @@ def set_padding_slot(inputs: dict[Target, int], targets: SlotTargets) -> None:
         inputs[target] = 0
     set_path(inputs, targets.own_path, (), "own path")
     set_digest(inputs, targets.address, EMPTY_LEAF)
-    set_digest(inputs, targets.sender_key, EMPTY_LEAF)
-    set_state(inputs, targets.sender_state, PADDING_STATE)
+    set_digest(inputs, targets.sender_outbox_root, EMPTY_LEAF)
+    set_digest(inputs, targets.sender_opaque_digest, EMPTY_LEAF)
     set_path(inputs, targets.sender_outbox_path, (), "sender outbox path")
     set_path(inputs, targets.sender_global_path, (), "sender global path")
 
@@ -95,8 +95,8 @@ def set_operation_slot(inputs: dict[Target, int], targets: SlotTargets, step: St
         inputs[targets.index] = step.op.outbox_index
         inputs[targets.sender_id] = step.op.sender_id
         set_path(inputs, targets.own_path, step.claimed_path, "own path")
-        set_digest(inputs, targets.sender_key, sender.key_digest)
-        set_state(inputs, targets.sender_state, sender.state)
+        set_digest(inputs, targets.sender_outbox_root, sender.outbox_root)
+        set_digest(inputs, targets.sender_opaque_digest, sender.opaque_digest)
         set_path(inputs, targets.sender_outbox_path, sender.outbox_path, "sender outbox path")
         set_path(inputs, targets.sender_global_path, sender.global_path, "sender global path")
     else:

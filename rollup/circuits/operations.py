@@ -19,14 +19,17 @@ about 120 rows whatever its kind.
               old_nodes[OUTBOX_DEPTH] = outbox_root;  outbox_root' = new_nodes[OUTBOX_DEPTH];
               outbox_len' = outbox_len + 1;  balance' = balance - amount
     claim:    recipient = user_id;  address = key = H(secret)  (the record names the claimant's key);
-              climb(record, bits(index), sender_outbox_path) = sender_state.outbox_root;
-              climb(H(sender_key, state_root(sender_state)), bits(sender), global_path) = read_root;
+              climb(record, bits(index), sender_outbox_path) = sender_outbox_root;
+              climb(H(sender_outbox_root, sender_opaque), bits(sender), global_path) = read_root
+              (the sender's leaf from its two public parts: nothing else of the sender is read);
               old_nodes[CLAIMED_DEPTH] = claimed_root   (not claimed yet);
               claimed_root' = new_nodes[CLAIMED_DEPTH];  balance' = balance + amount
     always:   balance' < 2^MAX_AMOUNT_BITS  (no overdraft: with a, b < 2^48, b - a wraps
               to >= p - 2^48 when a > b; and the credit bound)
 
-A disabled slot leaves the state unchanged (its climbs are computed and ignored).
+    send:     appends' = H(appends, record)   (the record is published in the block data)
+
+A disabled slot leaves the state and the appends digest unchanged (its climbs are computed and ignored).
 """
 
 from __future__ import annotations
@@ -56,11 +59,10 @@ from rollup.circuits.rules import (
 )
 from rollup.circuits.state_digests import (
     StateTarget,
-    add_virtual_state,
+    append_digest_circuit,
     initial_state_circuit,
     leaf_digest_circuit,
     record_digest_circuit,
-    state_root_circuit,
 )
 from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, OUTBOX_DEPTH
 from rollup.smt import EMPTY_LEAF
@@ -80,8 +82,8 @@ class SlotTargets:
     index: Target
     sender_id: Target
     own_path: list[DigestTarget]
-    sender_key: DigestTarget
-    sender_state: StateTarget
+    sender_outbox_root: DigestTarget
+    sender_opaque_digest: DigestTarget
     sender_outbox_path: list[DigestTarget]
     sender_global_path: list[DigestTarget]
 
@@ -99,8 +101,8 @@ def add_virtual_slot(b: CircuitBuilder) -> SlotTargets:
         index=index,
         sender_id=sender_id,
         own_path=add_virtual_digests(b, CLAIMED_DEPTH),
-        sender_key=b.add_virtual_digest(),
-        sender_state=add_virtual_state(b),
+        sender_outbox_root=b.add_virtual_digest(),
+        sender_opaque_digest=b.add_virtual_digest(),
         sender_outbox_path=add_virtual_digests(b, OUTBOX_DEPTH),
         sender_global_path=add_virtual_digests(b, GLOBAL_TREE_DEPTH),
     )
@@ -166,9 +168,9 @@ def verify_claim_circuit(
     require_recipient_circuit(b, slot.recipient, slot.address, claimant, claimant_key, enabled)
     mark(b, "claim: the record is in the sender's outbox")
     in_outbox = compute_root_from_path_circuit(b, record, index_bits, slot.sender_outbox_path)
-    assert_digest_equal_if(b, enabled, in_outbox, slot.sender_state.outbox_root)
+    assert_digest_equal_if(b, enabled, in_outbox, slot.sender_outbox_root)
     mark(b, "claim: the sender's leaf is under the read root")
-    sender_leaf = leaf_digest_circuit(b, slot.sender_key, state_root_circuit(b, slot.sender_state))
+    sender_leaf = leaf_digest_circuit(b, slot.sender_outbox_root, slot.sender_opaque_digest)
     under_read_root = compute_root_from_path_circuit(b, sender_leaf, sender_bits, slot.sender_global_path)
     assert_digest_equal_if(b, enabled, under_read_root, read_root)
     mark(b, "claim: not claimed yet (climb(EMPTY, claim_key, path) = claimed_root)")
@@ -183,15 +185,27 @@ def verify_claim_circuit(
     )
 
 
+@dataclass(frozen=True)
+class SlotOutcome:
+    """What one slot hands to the next: the state afterwards, the running appends digest afterwards, and
+    whether the slot holds an operation."""
+
+    state: StateTarget
+    appends: DigestTarget
+    enabled: Target
+
+
 def verify_operation_circuit(
     b: CircuitBuilder,
     slot: SlotTargets,
     state: StateTarget,
+    appends: DigestTarget,
     claimant: Target,
     claimant_key: DigestTarget,
     read_root: DigestTarget,
-) -> tuple[StateTarget, Target]:
-    """One slot: a send, a claim or nothing. Returns the state afterwards and the slot's ``enabled`` bit."""
+) -> SlotOutcome:
+    """One slot: a send, a claim or nothing. A send's record also extends the running appends digest
+    (twin of ``append_digest``); any other slot leaves it unchanged."""
     mark(b, "operation kind (booleans, at most one set)")
     b.assert_bool(slot.is_send)
     b.assert_bool(slot.is_claim)
@@ -231,4 +245,7 @@ def verify_operation_circuit(
     )
     mark(b, "new balance < 2^max_amount_bits (no overdraft, credit bound)")
     require_amount_circuit(b, state.balance)
-    return StateTarget(state.balance, nonce, state.outbox_len, state.outbox_root, state.claimed_root), enabled
+    mark(b, "appends digest: a send's record is published")
+    appended = select_digest(b, slot.is_send, appends, append_digest_circuit(b, appends, record))
+    state = StateTarget(state.balance, nonce, state.outbox_len, state.outbox_root, state.claimed_root)
+    return SlotOutcome(state, appended, enabled)

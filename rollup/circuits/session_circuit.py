@@ -10,8 +10,8 @@ in :mod:`rollup.circuits.rules`, the operation slots in
 **Start.** A boolean ``registers``. If 1: the old leaf is EMPTY (0,0,0,0),
 deposit < 2^MAX_AMOUNT_BITS, and the session starts from
 initial(deposit) = (deposit, 0, 0, Z_outbox, Z_claimed). If 0: the deposit is 0
-and the old leaf is H(H(secret), state_root(old_state)), i.e. the prover knows
-the secret whose digest the leaf commits to (authorization).
+and the old leaf is H(outbox_root, H(H(secret), private fields)) of old_state,
+i.e. the prover knows the secret whose digest the leaf commits to (authorization).
 
 **Slots.** ``num_slots`` operation slots, each with booleans ``is_send`` and
 ``is_claim`` (at most one set; ``enabled`` = their sum). Enabled slots form a
@@ -23,8 +23,11 @@ range-checked when it was written (by induction from the registration deposit).
 new_leaf[4], read_root[4], data_digest[4] -- 18 elements: the node statement of
 the level-0 subtree at user_id (``rollup.block_plan.NodeStatement``), so
 aggregation treats sessions and subtrees alike; built for a block tree, a
-pass-through whitelist root (4) follows. The deposit is bound inside the data
-digest (and listed in the block's public data).
+pass-through whitelist root (4) follows. The data digest binds exactly the
+session's public data (``rollup.witness.SessionPublicData``): the user id, the
+deposit, the new leaf's outbox root and opaque digest, and the running appends
+digest over every record a send appended (EMPTY, then H(appends, record) per
+send slot, in slot order).
 Not checked here, and left to the aggregation circuit: the old leaf is the leaf
 of user_id under the previous global root, and read_root is that root.
 """
@@ -45,9 +48,10 @@ from rollup.circuits.state_digests import (
     add_virtual_state,
     key_digest_circuit,
     leaf_digest_circuit,
+    opaque_digest_circuit,
     select_state,
     session_data_digest_circuit,
-    state_root_circuit,
+    user_leaf_circuit,
 )
 from rollup.params import SECRET_SIZE
 from rollup.smt import EMPTY_LEAF
@@ -87,14 +91,14 @@ def verify_start_circuit(
     """Twin of ``_verify_start``: the state the slots start from, and the old leaf.
 
     Registering: old leaf EMPTY, state initial(deposit). Otherwise: deposit 0 and
-    old leaf H(H(secret), state_root(old_state)), which is the authorization.
+    old leaf = leaf(H(secret), old_state), which is the authorization.
     """
     mark(b, "registration flag; a deposit only when registering")
     b.assert_bool(registers)
     b.connect(b.mul(registers, deposit), deposit)
     registered = verify_register_circuit(b, deposit)
-    mark(b, "old leaf = H(H(secret), state_root(old_state)) (authorization), or EMPTY when registering")
-    existing_leaf = leaf_digest_circuit(b, key, state_root_circuit(b, old_state))
+    mark(b, "old leaf = leaf(H(secret), old_state) (authorization), or EMPTY when registering")
+    existing_leaf = user_leaf_circuit(b, key, old_state)
     old_leaf = select_digest(b, registers, existing_leaf, b.constant_digest(EMPTY_LEAF))
     return select_state(b, registers, old_state, registered), old_leaf
 
@@ -113,10 +117,12 @@ def verify_session_trace_circuit(b: CircuitBuilder, num_slots: int) -> SessionTa
     mark(b, "key digest H(secret)")
     key = key_digest_circuit(b, secret)
     state, old_leaf = verify_start_circuit(b, key, registers, deposit, old_state)
+    appends = b.constant_digest(EMPTY_LEAF)
     previous: Target | None = None
     for position, slot in enumerate(slots):
         set_scope(b, f"slot {position}: ")
-        state, enabled = verify_operation_circuit(b, slot, state, user_id, key, read_root)
+        outcome = verify_operation_circuit(b, slot, state, appends, user_id, key, read_root)
+        state, appends, enabled = outcome.state, outcome.appends, outcome.enabled
         mark(b, "at least one operation; enabled slots form a prefix")
         if previous is None:
             # at least one operation: a registration or an enabled first slot
@@ -126,10 +132,11 @@ def verify_session_trace_circuit(b: CircuitBuilder, num_slots: int) -> SessionTa
             b.assert_zero(b.mul(enabled, logical_not(b, previous)))
         previous = enabled
     set_scope(b, "")
-    mark(b, "new leaf = H(H(secret), state_root(final state))")
-    new_leaf = leaf_digest_circuit(b, key, state_root_circuit(b, state))
-    mark(b, "data digest = H(user_id, deposit, new_leaf)")
-    data_digest = session_data_digest_circuit(b, user_id, deposit, new_leaf)
+    mark(b, "new leaf = leaf(H(secret), final state)")
+    opaque = opaque_digest_circuit(b, key, state)
+    new_leaf = leaf_digest_circuit(b, state.outbox_root, opaque)
+    mark(b, "data digest = H(user_id, deposit, outbox_root, opaque, appends)")
+    data_digest = session_data_digest_circuit(b, user_id, deposit, state.outbox_root, opaque, appends)
     targets = SessionTargets(
         user_id=user_id,
         read_root=read_root,

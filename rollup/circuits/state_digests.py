@@ -3,10 +3,11 @@
 H = hash_elements (one Poseidon2 sponge)::
 
     key        = H(secret)
-    state_root = H(balance, nonce, outbox_len, outbox_root[4], claimed_root[4])
-    leaf       = H(key[4], state_root[4])
+    opaque     = H(key[4], balance, nonce, outbox_len, claimed_root[4])
+    leaf       = H(outbox_root[4], opaque[4])
     record     = H(recipient, address[4], amount, index)
-    data       = H(user_id, deposit, new_leaf[4])        (the session's block-data leaf)
+    appends'   = H(appends[4], record[4])                 (one step of the running appends digest)
+    data       = H(user_id, deposit, outbox_root[4], opaque[4], appends[4])   (the session's block-data leaf)
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ class StateTarget:
     outbox_root: DigestTarget
     claimed_root: DigestTarget
 
-    def elements(self) -> list[Target]:
-        """The 11 elements state_root hashes, in order."""
-        return [self.balance, self.nonce, self.outbox_len, *self.outbox_root, *self.claimed_root]
+    def private_elements(self) -> list[Target]:
+        """The 7 fields the opaque digest hashes after the key, in order (everything but the outbox root)."""
+        return [self.balance, self.nonce, self.outbox_len, *self.claimed_root]
 
 
 def add_virtual_state(b: CircuitBuilder) -> StateTarget:
@@ -47,14 +48,19 @@ def key_digest_circuit(b: CircuitBuilder, secret: Sequence[Target]) -> DigestTar
     return b.hash_elements(secret)
 
 
-def state_root_circuit(b: CircuitBuilder, state: StateTarget) -> DigestTarget:
-    """Twin of ``UserState.root``: H(balance, nonce, outbox_len, outbox_root, claimed_root)."""
-    return b.hash_elements(state.elements())
+def opaque_digest_circuit(b: CircuitBuilder, key: Sequence[Target], state: StateTarget) -> DigestTarget:
+    """Twin of ``UserState.opaque_digest``: H(key, balance, nonce, outbox_len, claimed_root)."""
+    return b.hash_elements([*key, *state.private_elements()])
 
 
-def leaf_digest_circuit(b: CircuitBuilder, key: Sequence[Target], state_root: Sequence[Target]) -> DigestTarget:
-    """Twin of ``rollup.state.leaf_digest``: H(key, state_root)."""
-    return b.hash_elements([*key, *state_root])
+def leaf_digest_circuit(b: CircuitBuilder, outbox_root: Sequence[Target], opaque: Sequence[Target]) -> DigestTarget:
+    """Twin of ``rollup.state.leaf_digest``: H(outbox_root, opaque)."""
+    return b.hash_elements([*outbox_root, *opaque])
+
+
+def user_leaf_circuit(b: CircuitBuilder, key: Sequence[Target], state: StateTarget) -> DigestTarget:
+    """Twin of ``UserState.leaf``: H(outbox_root, opaque(key, state))."""
+    return leaf_digest_circuit(b, state.outbox_root, opaque_digest_circuit(b, key, state))
 
 
 def record_digest_circuit(
@@ -64,11 +70,21 @@ def record_digest_circuit(
     return b.hash_elements([recipient, *address, amount, index])
 
 
+def append_digest_circuit(b: CircuitBuilder, appends: Sequence[Target], record: Sequence[Target]) -> DigestTarget:
+    """Twin of ``rollup.outbox.append_digest``: H(appends, record)."""
+    return b.hash_elements([*appends, *record])
+
+
 def session_data_digest_circuit(
-    b: CircuitBuilder, user_id: Target, deposit: Target, new_leaf: Sequence[Target]
+    b: CircuitBuilder,
+    user_id: Target,
+    deposit: Target,
+    outbox_root: Sequence[Target],
+    opaque: Sequence[Target],
+    appends: Sequence[Target],
 ) -> DigestTarget:
-    """Twin of ``SessionPublicData.digest``: H(user_id, deposit, new_leaf)."""
-    return b.hash_elements([user_id, deposit, *new_leaf])
+    """Twin of ``SessionPublicData.digest``: H(user_id, deposit, outbox_root, opaque, appends)."""
+    return b.hash_elements([user_id, deposit, *outbox_root, *opaque, *appends])
 
 
 def initial_state_circuit(b: CircuitBuilder, deposit: Target) -> StateTarget:

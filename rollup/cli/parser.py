@@ -153,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
         chain_commands,
         "rebuild",
         cmd_chain_rebuild,
-        "rebuild the global tree from exported block files alone, verifying each proof and its data",
+        "rebuild the global tree and every outbox from exported block files alone, verifying each proof and its data",
     )
     rebuild.add_argument("--from", dest="source", required=True, metavar="DIR", help="block-NNNN.proof and .data files")
     rebuild.add_argument("--genesis-root", required=True, metavar="HEX")

@@ -95,18 +95,18 @@ def cmd_session_submit(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def cmd_chain_rebuild(args: argparse.Namespace, ui: Ui) -> int:
-    from rollup.block_data import rebuild_global_tree
+    from rollup.block_data import rebuild_public_state
 
     directory = Path(args.source)
     vk = Path(args.vk) if args.vk is not None else directory / "block.vk"
     try:
-        rebuilt = rebuild_global_tree(vk, directory, parse_digest_hex(args.genesis_root))
+        rebuilt = rebuild_public_state(vk, directory, parse_digest_hex(args.genesis_root))
     except ValueError as exc:
         raise CliError(f"cannot rebuild from {directory}: {exc}") from exc
-    users = sum(1 for _ in rebuilt.tree.leaves())
+    records = sum(user.outbox.length for user in rebuilt.users.values())
     ui.note(
-        f"rebuilt the global tree from {rebuilt.blocks} block files in {directory} alone: every proof verified "
-        f"from the genesis root, every data file matches its proven data root"
+        f"rebuilt the global tree and every outbox from {rebuilt.blocks} block files in {directory} alone: every "
+        f"proof verified from the genesis root, every data file matches its proven data root"
     )
-    ui.note(f"  {users} users; root {digest_hex(rebuilt.tree.root)}")
+    ui.note(f"  {len(rebuilt.users)} users, {records} outbox records; root {digest_hex(rebuilt.tree.root)}")
     return 0

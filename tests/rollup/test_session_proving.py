@@ -135,7 +135,8 @@ def test_prove_session_checks_natively_first(blocks: list[ExecutedBlock]) -> Non
 
 def test_trace_with_a_wrong_new_leaf_cannot_be_proven(blocks: list[ExecutedBlock]) -> None:
     trace = trace_of(blocks, 1, KIM)
-    forged = dataclasses.replace(trace, new_leaf=trace_of(blocks, 1, SAM).new_leaf)
+    sam = trace_of(blocks, 1, SAM)
+    forged = dataclasses.replace(trace, new_outbox_root=sam.new_outbox_root, new_opaque_digest=sam.new_opaque_digest)
     with pytest.raises(SessionRuleError, match="new leaf"):
         prove_session(forged, check=False)
 

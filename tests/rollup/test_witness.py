@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pickle
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import pytest
 
@@ -24,6 +24,7 @@ from rollup.errors import (
 from rollup.seed import SEED_USERS
 from rollup.sequencer import Sequencer
 from rollup.smt import EMPTY_LEAF
+from rollup.state import leaf_digest
 from rollup.witness import ClaimStep, RegisterStep, SendStep, SessionTrace, verify_session_trace
 from verifier.hashing import Digest
 
@@ -83,7 +84,8 @@ def tampered_sends(trace: SessionTrace) -> list[tuple[SessionTrace, type[RollupE
         (with_step(trace, 0, replace(step, op=replace(step.op, nonce=step.old.nonce))), NonceError),
         (with_step(trace, 0, replace(step, op=replace(step.op, recipient=1 << 40))), OutOfRangeError),
         (with_step(trace, 0, replace(step, old=replace(step.old, nonce=7))), InvalidWitnessError),
-        (replace(trace, new_leaf=flip(trace.new_leaf)), InvalidWitnessError),
+        (replace(trace, new_opaque_digest=flip(trace.new_opaque_digest)), InvalidWitnessError),
+        (replace(trace, new_outbox_root=flip(trace.new_outbox_root)), InvalidWitnessError),
         (replace(trace, secret=(1, 2, 3, 4)), AuthorizationError),
         (replace(trace, secret=(1, 2, 3)), MalformedSessionError),
         (replace(trace, old_state=replace(step.old, balance=1000)), AuthorizationError),
@@ -127,8 +129,12 @@ def test_tampered_claim_traces_are_rejected(seed_run: Run) -> None:
         ),
         (
             with_step(
-                trace, 0, replace(step, sender=replace(step.sender, state=replace(step.sender.state, balance=0)))
+                trace, 0, replace(step, sender=replace(step.sender, opaque_digest=flip(step.sender.opaque_digest)))
             ),
+            InvalidWitnessError,
+        ),
+        (
+            with_step(trace, 0, replace(step, sender=replace(step.sender, outbox_root=flip(step.sender.outbox_root)))),
             InvalidWitnessError,
         ),
         (with_step(trace, 0, replace(step, op=replace(step.op, outbox_index=1 << 16))), OutOfRangeError),
@@ -140,6 +146,24 @@ def test_tampered_claim_traces_are_rejected(seed_run: Run) -> None:
     for tampered, error in cases:
         with pytest.raises(error):
             verify_session_trace(tampered)
+
+
+def test_a_claim_reads_only_the_public_parts_of_the_senders_leaf(seed_run: Run) -> None:
+    """The claim's sender evidence is the sender's outbox root, opaque digest and two paths: nothing of
+    its balance, nonce, key or claimed set; the leaf is H(outbox root, opaque digest)."""
+    sequencer, blocks = seed_run
+    trace = trace_of(seed_run, 2, "Jack")
+    step = trace.steps[0]
+    assert isinstance(step, ClaimStep)
+    assert {f.name for f in fields(step.sender)} == {"outbox_root", "opaque_digest", "outbox_path", "global_path"}
+    sam = sequencer.storage.load_state(blocks[1].block.number).users[step.op.sender_id]
+    assert (step.sender.outbox_root, step.sender.opaque_digest) == (sam.outbox.root, sam.opaque_digest())
+    assert leaf_digest(sam.outbox.root, sam.opaque_digest()) == sam.leaf()
+    # a forged opaque digest opening the same outbox root and global path is caught by the read-root climb
+    richer = replace(sam.state(), balance=sam.balance + 1000).opaque_digest(sam.key_digest)
+    forged = with_step(trace, 0, replace(step, sender=replace(step.sender, opaque_digest=richer)))
+    with pytest.raises(InvalidWitnessError, match="under the read root"):
+        verify_session_trace(forged)
 
 
 def test_registration_traces(seed_run: Run) -> None:

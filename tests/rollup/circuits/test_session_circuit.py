@@ -132,7 +132,8 @@ class ForgingBuilder:
         address: Digest | None = None,
         amount: int | None = None,
         own_path: tuple[Digest, ...] | None = None,
-        sender_state: UserState | None = None,
+        sender_outbox_root: Digest | None = None,
+        sender_opaque_digest: Digest | None = None,
         sender_outbox_path: tuple[Digest, ...] | None = None,
     ) -> ForgingBuilder:
         source = self.state if source is None else source
@@ -150,8 +151,8 @@ class ForgingBuilder:
         )
         key = claim_key(sender_id, index)
         proof = SenderProof(
-            sender.key_digest,
-            sender.state() if sender_state is None else sender_state,
+            sender.outbox.root if sender_outbox_root is None else sender_outbox_root,
+            sender.opaque_digest() if sender_opaque_digest is None else sender_opaque_digest,
             sender.outbox.tree.siblings(index) if sender_outbox_path is None else sender_outbox_path,
             source.global_tree.siblings(sender_id),
         )
@@ -174,7 +175,8 @@ class ForgingBuilder:
             old_leaf=self.state.leaf(self.user),
             old_state=self.old,
             steps=tuple(self.steps),
-            new_leaf=EMPTY_LEAF,
+            new_outbox_root=EMPTY_LEAF,
+            new_opaque_digest=EMPTY_LEAF,
         )
 
 
@@ -396,12 +398,12 @@ def test_claim_against_a_root_that_is_not_the_read_root(
     assert_unprovable(one_slot, early, "slot 0: claim: the sender's leaf is under the read root")
     late = one_slot.generate_witness(dataclasses.replace(early, read_root=states[1].root))
     assert public_value(one_slot, late).read_root == states[1].root != states[0].root
-    # a sender state that is not the one under the read root (inflated balance) fails too
-    sam = states[1].users[SAM].state()
-    forged_state = dataclasses.replace(sam, balance=sam.balance + 1000)
+    # an opaque digest that is not the one under the read root (of an inflated balance) fails too
+    sam = states[1].users[SAM]
+    forged_opaque = dataclasses.replace(sam.state(), balance=sam.balance + 1000).opaque_digest(sam.key_digest)
     assert_unprovable(
         one_slot,
-        ForgingBuilder(states[1], JACK).claim(SAM, 0, sender_state=forged_state).build(),
+        ForgingBuilder(states[1], JACK).claim(SAM, 0, sender_opaque_digest=forged_opaque).build(),
         "under the read root",
     )
 
@@ -413,10 +415,14 @@ def test_wrong_secret_key(chain: tuple[list[ChainState], list[ExecutedBlock]], o
     statement = session_statement(trace)
     one_slot.generate_witness(trace, statement)
     forged = dataclasses.replace(trace, secret=SECRETS[SAM])
-    assert_unprovable(one_slot, forged, "leaf = H(H(secret)", statement)
+    with pytest.raises(SessionRuleError):
+        one_slot.prove(forged, statement)
     # without a statement to match, the proof would be about another (non-existent) old leaf
     w = one_slot.generate_witness(forged)
     assert public_value(one_slot, w).old_root != states[0].leaf(KIM)
+    # claiming only Kim's old leaf (the rest as the forged witness computes it) fails at the authorization
+    only_the_old_leaf = dataclasses.replace(public_value(one_slot, w), old_root=statement.old_root)
+    assert_unprovable(one_slot, forged, "old leaf = leaf(H(secret), old_state) (authorization)", only_the_old_leaf)
     # a cheating prover writing Kim's old leaf into the public inputs is rejected
     for target, value in zip(one_slot.targets.old_leaf, statement.old_root, strict=True):
         set_everywhere(one_slot, w, target, value)
@@ -453,10 +459,8 @@ def test_altered_outbox_on_claim(chain: tuple[list[ChainState], list[ExecutedBlo
     fake = SparseMerkleTree(16)
     record = TransferRecord(JACK, key_digest(SECRETS[JACK]), 1000, 0)
     fake.set_leaf(0, record.digest())
-    sam = states[1].users[SAM].state()
-    fake_state = dataclasses.replace(sam, outbox_root=fake.root)
     forged = ForgingBuilder(states[1], JACK).claim(
-        SAM, 0, amount=1000, sender_state=fake_state, sender_outbox_path=fake.siblings(0)
+        SAM, 0, amount=1000, sender_outbox_root=fake.root, sender_outbox_path=fake.siblings(0)
     )
     assert_unprovable(one_slot, forged.build(), "under the read root")
 
@@ -551,12 +555,41 @@ def test_statement_forgery_by_a_cheating_prover(
     """A cheater rewrites the new leaf (say, to one with a larger balance) in the public-input wires."""
     states, _ = chain
     w = one_slot.generate_witness(ForgingBuilder(states[0], KIM).send(KATE, 10).build())
-    richer = UserState(1000, 1, 1, DEFAULT_DIGESTS[16], DEFAULT_DIGESTS[36]).root()
-    wanted = hash_elements([*hash_elements(list(SECRETS[KIM])), *richer])
+    wanted = UserState(1000, 1, 1, DEFAULT_DIGESTS[16], DEFAULT_DIGESTS[36]).leaf(hash_elements(list(SECRETS[KIM])))
     for target, value in zip(one_slot.targets.new_leaf, wanted, strict=True):
         set_everywhere(one_slot, w, target, value)
     with pytest.raises(VerificationError):
         one_slot.verify(cheating_prove(one_slot, w))
+
+
+def test_the_data_digest_binds_the_published_data(
+    chain: tuple[list[ChainState], list[ExecutedBlock]], four_slots: SessionCircuit
+) -> None:
+    """The circuit's data digest is the native digest of the session's public data (user, deposit, the
+    new leaf's outbox root and opaque digest, every appended record in order), so a record published with
+    another amount, recipient or order, or a send left out, gives another digest than the proven one."""
+    _, blocks = chain
+    sam = next(item.trace for item in blocks[1].sessions if item.trace.user_id == SAM)
+    public = sam.public_data()
+    assert len(public.appends) == 2 and public.new_leaf == sam.new_leaf
+    w = four_slots.generate_witness(sam, session_statement(sam))
+    proven = public_value(four_slots, w)
+    assert proven.data_root == public.digest() and proven.new_root == public.new_leaf
+    first, second = public.appends
+    for forged in (
+        dataclasses.replace(public, appends=(second, first)),
+        dataclasses.replace(public, appends=(first,)),
+        dataclasses.replace(public, appends=(dataclasses.replace(first, amount=first.amount + 1), second)),
+        dataclasses.replace(public, appends=(dataclasses.replace(first, recipient=KIM), second)),
+        dataclasses.replace(public, opaque_digest=flip(public.opaque_digest)),
+    ):
+        assert forged.digest() != proven.data_root
+    # a registration publishes no record: its in-circuit data digest is the native one too
+    registration = next(item.trace for item in blocks[0].sessions if item.trace.user_id == SAM)
+    assert registration.public_data().appends == ()
+    assert public_value(four_slots, four_slots.generate_witness(registration)).data_root == (
+        registration.public_data().digest()
+    )
 
 
 def test_single_wires_changed_by_a_cheating_prover_are_rejected(

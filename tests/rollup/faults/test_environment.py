@@ -157,7 +157,8 @@ def tamper(chain: Path, statement: str) -> None:
             "data root",
         ),
         (
-            "UPDATE blocks SET public_data = replace(public_data, '[1, 100,', '[1, 1000,') WHERE number = 1",
+            "UPDATE blocks SET public_data = replace(public_data, '\"deposit\": 100,', '\"deposit\": 1000,') "
+            "WHERE number = 1",
             1,
             "public data",
         ),
