@@ -12,7 +12,7 @@ from cli_support import Captured, run_cli
 
 from rollup.chain_dir import ChainDirectory
 from rollup.own_proving import prove_in_processes, seed_blocks
-from rollup.seed import SEED_USERS
+from rollup.seed import SEED_TRANSFERS, SEED_USERS
 from rollup.state import ChainState
 from verifier import light_client
 
@@ -64,16 +64,40 @@ def test_users_prove_their_own_sessions_and_the_operator_only_aggregates(capsys:
         light_client.main(["--vk", str(chain / "block.vk"), "--chain", str(exported), "--genesis-root", genesis]) == 0
     )
 
-    code, out, err = run_cli(
-        capsys, "chain", "rebuild", "--from", str(exported), "--genesis-root", genesis, "--vk", str(chain / "block.vk")
-    )
+    def rebuild(directory: Path, root: str = genesis) -> tuple[int, str, str]:
+        return run_cli(
+            capsys,
+            "chain",
+            "rebuild",
+            "--from",
+            str(directory),
+            "--genesis-root",
+            root,
+            "--vk",
+            str(chain / "block.vk"),
+        )
+
+    code, out, err = rebuild(exported)
     assert code == 0 and light_client.digest_hex(final_root) in out, err
+    assert f"{len(SEED_USERS)} users, {len(SEED_TRANSFERS)} outbox records" in out
+    code, _, err = rebuild(exported, light_client.digest_hex((1, 2, 3, 4)))
+    assert code == 2 and "genesis root" in err
+    gap = tmp_path / "gap"
+    gap.mkdir()
+    for number in (1, 3):
+        for suffix in (".proof", ".data"):
+            name = f"block-{number:04d}{suffix}"
+            (gap / name).write_bytes((exported / name).read_bytes())
+    code, _, err = rebuild(gap)
+    assert code == 2 and "cannot rebuild" in err
     data_file = exported / "block-0002.data"
-    data_file.write_bytes(data_file.read_bytes().replace(b'"deposit":0', b'"deposit":1', 1))
-    code, _, err = run_cli(
-        capsys, "chain", "rebuild", "--from", str(exported), "--genesis-root", genesis, "--vk", str(chain / "block.vk")
-    )
-    assert code == 2 and "do not hash to the proven data root" in err
+    honest = data_file.read_bytes()
+    for old, new in ((b'"deposit":0', b'"deposit":1'), (b'"amount":50', b'"amount":51')):
+        assert old in honest
+        data_file.write_bytes(honest.replace(old, new, 1))
+        code, _, err = rebuild(exported)
+        assert code == 2 and "do not hash to the proven data root" in err
+    data_file.write_bytes(honest)
 
     operator_files = [p for p in [*chain.rglob("*"), *exported.rglob("*")] if p.is_file()]
     haystacks = [p.read_bytes() for p in operator_files] + [text.encode() for text in operator_output]
