@@ -608,3 +608,19 @@ def test_single_wires_changed_by_a_cheating_prover_are_rejected(
         w.wires[column, row] = (int(honest.wires[column, row]) + 1000) % P
         with pytest.raises(VerificationError):
             one_slot.verify(cheating_prove(one_slot, w))
+
+
+def test_a_claim_against_a_forged_sender_leaf_by_a_cheating_prover_is_rejected(
+    chain: tuple[list[ChainState], list[ExecutedBlock]], one_slot: SessionCircuit
+) -> None:
+    """The cheater keeps every copy of the sender's outbox root, or of its opaque digest, at a forged value
+    (as if Sam's leaf were another one): the sender's leaf no longer climbs to the read root, and the proof
+    is rejected."""
+    states, _ = chain
+    trace = ForgingBuilder(states[1], JACK).claim(SAM, 0).build()
+    slot = one_slot.targets.slots[0]
+    for forged in (slot.sender_outbox_root, slot.sender_opaque_digest):
+        w = one_slot.generate_witness(trace)
+        set_everywhere(one_slot, w, forged[0], w.get(forged[0]) + 1)
+        with pytest.raises(VerificationError):
+            one_slot.verify(cheating_prove(one_slot, w))
