@@ -28,6 +28,14 @@ Schema version 4 adds two columns:
 
 A database holding transfers made before version 4 cannot be upgraded: those
 records name no address, and the outbox digests they are in differ.
+
+Schema version 5 changes no table but what two of them hold: a user's leaf is
+H(outbox root, opaque digest) (``rollup.state``), so every stored leaf and
+global-tree node changes, and a block's ``public_data`` is a list of
+``rollup.public_data_json`` objects (new leaf parts and outbox appends) instead
+of ``[user id, deposit, new leaf]`` lists. A database holding a block written
+before version 5 cannot be upgraded: its leaves cannot be recomputed without
+the users' keys, so it is refused (start a new chain).
 """
 
 from __future__ import annotations
@@ -158,10 +166,20 @@ def upgrade_schema(db: sqlite3.Connection, version: int) -> None:
         )
     for key in missing:
         db.execute(_COLUMNS_ADDED_IN_V4[key])
+    if _holds_blocks_of_the_old_leaf_layout(db):
+        raise SchemaVersionError(
+            f"the database has schema version {version} and holds blocks of the leaf layout before version 5 "
+            f"(leaf = H(key, state root)); version {SCHEMA_VERSION} cannot read them (start a new chain)"
+        )
     db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
 
 
-UPGRADABLE_VERSIONS = frozenset({1, 2, 3})
+def _holds_blocks_of_the_old_leaf_layout(db: sqlite3.Connection) -> bool:
+    """True when a block's public data is a list of [user id, deposit, new leaf] lists (before version 5)."""
+    return db.execute("SELECT 1 FROM blocks WHERE public_data LIKE '[[%' LIMIT 1").fetchone() is not None
+
+
+UPGRADABLE_VERSIONS = frozenset({1, 2, 3, 4})
 
 
 @functools.cache

@@ -306,6 +306,20 @@ def test_transfers_of_a_version_3_database_name_no_address_and_are_refused(capsy
     assert database(chain).read_bytes() == before
 
 
+def test_blocks_of_a_version_4_database_use_the_old_leaf_layout_and_are_refused(capsys: Captured, chain: Path) -> None:
+    """Version 4 leaves were H(key, state root) and its public data [user id, deposit, new leaf] lists: a
+    database holding such a block is refused, unchanged, with one clear error."""
+    execute(
+        chain,
+        "UPDATE blocks SET public_data = '[[1, 100, [1, 2, 3, 4]]]' WHERE number = 1",
+        "UPDATE schema_version SET version = 4",
+    )
+    before = database(chain).read_bytes()
+    code, _, err = run_cli(capsys, chain, "send", "Sam", "Jack", "1")
+    assert_clear_error(code, err, "schema version 4", "leaf layout before version 5")
+    assert database(chain).read_bytes() == before
+
+
 def test_an_edited_users_json_cannot_swap_names(capsys: Captured, chain: Path) -> None:
     (chain / USERS_FILE).write_text(json.dumps({"version": 1, "users": {"Sam": 2, "Jack": 1}}))
     code, out, err = run_cli(capsys, chain, "balances", "--json")
