@@ -148,12 +148,12 @@ def test_same_block_with_one_two_workers_and_dask_gives_one_root(tmp_path: Path,
 def test_a_lone_zero_knowledge_session_is_lifted_into_the_block_proof(tmp_path: Path, circuits: object) -> None:
     """Session proofs of the tree are zero-knowledge; a block of one session lifts it to the tree's shape."""
     seq = chain_with_registrations([7], tmp_path)
-    result = prove_stored_block(seq.storage, 0, LocalExecutor(1, in_process=True))
+    result = prove_stored_block(seq.storage, 1, LocalExecutor(1, in_process=True))
     session = proof_from_bytes(result.proofs["session/7"])
     key = rollup_circuits().child(session).vk
     assert key.common.config.zero_knowledge
     assert key.common != rollup_circuits().blocks.aggregation.shape
-    verify_block(rollup_circuits().block_verifier_key, result.proof, seq.storage.block(0).prev_root)
+    verify_block(rollup_circuits().block_verifier_key, result.proof, seq.storage.block(1).prev_root)
     seq.close()
 
 
@@ -198,20 +198,20 @@ def test_restarted_prover_resumes_from_stored_proofs(tmp_path: Path, circuits: o
 def test_verified_reuse_proves_again_only_the_stored_proofs_that_do_not_verify(circuits: object) -> None:
     seq = chain_with_registrations([5, 6])
     storage: Storage = seq.storage
-    prove_stored_block(storage, 0, LocalExecutor(1, in_process=True))
-    storage.write_proof(0, "session/5", b"garbage")
+    prove_stored_block(storage, 1, LocalExecutor(1, in_process=True))
+    storage.write_proof(1, "session/5", b"garbage")
     discarded: list[tuple[int, str]] = []
     second = prove_stored_block(
         storage,
-        0,
+        1,
         LocalExecutor(1, in_process=True),
         reuse=ProofReuse.VERIFIED,
         on_discarded=lambda number, node, reason: discarded.append((number, node)),
     )
-    assert discarded == [(0, "session/5")]
+    assert discarded == [(1, "session/5")]
     assert second.run is not None and set(second.run.records) == {"session/5"}
-    assert storage.block_proofs(0)["session/5"] != b"garbage"
-    verify_block(rollup_circuits().block_verifier_key, second.proof, storage.block(0).prev_root)
+    assert storage.block_proofs(1)["session/5"] != b"garbage"
+    verify_block(rollup_circuits().block_verifier_key, second.proof, storage.block(1).prev_root)
 
 
 @pytest.mark.slow
