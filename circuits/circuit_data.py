@@ -26,6 +26,7 @@ from circuits.witness import Target, Witness
 from prover import field_kernels as fk
 from prover.oracle import PolynomialBatch
 from prover.plonk_prover import ProverKey, ProvingError, ProvingTimes, prove
+from prover.quotient import QuotientOptions
 from verifier import field
 from verifier.gates import Gate, GateVars, NoopGate
 from verifier.plonk import verify_proof
@@ -68,10 +69,13 @@ class CircuitData:
             cfg.num_wires, self.common.degree, self.copy_classes, self.generators, inputs, self.witness_plan
         )
 
-    def prove_witness(self, w: Witness, times: ProvingTimes | None = None) -> ProofWithPublicInputs:
+    def prove_witness(
+        self, w: Witness, times: ProvingTimes | None = None, quotient: QuotientOptions | None = None
+    ) -> ProofWithPublicInputs:
+        """Prove a filled witness (``quotient``: how the prover evaluates V; every choice gives the same proof)."""
         public_inputs = tuple(w.get(t) for t in self.public_input_targets)
         try:
-            proof = prove(self.prover_key, w.wires, public_inputs, times)
+            proof = prove(self.prover_key, w.wires, public_inputs, times, quotient)
         except ProvingError as exc:
             failing = self.first_failing_row(w.wires)
             raise ProvingError(f"{exc}; {failing}" if failing else str(exc)) from exc

@@ -3,8 +3,8 @@
 Follows the transcript order documented in ``verifier.plonk`` step by step.
 With zero knowledge it draws the blinding of ``prover.blinding`` at each commitment.
 All polynomial work is on whole columns (numpy + numba kernels); the
-constraint maths is the generic ``verifier.vanishing`` code evaluated on
-``FieldVec`` / ``ExtVec`` columns over the LDE coset.
+quotient stage (``prover.quotient``) evaluates the generic ``verifier.vanishing``
+code over the LDE coset, compiled or by its readable reference path.
 """
 
 from __future__ import annotations
@@ -20,29 +20,22 @@ import numpy as np
 from numba import njit
 
 from prover import field_kernels as fk
-from prover.algebra import ExtVec, FieldVec
-from prover.blinding import blind_permutation_columns, blind_rows, fri_mask, quotient_chunks_from_coeffs
+from prover.blinding import blind_permutation_columns, blind_rows, fri_mask
+from prover.errors import ProvingError
 from prover.field_kernels import ExtArray, FieldArray, gl_ext_mul
 from prover.fri_prover import prove_fri
-from prover.ntt import coset_intt
 from prover.oracle import PolynomialBatch, ext_columns
+from prover.quotient import QuotientOptions, quotient_chunks
 from verifier import field
 from verifier.extension import Ext
 from verifier.goldilocks_jit import gl_add, gl_mul
 from verifier.hashing import hash_elements
-from verifier.proof import COSET_SHIFT, CommonData, OpeningSet, Proof, VerifierKey
+from verifier.proof import CommonData, OpeningSet, Proof, VerifierKey
 from verifier.transcript import Challenger
-from verifier.vanishing import EvaluationVars, vanishing_terms
-from verifier.zero_knowledge import blinding_rows_vanishing, first_blinding_row_point
+
+__all__ = ["ProverKey", "ProvingError", "ProvingTimes", "prove"]
 
 log = logging.getLogger(__name__)
-
-QUOTIENT_SLICE_BITS = 15
-"""The vanishing polynomial is evaluated on slices of 2^15 coset points at a time."""
-
-
-class ProvingError(ValueError):
-    """The witness does not satisfy the circuit, so no valid proof exists."""
 
 
 @dataclass
@@ -166,113 +159,18 @@ def permutation_columns(
     return columns
 
 
-@njit(cache=True)
-def _add_scaled(acc: ExtArray, term: ExtArray, c0: np.uint64, c1: np.uint64) -> None:
-    """acc += (c0 + c1 u) * term for an extension term, in place."""
-    for i in range(acc.c0.shape[0]):
-        m0, m1 = gl_ext_mul(term.c0[i], term.c1[i], c0, c1)
-        acc.c0[i] = gl_add(acc.c0[i], m0)
-        acc.c1[i] = gl_add(acc.c1[i], m1)
+def prove(
+    key: ProverKey,
+    wires: FieldArray,
+    public_inputs: Sequence[int],
+    times: ProvingTimes | None = None,
+    quotient: QuotientOptions | None = None,
+) -> Proof:
+    """Prove that ``wires`` (num_wires x n) satisfies the circuit with these public inputs.
 
-
-@njit(cache=True)
-def _add_scaled_base(acc: ExtArray, term: FieldArray, c0: np.uint64, c1: np.uint64) -> None:
-    """acc += (c0 + c1 u) * term for a base-field term, in place."""
-    for i in range(acc.c0.shape[0]):
-        acc.c0[i] = gl_add(acc.c0[i], gl_mul(term[i], c0))
-        acc.c1[i] = gl_add(acc.c1[i], gl_mul(term[i], c1))
-
-
-def combine_terms(terms: Sequence[FieldVec | ExtVec | int | Ext], alpha: Ext, size: int) -> ExtArray:
-    """sum_j alpha^j terms_j (``alpha.reduce_powers``, ``verifier.algebra``), one fused in-place pass per term.
-
-    Most terms are base-field columns (selector times gate constraint), so each costs two
-    base multiplications per point instead of an extension Horner step.
+    ``quotient`` chooses how V is evaluated (compiled on one thread by default); every
+    choice gives the same proof.
     """
-    acc = ExtArray(np.zeros(size, dtype=np.uint64), np.zeros(size, dtype=np.uint64))
-    power = Ext(1)
-    for term in terms:
-        c0, c1 = np.uint64(power.a0), np.uint64(power.a1)
-        if isinstance(term, FieldVec):
-            _add_scaled_base(acc, term.a, c0, c1)
-        elif isinstance(term, ExtVec):
-            _add_scaled(acc, term.e, c0, c1)
-        else:  # a constant term
-            acc = fk.ext_add(acc, power * term)
-        power = power * alpha
-    return acc
-
-
-def quotient_chunks(
-    common: CommonData,
-    oracles: Sequence[PolynomialBatch],
-    public_inputs_hash: Sequence[int],
-    beta: Ext,
-    gamma: Ext,
-    alpha: Ext,
-) -> FieldArray:
-    """Q = V / Z_H on the quotient subcoset of the LDE coset, interpolated and split into chunks of degree < n.
-
-    The subcoset s*H_{2^k n} (k = ``quotient_rate_bits``) is every 2^(rate_bits - k)-th LDE point, enough
-    for deg Q < (max_degree - 1) n; at rate 1/8 it is the whole LDE coset.
-    """
-    n = common.degree
-    rate = common.config.quotient_rate_bits
-    stride = 1 << (common.config.rate_bits - rate)
-    big_n = n << rate
-    x = fk.mul(fk.powers(pow(field.root_of_unity(common.lde_bits), stride, field.P), big_n), COSET_SHIFT)
-    x_n = fk.power(x, n)
-    z_h = fk.sub(x_n, 1)
-    l0 = fk.mul(z_h, fk.batch_inverse(fk.mul(fk.sub(x, 1), n)))
-    cs, wires, zs = (np.ascontiguousarray(o.lde_values[:, ::stride]) for o in oracles[:3])
-    blinding = blinding_on_coset(common, x, z_h)
-    nc = common.num_constant_columns
-    zs_next = np.roll(zs[:2], -(1 << rate), axis=1)
-    v = ExtArray(np.empty(big_n, dtype=np.uint64), np.empty(big_n, dtype=np.uint64))
-    # V is evaluated point-wise, so slices of the coset are independent: slicing bounds the
-    # memory of the ~250 term vectors alive at once and keeps them closer to the caches.
-    step = min(big_n, 1 << QUOTIENT_SLICE_BITS)
-    for s in range(0, big_n, step):
-        cut = slice(s, s + step)
-        columns = EvaluationVars[FieldVec | ExtVec](
-            x=FieldVec(x[cut]),
-            l0_x=FieldVec(l0[cut]),
-            constants=[FieldVec(c[cut]) for c in cs[:nc]],
-            sigmas=[FieldVec(c[cut]) for c in cs[nc:]],
-            wires=[FieldVec(w[cut]) for w in wires],
-            zs_partials=[FieldVec(z[cut]) for z in zs],
-            zs_next=[FieldVec(z[cut]) for z in zs_next],
-            public_inputs_hash=list(public_inputs_hash),
-            beta=beta,
-            gamma=gamma,
-            blinding=None if blinding is None else (FieldVec(blinding[0][cut]), FieldVec(blinding[1][cut])),
-        )
-        part = combine_terms(vanishing_terms(common, columns), alpha, step)
-        v.c0[cut], v.c1[cut] = part
-    q = fk.ext_mul_base(v, fk.batch_inverse(z_h))
-    factor = common.config.quotient_degree_factor
-    parts: list[FieldArray] = []
-    for coordinate in (q.c0, q.c1):
-        coeffs = coset_intt(coordinate, COSET_SHIFT)
-        if np.any(coeffs[factor * n :]):
-            raise ProvingError("constraints are not satisfied: the quotient is not a polynomial of degree < (d-1)n")
-        parts.extend(quotient_chunks_from_coeffs(common, coeffs))
-    return np.stack(parts)
-
-
-def blinding_on_coset(common: CommonData, x: FieldArray, z_h: FieldArray) -> tuple[FieldArray, FieldArray] | None:
-    """(L_{n-h}, Z_B) on the LDE coset with zero knowledge (``verifier.zero_knowledge.blinding_row_factors``)."""
-    h = common.num_blinding_rows
-    if not h:
-        return None
-    first = first_blinding_row_point(common.degree_bits, h)
-    l_first = fk.mul(fk.mul(z_h, first), fk.batch_inverse(fk.mul(fk.sub(x, first), common.degree)))
-    z_b = blinding_rows_vanishing(common.degree_bits, h, FieldVec(x))
-    return l_first, z_b.a
-
-
-def prove(key: ProverKey, wires: FieldArray, public_inputs: Sequence[int], times: ProvingTimes | None = None) -> Proof:
-    """Prove that ``wires`` (num_wires x n) satisfies the circuit with these public inputs."""
     times = times if times is not None else ProvingTimes()
     common = key.common
     cfg = common.config
@@ -302,7 +200,7 @@ def prove(key: ProverKey, wires: FieldArray, public_inputs: Sequence[int], times
 
     oracles_so_far = [key.constants_sigmas, wires_batch, zs_batch]
     with times.stage("quotient"):
-        chunks = quotient_chunks(common, oracles_so_far, pi_hash, beta, gamma, alpha)
+        chunks = quotient_chunks(common, oracles_so_far, pi_hash, beta, gamma, alpha, quotient or QuotientOptions())
     with times.stage("commit quotient"):
         quotient_columns = np.vstack([chunks, fri_mask(common)])
         quotient_batch = PolynomialBatch.from_coeffs(quotient_columns, cfg.rate_bits, cfg.cap_height, salt)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import prover.plonk_prover as plonk_prover
+import prover.quotient as quotient
 from bench.proof import merkle_workload
 from verifier.plonk import VerificationError, verify_proof
 from verifier.serialization import proof_from_bytes, proof_to_bytes, verifier_key_from_bytes, verifier_key_to_bytes
@@ -26,11 +26,12 @@ def test_merkle_workload_of_2_14_rows_proves_and_verifies() -> None:
 
 
 def test_quotient_slices_give_the_same_proof(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The vanishing polynomial is evaluated slice by slice on large cosets: slicing changes no byte."""
+    """The reference path evaluates V slice by slice on large cosets: slicing changes no byte."""
     work = merkle_workload(8)
     circuit = work.circuit
     assert circuit is not None
     witness = circuit.generate_witness(work.inputs)
-    whole = proof_to_bytes(circuit.prove_witness(witness))
-    monkeypatch.setattr(plonk_prover, "QUOTIENT_SLICE_BITS", 7)  # 2^11 coset points -> 16 slices
-    assert proof_to_bytes(circuit.prove_witness(witness)) == whole
+    reference = quotient.QuotientOptions(reference=True)
+    whole = proof_to_bytes(circuit.prove_witness(witness, None, reference))
+    monkeypatch.setattr(quotient, "QUOTIENT_SLICE_BITS", 7)  # 2^11 coset points -> 16 slices
+    assert proof_to_bytes(circuit.prove_witness(witness, None, reference)) == whole

@@ -1,0 +1,441 @@
+"""V(x) on the LDE coset compiled: the generic vanishing terms traced once per circuit, run by one fused kernel.
+
+The readable quotient path (``prover.plonk_prover.combine_terms`` over
+``verifier.vanishing.vanishing_terms`` on ``FieldVec``/``ExtVec`` columns)
+makes one Python call and one temporary column per operation. Here the same
+generic code runs once on :class:`_Traced` values, which record the operations
+instead of doing them, and :func:`run_point_tape` replays the recording point
+by point (in blocks of ``LANES`` points, so each operation is a short
+contiguous loop) with every intermediate in a small register file. Nothing is
+hand-copied from the gates: a change to a gate's constraints changes the tape.
+
+What is recorded is V(x) = sum_j alpha^j t_j with t_j the vanishing terms in
+their fixed order, exactly :func:`~prover.plonk_prover.combine_terms`, so the
+result is the same field element at every point (same operations on the same
+values, all canonical).
+
+Each traced value is one of three kinds:
+
+* *uniform*: the same at every point (constants, beta, gamma, alpha, the
+  public-inputs hash, and operations on those only). Uniform operations form a
+  short prologue evaluated once per proof on ``Ext`` (:func:`uniform_values`);
+* *base* / *ext*: a per-point value in F_p or F_p2. An operation on two base
+  values stays in F_p (one multiplication, not four), and a base times an ext
+  value costs two, which is what makes the combination cheap.
+
+Registers are reused once a value is dead (a linear scan over the tape), so a
+circuit of thousands of operations needs a few hundred registers of ``LANES``
+points each, which stay in the L2 cache.
+
+Tape rows are ``(code, out, a, b)`` with ``code = 4 op + 2 ext(a) + ext(b)``
+(op in ADD, SUB, MUL; ext(.) 1 for an F_p2 operand, 0 for a base one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from prover.field_kernels import FieldArray, gl_ext_mul
+from verifier.algebra import AlgebraDefaults
+from verifier.extension import Ext
+from verifier.goldilocks_jit import gl_add, gl_mul, gl_sub
+from verifier.poseidon2 import DIGEST_SIZE
+from verifier.proof import CommonData
+from verifier.vanishing import EvaluationVars, vanishing_terms
+
+ADD, SUB, MUL = 0, 1, 2
+"""Operations of a tape row (the code's high part)."""
+
+LANES = 256
+"""Points per block: each tape operation is one loop over this many points of registers (a
+compile-time constant of the kernel; 256 measured fastest on the development machine, the
+register file of a block circuit, ~800 registers, then about 3 MiB)."""
+
+CS, WIRES, ZS, EXTRA = 0, 1, 2, 3
+"""The input sources: the constants-sigmas, wires and Z/partial-products LDEs, and the extra rows
+(x, L_0(x), and with zero knowledge L_{n-h}(x), Z_B(x))."""
+
+
+class _Recorder:
+    """The tape being recorded.
+
+    Uniform values: ``uniform`` holds ("const", Ext), ("input", i) or ("op", code, a, b) entries
+    (a, b uniform indices). Point values: ``points`` holds ("input", source, row, shift) or
+    ("op", code, a, b) entries with a, b :class:`_Traced` operands.
+    """
+
+    def __init__(self) -> None:
+        self.uniform: list[tuple[Any, ...]] = []
+        self.uniform_base: list[bool] = []
+        self.constants: dict[tuple[int, int], int] = {}
+        self.points: list[tuple[Any, ...]] = []
+        self.point_base: list[bool] = []
+
+    def constant(self, value: int | Ext) -> _Traced:
+        e = Ext.lift(value)
+        key = (e.a0, e.a1)
+        if key not in self.constants:
+            self.constants[key] = self._add_uniform(("const", e), e.a1 == 0)
+        return _Traced(self, True, self.constants[key])
+
+    def uniform_input(self, position: int, base: bool) -> _Traced:
+        return _Traced(self, True, self._add_uniform(("input", position), base))
+
+    def point_input(self, source: int, row: int, shift: int = 0) -> _Traced:
+        self.points.append(("input", source, row, shift))
+        self.point_base.append(True)
+        return _Traced(self, False, len(self.points) - 1)
+
+    def _add_uniform(self, entry: tuple[Any, ...], base: bool) -> int:
+        self.uniform.append(entry)
+        self.uniform_base.append(base)
+        return len(self.uniform) - 1
+
+    def is_base(self, v: _Traced) -> bool:
+        return self.uniform_base[v.index] if v.uniform else self.point_base[v.index]
+
+    def operation(self, code: int, a: _Traced, b: _Traced) -> _Traced:
+        base = self.is_base(a) and self.is_base(b)
+        if a.uniform and b.uniform:
+            return _Traced(self, True, self._add_uniform(("op", code, a.index, b.index), base))
+        self.points.append(("op", code, a, b))
+        self.point_base.append(base)
+        return _Traced(self, False, len(self.points) - 1)
+
+
+class _Traced(AlgebraDefaults):
+    """A value of the algebra being traced (uniform or per point); composites by their formulas."""
+
+    __slots__ = ("index", "recorder", "uniform")
+
+    def __init__(self, recorder: _Recorder, uniform: bool, index: int) -> None:
+        self.recorder, self.uniform, self.index = recorder, uniform, index
+
+    def _operand(self, other: Any) -> _Traced:
+        if isinstance(other, _Traced):
+            return other
+        if isinstance(other, (int, Ext)):
+            return self.recorder.constant(other)
+        raise TypeError(f"cannot trace an operation with a {type(other).__name__}")
+
+    def __add__(self, other: Any) -> _Traced:
+        return self.recorder.operation(ADD, self, self._operand(other))
+
+    def __radd__(self, other: Any) -> _Traced:
+        return self.recorder.operation(ADD, self._operand(other), self)
+
+    def __sub__(self, other: Any) -> _Traced:
+        return self.recorder.operation(SUB, self, self._operand(other))
+
+    def __rsub__(self, other: Any) -> _Traced:
+        return self.recorder.operation(SUB, self._operand(other), self)
+
+    def __neg__(self) -> _Traced:
+        return self.recorder.operation(SUB, self.recorder.constant(0), self)
+
+    def __mul__(self, other: Any) -> _Traced:
+        return self.recorder.operation(MUL, self, self._operand(other))
+
+    def __rmul__(self, other: Any) -> _Traced:
+        return self.recorder.operation(MUL, self._operand(other), self)
+
+    def __bool__(self) -> bool:
+        raise TypeError("the traced code branches on a value: it cannot be compiled to a tape")
+
+    def __eq__(self, other: object) -> bool:
+        raise TypeError("the traced code compares values: it cannot be compiled to a tape")
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class QuotientTape:
+    """A compiled V(x) for one circuit.
+
+    ``uniform`` is the prologue (evaluated per proof by :func:`uniform_values`),
+    ``uniform_registers`` where each uniform value the points read is loaded (-1: not read),
+    ``inputs`` rows ``(source, row, shift, register)``, ``ops`` rows ``(code, out, a, b)``.
+    """
+
+    uniform: tuple[tuple[Any, ...], ...]
+    uniform_registers: np.ndarray
+    inputs: np.ndarray
+    ops: np.ndarray
+    num_registers: int
+    output_register: int
+
+
+UNIFORM_INPUTS = ("beta", "gamma", "alpha", *(f"public_inputs_hash[{i}]" for i in range(DIGEST_SIZE)))
+"""The uniform inputs in the order :func:`uniform_values` takes them."""
+
+
+@lru_cache(maxsize=16)
+def quotient_tape(common: CommonData) -> QuotientTape:
+    """Trace sum_j alpha^j t_j over ``vanishing_terms`` for this circuit (cached per circuit)."""
+    rec = _Recorder()
+    beta, gamma, alpha = (rec.uniform_input(i, base=False) for i in range(3))
+    pi_hash = [rec.uniform_input(3 + i, base=True) for i in range(DIGEST_SIZE)]
+    nc = common.num_constant_columns
+    widths = common.oracle_widths()
+    rate = common.config.quotient_rate_bits  # Z(g x) is 2^rate points further along the quotient subcoset
+    e = EvaluationVars[_Traced](
+        x=rec.point_input(EXTRA, 0),
+        l0_x=rec.point_input(EXTRA, 1),
+        constants=[rec.point_input(CS, i) for i in range(nc)],
+        sigmas=[rec.point_input(CS, i) for i in range(nc, widths[0])],
+        wires=[rec.point_input(WIRES, i) for i in range(widths[1])],
+        zs_partials=[rec.point_input(ZS, i) for i in range(widths[2])],
+        zs_next=[rec.point_input(ZS, i, 1 << rate) for i in range(2)],
+        public_inputs_hash=pi_hash,
+        beta=beta,
+        gamma=gamma,
+        blinding=(rec.point_input(EXTRA, 2), rec.point_input(EXTRA, 3)) if common.num_blinding_rows else None,
+    )
+    terms = vanishing_terms(common, e)
+    acc: Any = terms[0]
+    power: Any = alpha
+    for term in terms[1:]:
+        acc = acc + power * term
+        power = power * alpha
+    if not isinstance(acc, _Traced) or acc.uniform:
+        raise TypeError("the vanishing terms do not depend on the points")
+    return _allocate(rec, acc.index)
+
+
+def _code(rec: _Recorder, op: int, a: _Traced, b: _Traced) -> int:
+    return 4 * op + 2 * (not rec.is_base(a)) + (not rec.is_base(b))
+
+
+def _allocate(rec: _Recorder, output: int) -> QuotientTape:
+    """Registers by a linear scan over the operations V needs.
+
+    Uniform values the points read are pinned (loaded once per run); inputs are loaded at
+    the start of every block, so their registers, like a temporary's, are reused after
+    their last use (never by the operation that reads them last, so no operation writes a
+    register it reads).
+    """
+    needed = {output}
+    for k in range(len(rec.points) - 1, -1, -1):
+        entry = rec.points[k]
+        if k in needed and entry[0] == "op":
+            needed.update(operand.index for operand in entry[2:] if not operand.uniform)
+    last_use: dict[int, int] = {}
+    uniform_read: set[int] = set()
+    for k, entry in enumerate(rec.points):
+        if k in needed and entry[0] == "op":
+            for operand in entry[2:]:
+                if operand.uniform:
+                    uniform_read.add(operand.index)
+                else:
+                    last_use[operand.index] = k
+    last_use[output] = len(rec.points)
+    uniform_registers = np.full(len(rec.uniform), -1, dtype=np.int64)
+    for pinned, u in enumerate(sorted(uniform_read)):
+        uniform_registers[u] = pinned
+    next_register = len(uniform_read)
+    point_register: dict[int, int] = {}
+    inputs: list[tuple[int, int, int, int]] = []
+    for k, entry in enumerate(rec.points):
+        if entry[0] == "input" and k in needed:
+            point_register[k] = next_register
+            inputs.append((entry[1], entry[2], entry[3], next_register))
+            next_register += 1
+    free: list[int] = []
+    ops: list[tuple[int, int, int, int]] = []
+
+    def register(v: _Traced) -> int:
+        return int(uniform_registers[v.index]) if v.uniform else point_register[v.index]
+
+    for k, entry in enumerate(rec.points):
+        if entry[0] != "op" or k not in needed:
+            continue
+        _, op, a, b = entry
+        if free:
+            out = free.pop()
+        else:
+            out, next_register = next_register, next_register + 1
+        point_register[k] = out
+        ops.append((_code(rec, op, a, b), out, register(a), register(b)))
+        for operand in {v.index: v for v in (a, b) if not v.uniform}.values():
+            if last_use[operand.index] == k:
+                free.append(point_register[operand.index])
+    return QuotientTape(
+        uniform=tuple(rec.uniform),
+        uniform_registers=uniform_registers,
+        inputs=np.array(inputs, dtype=np.int64).reshape(-1, 4),
+        ops=np.array(ops, dtype=np.int64).reshape(-1, 4),
+        num_registers=next_register,
+        output_register=point_register[output],
+    )
+
+
+def uniform_values(
+    tape: QuotientTape, beta: Ext, gamma: Ext, alpha: Ext, public_inputs_hash: Sequence[int]
+) -> np.ndarray:
+    """The prologue on ``Ext``: every uniform value, as a ``(U, 2)`` array of canonical (a0, a1)."""
+    inputs = [beta, gamma, alpha, *(Ext(h) for h in public_inputs_hash)]
+    values: list[Ext] = []
+    for entry in tape.uniform:
+        if entry[0] == "const":
+            values.append(entry[1])
+        elif entry[0] == "input":
+            values.append(inputs[entry[1]])
+        else:
+            _, op, a, b = entry
+            x, y = values[a], values[b]
+            values.append(x + y if op == ADD else x - y if op == SUB else x * y)
+    return np.array([(v.a0, v.a1) for v in values], dtype=np.uint64).reshape(-1, 2)
+
+
+def evaluate_on_coset(
+    tape: QuotientTape,
+    uniform: np.ndarray,
+    sources: tuple[FieldArray, FieldArray, FieldArray, FieldArray],
+    threads: int = 1,
+) -> tuple[FieldArray, FieldArray]:
+    """V at every point of the coset, as its two coordinate columns (``sources`` in CS, WIRES, ZS, EXTRA order)."""
+    n = sources[EXTRA].shape[1]
+    v0 = np.empty(n, dtype=np.uint64)
+    v1 = np.empty(n, dtype=np.uint64)
+    cs, wires, zs, extra = (np.ascontiguousarray(s) for s in sources)
+    run_point_tape(
+        cs, wires, zs, extra, tape.inputs, uniform, tape.uniform_registers, tape.ops,
+        tape.num_registers, tape.output_register, max(1, threads), v0, v1,
+    )  # fmt: skip
+    return v0, v1
+
+
+@njit(inline="always", cache=True)
+def _load(column: FieldArray, start: int, out: FieldArray) -> None:
+    """out = column[start : start + LANES], cyclically (a shifted start reads Z(g x); a coset smaller
+    than a block repeats)."""
+    n = column.shape[0]
+    if start + LANES <= n:
+        out[:] = column[start : start + LANES]
+    else:
+        for lane in range(LANES):
+            out[lane] = column[(start + lane) % n]
+
+
+@njit(parallel=True, cache=True)
+def run_point_tape(
+    cs: FieldArray,
+    wires: FieldArray,
+    zs: FieldArray,
+    extra: FieldArray,
+    inputs: np.ndarray,
+    uniform: np.ndarray,
+    uniform_registers: np.ndarray,
+    ops: np.ndarray,
+    num_registers: int,
+    output_register: int,
+    chunks: int,
+    v0: FieldArray,
+    v1: FieldArray,
+) -> None:
+    """Replay ``ops`` at every point, ``LANES`` points per block, the blocks split into ``chunks`` parallel runs.
+
+    Each run has its own register file, with the uniform values loaded once.
+    """
+    blocks = (v0.shape[0] + LANES - 1) // LANES
+    per_chunk = (blocks + chunks - 1) // chunks
+    for chunk in prange(chunks):
+        regs = np.zeros((num_registers, 2, LANES), dtype=np.uint64)
+        for u in range(uniform_registers.shape[0]):
+            r = uniform_registers[u]
+            if r >= 0:
+                regs[r, 0, :] = uniform[u, 0]
+                regs[r, 1, :] = uniform[u, 1]
+        first = chunk * per_chunk
+        _run_blocks(
+            cs, wires, zs, extra, inputs, ops, regs, first, min(blocks, first + per_chunk), output_register, v0, v1
+        )
+
+
+@njit(cache=True)
+def _run_blocks(
+    cs: FieldArray,
+    wires: FieldArray,
+    zs: FieldArray,
+    extra: FieldArray,
+    inputs: np.ndarray,
+    ops: np.ndarray,
+    regs: np.ndarray,
+    first_block: int,
+    stop_block: int,
+    output_register: int,
+    v0: FieldArray,
+    v1: FieldArray,
+) -> None:
+    """The tape on blocks ``first_block .. stop_block - 1`` with register file ``regs`` (num_registers, 2, LANES).
+
+    F_p2 products are (a0 + a1 u)(b0 + b1 u) = a0 b0 + W a1 b1 + (a0 b1 + a1 b0) u; a base
+    operand has no u part, so its code skips those products.
+    """
+    n = v0.shape[0]
+    for block in range(first_block, stop_block):
+        start = block * LANES
+        for i in range(inputs.shape[0]):
+            source, row, shift, r = inputs[i, 0], inputs[i, 1], inputs[i, 2], inputs[i, 3]
+            if source == CS:
+                _load(cs[row], start + shift, regs[r, 0])
+            elif source == WIRES:
+                _load(wires[row], start + shift, regs[r, 0])
+            elif source == ZS:
+                _load(zs[row], start + shift, regs[r, 0])
+            else:
+                _load(extra[row], start + shift, regs[r, 0])
+        for k in range(ops.shape[0]):
+            code, o, a, b = ops[k, 0], ops[k, 1], ops[k, 2], ops[k, 3]
+            o0, o1, a0, a1, b0, b1 = regs[o, 0], regs[o, 1], regs[a, 0], regs[a, 1], regs[b, 0], regs[b, 1]
+            op, ext_a, ext_b = code >> 2, (code >> 1) & 1, code & 1
+            if op == ADD:
+                for lane in range(LANES):
+                    o0[lane] = gl_add(a0[lane], b0[lane])
+                if ext_a and ext_b:
+                    for lane in range(LANES):
+                        o1[lane] = gl_add(a1[lane], b1[lane])
+                elif ext_a:
+                    o1[:] = a1
+                elif ext_b:
+                    o1[:] = b1
+            elif op == SUB:
+                for lane in range(LANES):
+                    o0[lane] = gl_sub(a0[lane], b0[lane])
+                if ext_a and ext_b:
+                    for lane in range(LANES):
+                        o1[lane] = gl_sub(a1[lane], b1[lane])
+                elif ext_a:
+                    o1[:] = a1
+                elif ext_b:
+                    for lane in range(LANES):
+                        o1[lane] = gl_sub(np.uint64(0), b1[lane])
+            elif ext_a and ext_b:
+                for lane in range(LANES):
+                    o0[lane], o1[lane] = gl_ext_mul(a0[lane], a1[lane], b0[lane], b1[lane])
+            elif ext_a:
+                for lane in range(LANES):
+                    o0[lane] = gl_mul(a0[lane], b0[lane])
+                    o1[lane] = gl_mul(a1[lane], b0[lane])
+            elif ext_b:
+                for lane in range(LANES):
+                    o0[lane] = gl_mul(a0[lane], b0[lane])
+                    o1[lane] = gl_mul(a0[lane], b1[lane])
+            else:
+                for lane in range(LANES):
+                    o0[lane] = gl_mul(a0[lane], b0[lane])
+        width = min(LANES, n - start)
+        v0[start : start + width] = regs[output_register, 0, :width]
+        v1[start : start + width] = regs[output_register, 1, :width]
+
+
+def default_threads() -> int:
+    """The thread count numba's pool is set to (one unless the executor gave this process more)."""
+    return int(numba.get_num_threads())
