@@ -28,9 +28,13 @@ import numpy.typing as npt
 from numba import njit
 
 from prover.ntt import bit_reverse_indices
+from prover.threads import proof_threads, run_in_parts
 from verifier.hashing import ZERO_DIGEST, compress_initial_state, sponge_initial_state
 from verifier.poseidon2 import DIGEST_SIZE, RATE, WIDTH
 from verifier.poseidon2_jit import BLOCK, permute_columns_inplace, permute_rows_inplace
+
+MIN_BLOCKS_PER_THREAD = 16
+"""Smaller batches (a Merkle tree's top levels, the verifier-sized calls) stay on one thread."""
 
 U64Array = npt.NDArray[np.uint64]
 IndexArray = npt.NDArray[np.int64]
@@ -38,19 +42,21 @@ IndexArray = npt.NDArray[np.int64]
 _COMPRESS_INITIAL_STATE = np.array(compress_initial_state(ZERO_DIGEST, ZERO_DIGEST), dtype=np.uint64)
 
 
-@njit(cache=True)
-def _absorb_kernel(columns: U64Array, initial: U64Array, out_index: IndexArray, out: U64Array) -> None:
-    """out[out_index[p]] <- lanes 0..DIGEST_SIZE-1 of the sponge absorbing column p of ``columns`` (w, n).
+@njit(cache=True, nogil=True)
+def _absorb_kernel(
+    columns: U64Array, initial: U64Array, out_index: IndexArray, out: U64Array, first: int, stop: int
+) -> None:
+    """out[out_index[p]] <- the first DIGEST_SIZE lanes of the sponge absorbing column p (first <= p < stop) of (w, n).
 
     The sponge starts from state ``initial`` (its rate lanes ignored). Columns are
     taken in natural order, so a block of states reads each input row contiguously
     whatever the output order.
     """
-    w, n = columns.shape
+    w = columns.shape[0]
     n_chunks = max(1, (w + RATE - 1) // RATE)
     buf = np.zeros((WIDTH, BLOCK), dtype=np.uint64)
-    for start in range(0, n, BLOCK):
-        m = min(BLOCK, n - start)
+    for start in range(first, stop, BLOCK):
+        m = min(BLOCK, stop - start)
         for lane in range(RATE, WIDTH):
             buf[lane, :] = initial[lane]
         for chunk in range(n_chunks):
@@ -68,10 +74,19 @@ def _absorb_kernel(columns: U64Array, initial: U64Array, out_index: IndexArray, 
 
 
 def _absorb_columns(columns: U64Array, initial: U64Array, out_index: IndexArray | None = None) -> U64Array:
-    """Digests (n, 4): row ``out_index[p]`` (p itself by default) absorbs column p of ``columns`` (w, n)."""
+    """Digests (n, 4): row ``out_index[p]`` (p itself by default) absorbs column p of ``columns`` (w, n).
+
+    The columns are split in whole blocks over ``prover.threads.proof_threads()`` threads
+    (parts of at least ``MIN_BLOCKS_PER_THREAD`` blocks).
+    """
     n = columns.shape[1]
     out = np.empty((n, DIGEST_SIZE), dtype=np.uint64)
-    _absorb_kernel(columns, initial, np.arange(n, dtype=np.int64) if out_index is None else out_index, out)
+    index = np.arange(n, dtype=np.int64) if out_index is None else out_index
+
+    def run(first_block: int, stop_block: int) -> None:
+        _absorb_kernel(columns, initial, index, out, first_block * BLOCK, min(n, stop_block * BLOCK))
+
+    run_in_parts((n + BLOCK - 1) // BLOCK, run, proof_threads(), MIN_BLOCKS_PER_THREAD)
     return out
 
 

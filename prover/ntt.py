@@ -29,9 +29,10 @@ from functools import cache
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit, prange
+from numba import njit
 
 from prover.field_kernels import FieldArray, mul, powers
+from prover.threads import available_cores, proof_threads, run_in_parts
 from verifier.field import MULTIPLICATIVE_GENERATOR, inverse, root_of_unity
 from verifier.goldilocks_jit import gl_add, gl_mul, gl_sub
 from verifier.polynomial import Coset, log2_exact
@@ -101,18 +102,21 @@ def _dit_row(a: FieldArray, tw: FieldArray, first_m: int) -> None:
         m *= 2
 
 
-def _dit_rows_py(a: FieldArray, tw: FieldArray, first_m: int) -> None:
-    for r in prange(a.shape[0]):
+@njit(cache=True, nogil=True)
+def _dit_rows(a: FieldArray, tw: FieldArray, first_m: int, first_row: int, stop_row: int) -> None:
+    for r in range(first_row, stop_row):
         _dit_row(a[r], tw, first_m)
 
 
-_dit_rows = njit(cache=True)(_dit_rows_py)
-_dit_rows_parallel = njit(cache=True, parallel=True)(_dit_rows_py)
-
-
 def _butterflies(work: FieldArray, log_n: int, first_m: int, parallel: bool) -> FieldArray:
-    """Run the stages from first_m on every row of the fresh C-contiguous ``work`` (in place) and return it."""
-    (_dit_rows_parallel if parallel else _dit_rows)(work.reshape(-1, 1 << log_n), twiddles(log_n), first_m)
+    """Run the stages from first_m on every row of the fresh C-contiguous ``work`` (in place) and return it.
+
+    The rows are split over ``prover.threads.proof_threads()`` threads, or every core with ``parallel``.
+    """
+    rows = work.reshape(-1, 1 << log_n)
+    tw = twiddles(log_n)
+    threads = available_cores() if parallel else proof_threads()
+    run_in_parts(rows.shape[0], lambda first, stop: _dit_rows(rows, tw, first_m, first, stop), threads)
     return work
 
 
@@ -129,7 +133,7 @@ def lde(
 
     The default shift is the multiplicative generator 7, which lies outside every
     two-adic subgroup, so the LDE coset is disjoint from the trace domain H.
-    ``parallel=True`` spreads the rows of a batch over numba threads.
+    ``parallel=True`` spreads the rows of a batch over every core (``prover.threads``).
     """
     if rate_bits < 0:
         raise ValueError(f"rate_bits must be >= 0, got {rate_bits}")

@@ -168,8 +168,8 @@ def prove(
 ) -> Proof:
     """Prove that ``wires`` (num_wires x n) satisfies the circuit with these public inputs.
 
-    ``quotient`` chooses how V is evaluated (compiled on one thread by default); every
-    choice gives the same proof.
+    ``quotient`` chooses how V is evaluated (compiled, on the process's proof threads by
+    default); every choice gives the same proof.
     """
     times = times if times is not None else ProvingTimes()
     common = key.common

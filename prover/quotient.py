@@ -28,6 +28,7 @@ from prover.field_kernels import ExtArray, FieldArray, gl_ext_mul
 from prover.ntt import coset_intt
 from prover.oracle import PolynomialBatch
 from prover.quotient_tape import evaluate_on_coset, quotient_tape, uniform_values
+from prover.threads import proof_threads
 from verifier import field
 from verifier.extension import Ext
 from verifier.goldilocks_jit import gl_add, gl_mul
@@ -41,10 +42,13 @@ QUOTIENT_SLICE_BITS = 15
 
 @dataclass(frozen=True)
 class QuotientOptions:
-    """How V is evaluated: by the readable reference path, or compiled on ``threads`` threads."""
+    """How V is evaluated: by the readable reference path, or compiled on ``threads`` threads.
+
+    ``threads`` None: the process's proof threads (``prover.threads.proof_threads``).
+    """
 
     reference: bool = False
-    threads: int = 1
+    threads: int | None = None
 
 
 @njit(cache=True)
@@ -134,14 +138,14 @@ def compiled_vanishing_on_coset(
     beta: Ext,
     gamma: Ext,
     alpha: Ext,
-    threads: int = 1,
+    threads: int | None = None,
 ) -> ExtArray:
     """V on the coset from the circuit's traced tape (``prover.quotient_tape``), on ``threads`` threads."""
     tape = quotient_tape(common)
     uniform = uniform_values(tape, beta, gamma, alpha, public_inputs_hash)
     extra = np.stack([c.x, c.l0, *(c.blinding or ())])
     sources = (c.constants_sigmas, c.wires, c.zs_partials, extra)
-    return ExtArray(*evaluate_on_coset(tape, uniform, sources, threads))
+    return ExtArray(*evaluate_on_coset(tape, uniform, sources, proof_threads() if threads is None else threads))
 
 
 def quotient_chunks(

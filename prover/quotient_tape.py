@@ -4,7 +4,7 @@ The readable quotient path (``prover.plonk_prover.combine_terms`` over
 ``verifier.vanishing.vanishing_terms`` on ``FieldVec``/``ExtVec`` columns)
 makes one Python call and one temporary column per operation. Here the same
 generic code runs once on :class:`_Traced` values, which record the operations
-instead of doing them, and :func:`run_point_tape` replays the recording point
+instead of doing them, and :func:`_run_blocks` replays the recording point
 by point (in blocks of ``LANES`` points, so each operation is a short
 contiguous loop) with every intermediate in a small register file. Nothing is
 hand-copied from the gates: a change to a gate's constraints changes the tape.
@@ -38,11 +38,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from prover.field_kernels import FieldArray, gl_ext_mul
+from prover.threads import run_in_parts
 from verifier.algebra import AlgebraDefaults
 from verifier.extension import Ext
 from verifier.goldilocks_jit import gl_add, gl_mul, gl_sub
@@ -300,15 +300,24 @@ def evaluate_on_coset(
     sources: tuple[FieldArray, FieldArray, FieldArray, FieldArray],
     threads: int = 1,
 ) -> tuple[FieldArray, FieldArray]:
-    """V at every point of the coset, as its two coordinate columns (``sources`` in CS, WIRES, ZS, EXTRA order)."""
+    """V at every point of the coset, as its two coordinate columns (``sources`` in CS, WIRES, ZS, EXTRA order).
+
+    The blocks are split into ``threads`` contiguous parts (``prover.threads``), each with its
+    own register file, the uniform values loaded once.
+    """
     n = sources[EXTRA].shape[1]
     v0 = np.empty(n, dtype=np.uint64)
     v1 = np.empty(n, dtype=np.uint64)
     cs, wires, zs, extra = (np.ascontiguousarray(s) for s in sources)
-    run_point_tape(
-        cs, wires, zs, extra, tape.inputs, uniform, tape.uniform_registers, tape.ops,
-        tape.num_registers, tape.output_register, max(1, threads), v0, v1,
-    )  # fmt: skip
+    pinned = tape.uniform_registers >= 0
+
+    def run(first_block: int, stop_block: int) -> None:
+        regs = np.zeros((tape.num_registers, 2, LANES), dtype=np.uint64)
+        regs[tape.uniform_registers[pinned]] = uniform[pinned][:, :, None]
+        blocks = (first_block, stop_block)
+        _run_blocks(cs, wires, zs, extra, tape.inputs, tape.ops, regs, *blocks, tape.output_register, v0, v1)
+
+    run_in_parts((n + LANES - 1) // LANES, run, threads)
     return v0, v1
 
 
@@ -324,42 +333,7 @@ def _load(column: FieldArray, start: int, out: FieldArray) -> None:
             out[lane] = column[(start + lane) % n]
 
 
-@njit(parallel=True, cache=True)
-def run_point_tape(
-    cs: FieldArray,
-    wires: FieldArray,
-    zs: FieldArray,
-    extra: FieldArray,
-    inputs: np.ndarray,
-    uniform: np.ndarray,
-    uniform_registers: np.ndarray,
-    ops: np.ndarray,
-    num_registers: int,
-    output_register: int,
-    chunks: int,
-    v0: FieldArray,
-    v1: FieldArray,
-) -> None:
-    """Replay ``ops`` at every point, ``LANES`` points per block, the blocks split into ``chunks`` parallel runs.
-
-    Each run has its own register file, with the uniform values loaded once.
-    """
-    blocks = (v0.shape[0] + LANES - 1) // LANES
-    per_chunk = (blocks + chunks - 1) // chunks
-    for chunk in prange(chunks):
-        regs = np.zeros((num_registers, 2, LANES), dtype=np.uint64)
-        for u in range(uniform_registers.shape[0]):
-            r = uniform_registers[u]
-            if r >= 0:
-                regs[r, 0, :] = uniform[u, 0]
-                regs[r, 1, :] = uniform[u, 1]
-        first = chunk * per_chunk
-        _run_blocks(
-            cs, wires, zs, extra, inputs, ops, regs, first, min(blocks, first + per_chunk), output_register, v0, v1
-        )
-
-
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _run_blocks(
     cs: FieldArray,
     wires: FieldArray,
@@ -434,8 +408,3 @@ def _run_blocks(
         width = min(LANES, n - start)
         v0[start : start + width] = regs[output_register, 0, :width]
         v1[start : start + width] = regs[output_register, 1, :width]
-
-
-def default_threads() -> int:
-    """The thread count numba's pool is set to (one unless the executor gave this process more)."""
-    return int(numba.get_num_threads())

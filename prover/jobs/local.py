@@ -4,6 +4,10 @@ Each worker is its own process with its own pipe, so the job that killed a
 worker (``os._exit``, the OOM killer, ``kill -9``) is known exactly and only
 that worker is replaced; nothing else in flight is disturbed.  Workers are
 created for each :meth:`LocalExecutor.run` and shut down after it.
+
+Each job is sent with the threads its proofs may use (``prover.threads``): the cores
+no other busy worker is using, so the pool's idle cores speed up a lone job (the top
+of a block's aggregation tree, the block proof) and a full pool runs one thread each.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from prover.jobs.local_worker import local_worker_main
 from prover.jobs.model import Job, RunResult, args_with_values
 from prover.jobs.scheduler import run_graph
 from prover.jobs.worker_logs import worker_logs_to_parent
+from prover.threads import available_cores
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -71,6 +76,7 @@ class _ProcessPoolBackend:
 
     def __init__(self, workers: int, context: Any) -> None:  # a multiprocessing context
         self._context = context
+        self._cores = available_cores()
         self._slots: list[_Slot] = [self._spawn() for _ in range(workers)]
 
     def _spawn(self) -> _Slot:
@@ -87,7 +93,10 @@ class _ProcessPoolBackend:
 
     def submit(self, job: Job, attempt: int, height: int, results: Mapping[str, Any]) -> None:
         # Pickle in the parent first: an unpicklable job fails here, without touching a worker.
-        message = pickle.dumps((job.key, job.fn, args_with_values(job, results)), protocol=pickle.HIGHEST_PROTOCOL)
+        threads = job_threads(self._cores, sum(s.key is not None for s in self._slots))
+        message = pickle.dumps(
+            (job.key, job.fn, args_with_values(job, results), threads), protocol=pickle.HIGHEST_PROTOCOL
+        )
         i = next(i for i, s in enumerate(self._slots) if s.key is None)
         if not self._slots[i].process.is_alive():
             self._replace(i)
@@ -142,6 +151,11 @@ class _ProcessPoolBackend:
                 slot.process.kill()
                 slot.process.join()
             slot.conn.close()
+
+
+def job_threads(cores: int, other_busy_workers: int) -> int:
+    """The threads a job may use: the cores the other busy workers leave (at least 1)."""
+    return max(1, cores - other_busy_workers)
 
 
 def _default_start_method() -> str:

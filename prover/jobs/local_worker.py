@@ -25,6 +25,7 @@ from multiprocessing.connection import Connection
 
 from prover.jobs.allocator import keep_freed_memory
 from prover.jobs.attempt import Outcome, execute
+from prover.threads import set_proof_threads
 
 PR_SET_PDEATHSIG = 1
 """``prctl`` option: the signal this process receives when its parent dies (``<linux/prctl.h>``)."""
@@ -63,7 +64,10 @@ def die_with_parent(parent_pid: int) -> None:
 
 
 def local_worker_main(conn: Connection, parent_pid: int) -> None:
-    """Loop of a local worker process: receive ``(key, fn, args)``, send an ``Outcome``; ``None`` stops it."""
+    """Loop of a local worker process: receive ``(key, fn, args, threads)``, send an ``Outcome``; ``None`` stops it.
+
+    ``threads`` is how many threads the job's proofs may use (``prover.threads``).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     die_with_parent(parent_pid)
     keep_freed_memory()
@@ -79,7 +83,8 @@ def local_worker_main(conn: Connection, parent_pid: int) -> None:
             continue
         if message is None:
             return
-        key, fn, args = message
+        key, fn, args, threads = message
+        set_proof_threads(threads)
         outcome = execute(fn, args)
         try:
             conn.send(outcome)

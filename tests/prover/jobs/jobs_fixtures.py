@@ -144,3 +144,10 @@ def refault_pages(nbytes: int = REFAULT_BYTES) -> int:
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     len(b"\x01" * nbytes)
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+
+def proof_threads_then_lde(seed: int) -> tuple[int, int]:
+    """The threads this job's proofs may use, and an LDE checksum computed on them."""
+    from prover.threads import proof_threads
+
+    return proof_threads(), lde_checksum(seed)

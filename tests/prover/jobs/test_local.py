@@ -22,6 +22,8 @@ from executor_scenarios import (
 from multiprocessing_logging import MultiProcessingHandler
 
 from prover.jobs import Executor, Job, LocalExecutor, make_executor
+from prover.jobs.local import job_threads
+from prover.threads import available_cores
 
 
 def test_local_pool_uses_worker_processes() -> None:
@@ -38,6 +40,14 @@ def test_numba_kernels_run_in_forked_workers() -> None:
     expected = {f"lde/{i}": toy.lde_checksum(i) for i in range(3)}  # the parent compiles and uses them first
     result = LocalExecutor(2).run([Job(key, toy.lde_checksum, (i,)) for i, key in enumerate(expected)])
     assert result.results == expected
+
+
+def test_a_lone_job_gets_the_idle_cores_and_a_full_pool_one_thread_each() -> None:
+    """A worker's proofs may use the cores no other busy worker uses (prover.threads); results do not change."""
+    cores = available_cores()
+    lone = LocalExecutor(1).run([Job("lone", toy.proof_threads_then_lde, (1,))])
+    assert lone.results["lone"] == (cores, toy.lde_checksum(1))
+    assert [job_threads(2, busy) for busy in range(4)] == [2, 1, 1, 1]
 
 
 def test_spawned_workers_run_jobs_too() -> None:

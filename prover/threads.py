@@ -1,0 +1,54 @@
+"""How many threads one proof may use, and running a kernel on contiguous parts of its range on them.
+
+The executor sets the count per job (``prover.jobs``: a local worker gets the cores no other
+busy worker is using, so a lone proof on a 2-core machine gets 2 and a full pool 1); it is
+1 unless set. The kernels split this way (Merkle hashing, the NTT's rows, the quotient's
+blocks) are numba functions with ``nogil=True`` working on disjoint output ranges, so plain
+Python threads run them in parallel, and each part computes exactly what the one-thread call
+computes on its range: the results, and so the proofs, do not depend on the count.
+
+Python threads rather than numba's ``parallel=True``: numba's OpenMP layer aborts a process
+forked after it started (the local pool forks its workers), and its fork-safe layer is not
+thread-safe.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+_threads = 1
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def proof_threads() -> int:
+    """The threads a proof in this process may use (1 unless the executor set more)."""
+    return _threads
+
+
+def set_proof_threads(threads: int) -> None:
+    """Let proofs in this process use ``threads`` threads (at least 1)."""
+    global _threads
+    if threads < 1:
+        raise ValueError(f"a proof needs at least one thread, got {threads}")
+    _threads = threads
+
+
+def run_in_parts(total: int, run: Callable[[int, int], None], threads: int, min_part: int = 1) -> None:
+    """run(start, stop) on up to ``threads`` contiguous parts of range(total), each of at least ``min_part``.
+
+    One part runs on the calling thread; more run on a pool of threads that exists for this call only.
+    """
+    parts = max(1, min(threads, total // max(1, min_part)))
+    if parts == 1:
+        run(0, total)
+        return
+    bounds = [total * i // parts for i in range(parts + 1)]
+    with ThreadPoolExecutor(parts, thread_name_prefix="proof") as pool:
+        for future in [pool.submit(run, bounds[i], bounds[i + 1]) for i in range(parts)]:
+            future.result()
