@@ -380,7 +380,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["targets"]:  # rollup bench targets: the targets table (bench.targets)
+        from bench.targets import main as targets_main
+
+        return targets_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     quick: dict[str, Any] = QUICK if args.quick else {}
     sizes = args.sizes or quick.get("sizes", HEADLINE_SIZES)
     prove_sizes = args.prove_sizes if args.prove_sizes is not None else quick.get("prove_sizes", PROVE_SIZES)

@@ -33,6 +33,8 @@ class SendBlock:
     sequencer: Sequencer
     sessions: list[Session]
     transactions: int
+    keys: KeyRing[int]
+    """Every user's throw-away key (to build the recipients' claims after the block)."""
 
     @property
     def state(self) -> ChainState:
@@ -73,4 +75,4 @@ def send_block(transactions: int, ops_per_session: int = SESSION_SLOTS, seed: in
         sessions.append(builder.build())
     assert sum(len(s.operations) for s in sessions) == transactions
     assert len(sessions) == math.ceil(transactions / ops_per_session)
-    return SendBlock(sequencer, sessions, transactions)
+    return SendBlock(sequencer, sessions, transactions, keys)

@@ -74,9 +74,10 @@ def _exit_description(process: BaseProcess) -> str:
 class _ProcessPoolBackend:
     """``workers`` processes, one pipe each; a dead worker is replaced, its job reported lost."""
 
-    def __init__(self, workers: int, context: Any) -> None:  # a multiprocessing context
-        self._context = context
+    def __init__(self, workers: int, context: Any, threads_per_job: int | None = None) -> None:
+        self._context = context  # a multiprocessing context
         self._cores = available_cores()
+        self._threads_per_job = threads_per_job
         self._slots: list[_Slot] = [self._spawn() for _ in range(workers)]
 
     def _spawn(self) -> _Slot:
@@ -93,7 +94,7 @@ class _ProcessPoolBackend:
 
     def submit(self, job: Job, attempt: int, height: int, results: Mapping[str, Any]) -> None:
         # Pickle in the parent first: an unpicklable job fails here, without touching a worker.
-        threads = job_threads(self._cores, sum(s.key is not None for s in self._slots))
+        threads = self._threads_per_job or job_threads(self._cores, sum(s.key is not None for s in self._slots))
         message = pickle.dumps(
             (job.key, job.fn, args_with_values(job, results), threads), protocol=pickle.HIGHEST_PROTOCOL
         )
@@ -171,16 +172,28 @@ class LocalExecutor:
     method jobs still run but worker logs stay in the workers.
     ``LocalExecutor(1, in_process=True)`` runs jobs in the calling process for
     debugging (a job that kills its process then kills the caller).
+    ``threads_per_job`` fixes the threads every job's proofs may use (default: the cores
+    no other busy worker uses, see the module docstring).
     """
 
-    def __init__(self, workers: int = 1, *, in_process: bool = False, start_method: str | None = None) -> None:
+    def __init__(
+        self,
+        workers: int = 1,
+        *,
+        in_process: bool = False,
+        start_method: str | None = None,
+        threads_per_job: int | None = None,
+    ) -> None:
         if workers < 1:
             raise ValueError("workers must be >= 1")
+        if threads_per_job is not None and threads_per_job < 1:
+            raise ValueError("threads_per_job must be >= 1")
         if in_process and workers != 1:
             raise ValueError("in_process=True runs one job at a time: use workers=1")
         self.workers = workers
         self.in_process = in_process
         self.start_method = start_method or _default_start_method()
+        self.threads_per_job = threads_per_job
 
     def __repr__(self) -> str:
         mode = ", in_process=True" if self.in_process else f", start_method={self.start_method!r}"
@@ -192,7 +205,7 @@ class LocalExecutor:
             return run_graph(jobs, _InProcessBackend(), retries, progress)
         context = multiprocessing.get_context(self.start_method)
         with worker_logs_to_parent() if self.start_method == "fork" else nullcontext():
-            backend = _ProcessPoolBackend(self.workers, context)
+            backend = _ProcessPoolBackend(self.workers, context, self.threads_per_job)
             try:
                 result = run_graph(jobs, backend, retries, progress)
             except BaseException:  # e.g. Ctrl-C: do not wait for busy workers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,32 @@ def test_witness_comparison_fills_both_ways(chain: tuple[CircuitData, Target, Pr
     rows = witness.compare("chain", circuit, {x: 3}, repeat=1)
     assert [name for name, _, _ in rows] == ["chain: worklist fill (before)", "chain: replayed order (after)"]
     assert len(circuit.witness_plan.orders) == 1
+
+
+def test_targets_proof_vs_floor_measures_both_quotient_paths() -> None:
+    """Both paths prove; the floor is the hashing inside the proof, so each ratio is above 1."""
+    from bench import targets
+
+    rows = targets.proof_vs_floor(6, rounds=1)
+    ratios = [value for label, value, unit in rows if unit == "x"]
+    assert len(ratios) == 2 and all(r > 1 for r in ratios)
+    assert all(value > 0 for _, value, _ in rows)
+
+
+def test_targets_reexecution_covers_sends_and_their_claims() -> None:
+    """The baseline re-executes a block of sends and the block claiming every one of them."""
+    from bench import targets
+
+    rows = targets.reexecution_rows(40, verify_seconds=1e-3)
+    labels = [label for label, _, _ in rows]
+    assert labels[0].startswith("re-execute 40 sends") and "the 40 claims" in labels[2]
+    assert all(value > 0 for _, value, _ in rows)
+
+
+def test_the_verification_plot_is_written(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from bench import targets
+
+    path = tmp_path / "plot.png"
+    targets.plot([(10, 0.004), (1000, 0.0045)], path)
+    assert path.read_bytes().startswith(b"\x89PNG")

@@ -47,6 +47,8 @@ def test_a_lone_job_gets_the_idle_cores_and_a_full_pool_one_thread_each() -> Non
     cores = available_cores()
     lone = LocalExecutor(1).run([Job("lone", toy.proof_threads_then_lde, (1,))])
     assert lone.results["lone"] == (cores, toy.lde_checksum(1))
+    fixed = LocalExecutor(1, threads_per_job=1).run([Job("fixed", toy.proof_threads_then_lde, (1,))])
+    assert fixed.results["fixed"] == (1, toy.lde_checksum(1))
     assert [job_threads(2, busy) for busy in range(4)] == [2, 1, 1, 1]
 
 
