@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import prover.plonk_prover as plonk_prover
+import prover.quotient as quotient
 from verifier.config import ProofConfig
 from verifier.extension import Ext
 from verifier.field import P
@@ -48,7 +49,7 @@ def prover_without_self_checks(config: ProofConfig) -> Iterator[None]:
     """A cheating prover: ignores a failed permutation product and truncates a non-polynomial quotient."""
     mp = pytest.MonkeyPatch()
     real_prefix = plonk_prover._ext_exclusive_prefix_product
-    real_intt = plonk_prover.coset_intt
+    real_intt = quotient.coset_intt
 
     def lying_prefix(r0: np.ndarray, r1: np.ndarray, out0: np.ndarray, out1: np.ndarray) -> tuple[int, int]:
         real_prefix(r0, r1, out0, out1)
@@ -60,7 +61,7 @@ def prover_without_self_checks(config: ProofConfig) -> Iterator[None]:
         return coeffs
 
     mp.setattr(plonk_prover, "_ext_exclusive_prefix_product", lying_prefix)
-    mp.setattr(plonk_prover, "coset_intt", truncating_intt)
+    mp.setattr(quotient, "coset_intt", truncating_intt)
     try:
         yield
     finally:
