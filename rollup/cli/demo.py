@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 
 
 def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
-    from circuits.warm_up import warm_up_proving_kernels
     from rollup.chain_dir import fresh_chain
     from rollup.own_proving import prove_in_processes, seed_blocks
     from rollup.reexecute import reexecute_block
@@ -54,7 +53,6 @@ def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
             ui.note(f"  block 1: register {names} with {SEED_START_BALANCE} each")
             ui.note("  block 2: " + ", ".join(f"{a} -> {b} {n}" for a, b, n in SEED_TRANSFERS))
             ui.note("  block 3: every recipient claims what was sent to it")
-            warm_up_proving_kernels()  # compile stale kernels once here, not in four wallet processes at once
             blocks = []
             for number, jobs in enumerate(seed_blocks(wallets), start=GENESIS_HEIGHT + 1):
                 start = time.perf_counter()
