@@ -1,6 +1,6 @@
 """V(x) on the LDE coset compiled: the generic vanishing terms traced once per circuit, run by one fused kernel.
 
-The readable quotient path (``prover.plonk_prover.combine_terms`` over
+The readable quotient path (``prover.quotient.combine_terms`` over
 ``verifier.vanishing.vanishing_terms`` on ``FieldVec``/``ExtVec`` columns)
 makes one Python call and one temporary column per operation. Here the same
 generic code runs once on :class:`_Traced` values, which record the operations
@@ -10,7 +10,7 @@ contiguous loop) with every intermediate in a small register file. Nothing is
 hand-copied from the gates: a change to a gate's constraints changes the tape.
 
 What is recorded is V(x) = sum_j alpha^j t_j with t_j the vanishing terms in
-their fixed order, exactly :func:`~prover.plonk_prover.combine_terms`, so the
+their fixed order, exactly :func:`~prover.quotient.combine_terms`, so the
 result is the same field element at every point (same operations on the same
 values, all canonical).
 
