@@ -15,7 +15,7 @@ from circuits.circuit_data import CircuitData
 from circuits.witness import Target
 from prover.quotient import CosetColumns, QuotientOptions, compiled_vanishing_on_coset, readable_vanishing_on_coset
 from prover.quotient_tape import LANES, MUL, _Recorder, quotient_tape
-from verifier.config import STANDARD_CONFIG, STANDARD_ZK_CONFIG, ProofConfig
+from verifier.config import SHRINK_CONFIG, STANDARD_CONFIG, STANDARD_ZK_CONFIG, ProofConfig
 from verifier.extension import Ext
 from verifier.field import P
 from verifier.proof import CommonData
@@ -68,9 +68,10 @@ def test_compiled_v_equals_the_readable_v_on_random_columns(merkle_circuit: Circ
     assert np.array_equal(got.c0, expected.c0) and np.array_equal(got.c1, expected.c1)
 
 
-@pytest.mark.parametrize(("config", "rows"), [(STANDARD_ZK_CONFIG, 40), (STANDARD_CONFIG, 3)])
+@pytest.mark.parametrize(("config", "rows"), [(STANDARD_ZK_CONFIG, 40), (STANDARD_CONFIG, 3), (SHRINK_CONFIG, 40)])
 def test_compiled_v_with_blinding_and_on_a_coset_smaller_than_a_block(config: ProofConfig, rows: int) -> None:
-    """Zero knowledge adds L_{n-h} and Z_B inputs; a tiny circuit's coset is shorter than one block of LANES."""
+    """Zero knowledge adds L_{n-h} and Z_B inputs; a tiny circuit's coset is shorter than one block of LANES;
+    the shrinking configuration evaluates V on a subcoset of its LDE (Z(g x) a different shift)."""
     common = square_chain(config, rows)[0].common
     rng = np.random.default_rng(7)
     columns, challenges = random_columns(common, rng), random_challenges(rng)
