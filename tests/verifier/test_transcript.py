@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from prover.pow import grind
+from prover.pow import SEARCH_CHUNK, grind
 from verifier.extension import Ext
 from verifier.field import NonCanonicalError, P
 from verifier.hashing import DOMAIN_COMPRESS, DOMAIN_HASH, DOMAIN_LANE, DOMAIN_TRANSCRIPT
@@ -134,15 +134,16 @@ def test_rejects_non_canonical_observations() -> None:
     assert len(c.output_buffer) == RATE - 1  # a rejected value leaves the transcript untouched
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("pending", range(RATE))
-def test_grind_passes_check_pow(pending: int) -> None:
+def test_grind_passes_check_pow(pending: int, threads: int) -> None:
     bits = 8
     c = Challenger()
     c.observe_elements(range(pending))
     if pending == 3:
         c.get_challenge()  # also from a state with a non-empty output buffer
     state_before = (list(c.state), list(c.input_buffer), list(c.output_buffer))
-    witness = grind(c, bits)
+    witness = grind(c, bits, threads)
     assert (c.state, c.input_buffer, c.output_buffer) == state_before
     assert c.copy().check_pow(witness, bits)
     # the smallest witness: every smaller candidate fails
@@ -153,6 +154,17 @@ def test_grind_passes_check_pow(pending: int) -> None:
     prover_side.observe_element(witness)
     prover_side.get_challenge()
     assert prover_side.get_challenge() == verifier_side.get_challenge()
+
+
+def test_grinding_on_threads_finds_the_one_thread_witness() -> None:
+    """A witness past the first chunk (18 bits: about 4 chunks of 2^16) is the same on 1, 2 and 3 threads."""
+    c = Challenger()
+    c.observe_elements([7, 8, 9])
+    witnesses = {threads: grind(c, 18, threads) for threads in (1, 2, 3)}
+    assert len(set(witnesses.values())) == 1
+    witness = witnesses[1]
+    assert c.copy().check_pow(witness, 18)
+    assert witness >= SEARCH_CHUNK  # the search went past a thread's first chunk
 
 
 def test_wrong_pow_witness_fails() -> None:
