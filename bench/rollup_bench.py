@@ -113,7 +113,7 @@ def prove_send_block(
         "block_s": records[BLOCK_NODE].seconds if BLOCK_NODE in records else None,
         "proof_bytes": len(result.proofs[BLOCK_NODE]),
         "rows_log2": {
-            "session": rollup_circuits().session.data.common.degree_bits,
+            "session": rollup_circuits().sessions[-1].data.common.degree_bits,
             "aggregation": rollup_circuits().blocks.aggregation.circuit.common.degree_bits,
         },
         "root": result.plan.statement.new_root,

@@ -30,8 +30,10 @@ from prover.jobs import Dep, Executor, Job, JobRejected, LocalExecutor, Progress
 from rollup.block import Block
 from rollup.block_plan import (
     BLOCK_NODE,
+    SESSION_LEVEL,
     BlockPlan,
     BlockProvingError,
+    NodeStatement,
     PlanNode,
     check_plan_matches_block,
     plan_block,
@@ -42,7 +44,8 @@ from rollup.circuits.block import BlockCircuits
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
 from rollup.execution import execute_session
-from rollup.params import GLOBAL_TREE_DEPTH, SESSION_SLOTS
+from rollup.params import GLOBAL_TREE_DEPTH, SESSION_SLOTS, SMALL_SESSION_DEGREE_BITS, SMALL_SESSION_SLOTS
+from rollup.session_proving import operation_count, session_slot_count
 from rollup.smt import SparseMerkleTree
 from rollup.storage import Storage
 from rollup.witness import SessionTrace
@@ -60,36 +63,94 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class RollupCircuits:
-    """The circuits of the rollup: the session circuit and the block circuits (whitelist, keys)."""
+    """The circuits of the rollup: the block tree's session circuits (by size) and the block circuits."""
 
     blocks: BlockCircuits
-    session: SessionCircuit
+    sessions: tuple[SessionCircuit, ...]
+    """The tree's session circuits, smallest first: the small one (2^9 rows) and the full one (2^13)."""
 
     @property
     def block_verifier_key(self) -> VerifierKey:
         return self.blocks.block.circuit.verifier_key
 
+    def session_for(self, trace: SessionTrace) -> SessionCircuit:
+        """The smallest session circuit of the tree holding ``trace``'s operations."""
+        counts = tuple(circuit.num_slots for circuit in self.sessions)
+        slots = session_slot_count(operation_count(trace), counts)
+        return next(circuit for circuit in self.sessions if circuit.num_slots == slots)
+
+    def key(self, digest: Digest) -> VerifierKey:
+        """The whitelisted key (a session, aggregation or lift circuit's) with this circuit digest."""
+        for vk in self._keys():
+            if vk.circuit_digest == digest:
+                return vk
+        raise ValueError(f"no circuit of the block tree has the key digest {digest}")
+
+    def _keys(self) -> list[VerifierKey]:
+        aggregations = [circuit.verifier_key for circuit in self.blocks.aggregations.values()]
+        lifts = [circuit.verifier_key for circuit in self.blocks.lifts.values()]
+        return [*(session.data.verifier_key for session in self.sessions), *aggregations, *lifts]
+
+    def verify_session(self, proof: ProofWithPublicInputs) -> NodeStatement:
+        """The statement of a session proof of the tree, verified under the session key of its shape
+        (VerificationError when no session key accepts it, ValueError when it is not a session statement)."""
+        return self.session_circuit_of(proof).verify(proof)
+
+    def session_circuit_of(self, proof: ProofWithPublicInputs) -> SessionCircuit:
+        """The session circuit whose key verifies ``proof`` (VerificationError of the last try if none)."""
+        *others, last = self.sessions
+        for circuit in others:
+            try:
+                verify_proof(circuit.data.verifier_key, proof.proof, proof.public_inputs)
+            except VerificationError:
+                continue  # a proof of another shape fails the verifier's format check
+            return circuit
+        verify_proof(last.data.verifier_key, proof.proof, proof.public_inputs)
+        return last
+
     def child(self, proof: ProofWithPublicInputs) -> ChildProof:
-        """A proof of the tree with the key it verifies under (sessions are the level-0 nodes; an
-        aggregation proof's key is the variant's that verifies it, ``aggregation_key_of``)."""
-        if proof.public_inputs[0] == 0:
-            return ChildProof(proof, self.session.data.verifier_key)
+        """A proof of the tree with the key it verifies under, found by trying the keys of its level
+        (sessions are the level-0 nodes; an aggregation proof's key is the variant's that verifies it,
+        ``aggregation_key_of``). A prover that knows the plan names the key instead (:func:`plan_jobs`)."""
+        if proof.public_inputs[0] == SESSION_LEVEL:
+            try:
+                return ChildProof(proof, self.session_circuit_of(proof).data.verifier_key)
+            except VerificationError:
+                return ChildProof(proof, self.sessions[-1].data.verifier_key)
         return ChildProof(proof, self.blocks.aggregation_key_of(proof))
+
+    def node_keys(self, plan: BlockPlan) -> dict[str, VerifierKey]:
+        """The key every node of ``plan`` is proven under: a session's is the smallest session circuit
+        holding it, an aggregation's the variant taking its children's shapes."""
+        keys: dict[str, VerifierKey] = {}
+        for node in reversed(plan.nodes()):  # children before parents
+            if node.children is None:
+                assert node.trace is not None
+                keys[node.key] = self.session_for(node.trace).data.verifier_key
+            else:
+                left, right = (keys[child.key].common for child in node.children)
+                keys[node.key] = self.blocks.aggregation_for(left, right).verifier_key
+        return keys
 
 
 @functools.cache
 def rollup_circuits() -> RollupCircuits:
-    """Build (once per process) every circuit; the keys are deterministic, so all workers agree."""
+    """Build (once per process) every circuit; the keys are deterministic, so all workers agree.
+
+    The tree has two session circuits, both zero-knowledge: the small one of
+    ``SMALL_SESSION_SLOTS`` slots in ``2^SMALL_SESSION_DEGREE_BITS`` rows and the full one of
+    ``SESSION_SLOTS`` slots in the tree's own degree (2^13 rows).
+    """
     sessions: list[SessionCircuit] = []
 
-    def leaf_keys(scheme: AggregationScheme, shape: CommonData) -> list[VerifierKey]:
-        # every proof of the tree has the universal shape (2^13 rows), which fits a
-        # SESSION_SLOTS-slot session with room to spare, so one session circuit serves all
-        sessions.append(SessionCircuit.build(SESSION_SLOTS, shape.config, tree_shape=shape))
-        return [sessions[0].data.verifier_key]
+    def leaf_keys(scheme: AggregationScheme, tree: CommonData) -> list[VerifierKey]:
+        for slots, degree_bits in ((SMALL_SESSION_SLOTS, SMALL_SESSION_DEGREE_BITS), (SESSION_SLOTS, tree.degree_bits)):
+            shape = scheme.zk_leaf_shape(degree_bits)
+            sessions.append(SessionCircuit.build(slots, shape.config, tree_shape=shape))
+        return [session.data.verifier_key for session in sessions]
 
     blocks = BlockCircuits.build(GLOBAL_TREE_DEPTH, leaf_keys)
-    return RollupCircuits(blocks, sessions[0])
+    return RollupCircuits(blocks, tuple(sessions))
 
 
 # ----------------------------------------------------------------------------- jobs (top-level, pure)
@@ -99,28 +160,37 @@ def prove_session_job(trace: SessionTrace) -> bytes:
     """A session proof of the block tree."""
     c = rollup_circuits()
     try:
-        proof = c.session.prove(trace, session_statement(trace), c.blocks.whitelist.root)
+        proof = c.session_for(trace).prove(trace, session_statement(trace), c.blocks.whitelist.root)
     except SessionTooLargeError as exc:
         raise JobRejected(f"user {trace.user_id}: {exc}") from exc
     return proof_to_bytes(proof)
 
 
-def aggregate_job(left: bytes, right: bytes, left_siblings: list[Digest], right_siblings: list[Digest]) -> bytes:
-    """The aggregation proof of two child nodes."""
+def aggregate_job(
+    left: bytes,
+    right: bytes,
+    left_siblings: list[Digest],
+    right_siblings: list[Digest],
+    child_keys: tuple[Digest, Digest],
+) -> bytes:
+    """The aggregation proof of two child nodes, each under the key (by digest) the plan names for it."""
     c = rollup_circuits()
-    children = [c.child(proof_from_bytes(b)) for b in (left, right)]
+    children = [ChildProof(proof_from_bytes(b), c.key(d)) for b, d in zip((left, right), child_keys, strict=True)]
     return proof_to_bytes(c.blocks.aggregate(children[0], children[1], left_siblings, right_siblings))
 
 
-def block_job(top: bytes, siblings: list[Digest], block_number: int) -> bytes:
-    """The block proof from the top node of the tree."""
+def block_job(top: bytes, siblings: list[Digest], block_number: int, top_key: Digest) -> bytes:
+    """The block proof from the top node of the tree (proven under the key with digest ``top_key``)."""
     c = rollup_circuits()
-    return proof_to_bytes(c.blocks.prove_block(c.child(proof_from_bytes(top)), siblings, block_number))
+    child = ChildProof(proof_from_bytes(top), c.key(top_key))
+    return proof_to_bytes(c.blocks.prove_block(child, siblings, block_number))
 
 
 def plan_jobs(plan: BlockPlan, done: dict[str, bytes]) -> list[Job]:
-    """Jobs for the nodes not already in ``done`` (finished proofs are passed as data)."""
+    """Jobs for the nodes not already in ``done`` (finished proofs are passed as data); each
+    aggregation and the block job are told the keys their children were proven under."""
     jobs: list[Job] = []
+    keys = {node: vk.circuit_digest for node, vk in rollup_circuits().node_keys(plan).items()}
 
     def source(node: PlanNode) -> bytes | Dep:
         return done[node.key] if node.key in done else Dep(node.key)
@@ -138,10 +208,11 @@ def plan_jobs(plan: BlockPlan, done: dict[str, bytes]) -> list[Job]:
                 source(right),
                 siblings_of(plan.previous_tree, left.statement),
                 siblings_of(plan.previous_tree, right.statement),
+                (keys[left.key], keys[right.key]),
             )
             jobs.append(Job(node.key, aggregate_job, args))
     if BLOCK_NODE not in done:
-        top = (source(plan.top), siblings_of(plan.previous_tree, plan.top.statement), plan.number)
+        top = (source(plan.top), siblings_of(plan.previous_tree, plan.top.statement), plan.number, keys[plan.top.key])
         jobs.append(Job(BLOCK_NODE, block_job, top))
     # a stored node's ancestors may already be stored too; jobs whose inputs are all stored still run
     return jobs

@@ -13,7 +13,11 @@ any of them changes every verifier key:
   values far below p = 2^64 - 2^32 + 1, so no addition wraps around);
 * a secret key is ``SECRET_SIZE`` field elements (about 256 bits);
 * a session holds at most ``SESSION_SLOTS`` sends and claims (the operation
-  slots of the block tree's session circuit; a registration takes no slot).
+  slots of the block tree's full session circuit, as many as fit its 2^13 rows
+  beside the zero-knowledge blinding rows; a registration takes no slot);
+* a session of at most ``SMALL_SESSION_SLOTS`` operations is proven in the block
+  tree by the small session circuit, of ``2^SMALL_SESSION_DEGREE_BITS`` rows (the
+  most slots that fit them), so sparse traffic does not pay for a full session.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ OUTBOX_DEPTH: int = 16
 CLAIMED_DEPTH: int = GLOBAL_TREE_DEPTH + OUTBOX_DEPTH
 MAX_AMOUNT_BITS: int = 48
 SECRET_SIZE: int = 4
-SESSION_SLOTS: int = 32
+SESSION_SLOTS: int = 66
+SMALL_SESSION_SLOTS: int = 3
+SMALL_SESSION_DEGREE_BITS: int = 9
 
 MAX_USERS: int = 1 << GLOBAL_TREE_DEPTH
 OUTBOX_CAPACITY: int = 1 << OUTBOX_DEPTH

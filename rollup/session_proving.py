@@ -28,9 +28,10 @@ from rollup.params import SESSION_SLOTS
 from rollup.witness import SessionTrace, verify_session_trace
 from verifier.proof import ProofWithPublicInputs
 
-SESSION_SLOT_COUNTS: tuple[int, ...] = (1, 3, 7, 16, SESSION_SLOTS)
-"""Operation slots of each session circuit size (2^8, 2^9, 2^10, 2^11 and 2^12 rows; about 121 rows per slot),
-each the most that fits its power of two beside the 61 zero-knowledge blinding rows (4 and 8 slots no longer do)."""
+SESSION_SLOT_COUNTS: tuple[int, ...] = (1, 3, 7, 16, 32, SESSION_SLOTS)
+"""Operation slots of each standalone session circuit size (2^8 to 2^13 rows; 121 rows per slot), each the most
+that fits its power of two beside the 61 zero-knowledge blinding rows (4 and 8 slots no longer do), but 32 (33
+would fit 2^12)."""
 
 
 @cache
@@ -44,14 +45,15 @@ def operation_count(trace: SessionTrace) -> int:
     return len(session_operations(trace)[1])
 
 
-def session_slot_count(num_operations: int) -> int:
-    """The smallest slot count in :data:`SESSION_SLOT_COUNTS` holding ``num_operations``."""
-    for count in SESSION_SLOT_COUNTS:
+def session_slot_count(num_operations: int, counts: tuple[int, ...] = SESSION_SLOT_COUNTS) -> int:
+    """The smallest slot count in ``counts`` (ascending; default :data:`SESSION_SLOT_COUNTS`, the block
+    tree passes its own) holding ``num_operations``."""
+    for count in counts:
         if num_operations <= count:
             return count
     raise SessionTooLargeError(
         f"a session of {num_operations} operations exceeds the largest session circuit "
-        f"({SESSION_SLOT_COUNTS[-1]} slots): split it over several blocks"
+        f"({counts[-1]} slots): split it over several blocks"
     )
 
 

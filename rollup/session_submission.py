@@ -81,7 +81,7 @@ def _verified_statement(submitted: SessionProofFile) -> NodeStatement:
         raise SessionRefusedError(RefusalReason.MALFORMED, f"the proof does not deserialize: {exc}") from exc
     circuits = rollup_circuits()
     try:
-        statement = circuits.session.verify(proof)
+        statement = circuits.verify_session(proof)
     except (VerificationError, ValueError) as exc:
         raise SessionRefusedError(
             RefusalReason.INVALID_PROOF, f"it does not verify under the whitelisted session key: {exc}"

@@ -24,6 +24,7 @@ would add a proof without making the last one smaller (``docs/recursion.md``).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -62,7 +63,8 @@ from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
 from verifier.soundness import require_documented_security
 
 WHITELIST_DEPTH = 4
-"""Room for 16 whitelisted circuits (session shapes, the aggregation circuit and its ZK-leaf variants, the lift)."""
+"""Room for 16 whitelisted circuits: with two session shapes, the two session circuits, nine aggregation
+circuits (one per ordered pair of the three child shapes) and two lifts, 13 keys."""
 
 
 def block_scheme(depth: int) -> AggregationScheme:
@@ -124,10 +126,14 @@ class BlockCircuit:
 class BlockCircuits:
     """Everything needed to prove blocks of a global tree of depth D.
 
-    With zero-knowledge leaves (session proofs) the leaves have the ZK twin of the tree's
-    shape: ``aggregations`` holds one aggregation circuit per pair of child shapes (the plain
-    pair is ``aggregation``), and a lone leaf at the top is lifted to the tree's shape before
-    the block circuit verifies it. Every one of these keys is in the whitelist.
+    Leaves (session proofs) come in shapes of their own: zero-knowledge, and of the degree
+    their size needs, so a small session is not padded to the tree's 2^13 rows. Every child
+    slot of an in-circuit verifier is built for one shape, so ``aggregations`` holds one
+    aggregation circuit per ordered pair of child shapes among the leaves' and the tree's
+    (the plain pair is ``aggregation``), all of them proving in the tree's shape, and
+    ``lifts`` one lift circuit per leaf shape, which re-states a lone leaf at the top in the
+    tree's shape before the block circuit verifies it. Every one of these keys is in the
+    whitelist (docs/recursion.md, "Sessions of several sizes").
     """
 
     depth: int
@@ -136,36 +142,37 @@ class BlockCircuits:
     whitelist: Whitelist
     block: BlockCircuit
     aggregations: dict[tuple[CommonData, CommonData], AggregationCircuit]
-    lift: LiftCircuit | None
+    lifts: dict[CommonData, LiftCircuit]
 
     @staticmethod
-    def build(
-        depth: int,
-        leaf_keys: Callable[[AggregationScheme, CommonData], Sequence[VerifierKey]],
-        zero_knowledge_leaves: bool = True,
-    ) -> BlockCircuits:
-        """Build the aggregation circuit, then the leaf circuits (``leaf_keys`` builds them with the
-        leaf shape it is given and returns their keys), the variants for ZK leaves, then the
-        whitelist and the block circuit."""
+    def build(depth: int, leaf_keys: Callable[[AggregationScheme, CommonData], Sequence[VerifierKey]]) -> BlockCircuits:
+        """Build the aggregation circuit, then the leaf circuits (``leaf_keys`` builds them, each in a
+        shape of its choosing, given the scheme and the tree's shape, and returns their keys), the
+        aggregation variant of every other pair of child shapes and the lift of every leaf shape,
+        then the whitelist and the block circuit."""
         scheme = block_scheme(depth)
         aggregation = build_aggregation_circuit(scheme)
         tree = aggregation.shape
-        leaf = scheme.zk_leaf_shape(tree.degree_bits) if zero_knowledge_leaves else tree
-        digests = [vk.circuit_digest for vk in leaf_keys(scheme, leaf)]
+        leaves = list(leaf_keys(scheme, tree))
+        leaf_shapes = [shape for shape in dict.fromkeys(vk.common for vk in leaves) if shape != tree]
         aggregations = {(tree, tree): aggregation}
-        lift = None
-        if leaf != tree:
-            for pair in ((leaf, leaf), (leaf, tree), (tree, leaf)):
-                aggregations[pair] = build_aggregation_variant(scheme, tree, pair)
-            lift = build_lift_circuit(scheme, tree, leaf)
-        keys = [c.verifier_key for c in aggregations.values()] + ([lift.verifier_key] if lift else [])
-        whitelist = Whitelist([*digests, *(vk.circuit_digest for vk in keys)], WHITELIST_DEPTH)
+        for left, right in itertools.product([*leaf_shapes, tree], repeat=2):
+            if (left, right) not in aggregations:
+                aggregations[(left, right)] = build_aggregation_variant(scheme, tree, (left, right))
+        lifts = {shape: build_lift_circuit(scheme, tree, shape) for shape in leaf_shapes}
+        keys = [*leaves, *(c.verifier_key for c in aggregations.values()), *(c.verifier_key for c in lifts.values())]
+        whitelist = Whitelist([vk.circuit_digest for vk in keys], WHITELIST_DEPTH)
         block = BlockCircuit.build(scheme, aggregation, depth, whitelist)
-        return BlockCircuits(depth, scheme, aggregation, whitelist, block, aggregations, lift)
+        return BlockCircuits(depth, scheme, aggregation, whitelist, block, aggregations, lifts)
+
+    def aggregation_for(self, left: CommonData, right: CommonData) -> AggregationCircuit:
+        """The aggregation circuit whose slots verify children of these shapes (KeyError if none)."""
+        return self.aggregations[(left, right)]
 
     def aggregation_key_of(self, proof: ProofWithPublicInputs) -> VerifierKey:
         """The key of the aggregation circuit that made ``proof`` (every variant has the tree's shape,
-        so the one whose key verifies it; the plain one if none does, whose verification then fails)."""
+        so the one whose key verifies it; the plain one if none does, whose verification then fails).
+        Provers that know the plan name the key instead (``rollup.block_proving.plan_jobs``)."""
         for circuit in self.aggregations.values():
             try:
                 verify_proof(circuit.verifier_key, proof.proof, proof.public_inputs)
@@ -182,19 +189,20 @@ class BlockCircuits:
         right_siblings: Sequence[Digest],
     ) -> ProofWithPublicInputs:
         """Aggregate with the circuit whose slots take these children's shapes."""
-        circuit = self.aggregations[(left.vk.common, right.vk.common)]
+        circuit = self.aggregation_for(left.vk.common, right.vk.common)
         targets: CombineTargets = circuit.combine_targets
         inputs = climb_inputs(targets.left, left_siblings) | climb_inputs(targets.right, right_siblings)
         return circuit.prove(left, right, self.whitelist, inputs)
 
     def tree_top(self, top: ChildProof) -> ChildProof:
         """The top node in the tree's shape, which the block circuit verifies: a node of another shape
-        (a lone ZK session) is lifted first."""
+        (a lone session) is lifted first, by the lift of its shape."""
         if top.vk.common == self.aggregation.shape:
             return top
-        if self.lift is None:
-            raise ValueError("the top node has another shape than the tree's and there is no lift circuit")
-        return ChildProof(self.lift.prove(top, self.whitelist), self.lift.verifier_key)
+        lift = self.lifts.get(top.vk.common)
+        if lift is None:
+            raise ValueError("the top node has another shape than the tree's and no lift circuit takes it")
+        return ChildProof(lift.prove(top, self.whitelist), lift.verifier_key)
 
     def prove_block(self, top: ChildProof, siblings: Sequence[Digest], block_number: int) -> ProofWithPublicInputs:
         """The block proof (in the shrinking configuration) of the top node of the tree."""
