@@ -146,13 +146,15 @@ def test_same_block_with_one_two_workers_and_dask_gives_one_root(tmp_path: Path,
 
 @pytest.mark.slow
 def test_a_lone_zero_knowledge_session_is_lifted_into_the_block_proof(tmp_path: Path, circuits: object) -> None:
-    """Session proofs of the tree are zero-knowledge; a block of one session lifts it to the tree's shape."""
+    """Session proofs of the tree are zero-knowledge; a block of one session lifts it to the tree's shape
+    (a registration takes no slot, so the small session circuit proves it)."""
     seq = chain_with_registrations([7], tmp_path)
     result = prove_stored_block(seq.storage, 1, LocalExecutor(1, in_process=True))
     session = proof_from_bytes(result.proofs["session/7"])
     key = rollup_circuits().child(session).vk
     assert key.common.config.zero_knowledge
     assert key.common != rollup_circuits().blocks.aggregation.shape
+    assert key == rollup_circuits().sessions[0].data.verifier_key
     verify_block(rollup_circuits().block_verifier_key, result.proof, seq.storage.block(1).prev_root)
     seq.close()
 

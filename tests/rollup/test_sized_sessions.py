@@ -214,7 +214,7 @@ def test_malicious_witnesses_are_rejected_in_every_tree_session_shape(
     root = circuits.blocks.whitelist.root
     wrong_secret = dataclasses.replace(trace, secret=USER_KEYS.secret(RECIPIENT))
     with pytest.raises(SessionRuleError):
-        circuit.generate_witness(wrong_secret, whitelist_root=root)
+        circuit.generate_witness(wrong_secret, session_statement(trace), root)
     num_wires = circuit.data.common.config.num_wires
     amount = next(m for m in circuit.data.copy_classes.values() if circuit.targets.slots[0].amount in m)
     cells = [next(t for t in amount if t >= 0), circuit.targets.new_leaf[0], circuit.targets.data_digest[0]]
