@@ -1,4 +1,4 @@
-"""Benchmark blocks: T send transactions in sessions of at most 32 operations, on a fresh chain.
+"""Benchmark blocks: T send transactions in sessions of at most SESSION_SLOTS (66) operations, on a fresh chain.
 
 A block of T transactions has ``ceil(T / ops_per_session)`` senders; sender i
 makes up to ``ops_per_session`` sends to the next registered user, so every

@@ -2,7 +2,7 @@
 
 * Session proofs: the session circuit that holds a session of ``ops`` sends, built with
   ``STANDARD_CONFIG`` and with ``STANDARD_ZK_CONFIG``: proving CPU time, proof size, rows
-  (gate rows and the padded 2^k); and the block tree's 32-slot session in the tree's plain
+  (gate rows and the padded 2^k); and the block tree's full session in the tree's plain
   shape and in the ZK leaf shape the tree uses.
 * Aggregation over ZK children: the universal 2-to-1 aggregation circuit of the block tree's
   shape verifying two plain leaves, and its variant verifying two ZK leaves of the same
@@ -68,7 +68,7 @@ def session_rows(ops: int, repeat: int) -> list[Row]:
 
 
 def tree_session_rows(repeat: int) -> list[Row]:
-    """The block tree's session (32 slots, 2^13 rows): the tree's plain shape, and the ZK leaf shape it uses."""
+    """The block tree's full session (SESSION_SLOTS slots, 2^13 rows): the tree's plain shape, and its ZK leaf shape."""
     block = send_block(SESSION_SLOTS)
     trace = execute_session(block.state, block.sessions[0]).trace
     blocks = rollup_circuits().blocks
