@@ -25,6 +25,7 @@ from rollup.errors import SessionTooLargeError
 from rollup.params import SESSION_SLOTS, SMALL_SESSION_DEGREE_BITS, SMALL_SESSION_SLOTS
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
+from rollup.wallet_proving import prove_own_session
 from rollup.witness import SessionTrace
 from rollup.workload import registration_sessions
 from verifier.field import P
@@ -43,12 +44,15 @@ def circuits() -> RollupCircuits:
 
 
 def sending_chain(operations: dict[int, int]) -> Sequencer:
-    """Block 1 registers the senders and RECIPIENT; block 2 is submitted, not built: sender -> that many sends."""
+    """Block 1 registers the senders and RECIPIENT; block 2 is submitted, not built: sender -> that many sends
+    (none for 0)."""
     seq = Sequencer.in_memory()
     for session in registration_sessions(seq.state, [*sorted(operations), RECIPIENT], 1000, USER_KEYS):
         seq.submit(session)
     seq.build_block()
     for sender, count in sorted(operations.items()):
+        if not count:
+            continue
         builder = SessionBuilder(seq.state, sender, USER_KEYS.secret(sender))
         for amount in range(1, count + 1):
             builder.send(RECIPIENT, amount)
@@ -133,6 +137,14 @@ def test_the_plan_names_each_nodes_key_by_its_childrens_shapes(
 
 
 # ----------------------------------------------------------------------------- proofs of each shape (slow)
+
+
+def test_a_wallet_proves_its_own_one_send_session_in_the_small_shape(circuits: RollupCircuits) -> None:
+    seq = sending_chain({SMALL_USER: 0})
+    session = SessionBuilder(seq.state, SMALL_USER, USER_KEYS.secret(SMALL_USER)).send(RECIPIENT, 3).build()
+    proof = proof_from_bytes(prove_own_session(seq.state, session).proof)
+    assert circuits.session_circuit_of(proof) is circuits.sessions[0]
+    assert circuits.verify_session(proof).position == SMALL_USER
 
 
 @pytest.fixture(scope="module")
