@@ -19,6 +19,7 @@ from bench.peer_comparison import peer_comparison
 from bench.report import Measurements, headline_rows, write_report
 from bench.workload import send_block, session_sizes
 from rollup.cli import main as rollup_main
+from rollup.params import SESSION_SLOTS
 from rollup.reexecute import reexecute_block
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -110,9 +111,10 @@ def test_report_only_rerenders_saved_measurements(tmp_path: Path, capsys: pytest
 
 
 def test_workload_sessions_and_reexecution() -> None:
-    assert session_sizes(100) == [32, 32, 32, 4]
-    assert session_sizes(64) == [32, 32]
-    block = send_block(40)
+    assert session_sizes(100, 32) == [32, 32, 32, 4]
+    assert session_sizes(64, 32) == [32, 32]
+    assert session_sizes(2 * SESSION_SLOTS + 1) == [SESSION_SLOTS, SESSION_SLOTS, 1]  # full sessions by default
+    block = send_block(40, 32)
     assert [len(s.operations) for s in block.sessions] == [32, 8]
     root = reexecute_block(block.state, block.sessions)
     block.finalize()

@@ -1,0 +1,43 @@
+"""The sized-sessions benchmark computes and reports what it says (never how long anything takes)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.sized_sessions import markdown, plot, traces_of_block
+from rollup.block_plan import session_statement
+from rollup.session_proving import operation_count
+
+
+def synthetic_result() -> dict[str, object]:
+    rows = [
+        {"ops": 1, "new_rows_log2": 9, "old_session_s": 2.0, "old_aggregation_s": 1.0, "old_per_tx_s": 3.0,
+         "new_session_s": 0.5, "new_aggregation_s": 1.0, "new_per_tx_s": 1.5},
+        {"ops": 66, "new_rows_log2": 13, "new_session_s": 2.0, "new_aggregation_s": 1.3, "new_per_tx_s": 0.05},
+    ]  # fmt: skip
+    return {
+        "per_operation": rows,
+        "sparse_block": {"users": 4, "new_s": 8.0, "all_full_s": 16.0},
+        "build": {"new_s": 17.0, "old_s": 10.0},
+    }
+
+
+def test_the_tables_carry_the_ratio_and_the_per_transaction_figures() -> None:
+    text = markdown(synthetic_result())
+    assert "| 1 | 2.000 | 1.000 | 3.000 | 0.500 | 2^9 | 1.000 | 1.500 | 0.50 |" in text
+    assert "| 66 |  |  |  | 2.000 | 2^13 | 1.300 | 0.050 |  |" in text  # no old row: 66 did not fit the old circuit
+    assert "| 16.000 | 4.000 |" in text and "| 8.000 | 2.000 |" in text
+    assert "| 10.000 |" in text and "| 17.000 |" in text
+
+
+def test_the_plot_is_written(tmp_path: Path) -> None:
+    path = tmp_path / "cpu_per_transaction.png"
+    plot(synthetic_result()["per_operation"], path)  # type: ignore[arg-type]
+    assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_benchmark_blocks_hold_sessions_of_the_asked_size_reading_one_root() -> None:
+    traces, tree, number = traces_of_block(3, 2)
+    assert [operation_count(t) for t in traces] == [2, 2, 2]
+    assert {session_statement(t).read_root for t in traces} == {tree.root}
+    assert number == 2
