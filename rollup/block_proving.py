@@ -190,7 +190,10 @@ def plan_jobs(plan: BlockPlan, done: dict[str, bytes]) -> list[Job]:
     """Jobs for the nodes not already in ``done`` (finished proofs are passed as data); each
     aggregation and the block job are told the keys their children were proven under."""
     jobs: list[Job] = []
-    keys = {node: vk.circuit_digest for node, vk in rollup_circuits().node_keys(plan).items()}
+    try:
+        keys = {node: vk.circuit_digest for node, vk in rollup_circuits().node_keys(plan).items()}
+    except SessionTooLargeError as exc:
+        raise BlockProvingError(f"block {plan.number} could not be proven: {exc}") from exc
 
     def source(node: PlanNode) -> bytes | Dep:
         return done[node.key] if node.key in done else Dep(node.key)

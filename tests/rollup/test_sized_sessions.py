@@ -17,8 +17,8 @@ from tests_support import prover_without_self_checks
 from circuits.builder import CircuitError
 from circuits.recursion.aggregation import ChildProof
 from prover.jobs import LocalExecutor
-from rollup.block_plan import NodeStatement, plan_block, session_statement, siblings_of
-from rollup.block_proving import RollupCircuits, prove_stored_block, rollup_circuits
+from rollup.block_plan import BlockProvingError, NodeStatement, plan_block, session_statement, siblings_of
+from rollup.block_proving import RollupCircuits, plan_jobs, prove_stored_block, rollup_circuits
 from rollup.circuits.labels import SessionRuleError
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
@@ -92,6 +92,10 @@ def test_a_session_takes_the_smallest_tree_circuit_holding_it(
     too_many = dataclasses.replace(mixed_traces[FULL_USER], steps=mixed_traces[FULL_USER].steps * 17)
     with pytest.raises(SessionTooLargeError, match="split it"):
         circuits.session_for(too_many)
+    seq = sending_chain({SMALL_USER: 0, FULL_USER: 0})
+    plan = plan_block(2, [mixed_traces[SMALL_USER], too_many], seq.state.global_tree, circuits.blocks.whitelist.root)
+    with pytest.raises(BlockProvingError, match=r"block 2 could not be proven: .*split it"):
+        plan_jobs(plan, {})
 
 
 def test_the_whitelist_holds_one_key_per_session_size_variant_and_lift(circuits: RollupCircuits) -> None:
