@@ -19,7 +19,7 @@ from rollup.node.app import MAX_BODY_BYTES
 from rollup.node.client import NodeClient, NodeRefusedError
 from rollup.node.store import NODE_DATABASE
 from rollup.operations import Send
-from rollup.params import DATABASE_FILENAME
+from rollup.params import DATABASE_FILENAME, SESSION_SLOTS
 from rollup.session import Session, session_to_json
 from verifier.light_client import parse_digest_hex
 from verifier.sequencer_signatures import BlockHeader, verify_header
@@ -134,7 +134,10 @@ def test_rule_breaking_sessions_are_refused_with_their_reason(
     root = client.head()["root"]
     genesis = str(block1["genesis"])
     too_large = Session(
-        1, parse_digest_hex(root), NAMED_KEYS.secret("Sam"), tuple(Send(2, address_of(2), 1, n) for n in range(1, 34))
+        1,
+        parse_digest_hex(root),
+        NAMED_KEYS.secret("Sam"),
+        tuple(Send(2, address_of(2), 1, n) for n in range(1, SESSION_SLOTS + 2)),
     )
     before = stored(node)
     cases = [
