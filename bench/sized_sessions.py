@@ -8,7 +8,7 @@ repository root) prints Markdown tables and writes ``DIR/sized_sessions.json`` a
 to the tree's 2^13 rows (zero-knowledge leaf shape), whatever its number of operations, and aggregated by
 the variant taking two such leaves. *New* is the tree of :func:`rollup.block_proving.rollup_circuits`: a
 session of at most 3 operations is proven by the small session circuit (2^9 rows), a larger one by the
-full circuit (66 slots, 2^13 rows), each pair aggregated by the variant of its shapes.
+full circuit (67 slots, 2^13 rows), each pair aggregated by the variant of its shapes.
 
 Measured (process CPU seconds, best of ``--repeat``, :mod:`bench.timing`):
 
@@ -20,7 +20,7 @@ Measured (process CPU seconds, best of ``--repeat``, :mod:`bench.timing`):
 * end to end, sparse traffic: a block of ``--sparse-users`` users with one send each, proven in this
   process by :func:`rollup.block_proving.prove_block` (plan, sessions, aggregations, block proof),
   its whole CPU time over its transactions, with the new sizing and with every session in the full
-  shape (the old tree's sizing, but with the 66-slot circuit: a little more witness work than 32 slots);
+  shape (the old tree's sizing, but with the 67-slot circuit: a little more witness work than 32 slots);
 * the start-up cost: building every circuit and key of the block tree, which each worker process does
   once, new (two session circuits, nine aggregation circuits, two lifts) and old (one, three, one).
 """
@@ -56,7 +56,7 @@ from verifier.proof import CommonData, VerifierKey
 
 OLD_SESSION_SLOTS = 32
 """Slots of the block tree's one session circuit before sessions were sized (at 2^13 rows)."""
-DEFAULT_OPS = (1, 2, 3, 4, 8, 16, 32, 66)
+DEFAULT_OPS = (1, 2, 3, 4, 8, 16, 32, SESSION_SLOTS)
 TARGET_SPARSE_S = 0.5
 """Issue 16's target: proving CPU per transaction with one operation per user per block."""
 TARGET_FULL_S = 0.05
