@@ -23,7 +23,7 @@ Command line (``rollup-verify``)::
     rollup-verify --vk block.vk --proof block-1.proof --prev-root HEX     (or --untrusted-prev-root)
     rollup-verify --vk block.vk --chain DIR --genesis-root HEX
     rollup-verify --vk chain.key --chain-proof chain-5.proof --genesis-root HEX
-    rollup-verify --vk block.vk --follow URL --genesis-root HEX --state FILE [--until-block N]
+    rollup-verify --vk chain.key --follow URL --genesis-root HEX --state FILE [--sequencer-key HEX] [--until-block N]
     rollup-verify --equivocation BLOCK-A.json BLOCK-B.json --sequencer-key HEX
 
 Exit status: 0 valid, 1 invalid (reason printed), 2 unreadable or malformed
@@ -220,7 +220,8 @@ def _proofs(files: Sequence[Path], limit: int) -> Iterator[ProofWithPublicInputs
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rollup-verify", description="Verify rollup proofs (light client).")
     parser.add_argument(
-        "--vk", help="block verifier key file (the chain key file with --chain-proof; every mode but --equivocation)"
+        "--vk",
+        help="block verifier key file (chain key file with --chain-proof and --follow; all modes but --equivocation)",
     )
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--proof", help="a block proof file (needs --prev-root or --untrusted-prev-root)")
@@ -240,9 +241,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="BLOCK.json",
         help="check two signed headers of one height (verifier.sequencer_signatures); needs --sequencer-key",
     )
-    parser.add_argument("--sequencer-key", metavar="HEX", help="with --equivocation: the sequencer's public key")
+    parser.add_argument(
+        "--sequencer-key",
+        metavar="HEX",
+        help="the sequencer's public key: with --equivocation, and with --follow (default: pin the key the node "
+        "announces on first use)",
+    )
     parser.add_argument("--state", help="with --follow: file holding the trusted head (created on first use)")
-    parser.add_argument("--until-block", type=int, help="with --follow: stop once this block is verified")
+    parser.add_argument("--until-block", type=int, help="with --follow: stop once the chain is verified to this block")
     parser.add_argument("--poll", type=float, default=2.0, help="with --follow: seconds between polls (default 2)")
     return parser
 

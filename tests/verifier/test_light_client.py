@@ -14,9 +14,8 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from statement_circuits import StatementCircuit
 
-from circuits.builder import CircuitBuilder
-from circuits.circuit_data import CircuitData
 from verifier.chain import (
     CHAIN_PUBLIC_INPUTS,
     ChainError,
@@ -25,7 +24,7 @@ from verifier.chain import (
     chain_key_to_bytes,
     verify_chain_proof,
 )
-from verifier.config import STANDARD_CONFIG, ProofConfig
+from verifier.config import STANDARD_CONFIG
 from verifier.errors import VerificationFailure
 from verifier.hashing import Digest
 from verifier.light_client import (
@@ -46,19 +45,6 @@ ROOT_B: Digest = (5, 6, 7, 8)
 ROOT_C: Digest = (9, 10, 11, 12)
 DATA: Digest = (13, 14, 15, 16)
 WHITELIST: Digest = (17, 18, 19, 20)
-
-
-class StatementCircuit:
-    """A circuit exposing ``count`` free public inputs: it proves whatever statement it is given."""
-
-    def __init__(self, count: int = BLOCK_STATEMENT_LEN, config: ProofConfig = STANDARD_CONFIG) -> None:
-        builder = CircuitBuilder(config)
-        self.inputs = builder.add_virtual_targets(count)
-        builder.register_public_inputs(self.inputs)
-        self.data: CircuitData = builder.build()
-
-    def prove(self, elements: list[int]) -> ProofWithPublicInputs:
-        return self.data.prove(dict(zip(self.inputs, elements, strict=True)))
 
 
 @pytest.fixture(scope="module")
