@@ -359,6 +359,16 @@ class Storage(Database):
         """Every stored chain proof, by height."""
         return {int(block): bytes(proof) for block, proof in self._rows("SELECT block, proof FROM chain_proofs")}
 
+    def chain_proven_height(self) -> int:
+        """The highest height with a stored chain proof (``GENESIS_HEIGHT`` when none), without reading proofs."""
+        value = self._rows("SELECT MAX(block) FROM chain_proofs")[0][0]
+        return GENESIS_HEIGHT if value is None else int(value)
+
+    def chain_proof(self, height: int) -> bytes | None:
+        """The stored chain proof of ``height`` (None when there is none)."""
+        rows = self._rows("SELECT proof FROM chain_proofs WHERE block = ?", (height,))
+        return bytes(rows[0][0]) if rows else None
+
     # --------------------------------------------------------------- sessions
 
     def block_proof_nodes(self, block_number: int) -> set[str]:

@@ -19,7 +19,9 @@ Every command works on a chain directory (``--dir``, default ``./chain``; see
     rollup vk --out FILE                      the block verifier key
     rollup balances [--json]
     rollup node --dir DIR [--listen HOST:PORT] the node: sequencer, prover and data service over HTTP
-    rollup wallet --node URL --name N --user-id U register|send|claim|balance   a user against a node
+    rollup wallet new NAME                    a wallet with a fresh random key
+    rollup wallet prove --wallet-dir W --user-id U ... (--out FILE | --node URL)   prove one's own session
+    rollup wallet balance --node URL --user-id U   an account as a node serves it
     rollup bench ...                          benchmarks (the repository's bench/, rollup.bench_loader)
 
 Exit status: 0 success, 1 a proof failed to verify (or could not be produced),
@@ -34,7 +36,8 @@ One module per job: :mod:`~rollup.cli.parser` (the parser and :func:`main`),
 and one module per command group: ``chain`` (init, user add, balances),
 ``transactions`` (send, claim), ``blocks`` (block build/prove/show/export,
 reexecute), ``chain_proofs`` (chain prove/export), ``vk``, ``demo``, ``run`` and ``bench``;
-``node`` and ``wallet`` have their own parsers in :mod:`rollup.node`. Policy-free work lives in
+``node`` has its own parser in :mod:`rollup.node`, and ``wallet prove --node`` and ``wallet balance`` run
+:mod:`rollup.node.wallet_command`. Policy-free work lives in
 :mod:`rollup`: e.g. proving, exporting and light-verifying a run of blocks is
 :mod:`rollup.chain_proving`.
 """

@@ -116,8 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     balances = command(commands, "balances", cmd_balances, "show every user's balance")
     balances.add_argument("--json", action="store_true", help="print JSON on stdout")
     wallet_help = (
-        "a user's own wallet: new and prove here; register, send, claim and balance against a node "
-        "(rollup wallet --help)"
+        "a user's own wallet: new; prove (against a chain directory, or --node URL: verify, prove here, submit, "
+        "wait); balance --node URL"
     )
     wallet = commands.add_parser("wallet", help=wallet_help, description=wallet_help)
     wallet_commands = wallet.add_subparsers(dest="wallet_command", metavar="COMMAND", required=True)
@@ -128,20 +128,33 @@ def build_parser() -> argparse.ArgumentParser:
         wallet_commands,
         "prove",
         cmd_wallet_prove,
-        "prove the wallet user's session for the next block on this machine and write a session-proof file",
+        "prove the wallet user's session for the next block on this machine: from a chain directory into a "
+        "session-proof file, or with --node from a node it checks, then submit it and wait for its proven block",
     )
     own.add_argument("--wallet-dir", metavar="DIR", required=True)
     own.add_argument("--user-id", type=int, required=True, metavar="ID")
     own.add_argument("--register", metavar="DEPOSIT", help="register the user with this public deposit")
     own.add_argument("--send", action="append", default=[], metavar="ID:AMOUNT", help="send (repeatable)")
     own.add_argument("--claim", action="store_true", help="claim every finalized transfer addressed to the wallet")
-    own.add_argument("--out", required=True, metavar="FILE")
+    own.add_argument("--out", metavar="FILE", help="the session-proof file (required without --node)")
     own.add_argument(
         "--genesis-root",
         metavar="HEX",
-        help="verify the exported block proofs from this root first, and prove only against the verified root",
+        help="verify the exported block proofs (with --node: the node's chain proof) from this root first, "
+        "and prove only against the verified root",
     )
     own.add_argument("--blocks", metavar="DIR", help="the exported block proofs (default: DIR/proofs)")
+    own.add_argument("--node", metavar="URL", help="prove against this node, submit there and wait (http://...)")
+    own.add_argument("--chain-key", metavar="FILE", help="with --node: the trusted chain key (rollup chain export)")
+    own.add_argument(
+        "--wait",
+        choices=("included", "proven"),
+        default="proven",
+        help="with --node: wait until the session is in a block, or in a proven block (default)",
+    )
+    balance = command(wallet_commands, "balance", cmd_wallet_balance, "print the account as a node serves it (JSON)")
+    balance.add_argument("--node", metavar="URL", required=True)
+    balance.add_argument("--user-id", type=int, required=True, metavar="ID")
     session = commands.add_parser("session", help="session proofs users made", description="sessions")
     session_commands = session.add_subparsers(dest="session_command", metavar="COMMAND", required=True)
     submit = command(
@@ -158,8 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     rebuild.add_argument("--from", dest="source", required=True, metavar="DIR", help="block-NNNN.proof and .data files")
     rebuild.add_argument("--genesis-root", required=True, metavar="HEX")
     rebuild.add_argument("--vk", metavar="FILE", help="the block verifier key (default: DIR/block.vk)")
-    # `rollup node|wallet|bench ARGS` are dispatched before parsing (see main), except `wallet new|prove`;
-    # these entries are for the help text
+    # `rollup node|bench ARGS` are dispatched before parsing (see main); these entries are for the help text
     commands.add_parser("node", help="run the node: sequencer, prover and data service over HTTP", add_help=False)
     bench = commands.add_parser("bench", help="run the benchmarks (options: rollup bench --help)", add_help=False)
     bench.set_defaults(handler=lambda args, ui: cmd_bench([], ui))
@@ -172,16 +184,13 @@ def _node_main(arguments: list[str]) -> int:
     return node_main(arguments)
 
 
-def _wallet_main(arguments: list[str]) -> int:
-    from rollup.node.wallet_command import main as wallet_main
+def cmd_wallet_balance(args: argparse.Namespace, ui: Ui) -> int:
+    from rollup.node.wallet_command import cmd_wallet_balance as balance
 
-    return wallet_main(arguments)
+    return balance(args, ui)
 
 
-LOCAL_WALLET_COMMANDS = frozenset({"new", "prove"})
-"""``rollup wallet new|prove`` (a wallet directory, proving on this machine) are parsed here; the node
-client's ``rollup wallet`` commands (register, send, claim, balance) by ``rollup.node``."""
-_OWN_PARSERS: dict[str, Callable[[list[str]], int]] = {"node": _node_main, "wallet": _wallet_main}
+_OWN_PARSERS: dict[str, Callable[[list[str]], int]] = {"node": _node_main}
 """Commands with a parser of their own (``rollup.node``), dispatched before parsing like ``bench``."""
 
 
@@ -197,8 +206,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     ui = Ui()
     try:
         own_parser = _OWN_PARSERS.get(arguments[0]) if arguments else None
-        if arguments[:1] == ["wallet"] and arguments[1:2] and arguments[1] in LOCAL_WALLET_COMMANDS:
-            own_parser = None  # a wallet's own commands (rollup.cli.wallet), not the node client's
         if own_parser is not None:
             return own_parser(arguments[1:])
         bench = _bench_arguments(arguments)

@@ -42,6 +42,12 @@ def _transfer(text: str) -> tuple[int, int]:
 
 
 def cmd_wallet_prove(args: argparse.Namespace, ui: Ui) -> int:
+    if args.node is not None:  # against a running node: rollup.node.wallet_command
+        from rollup.node.wallet_command import cmd_wallet_prove_node
+
+        return cmd_wallet_prove_node(args, ui)
+    if args.out is None:
+        raise CliError("wallet prove needs --out FILE (or --node URL to submit to a node)")
     from rollup.session import SessionBuilder
     from rollup.wallet import read_key_file
     from rollup.wallet_proving import prove_own_session, require_verified, verified_root

@@ -1,12 +1,18 @@
 """The node's HTTP API (FastAPI): JSON under ``/v1``, binary bodies for proofs and keys.
 
 =========================================  ==============================================================
-``POST /v1/sessions``                      submit a session (JSON); 202 with the signed receipt
+``POST /v1/sessions``                      submit a session-proof file (binary, ``rollup wallet prove``);
+                                           202 with the signed receipt
+``POST /v1/delegated/sessions``            delegated proving: a session holding its secret (JSON), which
+                                           the node proves; 202 with the signed receipt
 ``GET  /v1/sessions/{id}``                 pending / included / proven, and the signed receipt
-``GET  /v1/head``                          latest finalized and proven block, current root, queue
+``GET  /v1/head``                          latest finalized, proven and chain-proven block, root, queue
 ``GET  /v1/blocks/{n}``                    statement, public data, signed header, proof sizes and time
 ``GET  /v1/blocks/{n}/proof``              the block proof (``application/octet-stream``)
+``GET  /v1/chain/proof``                   the latest chain proof (binary; headers ``X-Chain-Height``,
+                                           ``X-Genesis-Root``)
 ``GET  /v1/keys/block``                    the block verifier key (binary), once the prover built it
+``GET  /v1/keys/chain``                    the chain key (binary, ``verifier.chain``), likewise
 ``GET  /v1/sequencer``                     the sequencer's BLS public key
 ``GET  /v1/accounts/{user}``               a wallet's account, global path and incoming transfers
 ``GET  /v1/outboxes/{sender}/{index}``     a sender's outbox record and the paths a claim needs
@@ -35,18 +41,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from rollup.chain_dir import VK_FILE
+from rollup.chain_dir import CHAIN_KEY_FILE, VK_FILE
+from rollup.node.client import BINARY, CHAIN_HEIGHT_HEADER
 from rollup.node.errors import RequestRefusedError
 from rollup.node.explorer import block_page, index_page
 from rollup.node.metrics import metrics_text
 from rollup.node.service import NodeService
 from rollup.node.wallet_data import account_view, outbox_view
+from rollup.session_proof_file import MAX_SESSION_PROOF_FILE_BYTES
 from verifier.sequencer_signatures import SCHEME
 
 API_VERSION = "v1"
-MAX_BODY_BYTES = 1 << 20
-"""Largest accepted request body (1 MiB): a session of the biggest shape is a few kB."""
-BINARY = "application/octet-stream"
+MAX_BODY_BYTES = MAX_SESSION_PROOF_FILE_BYTES
+"""Largest accepted request body: a session-proof file's limit (a delegated session is a few kB)."""
+GENESIS_ROOT_HEADER = "X-Genesis-Root"
 
 
 def _refusal(status: int, kind: str, reason: str) -> JSONResponse:
@@ -112,9 +120,21 @@ def create_app(service: NodeService, directory: Path) -> FastAPI:
 
     prefix = f"/{API_VERSION}"
 
-    @app.post(f"{prefix}/sessions", status_code=202, summary="submit a session; returns its signed receipt")
+    @app.post(
+        f"{prefix}/sessions",
+        status_code=202,
+        summary="submit a session-proof file (binary, proven by its user); returns its signed receipt",
+    )
     async def submit(request: Request) -> dict[str, Any]:
         return await service.submit(await _read_body(request))
+
+    @app.post(
+        f"{prefix}/delegated/sessions",
+        status_code=202,
+        summary="delegated proving: submit a session holding its user's secret (JSON) for the node to prove",
+    )
+    async def submit_delegated(request: Request) -> dict[str, Any]:
+        return await service.submit_delegated(await _read_body(request))
 
     @app.get(f"{prefix}/sessions/{{submission}}", summary="a submission's status and signed receipt")
     async def submission(submission: str) -> dict[str, Any]:
@@ -123,7 +143,7 @@ def create_app(service: NodeService, directory: Path) -> FastAPI:
             raise RequestRefusedError(404, "unknown_submission", f"no submission {submission}")
         return status
 
-    @app.get(f"{prefix}/head", summary="latest finalized and proven block")
+    @app.get(f"{prefix}/head", summary="latest finalized, proven and chain-proven block")
     async def head() -> dict[str, Any]:
         return service.head()
 
@@ -135,12 +155,25 @@ def create_app(service: NodeService, directory: Path) -> FastAPI:
     async def block_proof(number: int) -> Response:
         return Response(service.block_proof(number), media_type=BINARY)
 
+    @app.get(f"{prefix}/chain/proof", summary="the latest chain proof (binary)", response_class=Response)
+    async def chain_proof() -> Response:
+        height, proof = service.chain_proof()
+        headers = {CHAIN_HEIGHT_HEADER: str(height), GENESIS_ROOT_HEADER: service.genesis_root()}
+        return Response(proof, media_type=BINARY, headers=headers)
+
+    def key_file(name: str, what: str) -> Response:
+        path = directory / name
+        if not path.is_file():
+            raise RequestRefusedError(404, "no_key_yet", f"the prover has not written the {what} yet")
+        return Response(path.read_bytes(), media_type=BINARY)
+
     @app.get(f"{prefix}/keys/block", summary="the block verifier key (binary)", response_class=Response)
     async def block_key() -> Response:
-        path = directory / VK_FILE
-        if not path.is_file():
-            raise RequestRefusedError(404, "no_key_yet", "the prover has not written the block verifier key yet")
-        return Response(path.read_bytes(), media_type=BINARY)
+        return key_file(VK_FILE, "block verifier key")
+
+    @app.get(f"{prefix}/keys/chain", summary="the chain key (binary)", response_class=Response)
+    async def chain_key() -> Response:
+        return key_file(CHAIN_KEY_FILE, "chain key")
 
     @app.get(f"{prefix}/sequencer", summary="the sequencer's public key")
     async def sequencer() -> dict[str, Any]:

@@ -3,8 +3,10 @@
 :class:`NodeClient` maps each endpoint of :mod:`rollup.node.app` to a method;
 a refusal becomes :class:`NodeRefusedError` with the node's status, kind and
 reason, and no answer at all :class:`NodeUnreachableError`.
-:meth:`NodeClient.submit` checks the signed receipt against the sequencer key
-the node announced (or one the caller pins).
+:meth:`NodeClient.submit` (a session-proof file) and
+:meth:`NodeClient.submit_delegated` (delegated proving: a session holding its
+secret) check the signed receipt against the sequencer key the node announced
+(or one the caller pins).
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from rollup.session import Session, session_to_json
 from verifier.sequencer_signatures import verify_receipt
 
 REQUEST_TIMEOUT_SECONDS = 60.0
+SUBMIT_PATH = "/sessions"
+DELEGATED_SUBMIT_PATH = "/delegated/sessions"
+BINARY = "application/octet-stream"
+CHAIN_HEIGHT_HEADER = "X-Chain-Height"
 POLL_SECONDS = 0.2
 
 
@@ -88,16 +94,32 @@ class NodeClient:
         result: dict[str, Any] = self.get(f"/accounts/{user_id}")
         return result
 
-    def submit_raw(self, body: bytes, content_type: str = "application/json") -> httpx.Response:
+    def submit_raw(self, body: bytes, path: str = SUBMIT_PATH, content_type: str = BINARY) -> httpx.Response:
         """POST a body as it is (for tests of refusals); no checks."""
-        return self._request("POST", "/sessions", content=body, headers={"content-type": content_type})
+        return self._request("POST", path, content=body, headers={"content-type": content_type})
 
-    def submit(self, session: Session, verify: bool = True) -> dict[str, Any]:
-        """Submit ``session``; returns the signed receipt, checked against the sequencer key (``verify``)."""
-        signed: dict[str, Any] = self._check(self.submit_raw(session_to_json(session).encode())).json()
+    def _signed(self, response: httpx.Response, verify: bool) -> dict[str, Any]:
+        signed: dict[str, Any] = self._check(response).json()
         if verify:
             verify_receipt(self.sequencer_key, signed)
         return signed
+
+    def submit(self, session_proof_file: bytes, verify: bool = True) -> dict[str, Any]:
+        """Submit a session-proof file; returns the signed receipt, checked against the sequencer key (``verify``)."""
+        return self._signed(self.submit_raw(session_proof_file), verify)
+
+    def submit_delegated(self, session: Session, verify: bool = True) -> dict[str, Any]:
+        """Delegated proving: submit ``session`` with its secret for the node to prove; the signed receipt."""
+        body = session_to_json(session).encode()
+        return self._signed(self.submit_raw(body, DELEGATED_SUBMIT_PATH, "application/json"), verify)
+
+    def chain_proof(self) -> tuple[int, bytes]:
+        """(height the node claims, bytes) of the node's latest chain proof (unverified: the caller verifies)."""
+        response = self._check(self._request("GET", "/chain/proof"))
+        height = response.headers.get(CHAIN_HEIGHT_HEADER, "")
+        if not height.isdigit():
+            raise NodeRefusedError(response.status_code, "bad_response", "the chain proof comes without its height")
+        return int(height), response.content
 
     def wait_for(self, submission: str, status: str = "included", timeout: float = 600.0) -> dict[str, Any]:
         """Poll a submission until it reaches ``status`` (``included`` or ``proven``); TimeoutError when late."""

@@ -15,6 +15,7 @@ from rollup.errors import (
     SessionTooLargeError,
     StaleRootError,
 )
+from rollup.session_submission import RefusalReason, SessionRefusedError
 
 
 class RequestRefusedError(Exception):
@@ -48,3 +49,22 @@ def refusal_for(exc: RollupError) -> RequestRefusedError:
     if isinstance(exc, DuplicateUserError):
         return RequestRefusedError(409, "duplicate_user", str(exc))
     return RequestRefusedError(422, _snake(type(exc).__name__), str(exc))
+
+
+_PROOF_REFUSAL_STATUS = {
+    RefusalReason.MALFORMED: 400,
+    RefusalReason.DUPLICATE: 409,
+    RefusalReason.STALE_ROOT: 409,
+    RefusalReason.WRONG_OLD_LEAF: 409,
+}
+"""Refusals of a session-proof file that are not 422 (a proof or its operations that break a rule)."""
+
+
+def proof_refusal(exc: SessionRefusedError) -> RequestRefusedError:
+    """The refusal of a session-proof file, named after its typed reason (``stale root`` -> ``stale_root``).
+
+    400 the file is malformed; 409 a conflict with the chain (a second session of the user in the block,
+    a read root or old leaf that is no longer the finalized one: prove again); 422 otherwise (the proof
+    does not verify under the whitelisted session key, or does not prove the file's operations)."""
+    kind = exc.reason.value.replace(" ", "_")
+    return RequestRefusedError(_PROOF_REFUSAL_STATUS.get(exc.reason, 422), kind, str(exc))

@@ -1,10 +1,11 @@
 """The block explorer: server-rendered HTML pages (no script), served by the node.
 
-``/explorer`` lists the head and every block (sessions, roots, signed header,
-whether its block proof verifies as a light client checks it, block proof
-size, proving time); ``/explorer/blocks/N`` shows one
-block: its statement, its sessions' public data and its aggregation tree
-with each proof's size.
+``/explorer`` lists the head (finalized, proven and chain-proven heights)
+and every block (sessions, roots, signed header, whether its block proof
+verifies as a light client checks it, block proof size, proving time); ``/explorer/blocks/N`` shows one
+block: its statement, its sessions' public data (and who proved each session:
+its user, or the node by delegated proving) and its aggregation tree with
+each proof's size.
 
 The tree is read off the stored proofs' node keys, not re-planned: node
 ``agg/L/P`` covers user ids ``[P, P + 2^L)`` (P is the
@@ -56,6 +57,12 @@ def _proven_through(number: int) -> str:
     return "no block proven yet" if number <= GENESIS_HEIGHT else f"proven through block <b>{number}</b>"
 
 
+def _chain_proven(height: int) -> str:
+    if height <= GENESIS_HEIGHT:
+        return "no chain proof yet"
+    return f"chain proof (the whole chain from genesis in one proof) through block <b>{height}</b>"
+
+
 def _kb(size: int) -> str:
     return f"{size / 1024:.1f} kB"
 
@@ -82,6 +89,7 @@ def index_page(service: NodeService, vk_file: Path) -> str:
     body = (
         "<h1>zk-rollup explorer</h1>"
         f"<p>finalized block <b>{head['finalized']}</b>, {_proven_through(head['proven'])}, "
+        f"{_chain_proven(head['chain_proven'])}, "
         f"{head['pending_sessions']} sessions waiting for block {head['next_block']}.</p>"
         f"<p>current root {_short(head['root'])}; sequencer key {_short(head['sequencer_public_key'])}</p>"
         "<table><tr><th>block</th><th>sessions</th><th>new root</th><th>header</th><th>block proof check</th>"
@@ -132,7 +140,8 @@ def block_page(service: NodeService, number: int, vk_file: Path) -> str:
     sizes: dict[str, int] = block["proof_sizes"]
     tree = aggregation_tree(list(sizes))
     entries = "".join(
-        f"<tr><td>{e['user_id']}</td><td>{e['deposit']}</td><td>{_short(e['new_leaf'])}</td></tr>"
+        f"<tr><td>{e['user_id']}</td><td>{e['deposit']}</td><td>{_short(e['new_leaf'])}</td>"
+        f"<td>{escape(e['proven_by'])}</td></tr>"
         for e in block["public_data"]
     )
     seconds = block["proving_seconds"]
@@ -146,7 +155,7 @@ def block_page(service: NodeService, number: int, vk_file: Path) -> str:
         f"<tr><th>data root</th><td>{_short(block['data_root'])}</td></tr>"
         f"<tr><th>header signature</th><td>{_short(block['header_signature'] or 'none')}</td></tr></table>"
         f"<h2>sessions ({len(block['public_data'])})</h2>"
-        f"<table><tr><th>user</th><th>deposit</th><th>new leaf</th></tr>{entries}</table>"
+        f"<table><tr><th>user</th><th>deposit</th><th>new leaf</th><th>session proven by</th></tr>{entries}</table>"
         "<h2>aggregation tree</h2>"
         + (
             f"<ul class='tree'>{_render_tree(tree, sizes)}</ul>"

@@ -1,15 +1,19 @@
-"""The node's background prover: one child process that proves sealed blocks in order.
+"""The node's background prover: one child process that proves sealed blocks, then the chain, in order.
 
 The server never waits for a proof. The prover process polls the chain
 database for the lowest finalized block without a block proof, proves it with
 the existing executors (``prover.jobs``: a local pool of ``workers`` processes
 or a Dask cluster), storing each proof of the aggregation tree the moment it
 exists (``rollup.block_proving.prove_stored_block``), and records how long the
-block took in the node database. Once its circuits are built it writes the
-block verifier key to ``DIR/block.vk``, which the server serves. The database is the only channel between the
-two processes, so a restarted node resumes every unproven block, from the
-proofs already stored, with nothing else to recover. A job whose worker dies
-is retried by the executor.
+block took in the node database. After each block proof it extends the chain
+proof to that block (``rollup.chain_proofs.prove_chain``: one step per block,
+each stored in ``rollup.sqlite`` as it is made), so the latest chain proof
+proves the whole chain from genesis. Once its circuits are built it writes the
+block verifier key to ``DIR/block.vk`` and the chain key to ``DIR/chain.key``,
+which the server serves. The database is the only channel between the two
+processes, so a restarted node resumes every unproven block, from the proofs
+already stored, and the chain proof from the highest stored height, with
+nothing else to recover. A job whose worker dies is retried by the executor.
 
 The process is forked before the server starts its threads, and dies with the
 node (``prctl(PR_SET_PDEATHSIG)``, as local workers do), so a node killed with
@@ -29,7 +33,8 @@ from pathlib import Path
 from prover.jobs import make_executor
 from prover.jobs.local_worker import die_with_parent
 from rollup.block_proving import BLOCK_NODE, BlockProvingError, prove_stored_block, rollup_circuits
-from rollup.chain_dir import VK_FILE
+from rollup.chain_dir import CHAIN_KEY_FILE, VK_FILE
+from rollup.chain_proofs import prove_chain, rollup_chain_key_bytes
 from rollup.node.store import NODE_DATABASE, NodeStore
 from rollup.params import DATABASE_FILENAME
 from rollup.storage import Storage
@@ -61,36 +66,50 @@ def first_unproven_block(storage: Storage) -> int | None:
     return None
 
 
-def write_verifier_key(path: Path, key: bytes) -> None:
-    """Write the block verifier key atomically (the server serves the file as soon as it exists)."""
+def write_key_file(path: Path, key: bytes) -> None:
+    """Write a key file atomically (the server serves the file as soon as it exists)."""
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(key)
     os.replace(tmp, path)
 
 
+def extend_chain_proof(storage: Storage, store: NodeStore, height: int) -> None:
+    """Prove the chain up to ``height`` from the highest stored chain proof (every block up to it is proven)."""
+    start = time.perf_counter()
+    proven = prove_chain(storage, height).proven_heights
+    seconds = time.perf_counter() - start
+    for number in proven:
+        store.record_chain_proving(number, seconds / len(proven))
+    log.info("chain proven to height %d in %.1f s (%d steps)", height, seconds, len(proven))
+
+
 def prover_main(directory: Path, options: ProverOptions, parent_pid: int) -> None:
-    """Loop of the prover process: prove the first unproven block, forever."""
+    """Loop of the prover process: prove the first unproven block and extend the chain proof to it, forever."""
     die_with_parent(parent_pid)
     storage = Storage.open(directory / DATABASE_FILENAME)
     store = NodeStore(directory / NODE_DATABASE)
     circuits = rollup_circuits()  # once, before the pool forks, so workers inherit the circuits
-    write_verifier_key(directory / VK_FILE, verifier_key_to_bytes(circuits.block_verifier_key))
+    write_key_file(directory / VK_FILE, verifier_key_to_bytes(circuits.block_verifier_key))
+    write_key_file(directory / CHAIN_KEY_FILE, rollup_chain_key_bytes())
     address = None if options.scheduler in (None, "local") else options.scheduler
     executor = make_executor(options.workers, address, dask_local=options.scheduler == "local")
     while True:
         number = first_unproven_block(storage)
-        if number is None:
-            time.sleep(POLL_SECONDS)
-            continue
-        start = time.perf_counter()
+        latest = storage.latest_block_number()
         try:
-            prove_stored_block(storage, number, executor)
-        except BlockProvingError as exc:
-            log.error("block %d: %s; trying again in %.0f s", number, exc, FAILURE_BACKOFF_SECONDS)
+            if number is not None:
+                start = time.perf_counter()
+                prove_stored_block(storage, number, executor)
+                store.record_proving(number, time.perf_counter() - start)
+                log.info("block %d proven in %.1f s", number, time.perf_counter() - start)
+                extend_chain_proof(storage, store, number)
+            elif storage.chain_proven_height() < latest:  # a restart between a block proof and its chain step
+                extend_chain_proof(storage, store, latest)
+            else:
+                time.sleep(POLL_SECONDS)
+        except BlockProvingError as exc:  # a ChainProvingError is one
+            log.error("block %d: %s; trying again in %.0f s", number or latest, exc, FAILURE_BACKOFF_SECONDS)
             time.sleep(FAILURE_BACKOFF_SECONDS)
-            continue
-        store.record_proving(number, time.perf_counter() - start)
-        log.info("block %d proven in %.1f s", number, time.perf_counter() - start)
 
 
 def start_prover(directory: Path, options: ProverOptions) -> BaseProcess:

@@ -1,12 +1,23 @@
 """The node's sequencer: accept submissions, seal blocks, sign, and answer reads.
 
+A submission is a session-proof file (:mod:`rollup.session_proof_file`) that
+its user proved on its own machine: the node admits it with
+:func:`rollup.session_submission.submit_session_proof` (which verifies the
+proof and checks it against the chain) and never sees the user's secret.
+A *delegated* submission, a session holding its user's secret that the node
+proves on the user's behalf, is accepted too (:meth:`NodeService.submit_delegated`,
+for load generators and tests); nothing in the main flow needs it.
+
 Everything that touches the chain database runs on the server's event loop
 thread, one step at a time, so a submission's checks and its commit are never
-interleaved with a seal: a submission is executed against the finalized state,
+interleaved with a seal: a submission is checked against the finalized state,
 committed as a pending session (``rollup.sqlite``), then its receipt is
 committed (``node.sqlite``), and a registering user gets an operator name
 (``user-N``: the chain directory names every registered user); only then
-does it wait for its receipt batch's signature. The receipt promises the block that was next when it was
+does it wait for its receipt batch's signature. A submission's id is the
+SHA-256 of its public session's canonical JSON (for a proof file: user, key
+digest, read root and operations, no secret), so it is recomputable from the
+pending session alone after a restart, and a replay repeats it. The receipt promises the block that was next when it was
 committed, and that block will hold it, because sealing takes every pending
 session.
 
@@ -30,8 +41,8 @@ from typing import Any
 
 from rollup.block import Block
 from rollup.block_plan import BLOCK_NODE
-from rollup.errors import BadInputError, RollupError, SessionTooLargeError
-from rollup.node.errors import RequestRefusedError, refusal_for
+from rollup.errors import BadInputError, MalformedSessionError, RollupError, SessionTooLargeError
+from rollup.node.errors import RequestRefusedError, proof_refusal, refusal_for
 from rollup.node.keys import SequencerKey
 from rollup.node.signing import ReceiptSigner, sign_new_headers
 from rollup.node.store import NodeStore
@@ -39,13 +50,17 @@ from rollup.operations import Register
 from rollup.params import SESSION_SLOTS as MAX_SESSION_OPERATIONS
 from rollup.sequencer import Sequencer
 from rollup.session import Session, session_from_json, session_to_json
+from rollup.session_proof_file import SessionProofFile
+from rollup.session_submission import SessionRefusedError, submit_session_proof
 from rollup.storage import Storage
 from rollup.strict_input import parse_json_text
 from verifier.chain import GENESIS_HEIGHT
-from verifier.light_client import BlockRejectedError, digest_hex, verify_block
+from verifier.light_client import BLOCK_STATEMENT_LEN, BlockRejectedError, digest_hex, verify_block
 from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes
 
 RECEIPT_VERSION = 1
+PROVEN_BY_USER = "its user"
+PROVEN_BY_NODE = "the node (delegated)"
 SESSION_JSON_DEPTH = 4
 """A session object holds lists (read root, secret, operations) that hold operation objects, whose
 recipient address is a list."""
@@ -79,8 +94,15 @@ def _registers(session: Session) -> bool:
 
 
 def submission_id(session: Session) -> str:
-    """SHA-256 of the session's canonical JSON: what a replay repeats."""
+    """SHA-256 of the session's canonical JSON (the public session of a proof file: no secret), what a replay
+    repeats."""
     return hashlib.sha256(session_to_json(session).encode()).hexdigest()
+
+
+def proven_statement(block_proof: bytes) -> list[int]:
+    """The statement elements of a stored block proof (``verifier.light_client.BlockStatement`` order): what a
+    light client hashes into the chain digest to check that a chain proof extends its trusted head."""
+    return [int(x) for x in proof_from_bytes(block_proof).public_inputs[:BLOCK_STATEMENT_LEN]]
 
 
 @dataclass
@@ -151,12 +173,33 @@ class NodeService:
         }
 
     async def submit(self, body: bytes) -> dict[str, Any]:
-        """Check, store and sign one submission; RequestRefusedError (nothing stored) when it is refused."""
+        """Admit one session-proof file, store and sign it; RequestRefusedError (nothing stored) when refused.
+
+        The checks are :func:`~rollup.session_submission.submit_session_proof`'s; the node adds only the
+        replay check, before them, so a replayed file is named a replay whatever else it now breaks."""
+        try:
+            try:
+                proven: SessionProofFile | None = SessionProofFile.from_bytes(body)
+            except MalformedSessionError:
+                proven = None  # submit_session_proof refuses it with its reason
+            if proven is not None:
+                self._refuse_replay(submission_id(proven.session()))
+            try:
+                submit_session_proof(self.sequencer, body)
+            except SessionRefusedError as exc:
+                raise proof_refusal(exc) from exc
+        except RequestRefusedError as refusal:
+            self.counters.reject(refusal.kind)
+            raise
+        assert proven is not None  # a file that does not parse is refused above
+        return await self._accepted(proven.session())
+
+    async def submit_delegated(self, body: bytes) -> dict[str, Any]:
+        """Delegated proving: check, store and sign one session holding its user's secret (JSON), which the
+        node's prover proves; RequestRefusedError (nothing stored) when it is refused."""
         try:
             session = self._parse(body)
-            submission = submission_id(session)
-            if self.store.receipt(submission) is not None:
-                raise RequestRefusedError(409, "replayed", f"submission {submission} was already accepted")
+            self._refuse_replay(submission_id(session))
             try:
                 require_provable(session)
                 self.sequencer.submit(session)
@@ -165,6 +208,15 @@ class NodeService:
         except RequestRefusedError as refusal:
             self.counters.reject(refusal.kind)
             raise
+        return await self._accepted(session)
+
+    def _refuse_replay(self, submission: str) -> None:
+        if self.store.receipt(submission) is not None:
+            raise RequestRefusedError(409, "replayed", f"submission {submission} was already accepted")
+
+    async def _accepted(self, session: Session) -> dict[str, Any]:
+        """Commit the receipt of a session just committed as pending, name a registering user, sign."""
+        submission = submission_id(session)
         block = self.sequencer.next_block_number
         receipt = self._receipt(session, submission, block)
         self.store.add_receipt(submission, session.user_id, block, receipt)
@@ -229,12 +281,12 @@ class NodeService:
         return self._proven_prefix
 
     def head(self) -> dict[str, Any]:
-        """The latest finalized and proven blocks and the chain's current root."""
+        """The latest finalized, proven and chain-proven blocks and the chain's current root."""
         state = self.sequencer.state
         return {
             "finalized": state.block_number,
             "proven": self.proven_prefix(),
-            "chain_proven": None,
+            "chain_proven": self.storage.chain_proven_height(),
             "root": digest_hex(state.root),
             "next_block": self.sequencer.next_block_number,
             "pending_sessions": len(self.sequencer.pending_user_ids),
@@ -254,18 +306,25 @@ class NodeService:
         header = self.store.header(number)
         proving = self.store.proving(number)
         proofs = self.storage.block_proofs(number)
+        own = {session.user_id: session.proven_by_user for session in self.storage.block_sessions(number)}
         return {
             "number": block.number,
             "prev_root": digest_hex(block.prev_root),
             "new_root": digest_hex(block.new_root),
             "data_root": digest_hex(block.data_digest),
             "public_data": [
-                {"user_id": e.user_id, "deposit": e.deposit, "new_leaf": digest_hex(e.new_leaf)}
+                {
+                    "user_id": e.user_id,
+                    "deposit": e.deposit,
+                    "new_leaf": digest_hex(e.new_leaf),
+                    "proven_by": PROVEN_BY_USER if own[e.user_id] else PROVEN_BY_NODE,
+                }
                 for e in block.public_data
             ],
             "header": None if header is None else header.header.to_json(),
             "header_signature": None if header is None else header.signature.hex(),
             "proven": BLOCK_NODE in proofs,
+            "statement": None if BLOCK_NODE not in proofs else proven_statement(proofs[BLOCK_NODE]),
             "proof_sizes": {node: len(proof) for node, proof in sorted(proofs.items())},
             "proving_seconds": None if proving is None else proving[0],
             "sealed_at": None if header is None else header.sealed_at,
@@ -301,3 +360,17 @@ class NodeService:
             raise RequestRefusedError(404, "not_proven", f"block {number} is not proven yet")
         proof: bytes = proofs[BLOCK_NODE]
         return proof
+
+    def chain_proof(self) -> tuple[int, bytes]:
+        """(height, proof) of the latest chain proof: the whole chain from genesis up to that block."""
+        height = self.storage.chain_proven_height()
+        proof = self.storage.chain_proof(height)
+        if proof is None:
+            raise RequestRefusedError(404, "not_chain_proven", "the prover has not proven the chain to any block yet")
+        return height, proof
+
+    def genesis_root(self) -> str:
+        """The root before block 1 (hex), from block 1 or, before it exists, the current (empty) state."""
+        if self.sequencer.state.block_number > GENESIS_HEIGHT:
+            return digest_hex(self.storage.block(GENESIS_HEIGHT + 1).prev_root)
+        return digest_hex(self.sequencer.state.root)

@@ -4,7 +4,8 @@
   the receipt's canonical JSON, when it was accepted) and, once its batch is
   signed, the batch root, index, size, audit path and signature;
 * ``headers``: the signed header of every sealed block;
-* ``proving``: when each block's proof was finished and how long it took.
+* ``proving``: when each block's proof was finished and how long it took;
+* ``chain_proving``: the same for each height's chain proof step.
 
 The chain itself (blocks, state, pending sessions, proofs) stays in
 ``rollup.sqlite`` (:mod:`rollup.storage`); this file holds only what the node
@@ -58,6 +59,11 @@ CREATE TABLE IF NOT EXISTS headers (
 );
 CREATE TABLE IF NOT EXISTS proving (
     block INTEGER PRIMARY KEY,
+    seconds REAL NOT NULL,
+    proven_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chain_proving (
+    height INTEGER PRIMARY KEY,
     seconds REAL NOT NULL,
     proven_at REAL NOT NULL
 )
@@ -223,4 +229,16 @@ class NodeStore:
     def proving(self, block: int) -> tuple[float, float] | None:
         """(seconds it took, when it finished) for a proven block."""
         rows = self._query("SELECT seconds, proven_at FROM proving WHERE block = ?", (block,))
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def record_chain_proving(self, height: int, seconds: float) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO chain_proving (height, seconds, proven_at) VALUES (?, ?, ?)",
+                (height, seconds, time.time()),
+            )
+
+    def chain_proving(self, height: int) -> tuple[float, float] | None:
+        """(seconds its step took, when it finished) for a chain-proven height."""
+        rows = self._query("SELECT seconds, proven_at FROM chain_proving WHERE height = ?", (height,))
         return (rows[0][0], rows[0][1]) if rows else None

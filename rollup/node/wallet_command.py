@@ -1,138 +1,205 @@
-"""``rollup wallet --node URL``: a user's commands against a running node.
+"""``rollup wallet prove --node URL`` and ``rollup wallet balance --node URL``: a wallet against a running node.
 
-    rollup wallet --node URL --wallet-dir DIR --user-id U register --deposit N
-    rollup wallet --node URL --wallet-dir DIR --user-id U send TO:AMOUNT [TO:AMOUNT ...]
-    rollup wallet --node URL --wallet-dir DIR --user-id U claim [--expect K]
-    rollup wallet --node URL --wallet-dir DIR --user-id U balance
+    rollup wallet prove --node URL --wallet-dir DIR --user-id U --genesis-root HEX --chain-key FILE
+                        [--register DEPOSIT] [--send TO:AMOUNT ...] [--claim] [--out FILE] [--wait proven|included]
+    rollup wallet balance --node URL --user-id U
 
-Each command reads what it needs from the node (the current root, the
-account's nonce, the transfers addressed to it), builds one session (all
-the sends of one command share it, as a block allows one session per user),
-submits it, checks the signed receipt against the sequencer key, and waits
-until the session is in a block (``--wait proven``: in a proven block). A
-session refused as stale (a block was sealed between reading the root and
-submitting) is rebuilt on the new root and submitted again.
+``prove`` is the user's whole round trip, with its secret never leaving this
+machine:
 
-The secret comes from the key file of ``--wallet-dir`` (``rollup wallet new``);
-the node proves the session on the user's behalf (delegated proving), so the
-secret travels to the node with the session.
+1. wait until the node's latest finalized block is chain-proven, fetch the
+   chain proof and verify it from the trusted genesis root under the trusted
+   chain key (:func:`rollup.node.wallet_view.verified_chain_head`);
+2. fetch the accounts the session reads (the user's own; each sender it
+   claims from; each recipient, for its address) and check each against the
+   verified root (:func:`~rollup.node.wallet_view.verified_account`);
+3. build the session and prove it here (``rollup.wallet_proving``), in zero
+   knowledge, into a session-proof file (written to ``--out`` too, if given);
+4. submit the file (``POST /v1/sessions``), check the signed receipt against
+   the sequencer key, and wait until the session is in a block and that block
+   is proven (``--wait included`` stops at the first), printing each step.
+
+A file refused as stale (a block was sealed while it was being proven) is
+proven again on the new chain head, up to :data:`STALE_RETRIES` times. The
+chain key comes from a source the user trusts (``rollup chain export`` of a
+chain it built, or the deterministic key of this code's circuits), never from
+the node it checks.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
 
+from rollup.cli.parsing import amount
+from rollup.cli.ui import CliError, Ui
 from rollup.errors import RollupError
 from rollup.node.client import NodeClient, NodeRefusedError
-from rollup.operations import Claim, Operation, Register, Send
-from rollup.session import Session
-from rollup.state import Secret
-from rollup.wallet import read_key_file
-from verifier.light_client import parse_digest_hex
+from rollup.node.wallet_view import (
+    UntrustedNodeError,
+    VerifiedAccount,
+    partial_state,
+    verified_account,
+    verified_chain_head,
+)
+from rollup.session import Session, SessionBuilder
+from rollup.state import ChainState
+from rollup.wallet import KeyFile, read_key_file
+from rollup.wallet_proving import prove_own_session
+from verifier.chain import ChainKey, chain_key_from_bytes
+from verifier.hashing import Digest
+from verifier.light_client import MAX_KEY_BYTES, digest_hex, parse_digest_hex, read_bounded
 from verifier.sequencer_signatures import SignatureError
 
-STALE_RETRIES = 20
+STALE_RETRIES = 5
+CHAIN_PROVEN_TIMEOUT_SECONDS = 3600.0
+"""How long a wallet waits for the node to chain-prove its latest block (proving a block takes minutes)."""
 WAIT_TIMEOUT_SECONDS = 3600.0
-INCOMING_POLL_SECONDS = 0.5
+POLL_SECONDS = 0.5
 
 
 def _transfer(text: str) -> tuple[int, int]:
-    recipient, sep, amount = text.partition(":")
-    if not sep or not recipient.isdigit() or not amount.isdigit():
-        raise argparse.ArgumentTypeError(f"a transfer is RECIPIENT_ID:AMOUNT, got {text!r}")
-    return int(recipient), int(amount)
+    recipient, separator, value = text.partition(":")
+    if not separator or not recipient.isdigit():
+        raise CliError(f"--send takes USER_ID:AMOUNT, got {text!r}")
+    return int(recipient), amount(value, "amount")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rollup wallet", description="A user's commands against a running node.")
-    parser.add_argument("--node", required=True, metavar="URL", help="the node (http://127.0.0.1:8650)")
-    parser.add_argument("--wallet-dir", required=True, metavar="DIR", help="the user's wallet (rollup wallet new)")
-    parser.add_argument("--user-id", type=int, required=True, help="the user's id (its leaf in the global tree)")
-    parser.add_argument("--wait", choices=("included", "proven"), default="included", help="wait for this status")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    register = commands.add_parser("register", help="register with a public deposit")
-    register.add_argument("--deposit", type=int, required=True)
-    send = commands.add_parser("send", help="send to other users, all in one session")
-    send.add_argument("transfers", nargs="+", type=_transfer, metavar="TO:AMOUNT")
-    claim = commands.add_parser("claim", help="claim every transfer addressed to this user")
-    claim.add_argument("--expect", type=int, default=0, help="first wait until this many transfers are claimable")
-    commands.add_parser("balance", help="print the account as JSON")
-    return parser
+def _chain_key(path: str) -> ChainKey:
+    return chain_key_from_bytes(read_bounded(path, "chain key", MAX_KEY_BYTES))
 
 
-def _address(client: NodeClient, user_id: int) -> tuple[int, int, int, int]:
-    """The address registration bound to ``user_id``, as the node serves it."""
-    address = client.account(user_id)["address"]
-    if address is None:
-        raise RollupError(f"user {user_id} is not registered: a transfer to it needs its address")
-    return parse_digest_hex(address)
-
-
-def _operations(args: argparse.Namespace, account: dict[str, Any], client: NodeClient) -> tuple[Operation, ...]:
-    """The session's operations for ``account`` as the node serves it now."""
-    nonce = account["nonce"] or 0
-    if args.command == "register":
-        return (Register(args.deposit),)
-    if args.command == "send":
-        return tuple(
-            Send(to, _address(client, to), amount, nonce + i + 1) for i, (to, amount) in enumerate(args.transfers)
-        )
-    incoming = account["incoming"]
-    return tuple(Claim(t["sender_id"], t["outbox_index"], nonce + i + 1) for i, t in enumerate(incoming))
-
-
-def submit_session(
-    client: NodeClient, user_id: int, secret: Secret, operations: Callable[[dict[str, Any]], tuple[Operation, ...]]
-) -> dict[str, Any]:
-    """Build the session from the node's current data and submit it, rebuilding it when it went stale."""
-    for _ in range(STALE_RETRIES):
-        account = client.account(user_id)
-        session = Session(user_id, parse_digest_hex(account["root"]), secret, operations(account))
-        try:
-            return client.submit(session)
-        except NodeRefusedError as exc:
-            if exc.kind != "stale_root":
-                raise
-    raise RollupError(f"the session of user {user_id} went stale {STALE_RETRIES} times in a row")
-
-
-def _wait_for_incoming(client: NodeClient, user_id: int, expected: int) -> None:
-    while len(client.account(user_id)["incoming"]) < expected:
-        time.sleep(INCOMING_POLL_SECONDS)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """0 success; 1 the node refused the session or its receipt does not check; 2 bad usage or unreachable node."""
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:  # argparse: usage errors (2) and --help (0)
-        return exc.code if isinstance(exc.code, int) else 2
-    try:
-        with NodeClient(args.node) as client:
-            if args.command == "balance":
-                print(json.dumps(client.account(args.user_id), indent=2))
-                return 0
-            if args.command == "claim":
-                _wait_for_incoming(client, args.user_id, args.expect)
-            signed = submit_session(
-                client,
-                args.user_id,
-                read_key_file(args.wallet_dir).secret,
-                lambda account: _operations(args, account, client),
+def _wait_until_chain_proven(client: NodeClient, ui: Ui) -> None:
+    """Wait until the node's latest finalized block is chain-proven (a session must read that block's root)."""
+    deadline = time.monotonic() + CHAIN_PROVEN_TIMEOUT_SECONDS
+    announced = False
+    while (head := client.head())["chain_proven"] < head["finalized"]:
+        if not announced:
+            ui.note(f"waiting for the node to chain-prove block {head['finalized']}")
+            announced = True
+        if time.monotonic() > deadline:
+            raise UntrustedNodeError(
+                f"the node has not chain-proven block {head['finalized']} after {CHAIN_PROVEN_TIMEOUT_SECONDS:.0f} s"
             )
-            receipt = signed["receipt"]
-            print(f"accepted: submission {receipt['submission']} promised for block {receipt['block']}", flush=True)
-            status = client.wait_for(receipt["submission"], args.wait, timeout=WAIT_TIMEOUT_SECONDS)
-            print(f"{status['status']} in block {status['block']}", flush=True)
-    except (NodeRefusedError, SignatureError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except (RollupError, OSError, TimeoutError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        time.sleep(POLL_SECONDS)
+
+
+def _claimable(own: VerifiedAccount, sender: VerifiedAccount, index: int, key: KeyFile) -> bool:
+    """True when record ``index`` of the verified sender's outbox is the wallet's and it has not claimed it."""
+    if sender.tree is None or own.tree is None or not 0 <= index < sender.tree.outbox.length:
+        return False
+    record = sender.tree.outbox.record(index)
+    return (
+        record.recipient == own.user_id
+        and record.address == key.key_digest
+        and not own.tree.has_claimed(sender.user_id, index)
+    )
+
+
+@dataclass(frozen=True)
+class SessionRequest:
+    """What the user asks its next session to do."""
+
+    deposit: int | None = None
+    """Register with this public deposit."""
+    sends: tuple[tuple[int, int], ...] = ()
+    """(recipient id, amount) pairs."""
+    claim: bool = False
+    """Claim every finalized transfer to the wallet."""
+
+
+def build_session(
+    client: NodeClient, height: int, root: Digest, user_id: int, key: KeyFile, request: SessionRequest
+) -> tuple[Session, ChainState]:
+    """The session ``request`` asks for and the state it reads after block ``height``: the accounts it reads,
+    each verified under ``root`` (:func:`~rollup.node.wallet_view.partial_state`)."""
+    own = verified_account(client, user_id, root)
+    accounts = {own.user_id: own}
+
+    def account(other: int) -> VerifiedAccount:
+        if other not in accounts:
+            accounts[other] = verified_account(client, other, root)
+        return accounts[other]
+
+    sends: list[tuple[int, int, Digest]] = []
+    for recipient, value in request.sends:
+        tree = account(recipient).tree
+        if tree is None:
+            raise CliError(f"user {recipient} is not registered: a transfer to it needs its address")
+        sends.append((recipient, value, tree.key_digest))
+    claims: list[tuple[int, int]] = []
+    if request.claim:
+        for hint in client.account(user_id)["incoming"]:  # a hint; each record is checked below
+            sender, index = int(hint["sender_id"]), int(hint["outbox_index"])
+            if _claimable(own, account(sender), index, key):
+                claims.append((sender, index))
+    state = partial_state(height, list(accounts.values()))
+    builder = SessionBuilder(state, user_id, key.secret)
+    if request.deposit is not None:
+        builder.register(request.deposit)
+    for recipient, value, address in sends:
+        builder.send(recipient, value, address)
+    for sender, index in claims:
+        builder.claim(sender, index)
+    return builder.build(), state
+
+
+def prove_for_node(
+    client: NodeClient, height: int, root: Digest, user_id: int, key: KeyFile, request: SessionRequest
+) -> bytes:
+    """The session-proof file of the session ``request`` asks for, proven here on accounts verified under
+    ``root``, the root after block ``height``."""
+    session, state = build_session(client, height, root, user_id, key, request)
+    return prove_own_session(state, session).to_bytes()
+
+
+def _request(args: argparse.Namespace) -> SessionRequest:
+    deposit = None if args.register is None else amount(args.register, "deposit")
+    return SessionRequest(deposit, tuple(map(_transfer, args.send)), bool(args.claim))
+
+
+def cmd_wallet_prove_node(args: argparse.Namespace, ui: Ui) -> int:
+    """``rollup wallet prove --node URL``: verify, prove here, submit, wait (see the module docstring)."""
+    if args.genesis_root is None or args.chain_key is None:
+        raise CliError("wallet prove --node needs --genesis-root and --chain-key: what the wallet trusts")
+    request = _request(args)
+    key = read_key_file(args.wallet_dir)
+    genesis = parse_digest_hex(args.genesis_root)
+    chain_key = _chain_key(args.chain_key)
+    with NodeClient(args.node) as client:
+        for _ in range(STALE_RETRIES):
+            _wait_until_chain_proven(client, ui)
+            head = verified_chain_head(client, chain_key, genesis)
+            root = digest_hex(head.latest_root)
+            ui.note(f"verified the node's chain proof from genesis: height {head.height}, root {root}")
+            data = prove_for_node(client, head.height, head.latest_root, args.user_id, key, request)
+            if args.out is not None:
+                Path(args.out).write_bytes(data)
+            ui.note(f"proved {key.name}'s session on this machine ({len(data)} bytes, no secret); submitting it")
+            try:
+                signed = client.submit(data)
+                break
+            except NodeRefusedError as exc:
+                if exc.kind != "stale_root":
+                    raise
+                ui.note("a block was sealed meanwhile: proving again on the new head")
+            except SignatureError as exc:
+                raise UntrustedNodeError(f"the node's receipt does not check: {exc}") from exc
+        else:
+            raise RollupError(f"the session of user {args.user_id} went stale {STALE_RETRIES} times in a row")
+        receipt = signed["receipt"]
+        ui.note(f"accepted: submission {receipt['submission']} promised for block {receipt['block']} (signed receipt)")
+        for status in ("included", "proven")[: 1 if args.wait == "included" else 2]:
+            result = client.wait_for(receipt["submission"], status, timeout=WAIT_TIMEOUT_SECONDS)
+            ui.note(f"{status} in block {result['block']}")
+    ui.data(signed)
+    return 0
+
+
+def cmd_wallet_balance(args: argparse.Namespace, ui: Ui) -> int:
+    """``rollup wallet balance --node URL --user-id U``: the account as the node serves it (JSON)."""
+    with NodeClient(args.node) as client:
+        ui.data(client.account(args.user_id))
     return 0

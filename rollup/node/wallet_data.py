@@ -1,8 +1,12 @@
 """What a wallet needs to build its next session, derived from the finalized state (published data).
 
-* :func:`account_view`: a user's leaf, balance, nonce, outbox length and
-  global-tree authentication path under the current root, and the transfers
-  addressed to it that it has not claimed yet;
+* :func:`account_view`: a user's leaf, key digest (its address), balance,
+  nonce, outbox records, claimed set and global-tree authentication path under
+  the current root, and the transfers addressed to it that it has not claimed
+  yet: enough for a wallet to rebuild the user's tree, check that it hashes to
+  the leaf and the path to a root it verified, and prove a session on it
+  (:mod:`rollup.node.wallet_view`); a claimant fetches its sender's account the
+  same way, whose outbox gives the record and its outbox path;
 * :func:`outbox_view`: one record of a sender's outbox with its outbox path,
   and the sender's leaf and global path, which a claim of that record proves.
 
@@ -15,12 +19,17 @@ from typing import Any
 
 from rollup.errors import RollupError
 from rollup.node.errors import RequestRefusedError
+from rollup.outbox import TransferRecord
 from rollup.state import ChainState
 from verifier.light_client import digest_hex
 
 
 def _hex_path(path: tuple[tuple[int, int, int, int], ...]) -> list[str]:
     return [digest_hex(d) for d in path]
+
+
+def _record_view(record: TransferRecord) -> dict[str, Any]:
+    return {"recipient": record.recipient, "address": digest_hex(record.address), "amount": record.amount}
 
 
 def _user_id(state: ChainState, user_id: int) -> None:
@@ -49,6 +58,8 @@ def account_view(state: ChainState, user_id: int) -> dict[str, Any]:
         "balance": None if tree is None else tree.balance,
         "nonce": None if tree is None else tree.nonce,
         "outbox_length": None if tree is None else tree.outbox.length,
+        "outbox": [] if tree is None else [_record_view(record) for record in tree.outbox.records],
+        "claimed": [] if tree is None else sorted(index for index, _ in tree.claimed.leaves()),
         "global_path": _hex_path(state.global_tree.siblings(user_id)),
         "incoming": incoming,
     }

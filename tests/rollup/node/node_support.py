@@ -20,10 +20,13 @@ from types import TracebackType
 
 from keys_support import NAMED_KEYS
 
+from rollup.node.client import NodeClient
+from rollup.node.wallet_command import SessionRequest, prove_for_node
 from rollup.operations import Register, Send
 from rollup.seed import SEED_USERS
 from rollup.session import Session
 from rollup.state import key_digest
+from rollup.wallet import KeyFile
 from verifier.light_client import parse_digest_hex
 
 START_TIMEOUT_SECONDS = 120.0
@@ -113,6 +116,14 @@ def send(user_id: int, name: str, root_hex: str, recipient: int, amount: int, no
     return Session(user_id, parse_digest_hex(root_hex), NAMED_KEYS.secret(name), (send,))
 
 
+def prove_file(client: NodeClient, user_id: int, name: str, request: SessionRequest) -> bytes:
+    """The session-proof file of ``name`` (its throw-away key) for ``request``, proven in this process on the
+    node's finalized state (the head's root trusted as it is: the test's node does not chain-prove)."""
+    head = client.head()
+    key = KeyFile(name, NAMED_KEYS.secret(name))
+    return prove_for_node(client, head["finalized"], parse_digest_hex(head["root"]), user_id, key, request)
+
+
 def count_rows(database: Path, table: str) -> int:
     """Rows of ``table`` in the SQLite file, read through a separate connection."""
     connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
@@ -127,41 +138,29 @@ def rollup_command() -> list[str]:
     return [str(Path(sys.executable).with_name("rollup"))]
 
 
-def run_seed_with_wallets(url: str, wait: str = "included") -> None:
-    """The seed scenario as four wallet processes per phase (register, send, claim), in parallel."""
+def run_seed_with_wallets(url: str, genesis_root: str, chain_key: Path) -> None:
+    """The seed scenario as four wallet processes per phase (register, send, claim), in parallel: each
+    verifies the node's chain proof, proves its user's session itself, submits the file and waits until
+    its block is proven (``rollup wallet prove --node``)."""
     from rollup.seed import SEED_START_BALANCE, SEED_TRANSFERS, SEED_USERS
     from rollup.wallet import create_key_file
 
     wallets = Path(tempfile.mkdtemp(prefix="seed-wallets-"))
     for name in SEED_USERS:
         create_key_file(wallets / name, name)
+    trusted = ["--node", url, "--genesis-root", genesis_root, "--chain-key", str(chain_key)]
 
-    def wallet(name: str, *command: str) -> list[str]:
-        user = str(SEED_USERS[name])
-        directory = str(wallets / name)
-        return [
-            *rollup_command(),
-            "wallet",
-            "--node",
-            url,
-            "--wallet-dir",
-            directory,
-            "--user-id",
-            user,
-            "--wait",
-            wait,
-            *command,
-        ]
+    def wallet(name: str, *session: str) -> list[str]:
+        user = ["--wallet-dir", str(wallets / name), "--user-id", str(SEED_USERS[name])]
+        return [*rollup_command(), "wallet", "prove", *user, *trusted, *session]
 
     sends: dict[str, list[str]] = {}
-    incoming: dict[str, int] = dict.fromkeys(SEED_USERS, 0)
     for sender, recipient, amount in SEED_TRANSFERS:
-        sends.setdefault(sender, []).append(f"{SEED_USERS[recipient]}:{amount}")
-        incoming[recipient] += 1
+        sends.setdefault(sender, []).extend(["--send", f"{SEED_USERS[recipient]}:{amount}"])
     phases = [
-        [wallet(name, "register", "--deposit", str(SEED_START_BALANCE)) for name in SEED_USERS],
-        [wallet(name, "send", *transfers) for name, transfers in sends.items()],
-        [wallet(name, "claim", "--expect", str(incoming[name])) for name in SEED_USERS],
+        [wallet(name, "--register", str(SEED_START_BALANCE)) for name in SEED_USERS],
+        [wallet(name, *transfers) for name, transfers in sends.items()],
+        [wallet(name, "--claim") for name in SEED_USERS],
     ]
     for phase in phases:
         processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for command in phase]

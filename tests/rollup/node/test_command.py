@@ -1,4 +1,4 @@
-"""``rollup node`` and ``rollup wallet`` usage: bad options exit 2 with a message, before anything starts."""
+"""``rollup node`` and ``rollup wallet ... --node`` usage: bad options exit 2 with a message, before anything starts."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from rollup.cli import main
+
+WALLET_PROVE = ["wallet", "prove", "--node", "http://127.0.0.1:1", "--wallet-dir", "sam-wallet", "--user-id", "1"]
 
 
 @pytest.mark.parametrize(
@@ -17,9 +19,11 @@ from rollup.cli import main
         (["node", "--dir", "x", "--block-time", "0"], "positive number of seconds"),
         (["node", "--dir", "x", "--block-sessions", "-3"], "positive integer"),
         (
-            ["wallet", "--node", "http://127.0.0.1:1", "--wallet-dir", "sam-wallet", "--user-id", "1", "send", "2-5"],
-            "TO:AMOUNT",
+            [*WALLET_PROVE, "--genesis-root", "00" * 32, "--chain-key", "chain.key", "--send", "2-5"],
+            "USER_ID:AMOUNT",
         ),
+        ([*WALLET_PROVE, "--register", "5"], "needs --genesis-root and --chain-key"),
+        (["wallet", "prove", "--wallet-dir", "sam-wallet", "--user-id", "1", "--register", "5"], "--out FILE"),
     ],
 )
 def test_usage_errors_exit_2(arguments: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -28,7 +32,7 @@ def test_usage_errors_exit_2(arguments: list[str], message: str, capsys: pytest.
 
 
 def test_an_unreachable_node_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
-    arguments = ["wallet", "--node", "http://127.0.0.1:9", "--wallet-dir", "sam-wallet", "--user-id", "1", "balance"]
+    arguments = ["wallet", "balance", "--node", "http://127.0.0.1:9", "--user-id", "1"]
     assert main(arguments) == 2
     assert "error:" in capsys.readouterr().err
 

@@ -30,7 +30,7 @@ def _submit_until_dead(url: str, first_user: int, receipts: list[dict[str, Any]]
                 return
             try:
                 root = client.head()["root"]
-                receipts.append(client.submit(register(user_id, f"user{user_id}", root), verify=False))
+                receipts.append(client.submit_delegated(register(user_id, f"user{user_id}", root), verify=False))
             except NodeRefusedError as exc:
                 assert exc.kind == "stale_root", exc  # a block was sealed between head and submit: retry later
             except Exception:  # the node died: this submission has no receipt, so no promise

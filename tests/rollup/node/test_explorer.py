@@ -45,7 +45,7 @@ def explorer_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with NodeClient(node.url) as client:
             genesis = client.head()["root"]
             for user_id, name in ((1, "Sam"), (2, "Jack"), (3, "Kate")):
-                client.submit(register(user_id, name, genesis), verify=False)
+                client.submit_delegated(register(user_id, name, genesis), verify=False)
             wait_until(lambda: client.head()["finalized"] == 1, what="block 1")
         yield node.url
 

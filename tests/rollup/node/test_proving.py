@@ -1,11 +1,13 @@
 """The node proving for real (slow): the seed scenario by wallets, followed by a light client; faults.
 
 * The seed scenario run by four wallet processes per phase against a proving
-  node; ``rollup-verify --follow`` verifies every block proof from genesis and
+  node, each proving its own session after verifying the node's chain proof;
+  ``rollup-verify --follow`` verifies the node's chain proofs from genesis and
   ends on the node's root.
 * kill -9 the node while block 1 is being proven, restart it, kill -9 one of
   the restarted prover's workers mid-job: the block is still proven (the job is
-  retried, finished proofs are not redone) and verifies from genesis.
+  retried, finished proofs are not redone), the restarted node proves the chain
+  to it, and that chain proof verifies from genesis.
 """
 
 from __future__ import annotations
@@ -29,10 +31,18 @@ PROVING_TIMEOUT_SECONDS = 1800.0
 """Proving a block takes about a minute on an idle 2-core machine, several when it is shared."""
 
 
-def _follow(url: str, vk: Path, genesis: str, state: Path, until: int) -> subprocess.CompletedProcess[str]:
-    command = [str(Path(sys.executable).with_name("rollup-verify")), "--vk", str(vk), "--follow", url]
+def _follow(url: str, chain_key: Path, genesis: str, state: Path, until: int) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).with_name("rollup-verify")), "--vk", str(chain_key), "--follow", url]
     options = ["--genesis-root", genesis, "--state", str(state), "--until-block", str(until), "--poll", "1"]
     return subprocess.run([*command, *options], capture_output=True, text=True, timeout=PROVING_TIMEOUT_SECONDS)
+
+
+def _chain_key(client: NodeClient, directory: Path, into: Path) -> Path:
+    """The chain key, once the node's prover has written it (a real light client gets it from a source it
+    trusts; the test takes the node's copy)."""
+    wait_until(lambda: (directory / "chain.key").exists(), PROVING_TIMEOUT_SECONDS, "the chain key")
+    into.write_bytes(client.get_bytes("/keys/chain"))
+    return into
 
 
 def _children(pid: int) -> list[int]:
@@ -43,27 +53,30 @@ def _children(pid: int) -> list[int]:
 @pytest.mark.slow
 def test_seed_by_wallets_on_a_proving_node_followed_by_a_light_client(tmp_path: Path) -> None:
     directory = tmp_path / "chain"
-    with NodeProcess(directory, "--block-time", "1", "--workers", "2") as node, NodeClient(node.url) as client:
+    options = ("--block-time", "3600", "--block-sessions", "4", "--workers", "2")  # one block per phase
+    with NodeProcess(directory, *options) as node, NodeClient(node.url) as client:
         genesis = client.head()["root"]
-        run_seed_with_wallets(node.url)
+        chain_key = _chain_key(client, directory, tmp_path / "chain.key")
+        run_seed_with_wallets(node.url, genesis, chain_key)
         head = client.head()
+        assert (head["finalized"], head["proven"], head["chain_proven"]) == (3, 3, 3)
         assert {name: client.account(u)["balance"] for name, u in SEED_USERS.items()} == {
             "Sam": 45,
             "Jack": 150,
             "Kate": 70,
             "Kim": 135,
         }
-        wait_until(lambda: (directory / "block.vk").exists(), PROVING_TIMEOUT_SECONDS, "the verifier key")
-        vk = tmp_path / "block.vk"
-        vk.write_bytes(client.get_bytes("/keys/block"))
+        for number in (1, 2, 3):
+            assert {e["proven_by"] for e in client.get(f"/blocks/{number}")["public_data"]} == {"its user"}
         state = tmp_path / "light-client.json"
-        result = _follow(node.url, vk, genesis, state, head["finalized"])
+        result = _follow(node.url, chain_key, genesis, state, head["finalized"])
         assert result.returncode == 0, result.stderr
         trusted = json.loads(state.read_text())
         assert (trusted["block"], trusted["root"]) == (head["finalized"], head["root"])
-        # the explorer checks every block proof as the light client does
+        # the explorer checks every block proof as the light client does, and shows the chain-proven height
         explorer = httpx.get(f"{node.url}/explorer", timeout=300).text
         assert explorer.count(">verified<") == head["finalized"]
+        assert "through block <b>3</b>" in explorer.split("chain proof", 1)[1]
 
 
 @pytest.mark.slow
@@ -75,7 +88,7 @@ def test_kill_node_while_proving_and_a_worker_mid_job(tmp_path: Path) -> None:
         genesis = client.head()["root"]
         users = [(1, "Sam"), (2, "Jack"), (3, "Kate"), (4, "Kim")]
         threads = [
-            threading.Thread(target=client.submit, args=(register(u, n, genesis),), kwargs={"verify": False})
+            threading.Thread(target=client.submit_delegated, args=(register(u, n, genesis),), kwargs={"verify": False})
             for u, n in users
         ]
         for thread in threads:
@@ -96,7 +109,9 @@ def test_kill_node_while_proving_and_a_worker_mid_job(tmp_path: Path) -> None:
         after = client.get("/blocks/1")
         assert set(before["proof_sizes"]) <= set(after["proof_sizes"])
         assert len(after["proof_sizes"]) == 8  # 4 sessions, 3 aggregations, the block
-        vk = tmp_path / "block.vk"
-        vk.write_bytes(client.get_bytes("/keys/block"))
-        result = _follow(restarted.url, vk, genesis, tmp_path / "lc.json", 1)
+        wait_until(lambda: client.head()["chain_proven"] == 1, PROVING_TIMEOUT_SECONDS, "the chain proven to 1")
+        chain_key = _chain_key(client, directory, tmp_path / "chain.key")
+        state = tmp_path / "lc.json"
+        result = _follow(restarted.url, chain_key, genesis, state, 1)
         assert result.returncode == 0, result.stderr
+        assert json.loads(state.read_text())["root"] == client.get("/blocks/1")["new_root"]

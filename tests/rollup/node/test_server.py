@@ -1,7 +1,9 @@
 """The node as a real server on loopback: endpoints, refusals with reasons, nothing stored when refused.
 
-One node per module (``--no-prove``: sequencing and serving; proving has its
-own slow tests). It seals a block as soon as two sessions wait, so the tests
+Sessions here go to the delegated-proving endpoint (a session holding its
+secret, proven by the node), which is quick to exercise; session-proof files
+are test_proof_submissions.py's. One node per module (``--no-prove``:
+sequencing and serving; proving has its own slow tests). It seals a block as soon as two sessions wait, so the tests
 decide exactly which sessions share a block.
 """
 
@@ -16,7 +18,7 @@ from keys_support import NAMED_KEYS
 from node_support import NodeProcess, address_of, count_rows, register, send, wait_until
 
 from rollup.node.app import MAX_BODY_BYTES
-from rollup.node.client import NodeClient, NodeRefusedError
+from rollup.node.client import DELEGATED_SUBMIT_PATH, NodeClient, NodeRefusedError
 from rollup.node.store import NODE_DATABASE
 from rollup.operations import Send
 from rollup.params import DATABASE_FILENAME, SESSION_SLOTS
@@ -42,8 +44,8 @@ def client(node: NodeProcess) -> Iterator[NodeClient]:
 def block1(client: NodeClient) -> dict[str, object]:
     """Sam and Jack register; Jack's arrival seals block 1. Returns their signed receipts."""
     genesis = client.head()["root"]
-    sam = client.submit(register(1, "Sam", genesis))
-    jack = client.submit(register(2, "Jack", genesis))
+    sam = client.submit_delegated(register(1, "Sam", genesis))
+    jack = client.submit_delegated(register(2, "Jack", genesis))
     wait_until(lambda: client.head()["finalized"] == 1, what="block 1")
     return {"sam": sam, "jack": jack, "genesis": genesis}
 
@@ -59,6 +61,10 @@ def test_fresh_head_and_health(client: NodeClient) -> None:
     assert health["status"] == "ok"
     head = client.head()
     assert len(head["root"]) == 64 and len(head["sequencer_public_key"]) == 96
+    assert (head["finalized"], head["proven"], head["chain_proven"]) == (0, 0, 0)
+    with pytest.raises(NodeRefusedError) as none_yet:
+        client.chain_proof()
+    assert (none_yet.value.status, none_yet.value.kind) == (404, "not_chain_proven")
 
 
 def test_receipts_promise_the_block_that_holds_them(client: NodeClient, block1: dict[str, object]) -> None:
@@ -88,6 +94,11 @@ def test_wallet_data_is_served(client: NodeClient, block1: dict[str, object]) ->
     assert client.account(5)["registered"] is False
 
 
+def delegated_raw(client: NodeClient, body: bytes) -> httpx.Response:
+    """POST ``body`` to the delegated-proving endpoint as it is."""
+    return client.submit_raw(body, DELEGATED_SUBMIT_PATH, "application/json")
+
+
 def _refused(response: httpx.Response, status: int, kind: str) -> str:
     assert response.status_code == status, response.text
     body = response.json()
@@ -110,14 +121,14 @@ def test_malformed_bodies_are_refused_and_not_stored(
     node: NodeProcess, client: NodeClient, block1: dict[str, object], body: bytes, status: int, kind: str
 ) -> None:
     before = stored(node)
-    _refused(client.submit_raw(body), status, kind)
+    _refused(delegated_raw(client, body), status, kind)
     assert stored(node) == before
 
 
 def test_truncated_session_is_refused(node: NodeProcess, client: NodeClient, block1: dict[str, object]) -> None:
     text = session_to_json(send(1, "Sam", client.head()["root"], 2, 5, 1)).encode()
     before = stored(node)
-    _refused(client.submit_raw(text[: len(text) // 2]), 400, "malformed_json")
+    _refused(delegated_raw(client, text[: len(text) // 2]), 400, "malformed_json")
     assert stored(node) == before
 
 
@@ -150,7 +161,7 @@ def test_rule_breaking_sessions_are_refused_with_their_reason(
     ]
     for session, status, kind in cases:
         with pytest.raises(NodeRefusedError) as refused:
-            client.submit(session)
+            client.submit_delegated(session)
         assert (refused.value.status, refused.value.kind) == (status, kind)
     assert stored(node) == before
 
@@ -158,7 +169,7 @@ def test_rule_breaking_sessions_are_refused_with_their_reason(
 def test_replayed_submission_is_refused(node: NodeProcess, client: NodeClient, block1: dict[str, object]) -> None:
     before = stored(node)
     with pytest.raises(NodeRefusedError) as refused:
-        client.submit(register(1, "Sam", str(block1["genesis"])))
+        client.submit_delegated(register(1, "Sam", str(block1["genesis"])))
     assert (refused.value.status, refused.value.kind) == (409, "replayed")
     assert stored(node) == before
 
@@ -167,14 +178,14 @@ def test_second_session_of_a_user_in_one_block_is_refused(
     node: NodeProcess, client: NodeClient, block1: dict[str, object]
 ) -> None:
     root = client.head()["root"]
-    first = client.submit(send(1, "Sam", root, 2, 5, 1))
+    first = client.submit_delegated(send(1, "Sam", root, 2, 5, 1))
     before = stored(node)
     with pytest.raises(NodeRefusedError) as refused:
-        client.submit(send(1, "Sam", root, 2, 6, 1))
+        client.submit_delegated(send(1, "Sam", root, 2, 6, 1))
     assert (refused.value.status, refused.value.kind) == (409, "duplicate_user")
     assert stored(node) == before
     # Jack's session fills block 2 (two sessions): Sam's first session is in it, the refused one nowhere
-    client.submit(send(2, "Jack", root, 1, 1, 1))
+    client.submit_delegated(send(2, "Jack", root, 1, 1, 1))
     wait_until(lambda: client.head()["finalized"] == 2, what="block 2")
     assert client.get(f"/sessions/{first['receipt']['submission']}")["block"] == 2
     assert client.account(1)["balance"] == 100 - 5 + 0
@@ -198,11 +209,13 @@ def test_unknown_block_and_unproven_proof(client: NodeClient, block1: dict[str, 
 
 def test_openapi_schema_lists_the_endpoints(client: NodeClient) -> None:
     schema = client.get("/openapi.json")
-    assert {"/v1/sessions", "/v1/head", "/v1/blocks/{number}/proof", "/v1/accounts/{user_id}"} <= set(schema["paths"])
+    paths = {"/v1/sessions", "/v1/delegated/sessions", "/v1/head", "/v1/blocks/{number}/proof", "/v1/chain/proof"}
+    assert paths | {"/v1/accounts/{user_id}", "/v1/keys/chain"} <= set(schema["paths"])
+    assert "delegated" in schema["paths"]["/v1/delegated/sessions"]["post"]["summary"]
 
 
 def test_metrics_count_blocks_and_refusals(node: NodeProcess, client: NodeClient, block1: dict[str, object]) -> None:
-    client.submit_raw(b"{not json")
+    delegated_raw(client, b"{not json")
     text = httpx.get(f"{node.url}/metrics").text
     assert 'rollup_node_submissions_rejected_total{reason="malformed_json"}' in text
     finalized = next(line for line in text.splitlines() if line.startswith("rollup_node_blocks_finalized "))

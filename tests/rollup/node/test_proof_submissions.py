@@ -1,0 +1,136 @@
+"""Session-proof files submitted to a real node on loopback: admitted with signed receipts, or refused with a 4xx
+and the typed reason, and nothing stored.
+
+The files are proven in the test process the way a wallet proves them
+(``rollup.node.wallet_command.prove_for_node``: accounts fetched from the
+node and checked against its root). The node (``--no-prove``) seals a block
+as soon as two sessions wait.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from keys_support import NAMED_KEYS
+from node_support import NodeProcess, count_rows, prove_file, wait_until
+
+from rollup.circuits.session import SessionCircuit
+from rollup.execution import execute_session
+from rollup.node.client import NodeClient
+from rollup.node.store import NODE_DATABASE
+from rollup.node.wallet_command import SessionRequest, build_session
+from rollup.params import DATABASE_FILENAME
+from rollup.session_proof_file import SessionProofFile
+from rollup.session_proving import prove_session
+from rollup.wallet import KeyFile
+from verifier.light_client import parse_digest_hex
+from verifier.serialization import proof_to_bytes
+
+SAM, JACK, KATE = 1, 2, 3
+REGISTER = SessionRequest(deposit=100)
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
+    directory = tmp_path_factory.mktemp("node") / "chain"
+    with NodeProcess(directory, "--no-prove", "--block-time", "3600", "--block-sessions", "2") as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def client(node: NodeProcess) -> Iterator[NodeClient]:
+    with NodeClient(node.url) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def block1(client: NodeClient) -> dict[str, object]:
+    """Sam and Jack submit their own registration proofs (block 1); Kate proves one at genesis and keeps it."""
+    sam, jack, kate = (prove_file(client, u, n, REGISTER) for u, n in ((SAM, "Sam"), (JACK, "Jack"), (KATE, "Kate")))
+    receipts = [client.submit(sam), client.submit(jack)]  # each receipt checked against the sequencer key
+    wait_until(lambda: client.head()["finalized"] == 1, what="block 1")
+    return {"sam": sam, "kate_at_genesis": kate, "receipts": receipts}
+
+
+def stored(node: NodeProcess) -> tuple[int, int, int]:
+    """(pending sessions, blocks, receipts) as the databases hold them."""
+    chain, mine = node.directory / DATABASE_FILENAME, node.directory / NODE_DATABASE
+    return count_rows(chain, "pending_sessions"), count_rows(chain, "blocks"), count_rows(mine, "receipts")
+
+
+def assert_refused(node: NodeProcess, client: NodeClient, body: bytes, status: int, kind: str) -> None:
+    before = stored(node)
+    response = client.submit_raw(body)
+    assert response.status_code == status, response.text
+    assert response.json()["error"] == kind and response.json()["reason"]
+    assert stored(node) == before
+
+
+def test_own_proofs_are_admitted_with_signed_receipts_and_labelled(
+    node: NodeProcess, client: NodeClient, block1: dict[str, object]
+) -> None:
+    receipts = block1["receipts"]
+    assert isinstance(receipts, list)
+    assert [r["receipt"]["block"] for r in receipts] == [1, 1]
+    for signed in receipts:
+        assert client.get(f"/sessions/{signed['receipt']['submission']}")["status"] == "included"
+    block = client.get("/blocks/1")
+    assert [(e["user_id"], e["deposit"], e["proven_by"]) for e in block["public_data"]] == [
+        (SAM, 100, "its user"),
+        (JACK, 100, "its user"),
+    ]
+    assert client.account(SAM)["balance"] == 100
+    assert ">its user<" in httpx.get(f"{node.url}/explorer/blocks/1").text
+
+
+def test_garbage_and_truncated_files_are_refused(
+    node: NodeProcess, client: NodeClient, block1: dict[str, object]
+) -> None:
+    kate = block1["kate_at_genesis"]  # never accepted: a replay check does not apply
+    assert isinstance(kate, bytes)
+    proven = SessionProofFile.from_bytes(kate)
+    assert_refused(node, client, b"\x00garbage\xff", 400, "malformed")
+    assert_refused(node, client, kate[: len(kate) // 2], 400, "malformed")
+    cut = dataclasses.replace(proven, proof=proven.proof[:-100]).to_bytes()
+    assert_refused(node, client, cut, 400, "malformed")
+
+
+def test_a_file_reading_a_stale_root_is_refused(
+    node: NodeProcess, client: NodeClient, block1: dict[str, object]
+) -> None:
+    kate = block1["kate_at_genesis"]
+    assert isinstance(kate, bytes)
+    assert_refused(node, client, kate, 409, "stale_root")
+
+
+def test_a_replayed_file_is_refused(node: NodeProcess, client: NodeClient, block1: dict[str, object]) -> None:
+    sam = block1["sam"]
+    assert isinstance(sam, bytes)
+    assert_refused(node, client, sam, 409, "replayed")
+
+
+def test_a_proof_under_a_key_outside_the_whitelist_is_refused(
+    node: NodeProcess, client: NodeClient, block1: dict[str, object]
+) -> None:
+    """Sam's send proven with the stand-alone one-slot session circuit: a valid proof, not of the block tree."""
+    head = client.head()
+    key = KeyFile("Sam", NAMED_KEYS.secret("Sam"))
+    request = SessionRequest(sends=((JACK, 5),))
+    session, state = build_session(client, head["finalized"], parse_digest_hex(head["root"]), SAM, key, request)
+    foreign = proof_to_bytes(prove_session(execute_session(state, session).trace, SessionCircuit.build(1)))
+    honest = SessionProofFile.from_bytes(prove_file(client, SAM, "Sam", request))
+    assert_refused(node, client, dataclasses.replace(honest, proof=foreign).to_bytes(), 422, "invalid_proof")
+
+
+def test_a_second_session_of_a_user_in_one_block_is_refused(
+    node: NodeProcess, client: NodeClient, block1: dict[str, object]
+) -> None:
+    first = client.submit(prove_file(client, SAM, "Sam", SessionRequest(sends=((JACK, 5),))))
+    assert_refused(node, client, prove_file(client, SAM, "Sam", SessionRequest(sends=((JACK, 6),))), 409, "duplicate")
+    client.submit(prove_file(client, JACK, "Jack", SessionRequest(sends=((SAM, 1),))))  # fills block 2
+    wait_until(lambda: client.head()["finalized"] == 2, what="block 2")
+    assert client.get(f"/sessions/{first['receipt']['submission']}")["block"] == 2
+    assert (client.account(SAM)["balance"], client.account(JACK)["balance"]) == (95, 99)
