@@ -4,8 +4,9 @@ Read at scrape time from the service and the databases, so they are right
 after a restart and include the prover process's work:
 
 * ``rollup_node_queue_depth``: sessions waiting for the next block;
-* ``rollup_node_blocks_finalized`` / ``rollup_node_blocks_proven``: block counts
-  (proven: the prefix of blocks that all have block proofs);
+* ``rollup_node_blocks_finalized`` / ``rollup_node_blocks_proven`` /
+  ``rollup_node_blocks_chain_proven``: block counts (proven: the prefix of
+  blocks that all have block proofs; chain-proven: the latest chain proof's height);
 * ``rollup_node_block_proving_seconds``: histogram of whole-block proving times;
 * ``rollup_node_submissions_accepted_total`` and
   ``rollup_node_submissions_rejected_total{reason}``: since this process started;
@@ -42,6 +43,9 @@ class NodeCollector(Collector):
         yield GaugeMetricFamily("rollup_node_blocks_finalized", "finalized blocks", finalized)
         yield GaugeMetricFamily(
             "rollup_node_blocks_proven", "blocks proven in order from block 1", service.proven_prefix()
+        )
+        yield GaugeMetricFamily(
+            "rollup_node_blocks_chain_proven", "height of the latest chain proof", service.storage.chain_proven_height()
         )
         times = [t[0] for n in range(GENESIS_HEIGHT + 1, finalized + 1) if (t := service.store.proving(n)) is not None]
         buckets = [(str(b), sum(1 for t in times if t <= b)) for b in PROVING_BUCKETS]

@@ -17,9 +17,9 @@ committed (``node.sqlite``), and a registering user gets an operator name
 does it wait for its receipt batch's signature. A submission's id is the
 SHA-256 of its public session's canonical JSON (for a proof file: user, key
 digest, read root and operations, no secret), so it is recomputable from the
-pending session alone after a restart, and a replay repeats it. The receipt promises the block that was next when it was
-committed, and that block will hold it, because sealing takes every pending
-session.
+pending session alone after a restart, and a replay repeats it. The receipt
+promises the block that was next when it was committed, and that block will
+hold it, because sealing takes every pending session.
 
 A block is sealed every ``block_time`` seconds when sessions wait, or at once
 when ``max_sessions`` wait. The prover process (:mod:`rollup.node.prover`)

@@ -221,6 +221,7 @@ def test_metrics_count_blocks_and_refusals(node: NodeProcess, client: NodeClient
     finalized = next(line for line in text.splitlines() if line.startswith("rollup_node_blocks_finalized "))
     assert float(finalized.split()[1]) == client.head()["finalized"]
     assert "rollup_node_queue_depth" in text and "rollup_node_block_proving_seconds_bucket" in text
+    assert "rollup_node_blocks_chain_proven 0.0" in text
 
 
 def test_a_second_node_on_the_same_directory_is_refused(node: NodeProcess, tmp_path: Path) -> None:
