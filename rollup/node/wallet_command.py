@@ -21,9 +21,9 @@ machine:
 
 A file refused as stale (a block was sealed while it was being proven) is
 proven again on the new chain head, up to :data:`STALE_RETRIES` times. The
-chain key comes from a source the user trusts (``rollup chain export`` of a
-chain it built, or the deterministic key of this code's circuits), never from
-the node it checks.
+chain key comes from a source the user trusts (the ``chain.key`` that
+``rollup chain export`` writes: the key is a deterministic function of this
+code's circuits, so anyone can rebuild it), never from the node it checks.
 """
 
 from __future__ import annotations
