@@ -48,6 +48,7 @@ from rollup.node.signing import ReceiptSigner, sign_new_headers
 from rollup.node.store import NodeStore
 from rollup.operations import Register
 from rollup.params import SESSION_SLOTS as MAX_SESSION_OPERATIONS
+from rollup.public_data_json import public_data_to_json
 from rollup.sequencer import Sequencer
 from rollup.session import Session, session_from_json, session_to_json
 from rollup.session_proof_file import SessionProofFile
@@ -313,9 +314,8 @@ class NodeService:
             "new_root": digest_hex(block.new_root),
             "data_root": digest_hex(block.data_digest),
             "public_data": [
-                {
-                    "user_id": e.user_id,
-                    "deposit": e.deposit,
+                public_data_to_json(e)
+                | {
                     "new_leaf": digest_hex(e.new_leaf),
                     "proven_by": PROVEN_BY_USER if own[e.user_id] else PROVEN_BY_NODE,
                 }

@@ -17,13 +17,15 @@ import pytest
 from keys_support import NAMED_KEYS
 from node_support import NodeProcess, address_of, count_rows, register, send, wait_until
 
+from rollup.block import block_data_digest
 from rollup.node.app import MAX_BODY_BYTES
 from rollup.node.client import DELEGATED_SUBMIT_PATH, NodeClient, NodeRefusedError
 from rollup.node.store import NODE_DATABASE
 from rollup.operations import Send
 from rollup.params import DATABASE_FILENAME, SESSION_SLOTS
+from rollup.public_data_json import public_data_from_json
 from rollup.session import Session, session_to_json
-from verifier.light_client import parse_digest_hex
+from verifier.light_client import digest_hex, parse_digest_hex
 from verifier.sequencer_signatures import BlockHeader, verify_header
 
 
@@ -78,6 +80,19 @@ def test_receipts_promise_the_block_that_holds_them(client: NodeClient, block1: 
     block = client.get("/blocks/1")
     assert [e["user_id"] for e in block["public_data"]] == [1, 2]
     assert block["proven"] is False
+
+
+DATA_KEYS = ("user_id", "deposit", "outbox_root", "opaque_digest", "appends")
+"""A session's data-availability data (``rollup.public_data_json``), as the exported block files carry it."""
+
+
+def test_block_public_data_is_the_data_availability_data_under_its_data_root(
+    client: NodeClient, block1: dict[str, object]
+) -> None:
+    block = client.get("/blocks/1")
+    entries = [public_data_from_json({key: e[key] for key in DATA_KEYS}) for e in block["public_data"]]
+    assert [digest_hex(entry.new_leaf) for entry in entries] == [e["new_leaf"] for e in block["public_data"]]
+    assert digest_hex(block_data_digest(entries)) == block["data_root"]
 
 
 def test_block_header_is_signed_by_the_sequencer(client: NodeClient, block1: dict[str, object]) -> None:
