@@ -43,15 +43,14 @@ from numba import njit
 
 from prover.field_kernels import FieldArray, gl_ext_mul
 from prover.threads import run_in_parts
-from verifier.algebra import AlgebraDefaults
 from verifier.extension import Ext
 from verifier.goldilocks_jit import gl_add, gl_mul, gl_sub
 from verifier.poseidon2 import DIGEST_SIZE
 from verifier.proof import CommonData
+from verifier.tracing import ADD, SUB, TracedValue
 from verifier.vanishing import EvaluationVars, vanishing_terms
 
-ADD, SUB, MUL = 0, 1, 2
-"""Operations of a tape row (the code's high part)."""
+# ADD, SUB, MUL (verifier.tracing) are the operations of a tape row (the code's high part).
 
 LANES = 256
 """Points per block: each tape operation is one loop over this many points of registers (a
@@ -110,49 +109,15 @@ class _Recorder:
         return _Traced(self, False, len(self.points) - 1)
 
 
-class _Traced(AlgebraDefaults):
-    """A value of the algebra being traced (uniform or per point); composites by their formulas."""
+class _Traced(TracedValue):
+    """A traced value of the coset tape: ``uniform`` (the same at every point, an index into the
+    prologue) or per point (an index into the point operations)."""
 
-    __slots__ = ("index", "recorder", "uniform")
+    __slots__ = ("index", "uniform")
 
     def __init__(self, recorder: _Recorder, uniform: bool, index: int) -> None:
-        self.recorder, self.uniform, self.index = recorder, uniform, index
-
-    def _operand(self, other: Any) -> _Traced:
-        if isinstance(other, _Traced):
-            return other
-        if isinstance(other, (int, Ext)):
-            return self.recorder.constant(other)
-        raise TypeError(f"cannot trace an operation with a {type(other).__name__}")
-
-    def __add__(self, other: Any) -> _Traced:
-        return self.recorder.operation(ADD, self, self._operand(other))
-
-    def __radd__(self, other: Any) -> _Traced:
-        return self.recorder.operation(ADD, self._operand(other), self)
-
-    def __sub__(self, other: Any) -> _Traced:
-        return self.recorder.operation(SUB, self, self._operand(other))
-
-    def __rsub__(self, other: Any) -> _Traced:
-        return self.recorder.operation(SUB, self._operand(other), self)
-
-    def __neg__(self) -> _Traced:
-        return self.recorder.operation(SUB, self.recorder.constant(0), self)
-
-    def __mul__(self, other: Any) -> _Traced:
-        return self.recorder.operation(MUL, self, self._operand(other))
-
-    def __rmul__(self, other: Any) -> _Traced:
-        return self.recorder.operation(MUL, self._operand(other), self)
-
-    def __bool__(self) -> bool:
-        raise TypeError("the traced code branches on a value: it cannot be compiled to a tape")
-
-    def __eq__(self, other: object) -> bool:
-        raise TypeError("the traced code compares values: it cannot be compiled to a tape")
-
-    __hash__ = None  # type: ignore[assignment]
+        super().__init__(recorder)
+        self.uniform, self.index = uniform, index
 
 
 @dataclass(frozen=True)

@@ -32,16 +32,13 @@ import numpy as np
 from numba import njit
 
 from verifier import field
-from verifier.algebra import AlgebraDefaults
 from verifier.extension import Ext
 from verifier.extension import W as _W
 from verifier.goldilocks_jit import gl_add, gl_mul, gl_sub
 from verifier.poseidon2 import DIGEST_SIZE
 from verifier.proof import CommonData
+from verifier.tracing import ADD, SUB, TracedValue
 from verifier.vanishing import EvaluationVars, vanishing_combination
-
-ADD, SUB, MUL = 0, 1, 2
-"""Operation codes of a tape row."""
 
 W = np.uint64(_W)
 
@@ -55,62 +52,24 @@ class _Recorder:
         self.ops: list[tuple[int, _Tracer | int, _Tracer | int]] = []
 
     def constant(self, value: int | Ext) -> int:
-        """The constant id of ``value`` (ids are renumbered to slots in :meth:`_Tracer.slot`)."""
+        """The constant id of ``value`` (ids are renumbered to slots when the tape is laid out)."""
         e = Ext.lift(value)
         return self.constants.setdefault((e.a0, e.a1), len(self.constants))
 
+    def operation(self, code: int, a: _Tracer | int, b: _Tracer | int) -> _Tracer:
+        """Append ``a code b`` to the operations; its traced result."""
+        self.ops.append((code, a, b))
+        return _Tracer(self, "op", len(self.ops) - 1)
 
-class _Tracer(AlgebraDefaults):
-    """A value of the algebra being traced: an input or the result of a recorded operation.
 
-    The composite operations of the :class:`~verifier.algebra.Algebra` contract are
-    recorded by their defining formulas (:class:`~verifier.algebra.AlgebraDefaults`).
-    """
+class _Tracer(TracedValue):
+    """A traced value of the light client's tape: an input (``kind`` "input") or an operation's result ("op")."""
 
-    __slots__ = ("kind", "position", "recorder")
+    __slots__ = ("kind", "position")
 
     def __init__(self, recorder: _Recorder, kind: str, position: int) -> None:
-        self.recorder, self.kind, self.position = recorder, kind, position
-
-    def _operand(self, other: Any) -> _Tracer | int:
-        if isinstance(other, _Tracer):
-            return other
-        if isinstance(other, (int, Ext)):
-            return self.recorder.constant(other)
-        raise TypeError(f"cannot trace an operation with a {type(other).__name__}")
-
-    def _record(self, code: int, a: Any, b: Any) -> _Tracer:
-        self.recorder.ops.append((code, a, b))
-        return _Tracer(self.recorder, "op", len(self.recorder.ops) - 1)
-
-    def __add__(self, other: Any) -> _Tracer:
-        return self._record(ADD, self, self._operand(other))
-
-    def __radd__(self, other: Any) -> _Tracer:
-        return self._record(ADD, self._operand(other), self)
-
-    def __sub__(self, other: Any) -> _Tracer:
-        return self._record(SUB, self, self._operand(other))
-
-    def __rsub__(self, other: Any) -> _Tracer:
-        return self._record(SUB, self._operand(other), self)
-
-    def __neg__(self) -> _Tracer:
-        return self._record(SUB, self.recorder.constant(0), self)
-
-    def __mul__(self, other: Any) -> _Tracer:
-        return self._record(MUL, self, self._operand(other))
-
-    def __rmul__(self, other: Any) -> _Tracer:
-        return self._record(MUL, self._operand(other), self)
-
-    def __bool__(self) -> bool:
-        raise TypeError("the traced code branches on a value: it cannot be compiled to a tape")
-
-    def __eq__(self, other: object) -> bool:
-        raise TypeError("the traced code compares values: it cannot be compiled to a tape")
-
-    __hash__ = None  # type: ignore[assignment]
+        super().__init__(recorder)
+        self.kind, self.position = kind, position
 
 
 @dataclass(frozen=True)

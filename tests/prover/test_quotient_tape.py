@@ -14,12 +14,13 @@ from circuits.builder import CircuitBuilder
 from circuits.circuit_data import CircuitData
 from circuits.witness import Target
 from prover.quotient import CosetColumns, QuotientOptions, compiled_vanishing_on_coset, readable_vanishing_on_coset
-from prover.quotient_tape import LANES, MUL, _Recorder, quotient_tape
+from prover.quotient_tape import LANES, _Recorder, quotient_tape
 from verifier.config import SHRINK_CONFIG, STANDARD_CONFIG, STANDARD_ZK_CONFIG, ProofConfig
 from verifier.extension import Ext
 from verifier.field import P
 from verifier.proof import CommonData
 from verifier.serialization import proof_to_bytes
+from verifier.tracing import MUL
 
 
 def square_chain(config: ProofConfig, rows: int) -> tuple[CircuitData, Target]:
