@@ -10,7 +10,6 @@ as soon as two sessions wait.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -31,19 +30,6 @@ from verifier.serialization import proof_to_bytes
 
 SAM, JACK, KATE = 1, 2, 3
 REGISTER = SessionRequest(deposit=100)
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
-    directory = tmp_path_factory.mktemp("node") / "chain"
-    with NodeProcess(directory, "--no-prove", "--block-time", "3600", "--block-sessions", "2") as process:
-        yield process
-
-
-@pytest.fixture(scope="module")
-def client(node: NodeProcess) -> Iterator[NodeClient]:
-    with NodeClient(node.url) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

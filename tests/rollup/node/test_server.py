@@ -9,7 +9,6 @@ decide exactly which sessions share a block.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -27,19 +26,6 @@ from rollup.public_data_json import public_data_from_json
 from rollup.session import Session, session_to_json
 from verifier.light_client import digest_hex, parse_digest_hex
 from verifier.sequencer_signatures import BlockHeader, verify_header
-
-
-@pytest.fixture(scope="module")
-def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NodeProcess]:
-    directory = tmp_path_factory.mktemp("node") / "chain"
-    with NodeProcess(directory, "--no-prove", "--block-time", "3600", "--block-sessions", "2") as process:
-        yield process
-
-
-@pytest.fixture(scope="module")
-def client(node: NodeProcess) -> Iterator[NodeClient]:
-    with NodeClient(node.url) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")
