@@ -74,9 +74,28 @@ def _negated_bit_reverse_indices(log_n: int) -> IndexArray:
     return idx
 
 
+@njit(cache=True, nogil=True)
+def _gather_rows(src: FieldArray, index: IndexArray, out: FieldArray, first_row: int, stop_row: int) -> None:
+    """out[r, i] = src[r, index[i]] for the rows r in [first_row, stop_row)."""
+    for r in range(first_row, stop_row):
+        source = src[r]
+        row = out[r]
+        for i in range(index.shape[0]):
+            row[i] = source[index[i]]
+
+
+def gather_columns(values: FieldArray, index: IndexArray) -> FieldArray:
+    """values[..., index]: a new C-contiguous array, its rows split over ``prover.threads.proof_threads()`` threads."""
+    n = values.shape[-1]
+    src = np.ascontiguousarray(values).reshape(-1, n)
+    out = np.empty((src.shape[0], index.shape[0]), dtype=np.uint64)
+    run_in_parts(src.shape[0], lambda first, stop: _gather_rows(src, index, out, first, stop), proof_threads())
+    return out.reshape((*values.shape[:-1], index.shape[0]))
+
+
 def bit_reverse_permutation(values: FieldArray) -> FieldArray:
     """A copy of values with the last axis permuted to bit-reversed order (its own inverse)."""
-    return np.take(values, bit_reverse_indices(log2_exact(values.shape[-1])), axis=-1)
+    return gather_columns(values, bit_reverse_indices(log2_exact(values.shape[-1])))
 
 
 @njit(inline="always", cache=True)
@@ -103,21 +122,68 @@ def _dit_row(a: FieldArray, tw: FieldArray, first_m: int) -> None:
 
 
 @njit(cache=True, nogil=True)
-def _dit_rows(a: FieldArray, tw: FieldArray, first_m: int, first_row: int, stop_row: int) -> None:
+def _transform_rows(
+    src: FieldArray,
+    index: IndexArray,
+    pre: FieldArray,
+    repeat_bits: int,
+    post: FieldArray,
+    tw: FieldArray,
+    out: FieldArray,
+    first_row: int,
+    stop_row: int,
+) -> None:
+    """For each row r in [first_row, stop_row): gather, scale, repeat, butterflies, scale, all in ``out[r]``.
+
+    out[r][i 2^b + t] = src[r, index[i]] * pre[index[i]] for t < 2^b (b = ``repeat_bits``; no
+    factor if ``pre`` is empty), then the butterfly stages from m = 2^b, then out[r] *= post
+    element-wise (none if ``post`` is empty). One pass per row over memory that stays in cache,
+    instead of whole-batch gathers and copies; rows are independent, so parts of the batch run
+    on separate threads.
+    """
+    n = index.shape[0]
+    reps = 1 << repeat_bits
     for r in range(first_row, stop_row):
-        _dit_row(a[r], tw, first_m)
+        row = out[r]
+        source = src[r]
+        for i in range(n):
+            j = index[i]
+            v = gl_mul(source[j], pre[j]) if pre.shape[0] else source[j]
+            for t in range(reps):
+                row[i * reps + t] = v
+        _dit_row(row, tw, reps)
+        if post.shape[0]:
+            for i in range(row.shape[0]):
+                row[i] = gl_mul(row[i], post[i])
 
 
-def _butterflies(work: FieldArray, log_n: int, first_m: int, parallel: bool) -> FieldArray:
-    """Run the stages from first_m on every row of the fresh C-contiguous ``work`` (in place) and return it.
+_NO_FACTORS = np.empty(0, dtype=np.uint64)
+
+
+def _transform(
+    values: FieldArray,
+    index: IndexArray,
+    pre: FieldArray,
+    rate_bits: int,
+    post: FieldArray,
+    parallel: bool,
+) -> FieldArray:
+    """:func:`_transform_rows` on every row of ``values`` (last axis of size n) into a fresh (..., n 2^rate_bits) array.
 
     The rows are split over ``prover.threads.proof_threads()`` threads, or every core with ``parallel``.
     """
-    rows = work.reshape(-1, 1 << log_n)
-    tw = twiddles(log_n)
+    n = values.shape[-1]
+    src = np.ascontiguousarray(values).reshape(-1, n)
+    log_size = log2_exact(n) + rate_bits
+    out = np.empty((src.shape[0], 1 << log_size), dtype=np.uint64)
+    tw = twiddles(log_size)
     threads = available_cores() if parallel else proof_threads()
-    run_in_parts(rows.shape[0], lambda first, stop: _dit_rows(rows, tw, first_m, first, stop), threads)
-    return work
+    run_in_parts(
+        src.shape[0],
+        lambda first, stop: _transform_rows(src, index, pre, rate_bits, post, tw, out, first, stop),
+        threads,
+    )
+    return out.reshape((*values.shape[:-1], 1 << log_size))
 
 
 def lde(
@@ -129,7 +195,7 @@ def lde(
     N = n 2^r puts those values at positions q 2^r of the size-N bit-reversed
     order with zeros between, and the first r butterfly stages (u + w 0, u - w 0)
     just copy each value over its block of 2^r, so the values are repeated 2^r
-    times and the butterflies start at m = 2^r.
+    times and the butterflies start at m = 2^r (all of it per row in one kernel).
 
     The default shift is the multiplicative generator 7, which lies outside every
     two-adic subgroup, so the LDE coset is disjoint from the trace domain H.
@@ -138,13 +204,9 @@ def lde(
     if rate_bits < 0:
         raise ValueError(f"rate_bits must be >= 0, got {rate_bits}")
     log_n = log2_exact(coeffs.shape[-1])
-    domain = Coset(log_n + rate_bits, shift)  # validates the target size and the shift
-    if shift != 1:
-        coeffs = mul(coeffs, powers(shift, 1 << log_n))
-    work = np.take(coeffs, bit_reverse_indices(log_n), axis=-1)
-    if rate_bits:
-        work = np.repeat(work, 1 << rate_bits, axis=-1)
-    return _butterflies(work, domain.log_size, 1 << rate_bits, parallel)
+    Coset(log_n + rate_bits, shift)  # validates the target size and the shift
+    pre = powers(shift, 1 << log_n) if shift != 1 else _NO_FACTORS
+    return _transform(coeffs, bit_reverse_indices(log_n), pre, rate_bits, _NO_FACTORS, parallel)
 
 
 def coset_ntt(coeffs: FieldArray, shift: int, *, parallel: bool = False) -> FieldArray:
@@ -156,9 +218,8 @@ def coset_intt(evals: FieldArray, shift: int, *, parallel: bool = False) -> Fiel
     """Coefficients of the polynomials of degree < n whose values on shift*H are ``evals`` (last axis)."""
     log_n = Coset(log2_exact(evals.shape[-1]), shift).log_size  # validates size and shift
     n_inv = inverse(1 << log_n)
-    scale = mul(powers(inverse(shift), 1 << log_n), n_inv) if shift != 1 else n_inv
-    work = np.take(evals, _negated_bit_reverse_indices(log_n), axis=-1)
-    return mul(_butterflies(work, log_n, 1, parallel), scale)
+    scale = mul(powers(inverse(shift), 1 << log_n), n_inv) if shift != 1 else np.full(1 << log_n, n_inv, np.uint64)
+    return _transform(evals, _negated_bit_reverse_indices(log_n), _NO_FACTORS, 0, scale, parallel)
 
 
 def ntt(coeffs: FieldArray, *, parallel: bool = False) -> FieldArray:

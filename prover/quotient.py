@@ -25,7 +25,7 @@ from prover.algebra import ExtVec, FieldVec
 from prover.blinding import quotient_chunks_from_coeffs
 from prover.errors import ProvingError
 from prover.field_kernels import ExtArray, FieldArray, gl_ext_mul
-from prover.ntt import coset_intt
+from prover.ntt import coset_intt, gather_columns
 from prover.oracle import PolynomialBatch
 from prover.quotient_tape import evaluate_on_coset, quotient_tape, uniform_values
 from prover.threads import proof_threads
@@ -171,7 +171,8 @@ def quotient_chunks(
     x = fk.mul(fk.powers(pow(field.root_of_unity(common.lde_bits), stride, field.P), big_n), COSET_SHIFT)
     z_h = fk.sub(fk.power(x, n), 1)
     l0 = fk.mul(z_h, fk.batch_inverse(fk.mul(fk.sub(x, 1), n)))
-    cs, wires, zs = (np.ascontiguousarray(o.lde_values[:, ::stride]) for o in oracles[:3])
+    points = np.arange(0, 1 << common.lde_bits, stride, dtype=np.int64)
+    cs, wires, zs = (gather_columns(o.lde_values, points) for o in oracles[:3])
     columns = CosetColumns(cs, wires, zs, x, l0, blinding_on_coset(common, x, z_h))
     challenges = (public_inputs_hash, beta, gamma, alpha)
     if options.reference:
