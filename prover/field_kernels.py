@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from prover.threads import proof_threads, run_in_parts
 from verifier.extension import Ext
 from verifier.extension import W as _W_INT
 from verifier.field import NonCanonicalError
@@ -50,6 +51,10 @@ _ADD = 0
 _SUB = 1
 _MUL = 2
 _LANES = 4  # independent multiplication chains in batch inversion
+
+MIN_PRODUCTS_PER_THREAD = 1 << 15
+"""A matrix-vector product with fewer entries per thread than this stays on one thread."""
+_VECMAT_BLOCK = 512  # columns per block of accumulators in vecmat_ext
 
 
 class ExtArray(NamedTuple):
@@ -93,6 +98,12 @@ def gl_ext_mul(a0: np.uint64, a1: np.uint64, b0: np.uint64, b1: np.uint64) -> tu
     c0 = gl_add(t0, gl_mul(_W, t1))
     c1 = gl_sub(gl_sub(gl_mul(gl_add(a0, a1), gl_add(b0, b1)), t0), t1)
     return c0, c1
+
+
+@njit(inline="always", cache=True)
+def gl_ext_norm(a0: np.uint64, a1: np.uint64) -> np.uint64:
+    """N(a0 + a1 X) = a0^2 - W a1^2 in F_p: zero only for a = 0, and a^-1 = (a0 - a1 X) / N(a)."""
+    return gl_sub(gl_mul(a0, a0), gl_mul(_W, gl_mul(a1, a1)))
 
 
 @njit(inline="always", cache=True)
@@ -197,7 +208,7 @@ def _pow_kernel(a: FieldArray, e: np.uint64, out: FieldArray) -> None:
 
 
 @njit(cache=True)
-def _batch_inverse_kernel(a: FieldArray, out: FieldArray) -> int:
+def batch_inverse_into(a: FieldArray, out: FieldArray) -> int:
     """Montgomery's trick; returns the flat index of the first zero (out then undefined), or -1.
 
     Runs _LANES interleaved chains (lane l holds indices = l mod _LANES) so that
@@ -251,11 +262,49 @@ def _sum_kernel(a: FieldArray) -> np.uint64:
     return _reduce_split_sum(s_lo, s_hi)
 
 
-@njit(cache=True)
-def _matvec_ext_kernel(m: FieldArray, v0: FieldArray, v1: FieldArray, out0: FieldArray, out1: FieldArray) -> None:
-    for r in range(m.shape[0]):
+@njit(cache=True, nogil=True)
+def _matvec_ext_kernel(
+    m: FieldArray, v0: FieldArray, v1: FieldArray, out0: FieldArray, out1: FieldArray, first: int, stop: int
+) -> None:
+    """out[r] = sum_j m[r, j] v[j] for the rows r in [first, stop)."""
+    for r in range(first, stop):
         out0[r] = gl_dot(m[r], v0)
         out1[r] = gl_dot(m[r], v1)
+
+
+@njit(cache=True, nogil=True)
+def _vecmat_ext_kernel(
+    m: FieldArray, v0: FieldArray, v1: FieldArray, out0: FieldArray, out1: FieldArray, first: int, stop: int
+) -> None:
+    """out[j] = sum_i v[i] m[i, j] for the columns j in [first, stop).
+
+    Columns go in blocks of ``_VECMAT_BLOCK`` whose split accumulators (those of :func:`gl_dot`)
+    stay in cache while every row of m streams past once, contiguously.
+    """
+    lo0 = np.empty(_VECMAT_BLOCK, dtype=np.uint64)
+    hi0 = np.empty(_VECMAT_BLOCK, dtype=np.uint64)
+    lo1 = np.empty(_VECMAT_BLOCK, dtype=np.uint64)
+    hi1 = np.empty(_VECMAT_BLOCK, dtype=np.uint64)
+    for start in range(first, stop, _VECMAT_BLOCK):
+        width = min(_VECMAT_BLOCK, stop - start)
+        lo0[:] = ZERO
+        hi0[:] = ZERO
+        lo1[:] = ZERO
+        hi1[:] = ZERO
+        for i in range(m.shape[0]):
+            row = m[i, start : start + width]
+            a0 = v0[i]
+            a1 = v1[i]
+            for j in range(width):
+                p0 = gl_mul(row[j], a0)
+                lo0[j] += p0 & MASK32
+                hi0[j] += p0 >> SHIFT32
+                p1 = gl_mul(row[j], a1)
+                lo1[j] += p1 & MASK32
+                hi1[j] += p1 >> SHIFT32
+        for j in range(width):
+            out0[start + j] = _reduce_split_sum(lo0[j], hi0[j])
+            out1[start + j] = _reduce_split_sum(lo1[j], hi1[j])
 
 
 # --------------------------------------------------------------------------- conversions and checks
@@ -421,7 +470,7 @@ def power(a: FieldArray, exponent: int) -> FieldArray:
 def _batch_inverse(a: FieldArray, caller: str) -> FieldArray:
     flat = _flat(a)
     out = np.empty_like(flat)
-    zero_at = _batch_inverse_kernel(flat, out)
+    zero_at = batch_inverse_into(flat, out)
     if zero_at >= 0:
         idx = _multi_index(zero_at, a.shape)
         raise ValueError(f"{caller}: entry {idx} is zero and has no inverse")
@@ -505,11 +554,43 @@ def matvec_ext(m: FieldArray, v: ExtArray) -> ExtArray:
     """For a base matrix m of shape (rows, n) and an extension vector v of length n: (sum_j m[r, j] v[j])_r.
 
     The workhorse of opening many base polynomials at one extension point
-    (v = powers of the point) and of barycentric evaluation (v = weights).
+    (v = powers of the point) and of barycentric evaluation (v = weights). The rows are
+    split over ``prover.threads.proof_threads()`` threads (parts of at least
+    ``MIN_PRODUCTS_PER_THREAD`` entries of m).
     """
     if m.ndim != 2 or v.c0.ndim != 1 or m.shape[1] != v.c0.shape[0]:
         raise ValueError(f"matvec_ext needs m of shape (rows, n) and v of shape (n,), got {m.shape} and {v.shape}")
-    out0 = np.empty(m.shape[0], dtype=np.uint64)
-    out1 = np.empty(m.shape[0], dtype=np.uint64)
-    _matvec_ext_kernel(np.ascontiguousarray(m), np.ascontiguousarray(v.c0), np.ascontiguousarray(v.c1), out0, out1)
+    rows, cols = m.shape
+    out0 = np.empty(rows, dtype=np.uint64)
+    out1 = np.empty(rows, dtype=np.uint64)
+    matrix, v0, v1 = np.ascontiguousarray(m), np.ascontiguousarray(v.c0), np.ascontiguousarray(v.c1)
+    run_in_parts(
+        rows,
+        lambda first, stop: _matvec_ext_kernel(matrix, v0, v1, out0, out1, first, stop),
+        proof_threads(),
+        max(1, MIN_PRODUCTS_PER_THREAD // max(1, cols)),
+    )
+    return ExtArray(out0, out1)
+
+
+def vecmat_ext(v: ExtArray, m: FieldArray) -> ExtArray:
+    """For an extension vector v of length rows and a base matrix m of shape (rows, n): (sum_i v[i] m[i, j])_j.
+
+    A random linear combination of the polynomials stacked as the rows of m (v = powers of a
+    challenge), read in place row by row (no transposed copy); fewer than 2^32 rows. The columns
+    are split over ``prover.threads.proof_threads()`` threads (parts of at least
+    ``MIN_PRODUCTS_PER_THREAD`` entries of m).
+    """
+    if m.ndim != 2 or v.c0.ndim != 1 or m.shape[0] != v.c0.shape[0]:
+        raise ValueError(f"vecmat_ext needs v of shape (rows,) and m of shape (rows, n), got {v.shape} and {m.shape}")
+    rows, cols = m.shape
+    out0 = np.empty(cols, dtype=np.uint64)
+    out1 = np.empty(cols, dtype=np.uint64)
+    matrix, v0, v1 = np.ascontiguousarray(m), np.ascontiguousarray(v.c0), np.ascontiguousarray(v.c1)
+    run_in_parts(
+        cols,
+        lambda first, stop: _vecmat_ext_kernel(matrix, v0, v1, out0, out1, first, stop),
+        proof_threads(),
+        max(1, MIN_PRODUCTS_PER_THREAD // max(1, rows)),
+    )
     return ExtArray(out0, out1)

@@ -65,9 +65,23 @@ def divide_by_linear(coeffs: ExtArray, point: Ext) -> ExtArray:
     return ExtArray(q0, q1)
 
 
-def combine_base_polys(coeffs: FieldArray, alpha: Ext) -> ExtArray:
-    """sum_i alpha^i coeffs[i] for base polynomials stacked as rows."""
-    return fk.matvec_ext(np.ascontiguousarray(coeffs.T), fk.ext_powers(alpha, coeffs.shape[0]))
+def combine_base_polys(blocks: Sequence[FieldArray], alpha: Ext) -> ExtArray:
+    """sum_k alpha^k f_k over the base polynomials f_0, f_1, ... stacked as the rows of ``blocks``, in order.
+
+    Each block (an oracle's rows, read in place) is one :func:`~prover.field_kernels.vecmat_ext`
+    with its slice of the powers of alpha.
+    """
+    powers = fk.ext_powers(alpha, sum(block.shape[0] for block in blocks))
+    total: ExtArray | None = None
+    first = 0
+    for block in blocks:
+        stop = first + block.shape[0]
+        part = fk.vecmat_ext(ExtArray(powers.c0[first:stop], powers.c1[first:stop]), block)
+        total = part if total is None else fk.ext_add(total, part)
+        first = stop
+    if total is None:
+        raise ValueError("combine_base_polys needs at least one block")
+    return total
 
 
 def fold(coeffs: ExtArray, beta: Ext, arity: int) -> ExtArray:
@@ -80,10 +94,10 @@ def fold(coeffs: ExtArray, beta: Ext, arity: int) -> ExtArray:
 
 
 def ext_lde_bit_reversed(coeffs: ExtArray, rate_bits: int, shift: int) -> ExtArray:
-    return ExtArray(
-        bit_reverse_permutation(lde(coeffs.c0, rate_bits, shift)),
-        bit_reverse_permutation(lde(coeffs.c1, rate_bits, shift)),
-    )
+    """The LDE of an F_p2 polynomial on the coset, bit-reversed: both coordinates as one two-row batch
+    (so on two proof threads, ``prover.ntt``)."""
+    c0, c1 = bit_reverse_permutation(lde(np.stack([coeffs.c0, coeffs.c1]), rate_bits, shift))
+    return ExtArray(c0, c1)
 
 
 def coset_leaves(values: ExtArray, arity: int) -> FieldArray:
@@ -98,15 +112,15 @@ def prove_fri(
     cfg = common.config
     alpha = challenger.get_ext_challenge()
     widths = common.oracle_widths()
-    opened = np.concatenate([o.coeffs[:width] for o, width in zip(oracles, widths, strict=True)])
-    num_columns = opened.shape[0]
+    num_columns = sum(widths)
     g_zeta = zeta * field.root_of_unity(common.degree_bits)
+    opened = [o.coeffs[:width] for o, width in zip(oracles, widths, strict=True)]
     main = divide_by_linear(combine_base_polys(opened, alpha), zeta)
-    z_part = divide_by_linear(combine_base_polys(oracles[2].coeffs[:2], alpha), g_zeta)
+    z_part = divide_by_linear(combine_base_polys([oracles[2].coeffs[:2]], alpha), g_zeta)
     coeffs = fk.ext_add(main, fk.ext_mul(z_part, alpha**num_columns))
     mask = oracles[QUOTIENT].coeffs[widths[QUOTIENT] :]
     if mask.shape[0]:
-        coeffs = fk.ext_add(coeffs, fk.ext_mul(combine_base_polys(mask, alpha), alpha ** (num_columns + 2)))
+        coeffs = fk.ext_add(coeffs, fk.ext_mul(combine_base_polys([mask], alpha), alpha ** (num_columns + 2)))
 
     shift = COSET_SHIFT
     layer_values: list[ExtArray] = []
