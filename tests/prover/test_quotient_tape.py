@@ -1,9 +1,10 @@
-"""The compiled V(x) on the coset agrees exactly with the readable path, on random columns and in real proofs."""
+"""The compiled V(x) agrees exactly with the readable path, on random columns and in real proofs on any thread count."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -12,9 +13,11 @@ import prover.blinding as blinding
 from bench.proof import merkle_workload
 from circuits.builder import CircuitBuilder
 from circuits.circuit_data import CircuitData
-from circuits.witness import Target
+from circuits.witness import Target, Witness
+from prover.plonk_prover import MIN_ROWS_PER_THREAD
 from prover.quotient import CosetColumns, QuotientOptions, compiled_vanishing_on_coset, readable_vanishing_on_coset
 from prover.quotient_tape import LANES, _Recorder, quotient_tape
+from prover.threads import set_proof_threads
 from verifier.config import SHRINK_CONFIG, STANDARD_CONFIG, STANDARD_ZK_CONFIG, ProofConfig
 from verifier.extension import Ext
 from verifier.field import P
@@ -125,20 +128,49 @@ def _counter_urandom() -> Callable[[int], bytes]:
     return urandom
 
 
+PATHS = [
+    (QuotientOptions(reference=True), 1),
+    (QuotientOptions(threads=1), 1),
+    (QuotientOptions(threads=2), 1),
+    (QuotientOptions(), 2),
+    (QuotientOptions(), 3),
+]
+"""(quotient path, proof threads): the readable and compiled quotient, then every stage on 2 and 3 threads."""
+
+
+def _proof_bytes_on_every_path(circuit: CircuitData, witness: Witness, monkeypatch: pytest.MonkeyPatch) -> set[bytes]:
+    """The bytes of the proof of ``witness`` on each of ``PATHS``, with the same randomness (each proof verified)."""
+    proofs = set()
+    try:
+        for options, threads in PATHS:
+            set_proof_threads(threads)
+            monkeypatch.setattr(blinding.os, "urandom", _counter_urandom())
+            proof = circuit.prove_witness(witness, None, options)
+            circuit.verify(proof)
+            proofs.add(proof_to_bytes(proof))
+    finally:
+        set_proof_threads(1)
+    return proofs
+
+
 @pytest.mark.parametrize("zero_knowledge", [False, True])
 def test_proofs_are_byte_identical_on_every_path(zero_knowledge: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Reference, compiled on one thread and on two: the same proof bytes for the same witness and randomness."""
+    """Reference or compiled quotient, one thread or several for every stage: the same bytes for the same witness
+    and randomness. 2^12 rows, so that every threaded stage (the permutation argument's parts of at least
+    ``MIN_ROWS_PER_THREAD`` rows included) is split."""
     if zero_knowledge:
-        circuit, s = square_chain(STANDARD_ZK_CONFIG, 100)
+        circuit, s = square_chain(STANDARD_ZK_CONFIG, 3000)
         witness = circuit.generate_witness({s: 12345})
     else:
-        work = merkle_workload(8)
+        work = merkle_workload(12)
         assert work.circuit is not None
         circuit, witness = work.circuit, work.circuit.generate_witness(work.inputs)
-    proofs = set()
-    for options in (QuotientOptions(reference=True), QuotientOptions(threads=1), QuotientOptions(threads=2)):
-        monkeypatch.setattr(blinding.os, "urandom", _counter_urandom())
-        proof = circuit.prove_witness(witness, None, options)
-        circuit.verify(proof)
-        proofs.add(proof_to_bytes(proof))
-    assert len(proofs) == 1
+    assert circuit.common.degree >= 2 * MIN_ROWS_PER_THREAD
+    assert len(_proof_bytes_on_every_path(circuit, witness, monkeypatch)) == 1
+
+
+def test_shrinking_configuration_proofs_are_byte_identical_on_every_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rate 1/128 (the quotient's subcoset gathered from the LDE, FRI folds of arity 16) on 1, 2 and 3 threads;
+    the proof of work is cut to 8 bits here (its threads are tested with ``prover.pow``)."""
+    circuit, s = square_chain(replace(SHRINK_CONFIG, pow_bits=8), 1000)
+    assert len(_proof_bytes_on_every_path(circuit, circuit.generate_witness({s: 777}), monkeypatch)) == 1
