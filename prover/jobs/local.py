@@ -5,9 +5,11 @@ worker (``os._exit``, the OOM killer, ``kill -9``) is known exactly and only
 that worker is replaced; nothing else in flight is disturbed.  Workers are
 created for each :meth:`LocalExecutor.run` and shut down after it.
 
-Each job is sent with the threads its proofs may use (``prover.threads``): the cores
-no other busy worker is using, so the pool's idle cores speed up a lone job (the top
-of a block's aggregation tree, the block proof) and a full pool runs one thread each.
+The threads a worker's proofs may use (``prover.threads``) are the worker's share of the
+cores among the busy workers (:func:`thread_shares`), kept in memory shared with the
+workers and updated whenever a job starts or ends, so the pool's idle cores speed up a
+lone job (the top of a block's aggregation tree, the block proof) from its next parallel
+step on, also when it started beside another job, and a full pool runs one thread each.
 """
 
 from __future__ import annotations
@@ -78,12 +80,16 @@ class _ProcessPoolBackend:
         self._context = context  # a multiprocessing context
         self._cores = available_cores()
         self._threads_per_job = threads_per_job
-        self._slots: list[_Slot] = [self._spawn() for _ in range(workers)]
+        self._thread_counts = context.RawArray("i", [threads_per_job or 1] * workers)  # slot i's, shared with it
+        self._slots: list[_Slot] = [self._spawn(i) for i in range(workers)]
 
-    def _spawn(self) -> _Slot:
+    def _spawn(self, index: int) -> _Slot:
         parent, child = self._context.Pipe(duplex=True)
         process = self._context.Process(
-            target=local_worker_main, args=(child, os.getpid()), daemon=True, name="executor-worker"
+            target=local_worker_main,
+            args=(child, os.getpid(), self._thread_counts, index),
+            daemon=True,
+            name="executor-worker",
         )
         process.start()
         child.close()
@@ -94,11 +100,9 @@ class _ProcessPoolBackend:
 
     def submit(self, job: Job, attempt: int, height: int, results: Mapping[str, Any]) -> None:
         # Pickle in the parent first: an unpicklable job fails here, without touching a worker.
-        threads = self._threads_per_job or job_threads(self._cores, sum(s.key is not None for s in self._slots))
-        message = pickle.dumps(
-            (job.key, job.fn, args_with_values(job, results), threads), protocol=pickle.HIGHEST_PROTOCOL
-        )
+        message = pickle.dumps((job.key, job.fn, args_with_values(job, results)), protocol=pickle.HIGHEST_PROTOCOL)
         i = next(i for i, s in enumerate(self._slots) if s.key is None)
+        self._share_cores(starting=i)
         if not self._slots[i].process.is_alive():
             self._replace(i)
         try:
@@ -108,11 +112,19 @@ class _ProcessPoolBackend:
             self._slots[i].conn.send_bytes(message)
         self._slots[i].key = job.key
 
+    def _share_cores(self, starting: int | None = None) -> None:
+        """Write each busy worker's share of the cores (with slot ``starting`` counted busy) to the shared counts."""
+        if self._threads_per_job is not None:
+            return
+        busy = [i for i, s in enumerate(self._slots) if s.key is not None or i == starting]
+        for i, threads in zip(busy, thread_shares(self._cores, len(busy)), strict=True):
+            self._thread_counts[i] = threads
+
     def _replace(self, i: int) -> None:
         old = self._slots[i]
         old.conn.close()
         old.process.join(timeout=5)
-        self._slots[i] = self._spawn()
+        self._slots[i] = self._spawn(i)
 
     def wait(self) -> list[tuple[str, Outcome | Lost]]:
         busy = [s for s in self._slots if s.key is not None]
@@ -136,6 +148,7 @@ class _ProcessPoolBackend:
                 self._replace(i)
             self._slots[i].key = None
             done.append((key, outcome))
+        self._share_cores()
         return done
 
     def close(self, *, kill: bool = False) -> None:
@@ -154,9 +167,14 @@ class _ProcessPoolBackend:
             slot.conn.close()
 
 
-def job_threads(cores: int, other_busy_workers: int) -> int:
-    """The threads a job may use: the cores the other busy workers leave (at least 1)."""
-    return max(1, cores - other_busy_workers)
+def thread_shares(cores: int, busy_workers: int) -> list[int]:
+    """The threads of each of ``busy_workers`` busy workers: the cores split as evenly as possible, at least 1 each.
+
+    Worker k gets floor(cores / b), plus one for k < cores mod b (b busy workers), so the
+    shares add up to the cores whenever b <= cores.
+    """
+    base, extra = divmod(cores, max(1, busy_workers))
+    return [max(1, base + (k < extra)) for k in range(busy_workers)]
 
 
 def _default_start_method() -> str:
@@ -172,8 +190,8 @@ class LocalExecutor:
     method jobs still run but worker logs stay in the workers.
     ``LocalExecutor(1, in_process=True)`` runs jobs in the calling process for
     debugging (a job that kills its process then kills the caller).
-    ``threads_per_job`` fixes the threads every job's proofs may use (default: the cores
-    no other busy worker uses, see the module docstring).
+    ``threads_per_job`` fixes the threads every job's proofs may use (default: the worker's
+    share of the cores among the busy workers, updated while it runs; see the module docstring).
     """
 
     def __init__(

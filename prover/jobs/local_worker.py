@@ -21,11 +21,12 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from multiprocessing.connection import Connection
 
 from prover.jobs.allocator import keep_freed_memory
 from prover.jobs.attempt import Outcome, execute
-from prover.threads import set_proof_threads
+from prover.threads import follow_proof_threads
 
 PR_SET_PDEATHSIG = 1
 """``prctl`` option: the signal this process receives when its parent dies (``<linux/prctl.h>``)."""
@@ -63,14 +64,16 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(ORPHAN_EXIT_CODE)
 
 
-def local_worker_main(conn: Connection, parent_pid: int) -> None:
-    """Loop of a local worker process: receive ``(key, fn, args, threads)``, send an ``Outcome``; ``None`` stops it.
+def local_worker_main(conn: Connection, parent_pid: int, thread_counts: Sequence[int], slot: int) -> None:
+    """Loop of a local worker process: receive ``(key, fn, args)``, send an ``Outcome``; ``None`` stops it.
 
-    ``threads`` is how many threads the job's proofs may use (``prover.threads``).
+    ``thread_counts[slot]``, shared with the parent and updated by it while a job runs, is how
+    many threads the job's proofs may use (``prover.threads.follow_proof_threads``).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     die_with_parent(parent_pid)
     keep_freed_memory()
+    follow_proof_threads(thread_counts, slot)
     while True:
         try:
             data = conn.recv_bytes()
@@ -83,8 +86,7 @@ def local_worker_main(conn: Connection, parent_pid: int) -> None:
             continue
         if message is None:
             return
-        key, fn, args, threads = message
-        set_proof_threads(threads)
+        key, fn, args = message
         outcome = execute(fn, args)
         try:
             conn.send(outcome)

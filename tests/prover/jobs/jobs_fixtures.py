@@ -151,3 +151,16 @@ def proof_threads_then_lde(seed: int) -> tuple[int, int]:
     from prover.threads import proof_threads
 
     return proof_threads(), lde_checksum(seed)
+
+
+def threads_at_start_and_after(seconds: float, cores: int) -> tuple[int, int]:
+    """The proof threads when this job starts, and the count once it reaches ``cores`` (polled for ``seconds``)."""
+    import time
+
+    from prover.threads import proof_threads
+
+    first = proof_threads()
+    deadline = time.monotonic() + seconds
+    while proof_threads() != cores and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return first, proof_threads()

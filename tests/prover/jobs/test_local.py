@@ -22,7 +22,7 @@ from executor_scenarios import (
 from multiprocessing_logging import MultiProcessingHandler
 
 from prover.jobs import Executor, Job, LocalExecutor, make_executor
-from prover.jobs.local import job_threads
+from prover.jobs.local import thread_shares
 from prover.threads import available_cores
 
 
@@ -49,7 +49,17 @@ def test_a_lone_job_gets_the_idle_cores_and_a_full_pool_one_thread_each() -> Non
     assert lone.results["lone"] == (cores, toy.lde_checksum(1))
     fixed = LocalExecutor(1, threads_per_job=1).run([Job("fixed", toy.proof_threads_then_lde, (1,))])
     assert fixed.results["fixed"] == (1, toy.lde_checksum(1))
-    assert [job_threads(2, busy) for busy in range(4)] == [2, 1, 1, 1]
+    assert [thread_shares(2, busy) for busy in range(4)] == [[], [2], [1, 1], [1, 1, 1]]
+    assert thread_shares(4, 3) == [2, 1, 1]
+
+
+@pytest.mark.skipif(available_cores() < 2, reason="needs two cores to share")
+def test_a_job_gets_the_cores_its_neighbour_leaves_while_it_runs() -> None:
+    """Two jobs start side by side with a core each; when one ends, the other's count becomes every core."""
+    cores = available_cores()
+    jobs = [Job("short", toy.sleep_then, (0.5, 0)), Job("long", toy.threads_at_start_and_after, (60.0, cores))]
+    result = LocalExecutor(2).run(jobs)
+    assert result.results["long"] == (thread_shares(cores, 2)[1], cores)
 
 
 def test_spawned_workers_run_jobs_too() -> None:
