@@ -172,7 +172,7 @@ def quotient_chunks(
     z_h = fk.sub(fk.power(x, n), 1)
     l0 = fk.mul(z_h, fk.batch_inverse(fk.mul(fk.sub(x, 1), n)))
     points = np.arange(0, 1 << common.lde_bits, stride, dtype=np.int64)
-    cs, wires, zs = (gather_columns(o.lde_values, points) for o in oracles[:3])
+    cs, wires, zs = (o.lde_values if stride == 1 else gather_columns(o.lde_values, points) for o in oracles[:3])
     columns = CosetColumns(cs, wires, zs, x, l0, blinding_on_coset(common, x, z_h))
     challenges = (public_inputs_hash, beta, gamma, alpha)
     if options.reference:
