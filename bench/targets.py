@@ -15,14 +15,16 @@ path and the new one interleaved where an old path still exists:
   hashed) of a block of N sends and of the block of the recipients' claims of
   those sends, each against the fast light-client verification of a block proof
   (the block circuit, so its proof's verification, does not depend on N);
-* **latency of a 32-session block with both cores** (wall): two local workers,
-  every job on one thread (before) and with the idle-core rule
-  (``prover.jobs.local``: a job gets the cores no other busy worker uses);
+* **latency of a 32-session block with both cores** (wall, the executor's run): the same
+  block of 32 sessions of 32 sends on two local workers, every job on one thread (before)
+  and with the cores shared among the busy workers (``prover.jobs.local``: a lone job gets
+  both, also from the moment its neighbour ends); with the time one job ran alone and the
+  jobs of that tail;
 * **verification time against block size**: the fast verification of the proofs
   of the blocks proven here, plotted to ``--plot`` (default
   ``docs/bench/verify_by_block_size.png``).
 
-``rollup bench targets [--rounds R] [--transactions N] [--sessions S] [--plot FILE]``
+``rollup bench targets [--rounds R] [--transactions N] [--sessions S] [--plot FILE] [--only SECTIONS]``
 from the repository root. Session proofs are zero-knowledge, so two provings of one
 block give different bytes; byte identity across quotient paths and thread counts is
 checked by ``tests/prover/test_quotient_tape.py`` with fixed randomness.
@@ -33,16 +35,17 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.timing import CPU, WALL, Row, print_rows
+from bench.timing import CPU, Row, print_rows
 
 DEFAULT_PLOT = Path("docs/bench/verify_by_block_size.png")
 DEFAULT_TRANSACTIONS = 10_000
 DEFAULT_SESSIONS = 32
 SMALL_BLOCK_TRANSACTIONS = 10
+SECTIONS = ("floor", "light-client", "reexecute", "latency")
 
 
 def proof_vs_floor(log_rows: int, rounds: int) -> list[Row]:
@@ -112,21 +115,60 @@ def reexecution_rows(transactions: int, verify_seconds: float) -> list[Row]:
     ]
 
 
-def block_latency(sessions: int) -> tuple[list[Row], list[tuple[int, Any, Any]]]:
-    """Wall time of a ``sessions``-session send block on two workers, one thread per job vs the idle-core rule."""
-    from bench.rollup_bench import prove_send_block
-    from prover.jobs import LocalExecutor
-    from rollup.params import SESSION_SLOTS
+LATENCY_OPS_PER_SESSION = 32
+"""Sends per session of the latency block (the block the target's "today" was measured on: 32 x 32 sends)."""
 
-    transactions = sessions * SESSION_SLOTS
+
+def lone_tail(records: Mapping[str, Any]) -> tuple[float, list[tuple[str, float]]]:
+    """Seconds during which exactly one job ran, and the jobs that ended after two last ran together (the tail).
+
+    From the workers' (start, end) of every job: a sweep over the start and end events.
+    """
+    spans = sorted((r.start, r.end, key) for key, r in records.items() if r.start is not None and r.end is not None)
+    events = sorted([(a, 1) for a, _, _ in spans] + [(b, -1) for _, b, _ in spans])
+    lone = 0.0
+    last_overlap = spans[0][0] if spans else 0.0
+    running = 0
+    for (t, step), (t_next, _) in zip(events, [*events[1:], events[-1]], strict=True):
+        running += step
+        if running == 1:
+            lone += t_next - t
+        elif running > 1:
+            last_overlap = t_next
+    tail = [(key, b - a) for a, b, key in spans if b > last_overlap]
+    return lone, tail
+
+
+def block_latency(sessions: int) -> tuple[list[Row], list[tuple[int, Any, Any]]]:
+    """Wall time of a ``sessions``-session send block on two workers: one thread per job, then the shared cores.
+
+    The wall time is the executor's run (first job submitted to last result), after the
+    untimed warm-up and the block's execution; the tail is the part of it with one job running.
+    """
+    from bench.rollup_bench import warm_up_prover
+    from bench.workload import send_block
+    from prover.jobs import LocalExecutor
+    from rollup.block_proving import prove_block
+    from rollup.execution import execute_session
+
+    transactions = sessions * LATENCY_OPS_PER_SESSION
+    warm_up_prover()  # before the workers fork: they inherit the loaded kernels and built circuits
+    block = send_block(transactions, LATENCY_OPS_PER_SESSION)
+    traces = [execute_session(block.state, session).trace for session in block.sessions]
+    previous_root = tuple(block.state.global_tree.root)
     rows: list[Row] = []
     proofs: list[tuple[int, Any, Any]] = []
     walls = {}
-    for name, threads in (("one thread per job (before)", 1), ("idle cores to a lone job (after)", None)):
-        start = WALL()
-        _, proof, previous_root = prove_send_block(transactions, LocalExecutor(2, threads_per_job=threads), "local")
-        walls[name] = WALL() - start
+    for name, threads in (("one thread per job (before)", 1), ("cores shared among busy workers (after)", None)):
+        executor = LocalExecutor(2, threads_per_job=threads)
+        proven = prove_block(block.state.block_number + 1, traces, block.state.global_tree, executor)
+        run, proof = proven.run, proven.proof
+        assert run is not None
+        walls[name] = run.wall_seconds
+        lone, tail = lone_tail(run.records)
         rows.append((f"{sessions}-session block ({transactions:,} sends), 2 workers, {name}", walls[name], "s"))
+        rows.append(("  of which one job running alone", lone, "s"))
+        rows.extend((f"  tail job {key}", seconds, "s") for key, seconds in tail)
         proofs.append((transactions, proof, previous_root))
     before, after = walls.values()
     rows.append(("  latency after / before", after / before, "x"))
@@ -189,22 +231,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--transactions", type=int, default=DEFAULT_TRANSACTIONS, help="re-execution block size")
     parser.add_argument("--sessions", type=int, default=DEFAULT_SESSIONS, help="sessions of the latency block")
     parser.add_argument("--plot", type=Path, default=DEFAULT_PLOT, help="verification-by-size plot file")
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections to run, of {', '.join(SECTIONS)} (default all; re-execution needs the "
+        "light client's figure, so it runs that section too; the plot needs both blocks)",
+    )
     args = parser.parse_args(list(argv or []))
+    sections = set(args.only.split(","))
+    if not sections <= set(SECTIONS):
+        parser.error(f"unknown sections {sorted(sections - set(SECTIONS))}; choose from {', '.join(SECTIONS)}")
     from bench.light_client import compare
     from bench.rollup_bench import prove_send_block
     from prover.jobs import LocalExecutor
     from rollup.block_proving import rollup_circuits
 
     print(f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {os.cpu_count()} CPUs")
-    timed_section("One proof vs its hashing floor", lambda: proof_vs_floor(args.log_rows, args.rounds))
-    _, small, small_root = prove_send_block(SMALL_BLOCK_TRANSACTIONS, LocalExecutor(2), "local")
-    vk = rollup_circuits().block_verifier_key
-    light = timed_section("Light-client verification of a block", lambda: compare(vk, small, 10 * args.rounds))
-    fast_ms = next(value for label, value, _ in light if label.startswith("fast path"))
-    timed_section(
-        f"Verify vs re-execute at {args.transactions:,} transactions",
-        lambda: reexecution_rows(args.transactions, fast_ms / 1e3),
-    )
+    if "floor" in sections:
+        timed_section("One proof vs its hashing floor", lambda: proof_vs_floor(args.log_rows, args.rounds))
+    small: tuple[int, Any, Any] | None = None
+    if sections & {"light-client", "reexecute"}:
+        _, small_proof, small_root = prove_send_block(SMALL_BLOCK_TRANSACTIONS, LocalExecutor(2), "local")
+        small = (SMALL_BLOCK_TRANSACTIONS, small_proof, small_root)
+        vk = rollup_circuits().block_verifier_key
+        light = timed_section(
+            "Light-client verification of a block", lambda: compare(vk, small_proof, 10 * args.rounds)
+        )
+        fast_ms = next(value for label, value, _ in light if label.startswith("fast path"))
+    if "reexecute" in sections:
+        timed_section(
+            f"Verify vs re-execute at {args.transactions:,} transactions",
+            lambda: reexecution_rows(args.transactions, fast_ms / 1e3),
+        )
     latency: list[tuple[int, Any, Any]] = []
 
     def measure_latency() -> list[Row]:
@@ -212,8 +270,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency.extend(proofs)
         return rows
 
-    timed_section("Latency of a block with both cores", measure_latency)
-    points = verification_by_size([(SMALL_BLOCK_TRANSACTIONS, small, small_root), latency[-1]], 10 * args.rounds)
-    plot(points, args.plot)
-    print(f"\nverification by block size: {points} -> {args.plot}")
+    if "latency" in sections:
+        timed_section("Latency of a block with both cores", measure_latency)
+    if small is not None and latency:
+        points = verification_by_size([small, latency[-1]], 10 * args.rounds)
+        plot(points, args.plot)
+        print(f"\nverification by block size: {points} -> {args.plot}")
     return 0
