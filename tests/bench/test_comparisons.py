@@ -74,3 +74,15 @@ def test_the_verification_plot_is_written(tmp_path: Path) -> None:
     path = tmp_path / "plot.png"
     targets.plot([(10, 0.004), (1000, 0.0045)], path)
     assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_latency_tail_is_the_time_one_job_ran_alone() -> None:
+    """Two jobs overlap on [1, 3]; then c runs alone from 4 to 6 and d from 6 to 9: 1 + 1 + 2 + 3 seconds alone."""
+    from bench import targets
+    from prover.jobs.model import JobRecord
+
+    spans = {"a": (0.0, 3.0), "b": (1.0, 4.0), "c": (4.0, 6.0), "d": (6.0, 9.0), "lost": (None, None)}
+    records = {key: JobRecord(key, "ok", 1, start, end) for key, (start, end) in spans.items()}
+    lone, tail = targets.lone_tail(records)
+    assert lone == 7.0
+    assert tail == [("b", 3.0), ("c", 2.0), ("d", 3.0)]
