@@ -4,10 +4,12 @@ The executor sets the count (``prover.jobs``: the local pool shares the cores am
 workers, so a lone proof on a 2-core machine gets 2 and a full pool 1 each); it is 1 unless
 set. The local pool's workers follow a count the pool updates while they run
 (:func:`follow_proof_threads`): a job whose neighbours finish gets their cores from its next
-parallel step on. The kernels split this way (Merkle hashing, the NTT's rows, the quotient's
-blocks) are numba functions with ``nogil=True`` working on disjoint output ranges, so plain
-Python threads run them in parallel, and each part computes exactly what the one-thread call
-computes on its range: the results, and so the proofs, do not depend on the count.
+parallel step on. The kernels split this way (Merkle hashing, the NTTs' rows and row gathers,
+the quotient's blocks, the matrix-vector products, the permutation argument's rows, the proof
+of work's candidates) are numba functions with ``nogil=True`` working on disjoint output
+ranges, so plain Python threads run them in parallel, and each part computes exactly what the
+one-thread call computes on its range (field arithmetic is exact, so a product split into parts
+is the same product): the results, and so the proofs, do not depend on the count.
 
 Python threads rather than numba's ``parallel=True``: numba's OpenMP layer aborts a process
 forked after it started (the local pool forks its workers), and its fork-safe layer is not
