@@ -24,7 +24,8 @@ path and the new one interleaved where an old path still exists:
   of the blocks proven here, plotted to ``--plot`` (default
   ``docs/bench/verify_by_block_size.png``).
 
-``rollup bench targets [--rounds R] [--transactions N] [--sessions S] [--plot FILE] [--only SECTIONS]``
+``rollup bench targets [--rounds R] [--transactions N] [--sessions S] [--latency-rounds L] [--plot FILE]
+[--only SECTIONS]``
 from the repository root. Session proofs are zero-knowledge, so two provings of one
 block give different bytes; byte identity across quotient paths and thread counts is
 checked by ``tests/prover/test_quotient_tape.py`` with fixed randomness.
@@ -139,11 +140,12 @@ def lone_tail(records: Mapping[str, Any]) -> tuple[float, list[tuple[str, float]
     return lone, tail
 
 
-def block_latency(sessions: int) -> tuple[list[Row], list[tuple[int, Any, Any]]]:
-    """Wall time of a ``sessions``-session send block on two workers: one thread per job, then the shared cores.
+def block_latency(sessions: int, rounds: int = 1) -> tuple[list[Row], list[tuple[int, Any, Any]]]:
+    """Wall time of a ``sessions``-session send block on two workers: one thread per job vs the shared cores.
 
     The wall time is the executor's run (first job submitted to last result), after the
     untimed warm-up and the block's execution; the tail is the part of it with one job running.
+    The two ways alternate for ``rounds`` rounds; each reports its best round.
     """
     from bench.rollup_bench import warm_up_prover
     from bench.workload import send_block
@@ -156,22 +158,25 @@ def block_latency(sessions: int) -> tuple[list[Row], list[tuple[int, Any, Any]]]
     block = send_block(transactions, LATENCY_OPS_PER_SESSION)
     traces = [execute_session(block.state, session).trace for session in block.sessions]
     previous_root = tuple(block.state.global_tree.root)
-    rows: list[Row] = []
+    ways = {"one thread per job (before)": 1, "cores shared among busy workers (after)": None}
+    best: dict[str, Any] = {}
     proofs: list[tuple[int, Any, Any]] = []
-    walls = {}
-    for name, threads in (("one thread per job (before)", 1), ("cores shared among busy workers (after)", None)):
-        executor = LocalExecutor(2, threads_per_job=threads)
-        proven = prove_block(block.state.block_number + 1, traces, block.state.global_tree, executor)
-        run, proof = proven.run, proven.proof
-        assert run is not None
-        walls[name] = run.wall_seconds
+    for _ in range(rounds):
+        for name, threads in ways.items():
+            executor = LocalExecutor(2, threads_per_job=threads)
+            proven = prove_block(block.state.block_number + 1, traces, block.state.global_tree, executor)
+            assert proven.run is not None
+            if name not in best or proven.run.wall_seconds < best[name].wall_seconds:
+                best[name] = proven.run
+            proofs.append((transactions, proven.proof, previous_root))
+    rows: list[Row] = []
+    for name, run in best.items():
         lone, tail = lone_tail(run.records)
-        rows.append((f"{sessions}-session block ({transactions:,} sends), 2 workers, {name}", walls[name], "s"))
+        rows.append((f"{sessions}-session block ({transactions:,} sends), 2 workers, {name}", run.wall_seconds, "s"))
         rows.append(("  of which one job running alone", lone, "s"))
         rows.extend((f"  tail job {key}", seconds, "s") for key, seconds in tail)
-        proofs.append((transactions, proof, previous_root))
-    before, after = walls.values()
-    rows.append(("  latency after / before", after / before, "x"))
+    before, after = (run.wall_seconds for run in best.values())
+    rows.append((f"  latency after / before (best of {rounds} alternating rounds)", after / before, "x"))
     return rows, proofs
 
 
@@ -230,6 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--log-rows", type=int, default=13, help="rows of the proof vs its floor (default 13)")
     parser.add_argument("--transactions", type=int, default=DEFAULT_TRANSACTIONS, help="re-execution block size")
     parser.add_argument("--sessions", type=int, default=DEFAULT_SESSIONS, help="sessions of the latency block")
+    parser.add_argument("--latency-rounds", type=int, default=1, help="alternating rounds of the latency block")
     parser.add_argument("--plot", type=Path, default=DEFAULT_PLOT, help="verification-by-size plot file")
     parser.add_argument(
         "--only",
@@ -266,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     latency: list[tuple[int, Any, Any]] = []
 
     def measure_latency() -> list[Row]:
-        rows, proofs = block_latency(args.sessions)
+        rows, proofs = block_latency(args.sessions, args.latency_rounds)
         latency.extend(proofs)
         return rows
 
