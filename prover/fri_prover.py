@@ -2,8 +2,9 @@
 
 1. Batch: F_0 = (G(X) - G(zeta)) / (X - zeta) + a^M (G'(X) - G'(g zeta)) / (X - g zeta)
    with G = sum_i a^i f_i over all M columns opened at zeta, G' = sum_j a^j z_j
-   over Z's two columns, computed in coefficient form (a matrix-vector product
-   and a synthetic division); with zero knowledge, plus a^(M+2) (R_0 + a R_1)
+   over Z's two columns, computed in coefficient form (the powers of a times each
+   oracle's coefficient rows, read in place, and a synthetic division); with
+   zero knowledge, plus a^(M+2) (R_0 + a R_1)
    for the mask columns at the end of the quotient oracle.
 2. Commit each layer's LDE on its coset in bit-reversed order, a-point cosets
    per Merkle leaf; draw beta_r; fold the coefficients
