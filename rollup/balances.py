@@ -7,7 +7,10 @@ For a user ``u`` after a block, over every record of every outbox:
     incoming(u) = sum of the amounts addressed to u not claimed yet
 
 so for a user registered with balance ``b0`` and no other deposit,
-``balance(u) = b0 - sent(u) + received(u)``.
+``balance(u) = b0 - sent(u) + received(u)``. For a user proving its own
+sessions the state holds only public data: its balance, nonce and claimed set
+are private, so its line has ``None`` for them (and for what it received or
+has in flight); what it sent is public (its outbox).
 """
 
 from __future__ import annotations
@@ -24,12 +27,18 @@ class BalanceRow:
 
     name: str
     user_id: int
-    balance: int
-    nonce: int
+    balance: int | None
+    """None for a user proving its own sessions: private."""
+    nonce: int | None
     sent: int
-    received: int
-    incoming: int
+    received: int | None
+    incoming: int | None
     """Sent to this user and not claimed yet (in flight)."""
+
+    @property
+    def private(self) -> bool:
+        """True when the user proves its own sessions, so its balance is known only to its wallet."""
+        return self.balance is None
 
 
 def balance_rows(state: ChainState, name_of: Callable[[int], str]) -> list[BalanceRow]:
@@ -42,7 +51,16 @@ def balance_rows(state: ChainState, name_of: Callable[[int], str]) -> list[Balan
         sent[transfer.sender_id] = sent.get(transfer.sender_id, 0) + amount
         bucket = received if state.is_claimed(transfer) else incoming
         bucket[recipient] = bucket.get(recipient, 0) + amount
-    return [
-        BalanceRow(name_of(u), u, tree.balance, tree.nonce, sent.get(u, 0), received.get(u, 0), incoming.get(u, 0))
-        for u, tree in sorted(state.users.items())
-    ]
+    trees = state.trees()
+    rows = []
+    for u in sorted(state.users):
+        tree = trees.get(u)
+        if tree is None:
+            rows.append(BalanceRow(name_of(u), u, None, None, sent.get(u, 0), None, None))
+        else:
+            rows.append(
+                BalanceRow(
+                    name_of(u), u, tree.balance, tree.nonce, sent.get(u, 0), received.get(u, 0), incoming.get(u, 0)
+                )
+            )
+    return rows

@@ -40,14 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rollup.block import Block, block_data_digest
-from rollup.errors import RollupError
-from rollup.outbox import Outbox
+from rollup.block import Block, block_data_digest, extended_outbox
+from rollup.errors import OutboxMismatchError, RollupError
 from rollup.params import GLOBAL_TREE_DEPTH
 from rollup.public_data_json import public_data_from_json, public_data_to_json
 from rollup.smt import SparseMerkleTree
-from rollup.state import leaf_digest
+from rollup.state import ChainState, PublicUser
 from rollup.witness import SenderProof, SessionPublicData
+from verifier.chain import GENESIS_HEIGHT
 from verifier.hashing import Digest
 from verifier.light_client import (
     MAX_KEY_BYTES,
@@ -140,21 +140,6 @@ def data_path(proof_file: Path) -> Path:
     return proof_file.with_name(proof_file.name + DATA_SUFFIX)
 
 
-class PublicUser:
-    """What the published data says of one user: its outbox (records and tree) and its leaf's opaque digest."""
-
-    __slots__ = ("opaque_digest", "outbox")
-
-    def __init__(self, outbox: Outbox, opaque_digest: Digest) -> None:
-        """A user's public parts."""
-        self.outbox = outbox
-        self.opaque_digest = opaque_digest
-
-    def leaf(self) -> Digest:
-        """leaf_digest(outbox root, opaque digest): the user's global leaf."""
-        return leaf_digest(self.outbox.root, self.opaque_digest)
-
-
 @dataclass(frozen=True)
 class RebuiltState:
     """The public state after the last block of a directory of block files: the global tree and every
@@ -162,8 +147,19 @@ class RebuiltState:
 
     tree: SparseMerkleTree
     users: dict[int, PublicUser]
-    blocks: int
+    data: tuple[BlockData, ...]
+    """Every block's published data, in order."""
     last: BlockStatement | None
+
+    @property
+    def blocks(self) -> int:
+        """How many blocks were rebuilt."""
+        return len(self.data)
+
+    def state(self) -> ChainState:
+        """The rebuilt state as a chain state whose every user is a :class:`~rollup.state.PublicUser`."""
+        number = GENESIS_HEIGHT if self.last is None else self.last.block_number
+        return ChainState(number, self.tree, dict(self.users))
 
     def sender_proof(self, sender_id: int, outbox_index: int) -> SenderProof:
         """What a claim of record ``outbox_index`` of ``sender_id`` needs of the sender, from published data
@@ -172,7 +168,7 @@ class RebuiltState:
         sender.outbox.record(outbox_index)
         return SenderProof(
             sender.outbox.root,
-            sender.opaque_digest,
+            sender.opaque_digest(),
             sender.outbox.tree.siblings(outbox_index),
             self.tree.siblings(sender_id),
         )
@@ -184,17 +180,12 @@ def apply_block_data(tree: SparseMerkleTree, users: dict[int, PublicUser], data:
 
     BlockDataError (and nothing changed for that session) when the appends do not continue the outbox.
     """
+    state = ChainState(data.number - 1, tree, dict(users))
     for entry in data.sessions:
-        known = users.get(entry.user_id)
-        outbox = known.outbox.copy() if known is not None else Outbox()
-        for record in entry.appends:
-            if record.index != outbox.length:
-                raise BlockDataError(
-                    f"{where}: user {entry.user_id}'s record {record.index} is not the next outbox slot {outbox.length}"
-                )
-            outbox.append(record)
-        if outbox.root != entry.outbox_root:
-            raise BlockDataError(f"{where}: user {entry.user_id}'s appends do not give its published outbox root")
+        try:
+            outbox = extended_outbox(state, entry)
+        except OutboxMismatchError as exc:
+            raise BlockDataError(f"{where}: {exc}") from exc
         users[entry.user_id] = PublicUser(outbox, entry.opaque_digest)
     tree.set_leaves({entry.user_id: entry.new_leaf for entry in data.sessions})
 
@@ -207,14 +198,17 @@ def rebuild_public_state(vk_file: Path, directory: Path, genesis_root: Digest) -
     FormatError or BlockRejectedError (ValueErrors) for an unreadable or rejected proof (a missing
     block is a proof whose previous root is not the rebuilt one).
     """
-    vk = verifier_key_from_bytes(read_bounded(str(vk_file), "verifier key", MAX_KEY_BYTES))
-    limit = proof_size(vk.common)
     tree = SparseMerkleTree(GLOBAL_TREE_DEPTH)
     users: dict[int, PublicUser] = {}
     if tree.root != genesis_root:
         raise BlockDataError("the genesis root is not the root of the empty global tree")
     statement = None
+    published: list[BlockData] = []
     files = sorted(directory.glob(f"*{PROOF_SUFFIX}")) if directory.is_dir() else []
+    if not files:
+        return RebuiltState(tree, users, (), None)
+    vk = verifier_key_from_bytes(read_bounded(str(vk_file), "verifier key", MAX_KEY_BYTES))
+    limit = proof_size(vk.common)
     for file in files:
         proof = proof_from_bytes(read_bounded(str(file), "proof", limit))
         statement = verify_block(vk, proof, tree.root)
@@ -226,4 +220,5 @@ def rebuild_public_state(vk_file: Path, directory: Path, genesis_root: Digest) -
         apply_block_data(tree, users, data, str(data_file))
         if tree.root != statement.new_root:
             raise BlockDataError(f"{data_file}: its new leaves do not give the proven new root")
-    return RebuiltState(tree, users, len(files), statement)
+        published.append(data)
+    return RebuiltState(tree, users, tuple(published), statement)

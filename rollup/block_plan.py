@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from rollup.block import Block
 from rollup.errors import RollupError
 from rollup.smt import SparseMerkleTree
-from rollup.witness import SessionTrace
+from rollup.witness import SessionPublicData, SessionTrace
 from verifier.hashing import Digest, compress
 from verifier.light_client import BlockStatement
 from verifier.merkle import default_digests
@@ -57,9 +57,19 @@ BLOCK_NODE = "block"
 """The key of the block proof among a block's proofs (the tree's nodes are keyed by :class:`PlanNode`)."""
 
 
+SESSION_NODE_PREFIX = "session/"
+
+
 def session_node_key(user_id: int) -> str:
     """``session/U``: the key of user U's session proof among a block's proofs."""
-    return f"session/{user_id}"
+    return f"{SESSION_NODE_PREFIX}{user_id}"
+
+
+def session_node_user(key: str) -> int:
+    """U of a session node key ``session/U`` (ValueError for any other key)."""
+    if not key.startswith(SESSION_NODE_PREFIX) or not key[len(SESSION_NODE_PREFIX) :].isdigit():
+        raise ValueError(f"{key!r} is not a session node key")
+    return int(key[len(SESSION_NODE_PREFIX) :])
 
 
 class BlockProvingError(RollupError):
@@ -93,13 +103,15 @@ class NodeStatement:
         return NodeStatement(int(v[0]), int(v[1]), d[0], d[1], d[2], d[3])  # type: ignore[arg-type]
 
 
-def session_statement(trace: SessionTrace) -> NodeStatement:
-    """The statement a proof of ``trace`` carries: the level-0 node at its user id (from the trace's own fields).
+def public_session_statement(public: SessionPublicData, old_leaf: Digest, read_root: Digest) -> NodeStatement:
+    """The statement of a session proof from the session's public data, its user's old leaf and the read root:
+    (0, user_id, old_leaf, new_leaf, read_root, public.digest()), with new_leaf = public.new_leaf."""
+    return NodeStatement(SESSION_LEVEL, public.user_id, old_leaf, public.new_leaf, read_root, public.digest())
 
-    (0, user_id, old_leaf, new_leaf, read_root, H(user_id, deposit, new_leaf)).
-    """
-    data = trace.public_data().digest()
-    return NodeStatement(SESSION_LEVEL, trace.user_id, trace.old_leaf, trace.new_leaf, trace.read_root, data)
+
+def session_statement(trace: SessionTrace) -> NodeStatement:
+    """The statement a proof of ``trace`` carries: the level-0 node at its user id (from the trace's own fields)."""
+    return public_session_statement(trace.public_data(), trace.old_leaf, trace.read_root)
 
 
 def parent_level(left: NodeStatement, right: NodeStatement) -> int:
@@ -167,6 +179,7 @@ class PlanNode:
     key: str
     statement: NodeStatement
     trace: SessionTrace | None = None
+    """A session node's trace, to prove it; None for a session its user proved (its proof is stored)."""
     children: tuple[PlanNode, PlanNode] | None = None
     user_ids: list[int] = field(default_factory=list)
 
@@ -205,16 +218,27 @@ def siblings_of(tree: SparseMerkleTree, statement: NodeStatement) -> list[Digest
 
 
 def plan_block(
-    number: int, traces: Sequence[SessionTrace], previous_tree: SparseMerkleTree, whitelist_root: Digest
+    number: int,
+    traces: Sequence[SessionTrace],
+    previous_tree: SparseMerkleTree,
+    whitelist_root: Digest,
+    proven: Sequence[NodeStatement] = (),
 ) -> BlockPlan:
-    """The aggregation tree of a block (statements computed natively)."""
-    if not traces:
+    """The aggregation tree of a block (statements computed natively) over the sessions to prove, ``traces``,
+    and the statements of the sessions their users proved, ``proven`` (their proofs exist already)."""
+    if not traces and not proven:
         raise BlockProvingError(f"block {number} has no sessions; there is nothing to prove")
     depth = previous_tree.depth
-    leaves = [
-        PlanNode(session_node_key(trace.user_id), session_statement(trace), trace=trace, user_ids=[trace.user_id])
-        for trace in sorted(traces, key=lambda t: t.user_id)
-    ]
+    leaves = sorted(
+        [
+            *(
+                PlanNode(session_node_key(t.user_id), session_statement(t), trace=t, user_ids=[t.user_id])
+                for t in traces
+            ),
+            *(PlanNode(session_node_key(s.position), s, user_ids=[s.position]) for s in proven),
+        ],
+        key=lambda node: node.statement.position,
+    )
 
     def build(group: list[PlanNode]) -> PlanNode:
         if len(group) == 1:

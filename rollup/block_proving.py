@@ -37,6 +37,7 @@ from rollup.block_plan import (
     PlanNode,
     check_plan_matches_block,
     plan_block,
+    public_session_statement,
     session_statement,
     siblings_of,
 )
@@ -47,6 +48,7 @@ from rollup.execution import execute_session
 from rollup.params import GLOBAL_TREE_DEPTH, SESSION_SLOTS, SMALL_SESSION_DEGREE_BITS, SMALL_SESSION_SLOTS
 from rollup.session_proving import operation_count, session_slot_count
 from rollup.smt import SparseMerkleTree
+from rollup.state import ChainState
 from rollup.storage import Storage
 from rollup.witness import SessionTrace
 from verifier.chain import GENESIS_HEIGHT
@@ -86,6 +88,15 @@ class RollupCircuits:
                 return vk
         raise ValueError(f"no circuit of the block tree has the key digest {digest}")
 
+    def _user_proof_key(self, node: PlanNode, done: dict[str, bytes]) -> VerifierKey:
+        """The session key the stored proof of a session its user proved verifies under."""
+        if node.key not in done:
+            raise BlockProvingError(f"{node.key} was proven by its user, and its proof is not stored")
+        try:
+            return self.session_circuit_of(proof_from_bytes(done[node.key])).data.verifier_key
+        except (FormatError, VerificationError) as exc:
+            raise BlockProvingError(f"the stored proof of {node.key}, which its user made, fails: {exc}") from exc
+
     def _keys(self) -> list[VerifierKey]:
         aggregations = [circuit.verifier_key for circuit in self.blocks.aggregations.values()]
         lifts = [circuit.verifier_key for circuit in self.blocks.lifts.values()]
@@ -119,14 +130,17 @@ class RollupCircuits:
                 return ChildProof(proof, self.sessions[-1].data.verifier_key)
         return ChildProof(proof, self.blocks.aggregation_key_of(proof))
 
-    def node_keys(self, plan: BlockPlan) -> dict[str, VerifierKey]:
+    def node_keys(self, plan: BlockPlan, done: dict[str, bytes]) -> dict[str, VerifierKey]:
         """The key every node of ``plan`` is proven under: a session's is the smallest session circuit
-        holding it, an aggregation's the variant taking its children's shapes."""
+        holding it (for a session its user proved, the one its proof in ``done`` verifies under), an
+        aggregation's the variant taking its children's shapes."""
         keys: dict[str, VerifierKey] = {}
         for node in reversed(plan.nodes()):  # children before parents
             if node.children is None:
-                assert node.trace is not None
-                keys[node.key] = self.session_for(node.trace).data.verifier_key
+                trace = node.trace
+                keys[node.key] = (
+                    self._user_proof_key(node, done) if trace is None else self.session_for(trace).data.verifier_key
+                )
             else:
                 left, right = (keys[child.key].common for child in node.children)
                 keys[node.key] = self.blocks.aggregation_for(left, right).verifier_key
@@ -191,7 +205,7 @@ def plan_jobs(plan: BlockPlan, done: dict[str, bytes]) -> list[Job]:
     aggregation and the block job are told the keys their children were proven under."""
     jobs: list[Job] = []
     try:
-        keys = {node: vk.circuit_digest for node, vk in rollup_circuits().node_keys(plan).items()}
+        keys = {node: vk.circuit_digest for node, vk in rollup_circuits().node_keys(plan, done).items()}
     except SessionTooLargeError as exc:
         raise BlockProvingError(f"block {plan.number} could not be proven: {exc}") from exc
 
@@ -202,7 +216,7 @@ def plan_jobs(plan: BlockPlan, done: dict[str, bytes]) -> list[Job]:
         if node.key in done:
             continue
         if node.children is None:
-            assert node.trace is not None
+            assert node.trace is not None  # node_keys refused a session its user proved without its proof
             jobs.append(Job(node.key, prove_session_job, (node.trace,)))
         else:
             left, right = node.children
@@ -238,8 +252,10 @@ def prove_block(
     on_proof: Callable[[str, bytes], None] | None = None,
     progress: Progress | None = None,
     expected: Block | None = None,
+    proven: Sequence[NodeStatement] = (),
 ) -> BlockProof:
-    """Prove a block from its session traces and the global tree before it.
+    """Prove a block from its session traces (and the statements of the sessions its users proved, whose
+    proofs ``done`` holds) and the global tree before it.
 
     ``done`` holds proofs already produced (resumption); ``on_proof`` is told
     each new proof the moment it exists (e.g. to store it, so a crash loses no
@@ -247,7 +263,7 @@ def prove_block(
     finalized block the plan must match before anything is proven.
     """
     circuits = rollup_circuits()
-    plan = plan_block(number, traces, previous_tree, circuits.blocks.whitelist.root)
+    plan = plan_block(number, traces, previous_tree, circuits.blocks.whitelist.root, proven)
     if expected is not None:
         check_plan_matches_block(plan, expected)
     proofs = dict(done or {})
@@ -328,18 +344,43 @@ def prove_stored_block(
     """
     if not GENESIS_HEIGHT < number <= storage.latest_block_number():
         raise BlockProvingError(f"no block {number} (latest is {storage.latest_block_number()})")
-    before = storage.load_state(number - 1)
-    traces = [execute_session(before, session).trace for session in storage.block_sessions(number)]
+    inputs = stored_block_inputs(storage, number)
     done = storage.block_proofs(number)
     if reuse is ProofReuse.VERIFIED:
         done = verified_proofs(number, done, on_discarded)
     return prove_block(
         number,
-        traces,
-        before.global_tree,
+        inputs.traces,
+        inputs.before.global_tree,
         executor,
         done=done,
         on_proof=lambda node, proof: storage.write_proof(number, node, proof),
         progress=progress,
         expected=storage.block(number),
+        proven=inputs.proven,
     )
+
+
+@dataclass(frozen=True)
+class StoredBlockInputs:
+    """What proving a stored block starts from: the state before it, the traces of the sessions the operator
+    proves (re-executed from the stored sessions) and the statements of those their users proved."""
+
+    before: ChainState
+    traces: list[SessionTrace]
+    proven: list[NodeStatement]
+
+
+def stored_block_inputs(storage: Storage, number: int, verify: bool = True) -> StoredBlockInputs:
+    """The :class:`StoredBlockInputs` of finalized block ``number``: a session of its public data without a
+    stored session was proven by its user, and its statement follows from that data, the user's old leaf and
+    the previous root (:func:`~rollup.block_plan.public_session_statement`)."""
+    before = storage.load_state(number - 1, verify=verify)
+    traces = [execute_session(before, session).trace for session in storage.block_sessions(number)]
+    executed = {trace.user_id for trace in traces}
+    proven = [
+        public_session_statement(entry, before.leaf(entry.user_id), before.root)
+        for entry in storage.block(number).public_data
+        if entry.user_id not in executed
+    ]
+    return StoredBlockInputs(before, traces, proven)

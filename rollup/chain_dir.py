@@ -67,7 +67,7 @@ from rollup.params import DATABASE_FILENAME, MAX_USERS, SPILLED_PROOFS_DIR
 from rollup.recovery import reconcile_submitted, stale_warnings
 from rollup.scenario import BlockDraft
 from rollup.sequencer import Sequencer
-from rollup.state import ChainState, Secret, SentTransfer
+from rollup.state import ChainState, Secret, SentTransfer, UserTree
 from rollup.storage import Storage
 from rollup.strict_input import find_look_alike, normalize_name
 from rollup.wallet import KeyFile, WalletError, key_path, read_key_file, write_key_file
@@ -284,8 +284,10 @@ class ChainDirectory:
 
     def address_of(self, name: str) -> Digest:
         """``name``'s address: bound by its registration, else its wallet's key digest (a user still registering)."""
-        tree = self.state.users.get(self.id_of(name))
-        return tree.key_digest if tree is not None else read_key_file(self.wallet_dir(name)).key_digest
+        account = self.state.users.get(self.id_of(name))
+        if isinstance(account, UserTree):
+            return account.key_digest
+        return read_key_file(self.wallet_dir(name)).key_digest
 
     def delegated_key(self, name: str) -> KeyFile:
         """``name``'s key for delegated proving: from its wallet, else a fresh one (see :meth:`keep_key`)."""

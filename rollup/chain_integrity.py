@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from rollup.block import Block, execute_block
+from rollup.block import Block, replay_block
 from rollup.errors import ChainDirError, RollupError, StorageError
 from rollup.files import describe_os_error
 from rollup.params import MAX_USERS, SPILLED_PROOFS_DIR
@@ -147,7 +147,8 @@ def check_stored_block(storage: Storage, number: int, proof: bytes | None) -> Bl
     block = storage.block(number)
     restore = "the database was changed outside the rollup; restore it from a backup"
     try:
-        derived = execute_block(storage.load_state(number - 1, verify=False), storage.block_sessions(number)).block
+        before = storage.load_state(number - 1, verify=False)
+        derived = replay_block(before, storage.block_sessions(number), block.public_data)
     except StorageError:
         raise
     except RollupError as exc:

@@ -59,6 +59,18 @@ class UnknownUserError(RollupError):
     """The user id has an empty leaf (not registered)."""
 
 
+class WrongOldLeafError(RollupError):
+    """A session's old leaf is not its user's finalized leaf."""
+
+
+class OutboxMismatchError(RollupError):
+    """A session's published appends do not extend its user's finalized outbox to the published outbox root."""
+
+
+class PrivateStateError(RollupError):
+    """A user's private state (balance, nonce, claimed set) is asked of a state that holds only its public data."""
+
+
 class AlreadyRegisteredError(RollupError):
     """A registration targets a leaf that is not empty."""
 

@@ -33,7 +33,7 @@ from rollup.rules import (
 from rollup.session import Session
 from rollup.smt import EMPTY_LEAF
 from rollup.state import CLAIMED_LEAF, ChainState, UserState, UserTree, claim_key, key_digest
-from rollup.witness import ClaimStep, RegisterStep, SenderProof, SendStep, SessionTrace, Step
+from rollup.witness import ClaimStep, RegisterStep, SenderProof, SendStep, SessionPublicData, SessionTrace, Step
 from verifier.hashing import Digest
 
 
@@ -44,6 +44,26 @@ class ExecutedSession:
     session: Session
     tree: UserTree
     trace: SessionTrace
+
+    @property
+    def user_id(self) -> int:
+        """The session's user."""
+        return self.trace.user_id
+
+    @property
+    def read_root(self) -> Digest:
+        """The root the session read."""
+        return self.trace.read_root
+
+    @property
+    def public_data(self) -> SessionPublicData:
+        """The session's entry in the block's public data."""
+        return self.trace.public_data()
+
+    @property
+    def account(self) -> UserTree:
+        """The user's account after the block: its full state (the operator executed the session)."""
+        return self.tree
 
 
 def execute_send(tree: UserTree, op: Send) -> SendStep:
@@ -82,24 +102,11 @@ def execute_claim(tree: UserTree, claimant_id: int, op: Claim, state: ChainState
     return ClaimStep(op, record, proof, old, tree.state(), path)
 
 
-def session_key(session: Session) -> Digest:
-    """The key digest a session is authorized under: H(secret), or the key digest of a session its user proved.
-
-    MalformedSessionError for a malformed secret, or for a session carrying both.
-    """
-    if session.key_digest is None:
-        return key_digest(session.secret)
-    if session.secret:
-        raise MalformedSessionError("a session carries a secret or its user's proof, not both")
-    return session.key_digest
-
-
 def _start(state: ChainState, session: Session, key: Digest) -> tuple[UserTree, UserState | None, list[Step]]:
     """The working tree after authorization (and registration, if the session starts with one).
 
-    For a session its user proved, "authorization" here is only that the key
-    digest is the leaf's: the operator has verified the user's proof of it
-    (:mod:`rollup.session_submission`) before executing the session.
+    Executing needs the user's full state (:meth:`ChainState.tree`): its owner's wallet has it, and the
+    operator only for a user whose proving is delegated to it.
     """
     first = session.operations[0]
     if isinstance(first, Register):
@@ -108,7 +115,7 @@ def _start(state: ChainState, session: Session, key: Digest) -> tuple[UserTree, 
         require_amount(first.deposit, "deposit")
         tree = UserTree.registered(key, first.deposit)
         return tree, None, [RegisterStep(first, tree.state())]
-    existing = state.user(session.user_id)
+    existing = state.tree(session.user_id)
     if existing.key_digest != key:
         raise AuthorizationError(f"the session's secret is not the key of user {session.user_id}")
     return existing.copy(), existing.state(), []
@@ -117,7 +124,7 @@ def _start(state: ChainState, session: Session, key: Digest) -> tuple[UserTree, 
 def execute_session(state: ChainState, session: Session) -> ExecutedSession:
     """Run ``session`` against the finalized ``state`` (unchanged) and return the new tree and trace."""
     require_user_id(session.user_id, "user")
-    key = session_key(session)
+    key = key_digest(session.secret)
     if not session.operations:
         raise MalformedSessionError(f"the session of user {session.user_id} has no operations")
     if session.read_root != state.root:

@@ -49,7 +49,7 @@ class Organization:
 
     def total_balance(self, state: ChainState) -> int:
         """Sum of the accounts' balances."""
-        return sum(state.user(account).balance for account in self.account_ids)
+        return sum(state.tree(account).balance for account in self.account_ids)
 
     def plan_payouts(self, state: ChainState, payments: Sequence[Payment]) -> dict[int, list[Payment]]:
         """Assign each payment, in order, to the account that can afford it and has the fewest payments so far.
@@ -58,7 +58,7 @@ class Organization:
         greedy plan raises OverdraftError when no account can cover a payment
         (even if another assignment might have succeeded).
         """
-        remaining = {account: state.user(account).balance for account in self.account_ids}
+        remaining = {account: state.tree(account).balance for account in self.account_ids}
         plan: dict[int, list[Payment]] = {account: [] for account in self.account_ids}
         for position, payment in enumerate(payments):
             candidates = [account for account in self.account_ids if remaining[account] >= payment.amount]

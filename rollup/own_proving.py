@@ -8,6 +8,7 @@ session-proof files: the caller, the operator, never sees a key.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -16,6 +17,8 @@ from pathlib import Path
 
 from rollup.errors import RollupError
 from rollup.seed import SEED_START_BALANCE, SEED_TRANSFERS, SEED_USERS
+from verifier.hashing import Digest
+from verifier.light_client import digest_hex
 
 STDERR_TAIL_CHARS = 2000
 """How much of a failed prover's error output a failure report keeps."""
@@ -55,13 +58,28 @@ def prove_in_processes(chain_dir: Path, jobs: Sequence[OwnSessionJob], out_dir: 
     return {job.name: out for job, out, _ in running}
 
 
-def seed_blocks(wallets: Mapping[str, Path], common: tuple[str, ...] = ()) -> list[list[OwnSessionJob]]:
+def wallet_balances(chain_dir: Path, wallets: Mapping[str, Path]) -> dict[str, int | None]:
+    """Each wallet's own balance, as ``wallet balance`` prints it in the wallet's own process after syncing with
+    the chain's published blocks (the operator does not know them)."""
+    balances: dict[str, int | None] = {}
+    for name, wallet in wallets.items():
+        argv = [sys.executable, "-m", "rollup.cli", "--dir", str(chain_dir), "wallet", "balance"]
+        done = subprocess.run([*argv, "--wallet-dir", str(wallet)], capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise OwnProvingError(f"{name}'s wallet balance failed: {done.stderr[-STDERR_TAIL_CHARS:].strip()}")
+        balances[name] = json.loads(done.stdout)["balance"]
+    return balances
+
+
+def seed_blocks(
+    wallets: Mapping[str, Path], addresses: Mapping[str, Digest], common: tuple[str, ...] = ()
+) -> list[list[OwnSessionJob]]:
     """The seed scenario (:mod:`rollup.seed`) as three blocks of own-proving jobs, one per user and block:
-    registrations, then each user's sends, then each user's claims; ``common`` arguments go to every job
-    (e.g. ``("--genesis-root", HEX)``)."""
+    registrations, then each user's sends (to the recipients' ``addresses``, which their wallets gave out),
+    then each user's claims; ``common`` arguments go to every job (e.g. ``("--genesis-root", HEX)``)."""
     sends: dict[str, list[str]] = {name: [] for name in SEED_USERS}
     for sender, recipient, amount in SEED_TRANSFERS:
-        sends[sender] += ["--send", f"{SEED_USERS[recipient]}:{amount}"]
+        sends[sender] += ["--send", f"{SEED_USERS[recipient]}:{amount}:{digest_hex(addresses[recipient])}"]
     arguments: list[dict[str, tuple[str, ...]]] = [
         {name: ("--register", str(SEED_START_BALANCE)) for name in SEED_USERS},
         {name: tuple(sends[name]) for name in SEED_USERS},

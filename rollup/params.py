@@ -38,10 +38,11 @@ OUTBOX_CAPACITY: int = 1 << OUTBOX_DEPTH
 AMOUNT_LIMIT: int = 1 << MAX_AMOUNT_BITS
 """Exclusive upper bound of amounts and balances."""
 
-SCHEMA_VERSION: int = 5
+SCHEMA_VERSION: int = 6
 """Version of the SQLite schema written by :mod:`rollup.storage` (3: blocks are numbered from 1;
 4: transfers name the recipient's address, and a pending session may carry its user's proof;
-5: leaves are H(outbox root, opaque digest) and block public data carries the outbox appends)."""
+5: leaves are H(outbox root, opaque digest) and block public data carries the outbox appends;
+6: users proving their own sessions are stored as public data only, with their pending sessions' proofs)."""
 DEFAULT_CHAIN_DIR: Path = Path("chain")
 DATABASE_FILENAME: str = "rollup.sqlite"
 DATABASE_BUSY_TIMEOUT_SECONDS: float = 5.0

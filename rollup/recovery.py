@@ -41,14 +41,14 @@ def reconcile_submitted(sequencer: Sequencer, drafted: list[Session], name_of: C
         )
     for user_id in sequencer.pending_user_ids:
         pending = sequencer.pending_session(user_id)
-        if pending is not None and pending.proven_by_user:
+        if pending is None:  # a session its user proved: not the draft's business
             continue
         if user_id not in by_user:
             warnings.append(
                 f"the session of {name_of(user_id)} submitted by a block build that did not finish goes "
                 f"into block {sequencer.next_block_number}"
             )
-        elif by_user[user_id] != sequencer.pending_session(user_id):
+        elif by_user[user_id] != pending:
             sequencer.drop_pending(user_id)
             warnings.append(
                 f"dropped the session of {name_of(user_id)} submitted by a block build that did not "

@@ -65,6 +65,20 @@ def seed_balance_rows(state: ChainState) -> list[BalanceRow]:
     return [row for row in balance_rows(state, lambda u: names.get(u, str(u))) if row.user_id in names]
 
 
+def wallet_balance_table(balances: dict[str, int | None]) -> Table:
+    """A rich table of each user's final balance as its own wallet reports it, with the total."""
+    table = Table(title="Seed scenario balances (from the users' wallets)")
+    table.add_column("user")
+    table.add_column("start", justify="right")
+    table.add_column("final", justify="right")
+    for name, balance in balances.items():
+        table.add_row(name, str(SEED_START_BALANCE), "?" if balance is None else str(balance))
+    table.add_section()
+    known = [b for b in balances.values() if b is not None]
+    table.add_row("total", str(SEED_START_BALANCE * len(balances)), str(sum(known)))
+    return table
+
+
 def balance_table(rows: list[BalanceRow]) -> Table:
     """A rich table with columns user, start, sent, received, final and a totals line (start = the seed's
     registration balance, so start - sent + received = final)."""

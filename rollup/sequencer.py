@@ -2,7 +2,8 @@
 
 Submitting a session executes it against the finalized state at once (so a
 bad session is refused with its specific error before it is stored) and
-stores it as pending. A stored pending session that no longer applies to the
+stores it as pending; a session its user proved is stored as its public data
+and proof, never executed (:func:`rollup.block.proven_session`). A stored pending session that no longer applies to the
 finalized state (left by a build that crashed, then overtaken) is not a reason
 to refuse the chain: it is set aside in :attr:`Sequencer.stale_pending` with
 its reason, for the caller to drop with a warning. Building a block assembles the pending sessions, writes
@@ -16,7 +17,7 @@ from __future__ import annotations
 from pathlib import Path
 from types import TracebackType
 
-from rollup.block import ExecutedBlock, assemble_block, commit_block
+from rollup.block import ExecutedBlock, PendingSession, ProvenSession, assemble_block, commit_block, proven_session
 from rollup.errors import DuplicateUserError, RollupError
 from rollup.execution import ExecutedSession, execute_session
 from rollup.params import DATABASE_FILENAME, DEFAULT_CHAIN_DIR
@@ -30,11 +31,11 @@ class Sequencer:
     """Pending sessions plus the finalized state, backed by a :class:`Storage`."""
 
     def __init__(self, storage: Storage) -> None:
-        """Load the latest finalized state and re-execute the stored pending sessions (setting aside
-        those that no longer apply)."""
+        """Load the latest finalized state, re-execute the stored pending sessions and re-check the stored
+        sessions their users proved (setting aside those that no longer apply)."""
         self.storage = storage
         self.state: ChainState = storage.load_state()
-        self._pending: dict[int, ExecutedSession] = {}
+        self._pending: dict[int, PendingSession] = {}
         self.stale_pending: dict[int, str] = {}
         """User id -> why its stored pending session no longer applies (see the module docstring)."""
         for session in storage.pending_sessions():
@@ -42,6 +43,13 @@ class Sequencer:
                 self._pending[session.user_id] = execute_session(self.state, session)
             except RollupError as exc:
                 self.stale_pending[session.user_id] = str(exc)
+        for stored in storage.pending_proven():
+            try:
+                self._pending[stored.public_data.user_id] = proven_session(
+                    self.state, stored.read_root, stored.old_leaf, stored.public_data, stored.proof
+                )
+            except RollupError as exc:
+                self.stale_pending[stored.public_data.user_id] = str(exc)
 
     @classmethod
     def open(cls, chain_dir: Path | str = DEFAULT_CHAIN_DIR, *, create: bool = True) -> Sequencer:
@@ -71,9 +79,9 @@ class Sequencer:
         self.close()
 
     def pending_session(self, user_id: int) -> Session | None:
-        """The user's submitted session, if any."""
-        executed = self._pending.get(user_id)
-        return None if executed is None else executed.session
+        """The user's submitted session, if the operator holds it (None too for a session its user proved)."""
+        pending = self._pending.get(user_id)
+        return pending.session if isinstance(pending, ExecutedSession) else None
 
     def drop_pending(self, user_id: int) -> None:
         """Withdraw a user's submitted (or stale) session from the next block, in storage too."""
@@ -100,18 +108,17 @@ class Sequencer:
         self._pending[session.user_id] = executed
         return executed.trace
 
-    def submit_proven(self, executed: ExecutedSession, proof: bytes) -> None:
-        """Keep a session its user proved as pending, with the user's proof.
+    def submit_proven(self, proven: ProvenSession) -> None:
+        """Keep a session its user proved as pending: its public data and the user's proof.
 
-        ``executed`` is the session executed against the finalized state; the
-        caller (:func:`rollup.session_submission.submit_session_proof`) has
-        verified the proof and checked it against the chain.
+        The caller (:func:`rollup.session_submission.submit_session_proof`) has verified the proof and
+        checked it against the chain (:func:`rollup.block.proven_session`).
         """
-        user = executed.session.user_id
+        user = proven.user_id
         if user in self._pending:
             raise DuplicateUserError(f"user {user} already has a session in block {self.next_block_number}")
-        self.storage.add_pending(executed.session, proof)
-        self._pending[user] = executed
+        self.storage.add_pending_proven(proven)
+        self._pending[user] = proven
 
     def build_block(self) -> ExecutedBlock:
         """Finalize the pending sessions as the next block (possibly empty) and return it with its traces."""

@@ -2,10 +2,10 @@
 
 A session is pure data: ``(user_id, read_root, secret, operations)``. The
 read root must be the previous block's finalized global root; the secret
-authorizes every operation (its digest is in the user's leaf). In this
-prototype the operator's provers see the secret as a private witness; a
-deployment would let each user prove its own session, so only the proof (a
-zero-knowledge signature bound to the session statement) leaves the user.
+authorizes every operation (its digest is in the user's leaf). A user proving
+its own session keeps the session and its secret on its machine: only the
+session's public data and its proof leave it (:mod:`rollup.session_proof_file`);
+the operator holds sessions only for the users whose proving is delegated to it.
 
 Sessions are stored as JSON (see :func:`session_to_json`); parsing validates
 the shape and types of untrusted input before anything uses it.
@@ -20,7 +20,7 @@ from typing import Any
 
 from rollup.errors import MalformedSessionError
 from rollup.operations import Claim, Operation, Register, Send
-from rollup.state import ChainState, Secret
+from rollup.state import ChainState, Secret, UserTree
 from verifier.hashing import Digest
 
 _OPERATION_KINDS: dict[str, type[Register] | type[Send] | type[Claim]] = {
@@ -38,23 +38,17 @@ class Session:
     read_root: Digest
     secret: Secret
     operations: tuple[Operation, ...]
-    key_digest: Digest | None = None
-    """Set, with an empty ``secret``, for a session its user proved: the operator executes it under this key
-    digest and the user's proof stands in for the secret (:mod:`rollup.session_submission`)."""
-
-    @property
-    def proven_by_user(self) -> bool:
-        """True when the user proved this session itself (the operator does not hold the secret)."""
-        return self.key_digest is not None
 
 
 def recipient_address(state: ChainState, recipient: int) -> Digest:
-    """The address registration bound to ``recipient``: its key digest (UnknownUserError when unregistered).
+    """The address registration bound to ``recipient``: its key digest, when ``state`` holds its full state
+    (UnknownUserError when unregistered, PrivateStateError for a user proving its own sessions).
 
-    A transfer to an id that is not registered yet needs the address from its
-    future holder (its wallet's key digest), never from the chain.
+    The address of a user proving its own sessions is behind its opaque digest, and a transfer to an id that
+    is not registered yet has none: such a transfer needs the address from its holder (its wallet's key
+    digest, which ``rollup wallet new`` prints), never from the chain.
     """
-    return state.user(recipient).key_digest
+    return state.tree(recipient).key_digest
 
 
 def next_nonce(state: ChainState, user_id: int, operations: Sequence[Operation]) -> int:
@@ -66,8 +60,8 @@ def next_nonce(state: ChainState, user_id: int, operations: Sequence[Operation])
     for op in reversed(operations):
         if not isinstance(op, Register):
             return op.nonce + 1
-    tree = state.users.get(user_id)
-    return (tree.nonce if tree is not None else 0) + 1
+    account = state.users.get(user_id)
+    return (account.nonce if isinstance(account, UserTree) else 0) + 1
 
 
 class SessionBuilder:
@@ -130,12 +124,9 @@ def session_to_json(session: Session) -> str:
     document: dict[str, Any] = {
         "user_id": session.user_id,
         "read_root": list(session.read_root),
+        "secret": list(session.secret),
         "operations": [operation_to_json(op) for op in session.operations],
     }
-    if session.key_digest is not None:
-        document["key_digest"] = list(session.key_digest)
-    else:
-        document["secret"] = list(session.secret)
     return json.dumps(document, sort_keys=True, separators=(",", ":"))
 
 
@@ -145,18 +136,15 @@ def session_from_json(text: str) -> Session:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise MalformedSessionError(f"session is not valid JSON: {exc}") from exc
-    common = {"user_id", "read_root", "operations"}
-    proven_by_user = isinstance(document, dict) and "key_digest" in document
-    _require_keys(document, common | ({"key_digest"} if proven_by_user else {"secret"}), "session")
+    _require_keys(document, {"user_id", "read_root", "secret", "operations"}, "session")
     operations = document["operations"]
     if not isinstance(operations, list):
         raise MalformedSessionError("operations must be a list")
     return Session(
         user_id=_int(document["user_id"], "user_id"),
         read_root=_digest(document["read_root"], "read_root"),
-        secret=() if proven_by_user else tuple(_int_list(document["secret"], "secret")),
+        secret=tuple(_int_list(document["secret"], "secret")),
         operations=tuple(operation_from_json(item) for item in operations),
-        key_digest=_digest(document["key_digest"], "key_digest") if proven_by_user else None,
     )
 
 

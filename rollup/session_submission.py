@@ -1,9 +1,11 @@
-"""The operator's admission of a session its user proved: verify, check against the chain, keep as pending.
+"""The operator's admission of a session its user proved, from public data only: verify, check against the
+chain, keep as pending.
 
 ``submit_session_proof(sequencer, data)`` takes the bytes of a session-proof
-file (:mod:`rollup.session_proof_file`) and either returns a
-:class:`SubmissionReceipt` or raises :class:`SessionRefusedError` with a typed
-:class:`RefusalReason`; a refusal changes nothing. The checks, in order:
+file (:mod:`rollup.session_proof_file`: the session's public data entry, its
+read root and proof) and either returns a :class:`SubmissionReceipt` or raises
+:class:`SessionRefusedError` with a typed :class:`RefusalReason`; a refusal
+changes nothing. The checks, in order:
 
 1. the file parses and its proof deserializes                    (MALFORMED)
 2. the proof verifies under the session verifier key of the block tree, the
@@ -13,14 +15,18 @@ file (:mod:`rollup.session_proof_file`) and either returns a
 4. its statement is the level-0 node at the file's user id         (STATEMENT_MISMATCH)
 5. it read the latest finalized root                               (STALE_ROOT)
 6. its old leaf is that user's leaf under that root                (WRONG_OLD_LEAF)
-7. the file's operations, executed natively under the file's key digest,
-   obey every rule                                                  (RULE_VIOLATION)
-   and end in the statement's new leaf and data digest            (STATEMENT_MISMATCH)
+7. the published appends extend that user's finalized outbox, at its next
+   slots, to the published outbox root                              (OUTBOX_MISMATCH)
+8. the statement's new leaf is leaf_digest(outbox_root, opaque_digest) and its
+   data digest is the entry's digest                                 (STATEMENT_MISMATCH)
 
-Step 7 is what lets the operator keep the state without the secret: the new
-leaf commits to the user's whole new state (balance, nonce, outbox and claimed
-roots), so the operations it re-executes are the ones the proof is about. The
-operator never receives a secret: the proof is the authorization.
+Nothing is executed and nothing secret is needed: the proof is the
+authorization and the rules are in-circuit, so the operator learns only what
+the block publishes anyway (the user id, deposit, outbox appends and the new
+leaf's two public parts), never the user's balance, nonce, key or claimed set.
+Check 7 is what lets it keep the user's outbox, so claims against that user
+can still be built from the chain; after the block the user is a
+:class:`~rollup.state.PublicUser` of the operator's state.
 """
 
 from __future__ import annotations
@@ -28,10 +34,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from rollup.block import proven_session
 from rollup.block_plan import NODE_STATEMENT_LEN, SESSION_LEVEL, NodeStatement
 from rollup.block_proving import rollup_circuits
-from rollup.errors import MalformedSessionError, RollupError
-from rollup.execution import execute_session
+from rollup.errors import MalformedSessionError, OutboxMismatchError, RollupError
 from rollup.sequencer import Sequencer
 from rollup.session_proof_file import SessionProofFile
 from verifier.errors import VerificationError
@@ -48,7 +54,7 @@ class RefusalReason(Enum):
     STATEMENT_MISMATCH = "statement mismatch"
     STALE_ROOT = "stale root"
     WRONG_OLD_LEAF = "wrong old leaf"
-    RULE_VIOLATION = "rule violation"
+    OUTBOX_MISMATCH = "outbox mismatch"
 
 
 class SessionRefusedError(RollupError):
@@ -115,14 +121,14 @@ def submit_session_proof(sequencer: Sequencer, data: bytes) -> SubmissionReceipt
         raise SessionRefusedError(
             RefusalReason.WRONG_OLD_LEAF, f"its old leaf is not user {user}'s leaf under the finalized root"
         )
+    public = submitted.public_data
     try:
-        executed = execute_session(state, submitted.session())
-    except RollupError as exc:
-        raise SessionRefusedError(RefusalReason.RULE_VIOLATION, str(exc)) from exc
-    public = executed.trace.public_data()
+        proven = proven_session(state, statement.read_root, statement.old_root, public, submitted.proof)
+    except OutboxMismatchError as exc:
+        raise SessionRefusedError(RefusalReason.OUTBOX_MISMATCH, str(exc)) from exc
     if (statement.new_root, statement.data_root) != (public.new_leaf, public.digest()):
         raise SessionRefusedError(
-            RefusalReason.STATEMENT_MISMATCH, "the operations in the file are not the ones the proof is about"
+            RefusalReason.STATEMENT_MISMATCH, "the public data in the file is not the data the proof is about"
         )
-    sequencer.submit_proven(executed, submitted.proof)
+    sequencer.submit_proven(proven)
     return SubmissionReceipt(user, sequencer.next_block_number, statement)

@@ -25,10 +25,11 @@ another; tree positions are fixed by depth, so leaves and inner nodes never mix.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from rollup.errors import UnknownUserError
+from rollup.errors import PrivateStateError, UnknownUserError
 from rollup.outbox import Outbox, TransferRecord
 from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, OUTBOX_DEPTH
 from rollup.rules import require_user_id
@@ -83,7 +84,46 @@ class UserState:
         return leaf_digest(self.outbox_root, self.opaque_digest(key))
 
 
-class UserTree:
+class Account(ABC):
+    """The public side of a registered user: its outbox and the opaque digest of the rest of its leaf.
+
+    A claim of one of the user's records needs exactly these (:class:`rollup.witness.SenderProof`), and
+    ``leaf() = leaf_digest(outbox.root, opaque_digest())``. Two kinds of account hold it: the full
+    :class:`UserTree` (whoever knows the user's state: its wallet, or the operator for a user whose proving
+    is delegated to it) and the :class:`PublicUser` (what the published block data alone says).
+    """
+
+    __slots__ = ()
+    outbox: Outbox
+
+    @abstractmethod
+    def opaque_digest(self) -> Digest:
+        """The leaf's private part, H(key digest, balance, nonce, outbox length, claimed root)."""
+
+    def leaf(self) -> Digest:
+        """leaf_digest(outbox root, opaque digest): the user's global leaf."""
+        return leaf_digest(self.outbox.root, self.opaque_digest())
+
+
+class PublicUser(Account):
+    """A user known only from published data: its outbox (records and tree) and its leaf's opaque digest.
+
+    Its balance, nonce, key and claimed set are behind the opaque digest: only their holder knows them.
+    """
+
+    __slots__ = ("_opaque", "outbox")
+
+    def __init__(self, outbox: Outbox, opaque_digest: Digest) -> None:
+        """A user's public parts."""
+        self.outbox = outbox
+        self._opaque = opaque_digest
+
+    def opaque_digest(self) -> Digest:
+        """The published opaque digest."""
+        return self._opaque
+
+
+class UserTree(Account):
     """One user's full state: key digest, balance, nonce, outbox and claimed set (mutable; copy before changing)."""
 
     __slots__ = ("balance", "claimed", "key_digest", "nonce", "outbox")
@@ -109,10 +149,6 @@ class UserTree:
         """The leaf's private part: UserState.opaque_digest under this user's key."""
         return self.state().opaque_digest(self.key_digest)
 
-    def leaf(self) -> Digest:
-        """leaf_digest(outbox_root, opaque_digest)."""
-        return self.state().leaf(self.key_digest)
-
     def has_claimed(self, sender_id: int, outbox_index: int) -> bool:
         """True when the transfer (sender_id, outbox_index) is in the claimed set."""
         return self.claimed.contains(claim_key(sender_id, outbox_index))
@@ -133,6 +169,10 @@ class SentTransfer:
 class ChainState:
     """The finalized state after block ``block_number`` (``GENESIS_HEIGHT`` = 0 before block 1).
 
+    ``users`` holds each registered user's account: a :class:`UserTree` where the holder of this state knows
+    the user's private state (the operator, for users whose proving is delegated to it), else a
+    :class:`PublicUser`. Balances and claimed sets are known only for the first kind.
+
     Invariant: ``global_tree.leaf(u) == users[u].leaf()`` for every registered u,
     and every other leaf is EMPTY_LEAF.
     """
@@ -143,25 +183,39 @@ class ChainState:
         self,
         block_number: int = GENESIS_HEIGHT,
         global_tree: SparseMerkleTree | None = None,
-        users: dict[int, UserTree] | None = None,
+        users: dict[int, Account] | None = None,
     ) -> None:
         """The empty chain, or a state rebuilt from storage."""
         self.block_number = block_number
         self.global_tree = global_tree if global_tree is not None else SparseMerkleTree(GLOBAL_TREE_DEPTH)
-        self.users: dict[int, UserTree] = users if users is not None else {}
+        self.users: dict[int, Account] = users if users is not None else {}
 
     @property
     def root(self) -> Digest:
         """The finalized global root."""
         return self.global_tree.root
 
-    def user(self, user_id: int) -> UserTree:
-        """The tree of a registered user; UnknownUserError when the leaf is empty."""
+    def user(self, user_id: int) -> Account:
+        """The account of a registered user; UnknownUserError when the leaf is empty."""
         require_user_id(user_id, "user")
-        tree = self.users.get(user_id)
-        if tree is None:
+        account = self.users.get(user_id)
+        if account is None:
             raise UnknownUserError(f"user {user_id} is not registered (empty leaf)")
-        return tree
+        return account
+
+    def tree(self, user_id: int) -> UserTree:
+        """The full state of a registered user; PrivateStateError when only its public data is known."""
+        account = self.user(user_id)
+        if not isinstance(account, UserTree):
+            raise PrivateStateError(
+                f"user {user_id} proves its own sessions: this state holds only its public data (outbox and "
+                "opaque digest), never its balance, nonce or claimed set"
+            )
+        return account
+
+    def trees(self) -> dict[int, UserTree]:
+        """The users whose full state is known, by id."""
+        return {user: account for user, account in self.users.items() if isinstance(account, UserTree)}
 
     def leaf(self, user_id: int) -> Digest:
         """The global leaf of ``user_id`` (EMPTY_LEAF when unregistered)."""
@@ -174,12 +228,12 @@ class ChainState:
         stored_leaves = {user for user, _ in self.global_tree.leaves()}
         for user in sorted(stored_leaves ^ set(self.users)):
             yield f"user {user} has a leaf without a user tree, or a user tree without a leaf"
-        for user, tree in sorted(self.users.items()):
-            if not tree.outbox.is_consistent():
+        for user, account in sorted(self.users.items()):
+            if not account.outbox.is_consistent():
                 yield f"user {user}'s outbox records and outbox tree do not match"
-            elif not tree.claimed.is_consistent():
+            elif isinstance(account, UserTree) and not account.claimed.is_consistent():
                 yield f"user {user}'s claimed set does not hash consistently"
-            elif tree.leaf() != self.global_tree.leaf(user):
+            elif account.leaf() != self.global_tree.leaf(user):
                 yield f"user {user}'s state does not hash to its global leaf"
 
     def sent_transfers(self) -> Iterator[SentTransfer]:
@@ -188,16 +242,23 @@ class ChainState:
             for record in self.users[sender_id].outbox.records:
                 yield SentTransfer(sender_id, record)
 
-    def is_claimed(self, transfer: SentTransfer) -> bool:
-        """True when the recipient's claimed set holds the transfer."""
+    def is_claimed(self, transfer: SentTransfer) -> bool | None:
+        """True when the recipient's claimed set holds the transfer; None when that set is private (a recipient
+        proving its own sessions)."""
         recipient = self.users.get(transfer.record.recipient)
-        return recipient is not None and recipient.has_claimed(transfer.sender_id, transfer.record.index)
+        if recipient is None:
+            return False
+        if not isinstance(recipient, UserTree):
+            return None
+        return recipient.has_claimed(transfer.sender_id, transfer.record.index)
 
     def unclaimed_transfers(self) -> Iterator[SentTransfer]:
-        """Every transfer its recipient has not claimed yet (sent but in flight)."""
-        return (transfer for transfer in self.sent_transfers() if not self.is_claimed(transfer))
+        """Every transfer known not to be claimed yet (sent but in flight; a private recipient's are unknown)."""
+        return (transfer for transfer in self.sent_transfers() if self.is_claimed(transfer) is False)
 
-    def total_supply(self) -> int:
-        """Sum of balances plus amounts sent but not yet claimed."""
+    def known_supply(self) -> int:
+        """The supply as far as this state knows it: the balances of the users whose full state it holds, plus
+        the amounts sent to them (or to unregistered ids) and not claimed yet. It is the whole supply only
+        when no user proves its own sessions; the balances behind public users' opaque digests are private."""
         in_flight = sum(t.record.amount for t in self.unclaimed_transfers())
-        return sum(tree.balance for tree in self.users.values()) + in_flight
+        return sum(tree.balance for tree in self.trees().values()) + in_flight

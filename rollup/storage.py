@@ -5,12 +5,19 @@ any block can be rebuilt without hashing and nothing finalized is ever
 overwritten:
 
 * ``accounts(user_id, block, ...)``: a user's key digest, balance and nonce as
-  written by ``block``;
+  written by ``block``, for a session the operator executed (delegated proving);
+* ``public_users(user_id, block, opaque_digest)``: the opaque digest a session
+  its user proved published in ``block``; the operator holds nothing else of
+  that user but its outbox (a user's latest row of either table says which
+  kind of account it has);
 * ``outbox_records(user_id, idx, block, recipient, address, amount)``: outbox preimages;
 * ``tree_nodes(tree, owner, level, position, block, digest)``: every Merkle
   node a block wrote (tree 0 = global, 1 = outbox of ``owner``, 2 = claimed
   set of ``owner``); the state after block b takes, for each node, its row with
   the largest block <= b;
+* ``block_sessions``: the sessions of each block the operator executed;
+  ``pending_sessions`` and ``pending_proven``: the next block's sessions to
+  execute, and the admitted sessions their users proved (public data, proof);
 * ``proofs(block, node, proof)``: every proof of a block's aggregation tree;
   ``chain_proofs(block, proof)``: the chain proof of height ``block``.
 
@@ -41,11 +48,12 @@ import json
 import logging
 import sqlite3
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rollup.block import Block, ExecutedBlock
-from rollup.block_plan import session_node_key
+from rollup.block import Block, ExecutedBlock, PendingSession, ProvenSession
+from rollup.block_plan import session_node_key, session_node_user
 from rollup.database import Database
 from rollup.errors import DuplicateUserError, StorageEnvironmentError, StorageError
 from rollup.files import FileWriteError
@@ -63,7 +71,7 @@ from rollup.proof_spill import spill, spilled
 from rollup.public_data_json import public_data_from_json, public_data_to_json
 from rollup.session import Session, session_from_json, session_to_json
 from rollup.smt import NodeKey, SparseMerkleTree
-from rollup.state import ChainState, UserTree
+from rollup.state import Account, ChainState, PublicUser, UserTree
 from rollup.witness import SessionPublicData
 from verifier.chain import GENESIS_HEIGHT
 from verifier.field import ELEMENT_BYTES, NonCanonicalError, P, from_bytes, to_bytes
@@ -96,6 +104,22 @@ def decode_digest(blob: bytes) -> Digest:
     return (a, b, c, d)
 
 
+@dataclass(frozen=True)
+class StoredProvenSession:
+    """A pending session its user proved, as stored: what the operator re-checks on opening
+    (:func:`rollup.block.proven_session`)."""
+
+    read_root: Digest
+    old_leaf: Digest
+    public_data: SessionPublicData
+    proof: bytes
+
+
+def _decode_entry(text: Any) -> SessionPublicData:
+    """One session's stored public data (a :mod:`rollup.public_data_json` object)."""
+    return public_data_from_json(json.loads(text))
+
+
 def _decode_public_data(text: Any) -> tuple[SessionPublicData, ...]:
     """A block's stored public data: a JSON list of :mod:`rollup.public_data_json` objects, each in range."""
     entries = json.loads(text)
@@ -120,17 +144,22 @@ class Storage(Database):
             )
         if count != latest - GENESIS_HEIGHT or (count and lowest != GENESIS_HEIGHT + 1):
             raise StorageError(f"{self.location}: blocks are missing (stored {count}, latest {latest})")
-        sessions: dict[int, list[int]] = defaultdict(list)
-        for number, user_id in self._rows("SELECT block, user_id FROM block_sessions ORDER BY block, user_id"):
-            sessions[number].append(user_id)
+        sessions: dict[int, set[int]] = defaultdict(set)
+        for number, user_id in self._rows("SELECT block, user_id FROM block_sessions"):
+            sessions[number].add(user_id)
+        proven: dict[int, set[int]] = defaultdict(set)
+        for number, node in self._rows("SELECT block, node FROM proofs WHERE node LIKE 'session/%'"):
+            proven[number].add(self._decoded(f"proof node {node!r} of block {number}", session_node_user, node))
         previous_root = None
         for number in range(GENESIS_HEIGHT + 1, latest + 1):
             block = self.block(number)
             if previous_root is not None and block.prev_root != previous_root:
                 raise StorageError(f"{self.location}: block {number} does not extend the root of block {number - 1}")
-            if sorted(block.user_ids) != sessions.get(number, []):
+            users = set(block.user_ids)
+            if not sessions[number] <= users or not users <= sessions[number] | proven[number]:
                 raise StorageError(
-                    f"{self.location}: the stored sessions of block {number} differ from its public data"
+                    f"{self.location}: the stored sessions of block {number} differ from its public data (each "
+                    "session is stored, or proven by its user with its proof stored)"
                 )
             previous_root = block.new_root
 
@@ -157,7 +186,8 @@ class Storage(Database):
         return [self.block(number) for number in range(GENESIS_HEIGHT + 1, self.latest_block_number() + 1)]
 
     def block_sessions(self, number: int) -> list[Session]:
-        """The sessions that produced block ``number``, by user id."""
+        """The sessions of block ``number`` the operator executed (delegated proving), by user id; the block's
+        other sessions were proven by their users, who kept them (their proofs are the block's stored proofs)."""
         rows = self._rows("SELECT user_id, session FROM block_sessions WHERE block = ? ORDER BY user_id", (number,))
         return [self._decoded(f"session of user {u} in block {number}", session_from_json, text) for u, text in rows]
 
@@ -180,24 +210,31 @@ class Storage(Database):
                     public_data,
                 ),
             )
-            self._write_user_trees(executed)
+            for item in executed.sessions:
+                self._write_account(block.number, item)
             self._write_nodes(block.number, GLOBAL_TREE, 0, executed.global_tree.dirty_nodes())
-            users = set(block.user_ids)
-            own_proofs = db.execute("SELECT user_id, proof FROM pending_sessions WHERE proof IS NOT NULL").fetchall()
-            db.executemany(
-                "INSERT INTO proofs (block, node, proof) VALUES (?, ?, ?)",
-                [(block.number, session_node_key(u), proof) for u, proof in own_proofs if u in users],
-            )
-            db.executemany("DELETE FROM pending_sessions WHERE user_id = ?", [(u,) for u in block.user_ids])
+            rows = [(u,) for u in block.user_ids]
+            db.executemany("DELETE FROM pending_sessions WHERE user_id = ?", rows)
+            db.executemany("DELETE FROM pending_proven WHERE user_id = ?", rows)
             db.execute("UPDATE chain_head SET block = ?", (block.number,))
 
         self._transaction(write)
 
-    def _write_user_trees(self, executed: ExecutedBlock) -> None:
-        number = executed.block.number
-        for item in executed.sessions:
-            user_id, tree = item.trace.user_id, item.tree
-            old_length = item.trace.old_state.outbox_len if item.trace.old_state is not None else 0
+    def _write_account(self, number: int, item: PendingSession) -> None:
+        """A session's new account: the full state of a session the operator executed (with the session), or
+        the opaque digest and the user's proof of a session its user proved; the outbox appends either way."""
+        user_id, account = item.user_id, item.account
+        if isinstance(item, ProvenSession):
+            self._db.execute(
+                "INSERT INTO public_users (user_id, block, opaque_digest) VALUES (?, ?, ?)",
+                (user_id, number, encode_digest(item.account.opaque_digest())),
+            )
+            self._db.execute(
+                "INSERT INTO proofs (block, node, proof) VALUES (?, ?, ?)",
+                (number, session_node_key(user_id), item.proof),
+            )
+        else:
+            tree = item.tree
             self._db.execute(
                 "INSERT INTO block_sessions (block, user_id, session) VALUES (?, ?, ?)",
                 (number, user_id, session_to_json(item.session)),
@@ -206,16 +243,13 @@ class Storage(Database):
                 "INSERT INTO accounts (user_id, block, key_digest, balance, nonce) VALUES (?, ?, ?, ?, ?)",
                 (user_id, number, encode_digest(tree.key_digest), tree.balance, tree.nonce),
             )
-            self._db.executemany(
-                "INSERT INTO outbox_records (user_id, idx, block, recipient, address, amount) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (user_id, r.index, number, r.recipient, encode_digest(r.address), r.amount)
-                    for r in tree.outbox.records[old_length:]
-                ],
-            )
-            self._write_nodes(number, OUTBOX_TREE, user_id, tree.outbox.tree.dirty_nodes())
             self._write_nodes(number, CLAIMED_TREE, user_id, tree.claimed.dirty_nodes())
+        appends = item.public_data.appends
+        self._db.executemany(
+            "INSERT INTO outbox_records (user_id, idx, block, recipient, address, amount) VALUES (?, ?, ?, ?, ?, ?)",
+            [(user_id, r.index, number, r.recipient, encode_digest(r.address), r.amount) for r in appends],
+        )
+        self._write_nodes(number, OUTBOX_TREE, user_id, account.outbox.tree.dirty_nodes())
 
     def _write_nodes(self, number: int, tree: int, owner: int, nodes: dict[NodeKey, Digest]) -> None:
         self._db.executemany(
@@ -253,22 +287,30 @@ class Storage(Database):
         ):
             self._require_ints("outbox_records", (user_id, index, recipient, amount), _OUTBOX_RECORD_LIMITS)
             records[user_id].append(TransferRecord(recipient, decode_digest(address), amount, index))
-        accounts: dict[int, tuple[bytes, int, int]] = {}
-        for user_id, key, balance, nonce in self._rows(
-            "SELECT user_id, key_digest, balance, nonce FROM accounts WHERE block <= ? ORDER BY block", (number,)
+        latest: dict[int, tuple[int, tuple[Any, ...]]] = {}
+        """User id -> (block, row) of its latest account row of either kind: a user proving its own sessions
+        has public rows from its first such session on."""
+        for user_id, block, key, balance, nonce in self._rows(
+            "SELECT user_id, block, key_digest, balance, nonce FROM accounts WHERE block <= ?", (number,)
         ):
             self._require_ints("accounts", (user_id, balance, nonce), _ACCOUNT_LIMITS)
-            accounts[user_id] = (key, balance, nonce)
-        users = {
-            user_id: UserTree(
-                decode_digest(key),
-                balance,
-                nonce,
-                Outbox(records[user_id], SparseMerkleTree(OUTBOX_DEPTH, nodes[(OUTBOX_TREE, user_id)])),
-                SparseMerkleTree(CLAIMED_DEPTH, nodes[(CLAIMED_TREE, user_id)]),
-            )
-            for user_id, (key, balance, nonce) in accounts.items()
-        }
+            if user_id not in latest or latest[user_id][0] < block:
+                latest[user_id] = (block, (key, balance, nonce))
+        for user_id, block, opaque in self._rows(
+            "SELECT user_id, block, opaque_digest FROM public_users WHERE block <= ?", (number,)
+        ):
+            self._require_ints("public_users", (user_id,), (MAX_USERS,))
+            if user_id not in latest or latest[user_id][0] < block:
+                latest[user_id] = (block, (opaque,))
+        users: dict[int, Account] = {}
+        for user_id, (_, row) in latest.items():
+            outbox = Outbox(records[user_id], SparseMerkleTree(OUTBOX_DEPTH, nodes[(OUTBOX_TREE, user_id)]))
+            if len(row) == 1:
+                users[user_id] = PublicUser(outbox, decode_digest(row[0]))
+            else:
+                key, balance, nonce = row
+                claimed = SparseMerkleTree(CLAIMED_DEPTH, nodes[(CLAIMED_TREE, user_id)])
+                users[user_id] = UserTree(decode_digest(key), balance, nonce, outbox, claimed)
         state = ChainState(number, SparseMerkleTree(GLOBAL_TREE_DEPTH, nodes[(GLOBAL_TREE, 0)]), users)
         if number > GENESIS_HEIGHT and state.root != self.block(number).new_root:
             raise StorageError(f"stored trees do not reproduce the root of block {number}")
@@ -377,32 +419,70 @@ class Storage(Database):
         return {node for (node,) in rows}
 
     def pending_sessions(self) -> list[Session]:
-        """Submitted sessions waiting for the next block, by user id."""
+        """Submitted sessions the operator proves (delegated proving) waiting for the next block, by user id."""
         rows = self._rows("SELECT user_id, session FROM pending_sessions ORDER BY user_id")
         return [self._decoded(f"pending session of user {u}", session_from_json, text) for u, text in rows]
 
-    def add_pending(self, session: Session, proof: bytes | None = None) -> None:
-        """Persist a submitted session (its own transaction); DuplicateUserError if the user already has one.
+    def pending_proven(self) -> list[StoredProvenSession]:
+        """Admitted sessions their users proved waiting for the next block, by user id."""
+        rows = self._rows(
+            "SELECT user_id, read_root, old_leaf, public_data, proof FROM pending_proven ORDER BY user_id"
+        )
+        return [
+            StoredProvenSession(
+                decode_digest(read_root),
+                decode_digest(old_leaf),
+                self._decoded(f"pending proven session of user {u}", _decode_entry, text),
+                bytes(proof),
+            )
+            for u, read_root, old_leaf, text, proof in rows
+        ]
 
-        ``proof`` is the user's own proof of a session it proved (:attr:`Session.proven_by_user`); writing
-        the block stores it as the block's proof of that session's node.
-        """
-        if (proof is not None) != session.proven_by_user:
-            raise ValueError("a session its user proved comes with its proof, and only such a session does")
+    def _require_no_pending(self, db: sqlite3.Connection, user_id: int) -> None:
+        for table in ("pending_sessions", "pending_proven"):
+            if db.execute(f"SELECT 1 FROM {table} WHERE user_id = ?", (user_id,)).fetchone():
+                raise DuplicateUserError(f"user {user_id} already has a pending session")
+
+    def add_pending(self, session: Session) -> None:
+        """Persist a submitted session (its own transaction); DuplicateUserError if the user already has one."""
 
         def write(db: sqlite3.Connection) -> None:
-            if db.execute("SELECT 1 FROM pending_sessions WHERE user_id = ?", (session.user_id,)).fetchone():
-                raise DuplicateUserError(f"user {session.user_id} already has a pending session")
+            self._require_no_pending(db, session.user_id)
             db.execute(
-                "INSERT INTO pending_sessions (user_id, session, proof) VALUES (?, ?, ?)",
-                (session.user_id, session_to_json(session), proof),
+                "INSERT INTO pending_sessions (user_id, session) VALUES (?, ?)",
+                (session.user_id, session_to_json(session)),
+            )
+
+        self._transaction(write)
+
+    def add_pending_proven(self, proven: ProvenSession) -> None:
+        """Persist an admitted session its user proved: what it read, its public data and its proof (its own
+        transaction; DuplicateUserError if the user already has a pending session). Writing the block stores
+        the proof as the block's proof of that session's node."""
+
+        def write(db: sqlite3.Connection) -> None:
+            self._require_no_pending(db, proven.user_id)
+            db.execute(
+                "INSERT INTO pending_proven (user_id, read_root, old_leaf, public_data, proof) VALUES (?, ?, ?, ?, ?)",
+                (
+                    proven.user_id,
+                    encode_digest(proven.read_root),
+                    encode_digest(proven.old_leaf),
+                    json.dumps(public_data_to_json(proven.public_data)),
+                    proven.proof,
+                ),
             )
 
         self._transaction(write)
 
     def drop_pending(self, user_id: int) -> None:
         """Remove a user's submitted session (one that a crashed build left and that no longer applies)."""
-        self._transaction(lambda db: db.execute("DELETE FROM pending_sessions WHERE user_id = ?", (user_id,)))
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM pending_sessions WHERE user_id = ?", (user_id,))
+            db.execute("DELETE FROM pending_proven WHERE user_id = ?", (user_id,))
+
+        self._transaction(write)
 
     # ------------------------------------------------------------------ names
 

@@ -36,6 +36,14 @@ global-tree node changes, and a block's ``public_data`` is a list of
 of ``[user id, deposit, new leaf]`` lists. A database holding a block written
 before version 5 cannot be upgraded: its leaves cannot be recomputed without
 the users' keys, so it is refused (start a new chain).
+
+Schema version 6 keeps users who prove their own sessions as public data
+only: ``public_users(user_id, block, opaque_digest)`` (no balance, nonce or
+claimed set; their outboxes stay in ``outbox_records`` and ``tree_nodes``),
+and ``pending_proven(user_id, read_root, old_leaf, public_data, proof)`` for
+admitted sessions their users proved; ``pending_sessions.proof`` goes, and
+``block_sessions`` holds only the sessions the operator executed. A version-5
+database is upgraded in place (:func:`_keep_only_public_data_of_own_proofs`).
 """
 
 from __future__ import annotations
@@ -103,8 +111,24 @@ CREATE TABLE names (name TEXT PRIMARY KEY, user_id INTEGER NOT NULL UNIQUE);
 
 _COLUMNS_ADDED_IN_V4 = {
     ("outbox_records", "address"): "ALTER TABLE outbox_records ADD COLUMN address BLOB NOT NULL DEFAULT X''",
-    ("pending_sessions", "proof"): "ALTER TABLE pending_sessions ADD COLUMN proof BLOB",
 }
+"""(Version 4 also added ``pending_sessions.proof``, which version 6 drops again.)"""
+
+_TABLES_ADDED_IN_V6 = """
+CREATE TABLE public_users (
+    user_id INTEGER NOT NULL,
+    block INTEGER NOT NULL REFERENCES blocks(number),
+    opaque_digest BLOB NOT NULL,
+    PRIMARY KEY (user_id, block)
+);
+CREATE TABLE pending_proven (
+    user_id INTEGER PRIMARY KEY,
+    read_root BLOB NOT NULL,
+    old_leaf BLOB NOT NULL,
+    public_data TEXT NOT NULL,
+    proof BLOB NOT NULL
+);
+"""
 
 
 def _statements(script: str) -> list[str]:
@@ -123,7 +147,7 @@ _BLOCK_REFERENCES = (
     ("tree_nodes", "block"),
     ("chain_head", "block"),
 )
-"""Every column holding a block number (version 2)."""
+"""Every column holding a block number (version 2; ``public_users.block`` is added in version 6)."""
 
 
 def create_schema(db: sqlite3.Connection) -> None:
@@ -131,6 +155,7 @@ def create_schema(db: sqlite3.Connection) -> None:
     for statement in [
         *_statements(_TABLES_V1 + _TABLES_ADDED_IN_V2 + _TABLES_ADDED_IN_V3),
         *_COLUMNS_ADDED_IN_V4.values(),
+        *_statements(_TABLES_ADDED_IN_V6),
     ]:
         db.execute(statement)
     db.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
@@ -171,7 +196,25 @@ def upgrade_schema(db: sqlite3.Connection, version: int) -> None:
             f"the database has schema version {version} and holds blocks of the leaf layout before version 5 "
             f"(leaf = H(key, state root)); version {SCHEMA_VERSION} cannot read them (start a new chain)"
         )
+    _keep_only_public_data_of_own_proofs(db, columns)
+    for statement in _statements(_TABLES_ADDED_IN_V6):
+        db.execute(statement)
     db.execute("UPDATE schema_version SET version = ?", (SCHEMA_VERSION,))
+
+
+def _keep_only_public_data_of_own_proofs(db: sqlite3.Connection, columns: dict[str, tuple[str, ...]]) -> None:
+    """Version 5 -> 6: the operator no longer keeps the operations of sessions their users proved.
+
+    Such a session of a finalized block (stored with its user's key digest instead of a secret) is removed
+    from ``block_sessions``: the block's public data and the user's stored proof stand for it. One still
+    pending is dropped (its user's wallet sees that the next block does not include it, and proves again:
+    a version-5 file carried the operations, not the public data). The user keeps the full account the
+    version-5 operator computed until its next session its user proves makes it public.
+    """
+    db.execute("DELETE FROM block_sessions WHERE json_extract(session, '$.key_digest') IS NOT NULL")
+    if "proof" in columns.get("pending_sessions", ()):
+        db.execute("DELETE FROM pending_sessions WHERE proof IS NOT NULL")
+        db.execute("ALTER TABLE pending_sessions DROP COLUMN proof")
 
 
 def _holds_blocks_of_the_old_leaf_layout(db: sqlite3.Connection) -> bool:
@@ -179,7 +222,7 @@ def _holds_blocks_of_the_old_leaf_layout(db: sqlite3.Connection) -> bool:
     return db.execute("SELECT 1 FROM blocks WHERE public_data LIKE '[[%' LIMIT 1").fetchone() is not None
 
 
-UPGRADABLE_VERSIONS = frozenset({1, 2, 3, 4})
+UPGRADABLE_VERSIONS = frozenset({1, 2, 3, 4, 5})
 
 
 @functools.cache

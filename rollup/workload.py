@@ -29,7 +29,7 @@ def random_send_sessions(state: ChainState, transfers: int, rng: random.Random, 
     Each send picks a sender with a positive balance, a different recipient and
     an amount in [1, max(1, remaining // 4)], so balances drain slowly.
     """
-    remaining = {user: tree.balance for user, tree in state.users.items()}
+    remaining = {user: tree.balance for user, tree in state.trees().items()}
     if len(remaining) < 2:
         raise ValueError("random transfers need at least two registered users")
     builders: dict[int, SessionBuilder] = {}

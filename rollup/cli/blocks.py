@@ -15,6 +15,7 @@ from rollup.cli.chain import open_chain
 from rollup.cli.chain_proofs import extend_chain_proof
 from rollup.cli.proving import build_circuits, executor_of, prove_and_verify, run_summary, write_vk
 from rollup.cli.ui import CliError, Ui, count_text, kb_text, seconds_text, write_output
+from rollup.execution import ExecutedSession
 from rollup.operations import describe_operation
 from verifier.hashing import Digest
 from verifier.light_client import BlockStatement, digest_hex
@@ -50,15 +51,14 @@ def aggregation_tree(plan: BlockPlan, name_of: Callable[[int], str], proofs: dic
 
 def stored_plan(chain: ChainDirectory, number: int) -> BlockPlan:
     """The block's aggregation plan, computed natively (no circuits needed)."""
-    from rollup.execution import execute_session
+    from rollup.block_proving import stored_block_inputs
 
-    before = chain.storage.load_state(number - 1, verify=False)
-    traces = [execute_session(before, s).trace for s in chain.storage.block_sessions(number)]
+    inputs = stored_block_inputs(chain.storage, number, verify=False)
     whitelist: Digest = (0, 0, 0, 0)  # only the statement uses it; take it from the proof when there is one
     proof = chain.storage.block_proofs(number).get(BLOCK_NODE)
     if proof is not None:
         whitelist = BlockStatement.from_elements(proof_from_bytes(proof).public_inputs).whitelist_root
-    return plan_block(number, traces, before.global_tree, whitelist)
+    return plan_block(number, inputs.traces, inputs.before.global_tree, whitelist, inputs.proven)
 
 
 def cmd_block_build(args: argparse.Namespace, ui: Ui) -> int:
@@ -67,9 +67,12 @@ def cmd_block_build(args: argparse.Namespace, ui: Ui) -> int:
         block = executed.block
         ui.note(f"block {block.number}: {count_text(len(block.public_data), 'session')}")
         for item in executed.sessions:
-            session = item.session
-            ops = ", ".join(describe_operation(op, chain.name_of) for op in session.operations)
-            ui.note(f"  {chain.name_of(session.user_id)} (user {session.user_id}): {ops}")
+            name = f"{chain.name_of(item.user_id)} (user {item.user_id})"
+            if isinstance(item, ExecutedSession):
+                ops = ", ".join(describe_operation(op, chain.name_of) for op in item.session.operations)
+                ui.note(f"  {name}: {ops}")
+            else:
+                ui.note(f"  {name}: proven by its user ({count_text(len(item.public_data.appends), 'outbox append')})")
         ui.note(f"  prev root {digest_hex(block.prev_root)}")
         ui.note(f"  new root  {digest_hex(block.new_root)}")
         ui.note(f"prove it with `rollup block prove {block.number}`")
@@ -106,8 +109,14 @@ def cmd_block_show(args: argparse.Namespace, ui: Ui) -> int:
         proofs = chain.storage.block_proofs(args.number)
         block = check_stored_block(chain.storage, args.number, proofs.get(BLOCK_NODE))
         sessions = chain.storage.block_sessions(args.number)
+        executed = {session.user_id for session in sessions}
+        own = [entry for entry in block.public_data if entry.user_id not in executed]
         operations = sum(len(s.operations) for s in sessions)
-        ui.note(f"block {block.number}: {count_text(len(sessions), 'session')}, {count_text(operations, 'operation')}")
+        ui.note(
+            f"block {block.number}: {count_text(len(block.public_data), 'session')} "
+            f"({count_text(len(own), 'session')} proven by their users, whose operations stay private; "
+            f"{count_text(operations, 'operation')} in the others)"
+        )
         ui.note(f"  prev root  {digest_hex(block.prev_root)}")
         ui.note(f"  new root   {digest_hex(block.new_root)}")
         ui.note(f"  data root  {digest_hex(block.data_digest)}")
@@ -118,6 +127,11 @@ def cmd_block_show(args: argparse.Namespace, ui: Ui) -> int:
         for session in sessions:
             ops = ", ".join(describe_operation(op, chain.name_of) for op in session.operations)
             ui.note(f"  {chain.name_of(session.user_id)} (user {session.user_id}): {ops}")
+        for entry in own:
+            ui.note(
+                f"  {chain.name_of(entry.user_id)} (user {entry.user_id}): proven by its user; deposit "
+                f"{entry.deposit}, {count_text(len(entry.appends), 'outbox append')}"
+            )
         ui.note("aggregation tree:")
         ui.print(aggregation_tree(stored_plan(chain, args.number), chain.name_of, proofs))
         if not proofs:
@@ -164,10 +178,11 @@ def cmd_reexecute(args: argparse.Namespace, ui: Ui) -> int:
         start = time.perf_counter()
         before = chain.storage.load_state(args.number - 1)
         sessions = chain.storage.block_sessions(args.number)
+        block = chain.storage.block(args.number)
         loaded = time.perf_counter()
-        root = reexecute_block(before, sessions)
+        root = reexecute_block(before, sessions, block.public_data)
         seconds = time.perf_counter() - loaded
-        stored = chain.storage.block(args.number).new_root
+        stored = block.new_root
     operations = sum(len(s.operations) for s in sessions)
     ui.note(
         f"re-executed block {args.number} ({count_text(len(sessions), 'session')}, "

@@ -58,6 +58,10 @@ def cmd_user_add(args: argparse.Namespace, ui: Ui) -> int:
     return 0
 
 
+PRIVATE = "private"
+"""What the operator shows for a balance it does not know (a user proving its own sessions)."""
+
+
 def cmd_balances(args: argparse.Namespace, ui: Ui) -> int:
     with open_chain(args, ui, lock=False) as chain:
         rows = chain.balances()
@@ -77,11 +81,18 @@ def cmd_balances(args: argparse.Namespace, ui: Ui) -> int:
             table.add_column(column, justify="right")
         for row in rows:
             values = (row.user_id, row.balance, row.nonce, row.sent, row.received, row.incoming)
-            table.add_row(row.name, *map(str, values))
+            table.add_row(row.name, *(PRIVATE if value is None else str(value) for value in values))
+        known = [r for r in rows if not r.private]
         table.add_section()
-        table.add_row("total", "", str(sum(r.balance for r in rows)), "", "", "", str(sum(r.incoming for r in rows)))
+        total_balance, total_incoming = sum(r.balance or 0 for r in known), sum(r.incoming or 0 for r in known)
+        table.add_row("total (known)", "", str(total_balance), "", "", "", str(total_incoming))
         ui.print(table)
         ui.note("incoming = sent to the user and not claimed yet; total supply = balances + incoming")
+        if len(known) < len(rows):
+            ui.note(
+                f"{len(rows) - len(known)} of {len(rows)} users prove their own sessions: their balances are "
+                f"{PRIVATE} (only their wallets know them), so the totals count only the other users"
+            )
         for user_id in chain.draft.user_ids:
             ops = ", ".join(describe_operation(op, chain.name_of) for op in chain.draft.operations(user_id))
             ui.note(f"pending for block {chain.sequencer.next_block_number}: {chain.name_of(user_id)}: {ops}")

@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 
 def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
     from rollup.chain_dir import fresh_chain
-    from rollup.own_proving import prove_in_processes, seed_blocks
+    from rollup.own_proving import prove_in_processes, seed_blocks, wallet_balances
     from rollup.reexecute import reexecute_block
-    from rollup.seed import SEED_START_BALANCE, SEED_TRANSFERS, SEED_USERS, balance_table, seed_balance_rows
+    from rollup.seed import SEED_START_BALANCE, SEED_TRANSFERS, SEED_USERS, wallet_balance_table
     from rollup.wallet import create_key_file
 
     started = time.perf_counter()
@@ -44,8 +44,7 @@ def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
         with fresh_chain(directory) as chain:
             chain.set_users(SEED_USERS)
             wallets = {name: users / name for name in SEED_USERS}
-            for name, wallet in wallets.items():
-                create_key_file(wallet, name)
+            addresses = {name: create_key_file(wallet, name).key_digest for name, wallet in wallets.items()}
             names = ", ".join(SEED_USERS)
             ui.note(f"Seed scenario in {directory}{' (temporary)' if temporary else ''}")
             ui.note(f"  wallets of {names} in four directories under {users}: each user proves its own sessions")
@@ -54,7 +53,7 @@ def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
             ui.note("  block 2: " + ", ".join(f"{a} -> {b} {n}" for a, b, n in SEED_TRANSFERS))
             ui.note("  block 3: every recipient claims what was sent to it")
             blocks = []
-            for number, jobs in enumerate(seed_blocks(wallets), start=GENESIS_HEIGHT + 1):
+            for number, jobs in enumerate(seed_blocks(wallets, addresses), start=GENESIS_HEIGHT + 1):
                 start = time.perf_counter()
                 files = prove_in_processes(directory, jobs, Path(scratch.name))
                 for file in files.values():
@@ -85,22 +84,24 @@ def cmd_demo(args: argparse.Namespace, ui: Ui) -> int:
                     trusted = verified.statement.new_root
                     before = chain.storage.load_state(number - 1)
                     sessions = chain.storage.block_sessions(number)
+                    published = chain.storage.block(number).public_data
                     start = time.perf_counter()
-                    reexecute_block(before, sessions)
+                    reexecute_block(before, sessions, published)
                     reexecute_seconds = time.perf_counter() - start
                     prove_total += proven.seconds
                     ui.note(run_summary(proven))
                     ui.note(f"block {number}: light client says valid in {seconds_text(verified.verify_seconds)}")
                     timings.add_row(
                         str(number),
-                        str(len(sessions)),
+                        str(len(published)),
                         str(len(proven.result.proofs)),
                         seconds_text(proven.seconds),
                         seconds_text(verified.verify_seconds),
                         seconds_text(reexecute_seconds),
                     )
             extend_chain_proof(chain, ui)
-            ui.print(balance_table(seed_balance_rows(chain.state)))
+            ui.print(wallet_balance_table(wallet_balances(directory, wallets)))
+            ui.note("final balances as each user's wallet reports them: the operator holds only opaque digests")
             ui.print(timings)
             ui.note(f"all {len(blocks)} block proofs verified from the genesis root; latest root {digest_hex(trusted)}")
             ui.note(

@@ -21,6 +21,7 @@ from rollup.cli.transactions import cmd_claim, cmd_send
 from rollup.cli.ui import CliError, Ui
 from rollup.cli.vk import cmd_vk
 from rollup.cli.wallet import cmd_chain_rebuild, cmd_session_submit, cmd_wallet_new, cmd_wallet_prove
+from rollup.cli.wallet import cmd_wallet_balance as cmd_wallet_balance_own
 from rollup.params import DEFAULT_CHAIN_DIR
 
 
@@ -132,10 +133,16 @@ def build_parser() -> argparse.ArgumentParser:
         "session-proof file, or with --node from a node it checks, then submit it and wait for its proven block",
     )
     own.add_argument("--wallet-dir", metavar="DIR", required=True)
-    own.add_argument("--user-id", type=int, required=True, metavar="ID")
+    own.add_argument("--user-id", type=int, metavar="ID", help="the wallet's user id (needed the first time)")
     own.add_argument("--register", metavar="DEPOSIT", help="register the user with this public deposit")
-    own.add_argument("--send", action="append", default=[], metavar="ID:AMOUNT", help="send (repeatable)")
-    own.add_argument("--claim", action="store_true", help="claim every finalized transfer addressed to the wallet")
+    own.add_argument(
+        "--send",
+        action="append",
+        default=[],
+        metavar="ID:AMOUNT[:ADDRESS]",
+        help="send (repeatable); the recipient's address is needed unless the chain knows it (delegated users)",
+    )
+    own.add_argument("--claim", action="store_true", help="claim every transfer addressed to the wallet")
     own.add_argument("--out", metavar="FILE", help="the session-proof file (required without --node)")
     own.add_argument(
         "--genesis-root",
@@ -143,7 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="verify the exported block proofs (with --node: the node's chain proof) from this root first, "
         "and prove only against the verified root",
     )
-    own.add_argument("--blocks", metavar="DIR", help="the exported block proofs (default: DIR/proofs)")
+    own.add_argument(
+        "--blocks",
+        metavar="DIR",
+        help="take the chain from these exported block proofs and data files alone (needs --genesis-root)",
+    )
+    own.add_argument("--vk", metavar="FILE", help="with --blocks: the block verifier key (default: BLOCKS/block.vk)")
     own.add_argument("--node", metavar="URL", help="prove against this node, submit there and wait (http://...)")
     own.add_argument("--chain-key", metavar="FILE", help="with --node: the trusted chain key (rollup chain export)")
     own.add_argument(
@@ -152,9 +164,19 @@ def build_parser() -> argparse.ArgumentParser:
         default="proven",
         help="with --node: wait until the session is in a block, or in a proven block (default)",
     )
-    balance = command(wallet_commands, "balance", cmd_wallet_balance, "print the account as a node serves it (JSON)")
-    balance.add_argument("--node", metavar="URL", required=True)
-    balance.add_argument("--user-id", type=int, required=True, metavar="ID")
+    balance = command(
+        wallet_commands,
+        "balance",
+        cmd_wallet_balance,
+        "print the wallet's own account, synced with the published blocks (JSON); with --node and no "
+        "--wallet-dir, the account as the node serves it",
+    )
+    balance.add_argument("--wallet-dir", metavar="DIR", help="the wallet (else --node with --user-id)")
+    balance.add_argument("--user-id", type=int, metavar="ID")
+    balance.add_argument("--node", metavar="URL", help="sync with this node's blocks")
+    balance.add_argument("--blocks", metavar="DIR", help="sync with these exported block files (needs --genesis-root)")
+    balance.add_argument("--genesis-root", metavar="HEX")
+    balance.add_argument("--vk", metavar="FILE")
     session = commands.add_parser("session", help="session proofs users made", description="sessions")
     session_commands = session.add_subparsers(dest="session_command", metavar="COMMAND", required=True)
     submit = command(
@@ -185,6 +207,10 @@ def _node_main(arguments: list[str]) -> int:
 
 
 def cmd_wallet_balance(args: argparse.Namespace, ui: Ui) -> int:
+    if args.node is None:
+        if args.wallet_dir is None:
+            raise CliError("wallet balance needs --wallet-dir DIR (or --node URL --user-id ID)")
+        return cmd_wallet_balance_own(args, ui)
     from rollup.node.wallet_command import cmd_wallet_balance as balance
 
     return balance(args, ui)

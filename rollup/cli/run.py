@@ -110,7 +110,7 @@ def cmd_run(args: argparse.Namespace, ui: Ui) -> int:
         table = Table(title="Final balances")
         table.add_column("user")
         table.add_column("balance", justify="right")
-        for name, balance in balances.items():
-            table.add_row(name, str(balance))
+        for name, value in balances.items():
+            table.add_row(name, "private" if value is None else str(value))
         ui.print(table)
     return 0

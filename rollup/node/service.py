@@ -15,9 +15,9 @@ committed as a pending session (``rollup.sqlite``), then its receipt is
 committed (``node.sqlite``), and a registering user gets an operator name
 (``user-N``: the chain directory names every registered user); only then
 does it wait for its receipt batch's signature. A submission's id is the
-SHA-256 of its public session's canonical JSON (for a proof file: user, key
-digest, read root and operations, no secret), so it is recomputable from the
-pending session alone after a restart, and a replay repeats it. The receipt
+SHA-256 of its canonical JSON (for a proof file: the read root and the
+session's public data, not the proof), so it is recomputable from the pending
+session alone after a restart, and a replay repeats it. The receipt
 promises the block that was next when it was committed, and that block will
 hold it, because sealing takes every pending session.
 
@@ -53,9 +53,12 @@ from rollup.sequencer import Sequencer
 from rollup.session import Session, session_from_json, session_to_json
 from rollup.session_proof_file import SessionProofFile
 from rollup.session_submission import SessionRefusedError, submit_session_proof
+from rollup.smt import EMPTY_LEAF
 from rollup.storage import Storage
 from rollup.strict_input import parse_json_text
+from rollup.witness import SessionPublicData
 from verifier.chain import GENESIS_HEIGHT
+from verifier.hashing import Digest
 from verifier.light_client import BLOCK_STATEMENT_LEN, BlockRejectedError, digest_hex, verify_block
 from verifier.serialization import FormatError, proof_from_bytes, verifier_key_from_bytes
 
@@ -95,9 +98,15 @@ def _registers(session: Session) -> bool:
 
 
 def submission_id(session: Session) -> str:
-    """SHA-256 of the session's canonical JSON (the public session of a proof file: no secret), what a replay
-    repeats."""
+    """SHA-256 of a delegated session's canonical JSON, what a replay repeats."""
     return hashlib.sha256(session_to_json(session).encode()).hexdigest()
+
+
+def proof_submission_id(read_root: Digest, public: SessionPublicData) -> str:
+    """SHA-256 of the canonical JSON of a session-proof file's read root and public data (its proof aside, so
+    another proof of the same session is the same submission), what a replay repeats."""
+    document = {"read_root": digest_hex(read_root), "session": public_data_to_json(public)}
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def proven_statement(block_proof: bytes) -> list[int]:
@@ -150,11 +159,17 @@ class NodeService:
         """Give every pending session without a receipt or name (stopped between the commits) its receipt and name."""
         block = self.sequencer.next_block_number
         pending = self.storage.pending_sessions()
-        self.name_users([s.user_id for s in pending if _registers(s)])
-        for session in pending:
-            submission = submission_id(session)
+        proven = self.storage.pending_proven()
+        self.name_users(
+            [s.user_id for s in pending if _registers(s)]
+            + [p.public_data.user_id for p in proven if p.old_leaf == EMPTY_LEAF]
+        )
+        waiting = [(submission_id(s), s.user_id, s.read_root) for s in pending] + [
+            (proof_submission_id(p.read_root, p.public_data), p.public_data.user_id, p.read_root) for p in proven
+        ]
+        for submission, user_id, read_root in waiting:
             if self.store.receipt(submission) is None:
-                self.store.add_receipt(submission, session.user_id, block, self._receipt(session, submission, block))
+                self.store.add_receipt(submission, user_id, block, self._receipt(user_id, read_root, submission, block))
 
     async def run(self) -> None:
         """The background tasks: the receipt signer and the sealing loop (until cancelled)."""
@@ -164,13 +179,13 @@ class NodeService:
 
     # ------------------------------------------------------------- submissions
 
-    def _receipt(self, session: Session, submission: str, block: int) -> dict[str, Any]:
+    def _receipt(self, user_id: int, read_root: Digest, submission: str, block: int) -> dict[str, Any]:
         return {
             "version": RECEIPT_VERSION,
             "submission": submission,
-            "user_id": session.user_id,
+            "user_id": user_id,
             "block": block,
-            "read_root": digest_hex(session.read_root),
+            "read_root": digest_hex(read_root),
         }
 
     async def submit(self, body: bytes) -> dict[str, Any]:
@@ -184,16 +199,18 @@ class NodeService:
             except MalformedSessionError:
                 proven = None  # submit_session_proof refuses it with its reason
             if proven is not None:
-                self._refuse_replay(submission_id(proven.session()))
+                self._refuse_replay(proof_submission_id(proven.read_root, proven.public_data))
             try:
-                submit_session_proof(self.sequencer, body)
+                receipt = submit_session_proof(self.sequencer, body)
             except SessionRefusedError as exc:
                 raise proof_refusal(exc) from exc
         except RequestRefusedError as refusal:
             self.counters.reject(refusal.kind)
             raise
         assert proven is not None  # a file that does not parse is refused above
-        return await self._accepted(proven.session())
+        submission = proof_submission_id(proven.read_root, proven.public_data)
+        registers = receipt.statement.old_root == EMPTY_LEAF
+        return await self._accepted(proven.user_id, proven.read_root, submission, registers)
 
     async def submit_delegated(self, body: bytes) -> dict[str, Any]:
         """Delegated proving: check, store and sign one session holding its user's secret (JSON), which the
@@ -209,20 +226,19 @@ class NodeService:
         except RequestRefusedError as refusal:
             self.counters.reject(refusal.kind)
             raise
-        return await self._accepted(session)
+        return await self._accepted(session.user_id, session.read_root, submission_id(session), _registers(session))
 
     def _refuse_replay(self, submission: str) -> None:
         if self.store.receipt(submission) is not None:
             raise RequestRefusedError(409, "replayed", f"submission {submission} was already accepted")
 
-    async def _accepted(self, session: Session) -> dict[str, Any]:
+    async def _accepted(self, user_id: int, read_root: Digest, submission: str, registers: bool) -> dict[str, Any]:
         """Commit the receipt of a session just committed as pending, name a registering user, sign."""
-        submission = submission_id(session)
         block = self.sequencer.next_block_number
-        receipt = self._receipt(session, submission, block)
-        self.store.add_receipt(submission, session.user_id, block, receipt)
-        if _registers(session):
-            self.name_users([session.user_id])
+        receipt = self._receipt(user_id, read_root, submission, block)
+        self.store.add_receipt(submission, user_id, block, receipt)
+        if registers:
+            self.name_users([user_id])
         self.counters.accepted += 1
         if len(self.sequencer.pending_user_ids) >= self.policy.max_sessions:
             self._seal_now.set()
@@ -307,7 +323,7 @@ class NodeService:
         header = self.store.header(number)
         proving = self.store.proving(number)
         proofs = self.storage.block_proofs(number)
-        own = {session.user_id: session.proven_by_user for session in self.storage.block_sessions(number)}
+        delegated = {session.user_id for session in self.storage.block_sessions(number)}
         return {
             "number": block.number,
             "prev_root": digest_hex(block.prev_root),
@@ -317,7 +333,7 @@ class NodeService:
                 public_data_to_json(e)
                 | {
                     "new_leaf": digest_hex(e.new_leaf),
-                    "proven_by": PROVEN_BY_USER if own[e.user_id] else PROVEN_BY_NODE,
+                    "proven_by": PROVEN_BY_NODE if e.user_id in delegated else PROVEN_BY_USER,
                 }
                 for e in block.public_data
             ],

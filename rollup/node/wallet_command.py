@@ -10,11 +10,15 @@ machine:
 1. wait until the node's latest finalized block is chain-proven, fetch the
    chain proof and verify it from the trusted genesis root under the trusted
    chain key (:func:`rollup.node.wallet_view.verified_chain_head`);
-2. fetch the accounts the session reads (the user's own; each sender it
-   claims from; each recipient, for its address) and check each against the
-   verified root (:func:`~rollup.node.wallet_view.verified_account`);
-3. build the session and prove it here (``rollup.wallet_proving``), in zero
-   knowledge, into a session-proof file (written to ``--out`` too, if given);
+2. sync the wallet's own state (:mod:`rollup.wallet_state`) with the node's
+   published block data up to that block, and fetch the accounts the session
+   reads (the user's own leaf; each sender it claims from; each recipient, for
+   its address when the node knows it) and check each against the verified
+   root (:func:`~rollup.node.wallet_view.verified_account`); the wallet's own
+   state must hash to its verified leaf;
+3. build the session on the wallet's own state and prove it here
+   (``rollup.wallet_proving``), in zero knowledge, into a session-proof file
+   (written to ``--out`` too, if given), recorded as the wallet's pending session;
 4. submit the file (``POST /v1/sessions``), check the signed receipt against
    the sequencer key, and wait until the session is in a block and that block
    is proven (``--wait included`` stops at the first), printing each step.
@@ -30,11 +34,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from rollup.cli.parsing import amount
+from rollup.block_data import BlockData
 from rollup.cli.ui import CliError, Ui
+from rollup.cli.wallet import open_wallet, session_request, synced, wallet_summary
 from rollup.errors import RollupError
 from rollup.node.client import NodeClient, NodeRefusedError
 from rollup.node.wallet_view import (
@@ -44,10 +48,12 @@ from rollup.node.wallet_view import (
     verified_account,
     verified_chain_head,
 )
-from rollup.session import Session, SessionBuilder
-from rollup.state import ChainState
-from rollup.wallet import KeyFile, read_key_file
-from rollup.wallet_proving import prove_own_session
+from rollup.public_data_json import public_data_from_json
+from rollup.session import Session
+from rollup.state import ChainState, UserTree
+from rollup.wallet import KeyFile
+from rollup.wallet_proving import OwnProof, SessionRequest, build_own_session, prove_own_session
+from rollup.wallet_state import WalletState, write_wallet_state
 from verifier.chain import ChainKey, chain_key_from_bytes
 from verifier.hashing import Digest
 from verifier.light_client import MAX_KEY_BYTES, digest_hex, parse_digest_hex, read_bounded
@@ -58,13 +64,6 @@ CHAIN_PROVEN_TIMEOUT_SECONDS = 3600.0
 """How long a wallet waits for the node to chain-prove its latest block (proving a block takes minutes)."""
 WAIT_TIMEOUT_SECONDS = 3600.0
 POLL_SECONDS = 0.5
-
-
-def _transfer(text: str) -> tuple[int, int]:
-    recipient, separator, value = text.partition(":")
-    if not separator or not recipient.isdigit():
-        raise CliError(f"--send takes USER_ID:AMOUNT, got {text!r}")
-    return int(recipient), amount(value, "amount")
 
 
 def _chain_key(path: str) -> ChainKey:
@@ -86,86 +85,74 @@ def _wait_until_chain_proven(client: NodeClient, ui: Ui) -> None:
         time.sleep(POLL_SECONDS)
 
 
-def _claimable(own: VerifiedAccount, sender: VerifiedAccount, index: int, key: KeyFile) -> bool:
-    """True when record ``index`` of the verified sender's outbox is the wallet's and it has not claimed it."""
-    if sender.tree is None or own.tree is None or not 0 <= index < sender.tree.outbox.length:
-        return False
-    record = sender.tree.outbox.record(index)
-    return (
-        record.recipient == own.user_id
-        and record.address == key.key_digest
-        and not own.tree.has_claimed(sender.user_id, index)
-    )
+def node_blocks(client: NodeClient, after: int, height: int) -> list[BlockData]:
+    """The published data of blocks ``after + 1 .. height`` as the node serves them (``GET /blocks/N``);
+    UntrustedNodeError when malformed. What the wallet syncs from: a block that does not fit shows up as a
+    sync error or as a leaf that does not match the verified root."""
+    blocks = []
+    for number in range(after + 1, height + 1):
+        view = client.get(f"/blocks/{number}")
+        try:
+            sessions = tuple(
+                public_data_from_json({k: v for k, v in entry.items() if k not in NODE_ENTRY_EXTRAS})
+                for entry in view["public_data"]
+            )
+            roots = parse_digest_hex(view["prev_root"]), parse_digest_hex(view["new_root"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise UntrustedNodeError(f"the node's data of block {number} is malformed: {exc}") from exc
+        blocks.append(BlockData(number, roots[0], roots[1], sessions))
+    return blocks
 
 
-@dataclass(frozen=True)
-class SessionRequest:
-    """What the user asks its next session to do."""
-
-    deposit: int | None = None
-    """Register with this public deposit."""
-    sends: tuple[tuple[int, int], ...] = ()
-    """(recipient id, amount) pairs."""
-    claim: bool = False
-    """Claim every finalized transfer to the wallet."""
+NODE_ENTRY_EXTRAS = frozenset({"new_leaf", "proven_by"})
+"""What the node's block view adds to each published session entry."""
 
 
 def build_session(
-    client: NodeClient, height: int, root: Digest, user_id: int, key: KeyFile, request: SessionRequest
+    client: NodeClient, height: int, root: Digest, wallet: WalletState, key: KeyFile, request: SessionRequest
 ) -> tuple[Session, ChainState]:
-    """The session ``request`` asks for and the state it reads after block ``height``: the accounts it reads,
-    each verified under ``root`` (:func:`~rollup.node.wallet_view.partial_state`)."""
-    own = verified_account(client, user_id, root)
-    accounts = {own.user_id: own}
+    """The session ``request`` asks for and the wallet's view it reads after block ``height``: the wallet's own
+    state, and the public accounts it reads (each sender it claims from, each recipient whose address the node
+    knows), each verified under ``root`` (:func:`~rollup.node.wallet_view.partial_state`)."""
+    accounts = {wallet.user_id: verified_account(client, wallet.user_id, root)}
 
     def account(other: int) -> VerifiedAccount:
         if other not in accounts:
             accounts[other] = verified_account(client, other, root)
         return accounts[other]
 
-    sends: list[tuple[int, int, Digest]] = []
-    for recipient, value in request.sends:
+    sends: list[tuple[int, int, Digest | None]] = []
+    for recipient, value, address in request.sends:
         tree = account(recipient).tree
-        if tree is None:
-            raise CliError(f"user {recipient} is not registered: a transfer to it needs its address")
-        sends.append((recipient, value, tree.key_digest))
-    claims: list[tuple[int, int]] = []
+        if address is None and not isinstance(tree, UserTree):
+            raise CliError(
+                f"user {recipient}'s address is not public: give it as --send {recipient}:{value}:ADDRESS "
+                "(its holder's `rollup wallet new` printed it)"
+            )
+        sends.append((recipient, value, address))
     if request.claim:
-        for hint in client.account(user_id)["incoming"]:  # a hint; each record is checked below
-            sender, index = int(hint["sender_id"]), int(hint["outbox_index"])
-            if _claimable(own, account(sender), index, key):
-                claims.append((sender, index))
-    state = partial_state(height, list(accounts.values()))
-    builder = SessionBuilder(state, user_id, key.secret)
-    if request.deposit is not None:
-        builder.register(request.deposit)
-    for recipient, value, address in sends:
-        builder.send(recipient, value, address)
-    for sender, index in claims:
-        builder.claim(sender, index)
-    return builder.build(), state
+        for transfer in wallet.claimable():
+            account(transfer.sender)
+    view = wallet.view(partial_state(height, list(accounts.values())))
+    resolved = SessionRequest(request.deposit, tuple(sends), request.claim)
+    return build_own_session(view, wallet, key.secret, resolved), view
 
 
 def prove_for_node(
-    client: NodeClient, height: int, root: Digest, user_id: int, key: KeyFile, request: SessionRequest
-) -> bytes:
-    """The session-proof file of the session ``request`` asks for, proven here on accounts verified under
+    client: NodeClient, height: int, root: Digest, wallet: WalletState, key: KeyFile, request: SessionRequest
+) -> OwnProof:
+    """The session ``request`` asks for, proven here on the wallet's state and accounts verified under
     ``root``, the root after block ``height``."""
-    session, state = build_session(client, height, root, user_id, key, request)
-    return prove_own_session(state, session).to_bytes()
-
-
-def _request(args: argparse.Namespace) -> SessionRequest:
-    deposit = None if args.register is None else amount(args.register, "deposit")
-    return SessionRequest(deposit, tuple(map(_transfer, args.send)), bool(args.claim))
+    session, view = build_session(client, height, root, wallet, key, request)
+    return prove_own_session(view, session)
 
 
 def cmd_wallet_prove_node(args: argparse.Namespace, ui: Ui) -> int:
     """``rollup wallet prove --node URL``: verify, prove here, submit, wait (see the module docstring)."""
     if args.genesis_root is None or args.chain_key is None:
         raise CliError("wallet prove --node needs --genesis-root and --chain-key: what the wallet trusts")
-    request = _request(args)
-    key = read_key_file(args.wallet_dir)
+    request = session_request(args)
+    key, wallet = open_wallet(args)
     genesis = parse_digest_hex(args.genesis_root)
     chain_key = _chain_key(args.chain_key)
     with NodeClient(args.node) as client:
@@ -174,14 +161,26 @@ def cmd_wallet_prove_node(args: argparse.Namespace, ui: Ui) -> int:
             head = verified_chain_head(client, chain_key, genesis)
             root = digest_hex(head.latest_root)
             ui.note(f"verified the node's chain proof from genesis: height {head.height}, root {root}")
-            data = prove_for_node(client, head.height, head.latest_root, args.user_id, key, request)
+            synced(wallet, key, node_blocks(client, wallet.block, head.height), ui)
+            write_wallet_state(args.wallet_dir, wallet)
+            if wallet.pending is not None:
+                raise CliError(
+                    f"the session this wallet proved for block {wallet.pending.block} is not in a proven block yet: "
+                    "wait for it (a block without it lets the wallet prove again)"
+                )
+            proven = prove_for_node(client, head.height, head.latest_root, wallet, key, request)
+            data = proven.file.to_bytes()
             if args.out is not None:
                 Path(args.out).write_bytes(data)
             ui.note(f"proved {key.name}'s session on this machine ({len(data)} bytes, no secret); submitting it")
+            wallet.pending = proven.pending(head.height + 1)
+            write_wallet_state(args.wallet_dir, wallet)
             try:
                 signed = client.submit(data)
                 break
             except NodeRefusedError as exc:
+                wallet.pending = None
+                write_wallet_state(args.wallet_dir, wallet)
                 if exc.kind != "stale_root":
                     raise
                 ui.note("a block was sealed meanwhile: proving again on the new head")
@@ -199,7 +198,17 @@ def cmd_wallet_prove_node(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def cmd_wallet_balance(args: argparse.Namespace, ui: Ui) -> int:
-    """``rollup wallet balance --node URL --user-id U``: the account as the node serves it (JSON)."""
+    """``rollup wallet balance --node URL``: with ``--wallet-dir``, the wallet's own account synced with the
+    node's blocks; else the account of ``--user-id`` as the node serves it (JSON; balances only of users
+    whose proving the node holds)."""
     with NodeClient(args.node) as client:
-        ui.data(client.account(args.user_id))
+        if args.wallet_dir is None:
+            if args.user_id is None:
+                raise CliError("wallet balance needs --wallet-dir DIR, or --user-id ID for the node's view")
+            ui.data(client.account(args.user_id))
+            return 0
+        key, wallet = open_wallet(args)
+        synced(wallet, key, node_blocks(client, wallet.block, int(client.head()["finalized"])), ui)
+        write_wallet_state(args.wallet_dir, wallet)
+    ui.data(wallet_summary(wallet))
     return 0

@@ -6,15 +6,18 @@ The wallet trusts a chain key and a genesis root, nothing the node says:
    verifies it from the genesis root (``verifier.chain.verify_chain_proof``):
    the proven height h and root R are what the wallet trusts;
 2. :func:`verified_account` fetches a user's account (``GET /v1/accounts/U``),
-   rebuilds the user's tree from it (key digest, balance, nonce, outbox
-   records, claimed set; :mod:`rollup.node.wallet_data`), and requires that
-   its leaf (``EMPTY_LEAF`` for an unregistered id) climbs the served global
-   path to R (``verifier.merkle.compute_root_from_path``); the Merkle tree is
-   binding, so a served account that passes is the user's state under R;
+   rebuilds its public parts from it (outbox records and opaque digest; the
+   whole tree for a user whose proving the node holds: key digest, balance,
+   nonce, claimed set; :mod:`rollup.node.wallet_data`), and requires that its
+   leaf (``EMPTY_LEAF`` for an unregistered id) climbs the served global path
+   to R (``verifier.merkle.compute_root_from_path``); the Merkle tree is
+   binding, so a served account that passes is the user's account under R;
 3. :func:`partial_state` puts the verified accounts (the user's own, each
    sender it claims from, each recipient whose address it sends to) into a
    :class:`~rollup.state.ChainState` whose global tree holds only their
-   leaves and paths: exactly the nodes a session's execution reads, so
+   leaves and paths: exactly the nodes a session's execution reads. The
+   wallet puts its own state in place of its own account
+   (:meth:`rollup.wallet_state.WalletState.view`), so
    ``rollup.wallet_proving.prove_own_session`` proves on it as on the full state.
 """
 
@@ -29,7 +32,7 @@ from rollup.node.client import NodeClient
 from rollup.outbox import Outbox, TransferRecord
 from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH
 from rollup.smt import EMPTY_LEAF, NodeKey, SparseMerkleTree
-from rollup.state import CLAIMED_LEAF, ChainState, UserTree
+from rollup.state import CLAIMED_LEAF, Account, ChainState, PublicUser, UserTree
 from verifier.chain import GENESIS_HEIGHT, ChainKey, ChainStatement, genesis_statement, verify_chain_proof
 from verifier.hashing import Digest, compress
 from verifier.light_client import digest_hex, parse_digest_hex
@@ -46,7 +49,7 @@ class VerifiedAccount:
     """A user's state under a verified root: its tree (None when unregistered), leaf and global path."""
 
     user_id: int
-    tree: UserTree | None
+    tree: Account | None
     leaf: Digest
     path: tuple[Digest, ...]
 
@@ -74,8 +77,9 @@ def _digest(text: Any, what: str) -> Digest:
         raise UntrustedNodeError(f"the node's {what} is not a digest: {exc}") from exc
 
 
-def _tree(view: Mapping[str, Any]) -> UserTree | None:
-    """The user tree an account view describes (None for an unregistered id); UntrustedNodeError if malformed."""
+def _tree(view: Mapping[str, Any]) -> Account | None:
+    """The account an account view describes (None for an unregistered id): the user's whole tree when the node
+    holds it (delegated proving), else its public parts; UntrustedNodeError if malformed."""
     if not view["registered"]:
         return None
     try:
@@ -83,6 +87,8 @@ def _tree(view: Mapping[str, Any]) -> UserTree | None:
             TransferRecord(int(r["recipient"]), _digest(r["address"], "record address"), int(r["amount"]), index)
             for index, r in enumerate(view["outbox"])
         ]
+        if view["private"]:
+            return PublicUser(Outbox(records), _digest(view["opaque_digest"], "opaque digest"))
         claimed = SparseMerkleTree(CLAIMED_DEPTH)
         claimed.set_leaves(dict.fromkeys((int(k) for k in view["claimed"]), CLAIMED_LEAF))
         return UserTree(
@@ -123,5 +129,5 @@ def partial_state(height: int, accounts: Sequence[VerifiedAccount]) -> ChainStat
     nodes: dict[NodeKey, Digest] = {}
     for account in accounts:
         nodes.update(_path_nodes(account))
-    users = {a.user_id: a.tree for a in accounts if a.tree is not None}
+    users: dict[int, Account] = {a.user_id: a.tree for a in accounts if a.tree is not None}
     return ChainState(height, SparseMerkleTree(GLOBAL_TREE_DEPTH, nodes), users)

@@ -146,7 +146,7 @@ def test_the_plan_names_each_nodes_key_by_its_childrens_shapes(
 def test_a_wallet_proves_its_own_one_send_session_in_the_small_shape(circuits: RollupCircuits) -> None:
     seq = sending_chain({SMALL_USER: 0})
     session = SessionBuilder(seq.state, SMALL_USER, USER_KEYS.secret(SMALL_USER)).send(RECIPIENT, 3).build()
-    proof = proof_from_bytes(prove_own_session(seq.state, session).proof)
+    proof = proof_from_bytes(prove_own_session(seq.state, session).file.proof)
     assert circuits.session_circuit_of(proof) is circuits.sessions[0]
     assert circuits.verify_session(proof).position == SMALL_USER
 

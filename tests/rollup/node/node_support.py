@@ -17,16 +17,19 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from keys_support import NAMED_KEYS
 
 from rollup.node.client import NodeClient
-from rollup.node.wallet_command import SessionRequest, prove_for_node
+from rollup.node.wallet_command import node_blocks, prove_for_node
 from rollup.operations import Register, Send
 from rollup.seed import SEED_USERS
 from rollup.session import Session
 from rollup.state import key_digest
 from rollup.wallet import KeyFile
+from rollup.wallet_proving import SessionRequest
+from rollup.wallet_state import PendingState, WalletState
 from verifier.light_client import parse_digest_hex
 
 START_TIMEOUT_SECONDS = 120.0
@@ -116,12 +119,39 @@ def send(user_id: int, name: str, root_hex: str, recipient: int, amount: int, no
     return Session(user_id, parse_digest_hex(root_hex), NAMED_KEYS.secret(name), (send,))
 
 
-def prove_file(client: NodeClient, user_id: int, name: str, request: SessionRequest) -> bytes:
-    """The session-proof file of ``name`` (its throw-away key) for ``request``, proven in this process on the
-    node's finalized state (the head's root trusted as it is: the test's node does not chain-prove)."""
-    head = client.head()
-    key = KeyFile(name, NAMED_KEYS.secret(name))
-    return prove_for_node(client, head["finalized"], parse_digest_hex(head["root"]), user_id, key, request)
+class Wallets:
+    """The test's wallets of named users (throw-away keys), each keeping its own state the way
+    ``wallet prove --node`` does; a file counts as the wallet's pending session once :meth:`submit` had it
+    accepted."""
+
+    def __init__(self) -> None:
+        self.states: dict[int, WalletState] = {}
+        self._proven: dict[bytes, tuple[int, PendingState]] = {}
+
+    def state(self, client: NodeClient, user_id: int, name: str) -> WalletState:
+        """User ``user_id``'s wallet state, synced with the node's finalized blocks."""
+        wallet = self.states.setdefault(user_id, WalletState(user_id))
+        address = KeyFile(name, NAMED_KEYS.secret(name)).key_digest
+        wallet.sync(node_blocks(client, wallet.block, client.head()["finalized"]), address)
+        return wallet
+
+    def prove(self, client: NodeClient, user_id: int, name: str, request: SessionRequest) -> bytes:
+        """The session-proof file of ``name`` for ``request``, proven in this process on its wallet state and
+        the node's finalized state (the head's root trusted as it is: the test's node does not chain-prove)."""
+        head = client.head()
+        wallet = self.state(client, user_id, name)
+        key = KeyFile(name, NAMED_KEYS.secret(name))
+        proven = prove_for_node(client, head["finalized"], parse_digest_hex(head["root"]), wallet, key, request)
+        data = proven.file.to_bytes()
+        self._proven[data] = (user_id, proven.pending(head["finalized"] + 1))
+        return data
+
+    def submit(self, client: NodeClient, data: bytes) -> dict[str, Any]:
+        """Submit a file :meth:`prove` made; on acceptance it is its wallet's pending session."""
+        signed = client.submit(data)
+        user_id, pending = self._proven[data]
+        self.states[user_id].pending = pending
+        return signed
 
 
 def count_rows(database: Path, table: str) -> int:

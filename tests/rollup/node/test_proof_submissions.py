@@ -14,29 +14,37 @@ import dataclasses
 import httpx
 import pytest
 from keys_support import NAMED_KEYS
-from node_support import NodeProcess, count_rows, prove_file, wait_until
+from node_support import NodeProcess, Wallets, count_rows, wait_until
 
 from rollup.circuits.session import SessionCircuit
 from rollup.execution import execute_session
 from rollup.node.client import NodeClient
 from rollup.node.store import NODE_DATABASE
-from rollup.node.wallet_command import SessionRequest, build_session
+from rollup.node.wallet_command import build_session
 from rollup.params import DATABASE_FILENAME
 from rollup.session_proof_file import SessionProofFile
 from rollup.session_proving import prove_session
 from rollup.wallet import KeyFile
+from rollup.wallet_proving import SessionRequest
 from verifier.light_client import parse_digest_hex
 from verifier.serialization import proof_to_bytes
 
 SAM, JACK, KATE = 1, 2, 3
 REGISTER = SessionRequest(deposit=100)
+JACKS_ADDRESS = KeyFile("Jack", NAMED_KEYS.secret("Jack")).key_digest
+SAMS_ADDRESS = KeyFile("Sam", NAMED_KEYS.secret("Sam")).key_digest
 
 
 @pytest.fixture(scope="module")
-def block1(client: NodeClient) -> dict[str, object]:
+def wallets() -> Wallets:
+    return Wallets()
+
+
+@pytest.fixture(scope="module")
+def block1(client: NodeClient, wallets: Wallets) -> dict[str, object]:
     """Sam and Jack submit their own registration proofs (block 1); Kate proves one at genesis and keeps it."""
-    sam, jack, kate = (prove_file(client, u, n, REGISTER) for u, n in ((SAM, "Sam"), (JACK, "Jack"), (KATE, "Kate")))
-    receipts = [client.submit(sam), client.submit(jack)]  # each receipt checked against the sequencer key
+    sam, jack, kate = (wallets.prove(client, u, n, REGISTER) for u, n in ((SAM, "Sam"), (JACK, "Jack"), (KATE, "Kate")))
+    receipts = [wallets.submit(client, sam), wallets.submit(client, jack)]  # receipts checked against the key
     wait_until(lambda: client.head()["finalized"] == 1, what="block 1")
     return {"sam": sam, "kate_at_genesis": kate, "receipts": receipts}
 
@@ -44,7 +52,8 @@ def block1(client: NodeClient) -> dict[str, object]:
 def stored(node: NodeProcess) -> tuple[int, int, int]:
     """(pending sessions, blocks, receipts) as the databases hold them."""
     chain, mine = node.directory / DATABASE_FILENAME, node.directory / NODE_DATABASE
-    return count_rows(chain, "pending_sessions"), count_rows(chain, "blocks"), count_rows(mine, "receipts")
+    pending = count_rows(chain, "pending_sessions") + count_rows(chain, "pending_proven")
+    return pending, count_rows(chain, "blocks"), count_rows(mine, "receipts")
 
 
 def assert_refused(node: NodeProcess, client: NodeClient, body: bytes, status: int, kind: str) -> None:
@@ -56,7 +65,7 @@ def assert_refused(node: NodeProcess, client: NodeClient, body: bytes, status: i
 
 
 def test_own_proofs_are_admitted_with_signed_receipts_and_labelled(
-    node: NodeProcess, client: NodeClient, block1: dict[str, object]
+    node: NodeProcess, client: NodeClient, wallets: Wallets, block1: dict[str, object]
 ) -> None:
     receipts = block1["receipts"]
     assert isinstance(receipts, list)
@@ -68,7 +77,9 @@ def test_own_proofs_are_admitted_with_signed_receipts_and_labelled(
         (SAM, 100, "its user"),
         (JACK, 100, "its user"),
     ]
-    assert client.account(SAM)["balance"] == 100
+    sams = client.account(SAM)
+    assert sams["private"] and sams["balance"] is None  # the node never learns an own-prover's balance
+    assert wallets.state(client, SAM, "Sam").account.balance == 100  # type: ignore[union-attr]
     assert ">its user<" in httpx.get(f"{node.url}/explorer/blocks/1").text
 
 
@@ -99,24 +110,28 @@ def test_a_replayed_file_is_refused(node: NodeProcess, client: NodeClient, block
 
 
 def test_a_proof_under_a_key_outside_the_whitelist_is_refused(
-    node: NodeProcess, client: NodeClient, block1: dict[str, object]
+    node: NodeProcess, client: NodeClient, wallets: Wallets, block1: dict[str, object]
 ) -> None:
     """Sam's send proven with the stand-alone one-slot session circuit: a valid proof, not of the block tree."""
     head = client.head()
     key = KeyFile("Sam", NAMED_KEYS.secret("Sam"))
-    request = SessionRequest(sends=((JACK, 5),))
-    session, state = build_session(client, head["finalized"], parse_digest_hex(head["root"]), SAM, key, request)
+    request = SessionRequest(sends=((JACK, 5, JACKS_ADDRESS),))
+    wallet = wallets.state(client, SAM, "Sam")
+    session, state = build_session(client, head["finalized"], parse_digest_hex(head["root"]), wallet, key, request)
     foreign = proof_to_bytes(prove_session(execute_session(state, session).trace, SessionCircuit.build(1)))
-    honest = SessionProofFile.from_bytes(prove_file(client, SAM, "Sam", request))
+    honest = SessionProofFile.from_bytes(wallets.prove(client, SAM, "Sam", request))
     assert_refused(node, client, dataclasses.replace(honest, proof=foreign).to_bytes(), 422, "invalid_proof")
 
 
 def test_a_second_session_of_a_user_in_one_block_is_refused(
-    node: NodeProcess, client: NodeClient, block1: dict[str, object]
+    node: NodeProcess, client: NodeClient, wallets: Wallets, block1: dict[str, object]
 ) -> None:
-    first = client.submit(prove_file(client, SAM, "Sam", SessionRequest(sends=((JACK, 5),))))
-    assert_refused(node, client, prove_file(client, SAM, "Sam", SessionRequest(sends=((JACK, 6),))), 409, "duplicate")
-    client.submit(prove_file(client, JACK, "Jack", SessionRequest(sends=((SAM, 1),))))  # fills block 2
+    first = wallets.submit(client, wallets.prove(client, SAM, "Sam", SessionRequest(sends=((JACK, 5, JACKS_ADDRESS),))))
+    second = wallets.prove(client, SAM, "Sam", SessionRequest(sends=((JACK, 6, JACKS_ADDRESS),)))
+    assert_refused(node, client, second, 409, "duplicate")
+    wallets.submit(client, wallets.prove(client, JACK, "Jack", SessionRequest(sends=((SAM, 1, SAMS_ADDRESS),))))
     wait_until(lambda: client.head()["finalized"] == 2, what="block 2")
     assert client.get(f"/sessions/{first['receipt']['submission']}")["block"] == 2
-    assert (client.account(SAM)["balance"], client.account(JACK)["balance"]) == (95, 99)
+    sam, jack = wallets.state(client, SAM, "Sam"), wallets.state(client, JACK, "Jack")
+    assert (sam.account.balance, jack.account.balance) == (95, 99)  # type: ignore[union-attr]
+    assert client.account(SAM)["balance"] is None and client.account(JACK)["balance"] is None
