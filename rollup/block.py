@@ -41,18 +41,15 @@ from verifier.hashing import Digest
 
 
 @dataclass(frozen=True)
-class ProvenSession:
-    """A session its user proved, as the operator keeps it: what it read, its published entry, its proof, and
-    the user's public account after the block (the outbox extended by the appends, the new opaque digest).
-
-    Built by :func:`proven_session`, which checks it against the finalized state; the operator knows nothing
-    of the session beyond this (no operation, no key digest, no balance).
-    """
+class PublishedSession:
+    """A session known from its public data alone: what it read, its published entry, and the user's public
+    account after the block (the outbox extended by the appends, the new opaque digest). The operator knows
+    nothing of it beyond this (no operation, no key digest, no balance). A session rebuilt from exported block
+    files is one: the block's proof vouches for it."""
 
     read_root: Digest
     old_leaf: Digest
     public_data: SessionPublicData
-    proof: bytes
     account: PublicUser
 
     @property
@@ -61,8 +58,17 @@ class ProvenSession:
         return self.public_data.user_id
 
 
-PendingSession = ExecutedSession | ProvenSession
-"""A session waiting for the next block: executed by the operator (delegated proving), or proven by its user."""
+@dataclass(frozen=True)
+class ProvenSession(PublishedSession):
+    """A session its user proved, as the operator admitted it (:func:`proven_session`): with the user's proof,
+    which becomes the block's proof of the session's node."""
+
+    proof: bytes
+
+
+PendingSession = ExecutedSession | PublishedSession
+"""A session of the next block: executed by the operator (delegated proving), or known from its public data
+(proven by its user, or rebuilt from block files)."""
 
 
 def extended_outbox(state: ChainState, public: SessionPublicData) -> Outbox:
@@ -90,6 +96,13 @@ def proven_session(
     (StaleRootError), its old leaf is the user's leaf (WrongOldLeafError), and its appends extend the user's
     outbox to the published root (OutboxMismatchError). That the proof verifies and states exactly these
     values is the caller's check (:mod:`rollup.session_submission`)."""
+    return ProvenSession(**vars(published_session(state, read_root, old_leaf, public)), proof=proof)
+
+
+def published_session(
+    state: ChainState, read_root: Digest, old_leaf: Digest, public: SessionPublicData
+) -> PublishedSession:
+    """A session known from its public data, checked against the finalized ``state`` (see :func:`proven_session`)."""
     user = public.user_id
     if read_root != state.root:
         raise StaleRootError(
@@ -98,7 +111,7 @@ def proven_session(
     if old_leaf != state.leaf(user):
         raise WrongOldLeafError(f"the session's old leaf is not user {user}'s leaf under the finalized root")
     account = PublicUser(extended_outbox(state, public), public.opaque_digest)
-    return ProvenSession(read_root, old_leaf, public, proof, account)
+    return PublishedSession(read_root, old_leaf, public, account)
 
 
 @dataclass(frozen=True)

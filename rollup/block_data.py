@@ -149,6 +149,8 @@ class RebuiltState:
     users: dict[int, PublicUser]
     data: tuple[BlockData, ...]
     """Every block's published data, in order."""
+    proofs: tuple[bytes, ...]
+    """Every block's proof (the bytes verified), in order."""
     last: BlockStatement | None
 
     @property
@@ -204,14 +206,15 @@ def rebuild_public_state(vk_file: Path, directory: Path, genesis_root: Digest) -
         raise BlockDataError("the genesis root is not the root of the empty global tree")
     statement = None
     published: list[BlockData] = []
+    proofs: list[bytes] = []
     files = sorted(directory.glob(f"*{PROOF_SUFFIX}")) if directory.is_dir() else []
     if not files:
-        return RebuiltState(tree, users, (), None)
+        return RebuiltState(tree, users, (), (), None)
     vk = verifier_key_from_bytes(read_bounded(str(vk_file), "verifier key", MAX_KEY_BYTES))
     limit = proof_size(vk.common)
     for file in files:
-        proof = proof_from_bytes(read_bounded(str(file), "proof", limit))
-        statement = verify_block(vk, proof, tree.root)
+        proof_bytes = read_bounded(str(file), "proof", limit)
+        statement = verify_block(vk, proof_from_bytes(proof_bytes), tree.root)
         data_file = data_path(file)
         if not data_file.is_file():
             raise BlockDataError(f"{file} has no data file {data_file.name} beside it")
@@ -221,4 +224,5 @@ def rebuild_public_state(vk_file: Path, directory: Path, genesis_root: Digest) -
         if tree.root != statement.new_root:
             raise BlockDataError(f"{data_file}: its new leaves do not give the proven new root")
         published.append(data)
-    return RebuiltState(tree, users, tuple(published), statement)
+        proofs.append(proof_bytes)
+    return RebuiltState(tree, users, tuple(published), tuple(proofs), statement)

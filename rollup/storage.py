@@ -52,8 +52,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rollup.block import Block, ExecutedBlock, PendingSession, ProvenSession
-from rollup.block_plan import session_node_key, session_node_user
+from rollup.block import Block, ExecutedBlock, PendingSession, ProvenSession, PublishedSession
+from rollup.block_plan import BLOCK_NODE, session_node_key, session_node_user
 from rollup.database import Database
 from rollup.errors import DuplicateUserError, StorageEnvironmentError, StorageError
 from rollup.files import FileWriteError
@@ -148,6 +148,7 @@ class Storage(Database):
         for number, user_id in self._rows("SELECT block, user_id FROM block_sessions"):
             sessions[number].add(user_id)
         proven: dict[int, set[int]] = defaultdict(set)
+        block_proven = {number for (number,) in self._rows("SELECT block FROM proofs WHERE node = ?", (BLOCK_NODE,))}
         for number, node in self._rows("SELECT block, node FROM proofs WHERE node LIKE 'session/%'"):
             proven[number].add(self._decoded(f"proof node {node!r} of block {number}", session_node_user, node))
         previous_root = None
@@ -156,10 +157,11 @@ class Storage(Database):
             if previous_root is not None and block.prev_root != previous_root:
                 raise StorageError(f"{self.location}: block {number} does not extend the root of block {number - 1}")
             users = set(block.user_ids)
-            if not sessions[number] <= users or not users <= sessions[number] | proven[number]:
+            vouched = users if number in block_proven else sessions[number] | proven[number]
+            if not sessions[number] <= users or not users <= vouched:
                 raise StorageError(
                     f"{self.location}: the stored sessions of block {number} differ from its public data (each "
-                    "session is stored, or proven by its user with its proof stored)"
+                    "session is stored, or proven by its user with its proof stored, or the block proof is stored)"
                 )
             previous_root = block.new_root
 
@@ -222,17 +224,19 @@ class Storage(Database):
 
     def _write_account(self, number: int, item: PendingSession) -> None:
         """A session's new account: the full state of a session the operator executed (with the session), or
-        the opaque digest and the user's proof of a session its user proved; the outbox appends either way."""
+        the opaque digest of a session known from its public data (with its user's proof, if it has one); the
+        outbox appends either way."""
         user_id, account = item.user_id, item.account
-        if isinstance(item, ProvenSession):
+        if isinstance(item, PublishedSession):
             self._db.execute(
                 "INSERT INTO public_users (user_id, block, opaque_digest) VALUES (?, ?, ?)",
                 (user_id, number, encode_digest(item.account.opaque_digest())),
             )
-            self._db.execute(
-                "INSERT INTO proofs (block, node, proof) VALUES (?, ?, ?)",
-                (number, session_node_key(user_id), item.proof),
-            )
+            if isinstance(item, ProvenSession):
+                self._db.execute(
+                    "INSERT INTO proofs (block, node, proof) VALUES (?, ?, ?)",
+                    (number, session_node_key(user_id), item.proof),
+                )
         else:
             tree = item.tree
             self._db.execute(

@@ -188,11 +188,17 @@ def build_parser() -> argparse.ArgumentParser:
         chain_commands,
         "rebuild",
         cmd_chain_rebuild,
-        "rebuild the global tree and every outbox from exported block files alone, verifying each proof and its data",
+        "rebuild the global tree and every outbox from exported block files alone, verifying each proof and its "
+        "data; with --into NEW, into a chain directory an operator continues",
     )
     rebuild.add_argument("--from", dest="source", required=True, metavar="DIR", help="block-NNNN.proof and .data files")
     rebuild.add_argument("--genesis-root", required=True, metavar="HEX")
     rebuild.add_argument("--vk", metavar="FILE", help="the block verifier key (default: DIR/block.vk)")
+    rebuild.add_argument(
+        "--into",
+        metavar="NEW",
+        help="also write a new chain directory NEW (must not exist or be empty) to continue the chain from",
+    )
     # `rollup node|bench ARGS` are dispatched before parsing (see main); these entries are for the help text
     commands.add_parser("node", help="run the node: sequencer, prover and data service over HTTP", add_help=False)
     bench = commands.add_parser("bench", help="run the benchmarks (options: rollup bench --help)", add_help=False)

@@ -194,10 +194,16 @@ def cmd_session_submit(args: argparse.Namespace, ui: Ui) -> int:
 
 
 def cmd_chain_rebuild(args: argparse.Namespace, ui: Ui) -> int:
+    from rollup.chain_rebuild import rebuild_chain_dir
+
     directory = Path(args.source)
     vk = Path(args.vk) if args.vk is not None else directory / "block.vk"
+    genesis = parse_digest_hex(args.genesis_root)
     try:
-        rebuilt = rebuild_public_state(vk, directory, parse_digest_hex(args.genesis_root))
+        if args.into is None:
+            rebuilt = rebuild_public_state(vk, directory, genesis)
+        else:
+            rebuilt = rebuild_chain_dir(vk, directory, genesis, Path(args.into))
     except (ValueError, BlockDataError) as exc:
         raise CliError(f"cannot rebuild from {directory}: {exc}") from exc
     records = sum(user.outbox.length for user in rebuilt.users.values())
@@ -206,4 +212,10 @@ def cmd_chain_rebuild(args: argparse.Namespace, ui: Ui) -> int:
         f"proof verified from the genesis root, every data file matches its proven data root"
     )
     ui.note(f"  {len(rebuilt.users)} users, {records} outbox records; root {digest_hex(rebuilt.tree.root)}")
+    if args.into is not None:
+        ui.note(
+            f"wrote the chain directory {args.into}: every user as public data only (outbox and opaque digest), "
+            "the block proofs and data files, the block key; continue it with `rollup --dir "
+            f"{args.into} session submit`, `block build`, `block prove`"
+        )
     return 0

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from rollup.block import ExecutedBlock
-from rollup.block_data import BlockData, BlockDataError, PublicUser, RebuiltState, apply_block_data, data_path
+from rollup.block_data import BlockData, BlockDataError, RebuiltState, apply_block_data, data_path
 from rollup.errors import UnknownTransferError
 from rollup.params import GLOBAL_TREE_DEPTH
 from rollup.seed import SEED_USERS
 from rollup.sequencer import Sequencer
 from rollup.smt import SparseMerkleTree
+from rollup.state import PublicUser
 from rollup.witness import ClaimStep, verify_session_trace
 from verifier.light_client import BlockStatement
 
@@ -94,7 +95,7 @@ def test_replaying_the_data_files_rebuilds_the_global_tree_and_every_outbox(seed
     for user_id, operator_tree in state.users.items():
         assert users[user_id].outbox.records == operator_tree.outbox.records
         assert users[user_id].outbox.root == operator_tree.outbox.root
-        assert users[user_id].opaque_digest == operator_tree.opaque_digest()
+        assert users[user_id].opaque_digest() == operator_tree.opaque_digest()
         assert users[user_id].leaf() == state.leaf(user_id)
 
 
@@ -103,7 +104,7 @@ def test_a_claim_needs_nothing_of_the_sender_but_the_published_data(seed_run: Ru
     alone (no operator database), verifies against the proven root as the honest trace does."""
     _, blocks = seed_run
     tree, users = replayed(blocks[:2])
-    rebuilt = RebuiltState(tree, users, 2, None)
+    rebuilt = RebuiltState(tree, users, (), (), None)
     jack_trace = next(item.trace for item in blocks[2].sessions if item.trace.user_id == SEED_USERS["Jack"])
     steps = []
     for step in jack_trace.steps:

@@ -248,13 +248,14 @@ BLOCK_TABLES = ("block_sessions", "accounts", "outbox_records", "tree_nodes")
 
 
 def renumber_blocks_from_0(chain: Path, *then: str) -> None:
-    """Blocks numbered from 0, as schema versions 1 and 2 wrote them (no chain_proofs table); then the
-    statements ``then``."""
+    """Blocks numbered from 0, as schema versions 1 and 2 wrote them (no chain_proofs table, nor the tables of
+    version 6); then the statements ``then``."""
     renumber = [
         f"UPDATE {table} SET {column} = {column} - 1"
         for table, column in (("blocks", "number"), *((t, "block") for t in (*BLOCK_TABLES, "proofs")))
     ]
-    execute(chain, "DROP TABLE chain_proofs", *renumber, *then)
+    version_6 = ("DROP TABLE public_users", "DROP TABLE pending_proven")
+    execute(chain, "DROP TABLE chain_proofs", *version_6, *renumber, *then)
 
 
 def downgrade_to_version_1(chain: Path) -> dict[str, int]:
@@ -573,3 +574,23 @@ def test_write_atomic_failure_names_the_file_and_keeps_the_old_content(
     monkeypatch.undo()
     assert target.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["key.vk"]
+
+
+def test_a_version_5_database_is_upgraded_in_place(capsys: Captured, chain: Path) -> None:
+    """Version 5 kept the operations of sessions their users proved: a pending one (stored with its user's
+    proof) is dropped, its column goes, the public-data tables are created, and the chain goes on."""
+    session = '{"key_digest": [1, 2, 3, 4], "operations": [], "read_root": [0, 0, 0, 0], "user_id": 9}'
+    execute(
+        chain,
+        "DROP TABLE public_users",
+        "DROP TABLE pending_proven",
+        "ALTER TABLE pending_sessions ADD COLUMN proof BLOB",
+        f"INSERT INTO pending_sessions (user_id, session, proof) VALUES (9, '{session}', X'00')",
+        "UPDATE schema_version SET version = 5",
+    )
+    assert balances(capsys, chain) == {"Sam": 90, "Jack": 50}
+    with Storage.open(database(chain)) as storage:
+        assert storage._rows("SELECT version FROM schema_version") == [(SCHEMA_VERSION,)]
+        assert storage._rows("SELECT user_id FROM pending_sessions") == []
+        assert storage.pending_proven() == []
+    assert run_cli(capsys, chain, "send", "Sam", "Jack", "1")[0] == 0

@@ -1,27 +1,37 @@
 """Slow: the seed scenario with every user proving its own session, from its own wallet directory, in its
-own process; the operator only verifies, aggregates and exports. No byte of any key file reaches the
-operator's chain directory, database, output or exported block files."""
+own process; the operator only verifies, aggregates and exports. No byte of any key file, and no balance
+of any of these users, reaches the operator's chain directory, database, output or exported block files:
+the final balances are the wallets' own."""
 
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 from pathlib import Path
 
 import pytest
 from cli_support import Captured, run_cli
 
 from rollup.chain_dir import ChainDirectory
-from rollup.own_proving import prove_in_processes, seed_blocks
+from rollup.errors import PrivateStateError
+from rollup.own_proving import prove_in_processes, seed_blocks, wallet_balances
 from rollup.seed import SEED_TRANSFERS, SEED_USERS
 from rollup.state import ChainState
 from verifier import light_client
+from verifier.hashing import Digest
+
+FINAL = {"Sam": 45, "Jack": 150, "Kate": 70, "Kim": 135}
 
 
-def wallet(capsys: Captured, root: Path, name: str) -> Path:
+def wallet(capsys: Captured, root: Path, name: str) -> tuple[Path, Digest]:
+    """A new wallet and the address its ``wallet new`` printed (what its user gives to senders)."""
     directory = root / name
-    code, _, err = run_cli(capsys, "wallet", "new", name, "--wallet-dir", str(directory))
+    code, out, err = run_cli(capsys, "wallet", "new", name, "--wallet-dir", str(directory))
     assert code == 0, err
-    return directory
+    match = re.search(r"address ([0-9a-f]{64})", out + err)
+    assert match is not None, err
+    return directory, light_client.parse_digest_hex(match.group(1))
 
 
 def secret_fragments(key_file: Path) -> list[bytes]:
@@ -38,7 +48,9 @@ def test_users_prove_their_own_sessions_and_the_operator_only_aggregates(capsys:
     chain, files, exported = tmp_path / "operator" / "chain", tmp_path / "sessions", tmp_path / "exported"
     files.mkdir()
     exported.mkdir()
-    wallets = {name: wallet(capsys, tmp_path / "users", name) for name in SEED_USERS}
+    made = {name: wallet(capsys, tmp_path / "users", name) for name in SEED_USERS}
+    wallets = {name: directory for name, (directory, _) in made.items()}
+    addresses = {name: address for name, (_, address) in made.items()}
     operator_output: list[str] = []
 
     def operator(*argv: str) -> None:
@@ -48,7 +60,7 @@ def test_users_prove_their_own_sessions_and_the_operator_only_aggregates(capsys:
 
     operator("init")
     verified = ("--genesis-root", light_client.digest_hex(ChainState().root), "--blocks", str(exported))
-    for number, jobs in enumerate(seed_blocks(wallets, verified), start=1):
+    for number, jobs in enumerate(seed_blocks(wallets, addresses, verified), start=1):
         for file in prove_in_processes(chain, jobs, files).values():
             operator("session", "submit", str(file))
         operator("block", "build")
@@ -56,10 +68,19 @@ def test_users_prove_their_own_sessions_and_the_operator_only_aggregates(capsys:
         operator("block", "export", str(number), "--out", str(exported / f"block-{number:04d}.proof"))
 
     with ChainDirectory.open(chain, lock=False) as opened:
-        balances = {name: opened.state.user(user).balance for name, user in SEED_USERS.items()}
+        for user in SEED_USERS.values():
+            with pytest.raises(PrivateStateError):  # the operator cannot answer a balance query
+                opened.state.tree(user)
+        assert all(row.balance is None for row in opened.balances())
         genesis = light_client.digest_hex(opened.storage.block(1).prev_root)
         final_root = opened.state.root
-    assert balances == {"Sam": 45, "Jack": 150, "Kate": 70, "Kim": 135}
+    assert wallet_balances(chain, wallets) == FINAL
+    code, out, err = run_cli(capsys, "--dir", str(chain), "balances", "--json")
+    operator_output.append(out + err)
+    assert code == 0 and json.loads(out)["balances"] == dict.fromkeys(SEED_USERS)
+    database = sqlite3.connect(chain / "rollup.sqlite")
+    assert database.execute("SELECT COUNT(*) FROM accounts").fetchone() == (0,)
+    database.close()
     assert (
         light_client.main(["--vk", str(chain / "block.vk"), "--chain", str(exported), "--genesis-root", genesis]) == 0
     )
@@ -105,3 +126,18 @@ def test_users_prove_their_own_sessions_and_the_operator_only_aggregates(capsys:
     for name, directory in wallets.items():
         for fragment in secret_fragments(directory / "key.json"):
             assert not any(fragment in haystack for haystack in haystacks), f"a piece of {name}'s key leaked"
+    for name, fragment_list in balance_fragments(wallets).items():
+        for fragment in fragment_list:
+            assert not any(fragment in haystack for haystack in haystacks), f"{name}'s balance leaked"
+
+
+def balance_fragments(wallets: dict[str, Path]) -> dict[str, list[bytes]]:
+    """What a leaked balance would look like: a stored account's balance and nonce as field elements (as a
+    database row or the opaque digest's preimage holds them), or as JSON."""
+    fragments: dict[str, list[bytes]] = {}
+    for name, directory in wallets.items():
+        account = json.loads((directory / "state.json").read_text())["account"]
+        balance, nonce = account["balance"], account["nonce"]
+        pair = [balance.to_bytes(8, "little") + nonce.to_bytes(8, "little"), f'"balance": {balance}'.encode()]
+        fragments[name] = [*pair, f'"balance":{balance}'.encode(), f"[{balance}, {nonce}".encode()]
+    return fragments

@@ -7,6 +7,7 @@ SIGKILL (``kill -9``). Nothing runs in the test's own process.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -168,16 +169,17 @@ def rollup_command() -> list[str]:
     return [str(Path(sys.executable).with_name("rollup"))]
 
 
-def run_seed_with_wallets(url: str, genesis_root: str, chain_key: Path) -> None:
+def run_seed_with_wallets(url: str, genesis_root: str, chain_key: Path) -> dict[str, int]:
     """The seed scenario as four wallet processes per phase (register, send, claim), in parallel: each
     verifies the node's chain proof, proves its user's session itself, submits the file and waits until
-    its block is proven (``rollup wallet prove --node``)."""
+    its block is proven (``rollup wallet prove --node``). Returns each wallet's own final balance
+    (``rollup wallet balance --node URL --wallet-dir DIR``): the node does not know them."""
     from rollup.seed import SEED_START_BALANCE, SEED_TRANSFERS, SEED_USERS
     from rollup.wallet import create_key_file
+    from verifier.light_client import digest_hex
 
     wallets = Path(tempfile.mkdtemp(prefix="seed-wallets-"))
-    for name in SEED_USERS:
-        create_key_file(wallets / name, name)
+    addresses = {name: digest_hex(create_key_file(wallets / name, name).key_digest) for name in SEED_USERS}
     trusted = ["--node", url, "--genesis-root", genesis_root, "--chain-key", str(chain_key)]
 
     def wallet(name: str, *session: str) -> list[str]:
@@ -186,7 +188,7 @@ def run_seed_with_wallets(url: str, genesis_root: str, chain_key: Path) -> None:
 
     sends: dict[str, list[str]] = {}
     for sender, recipient, amount in SEED_TRANSFERS:
-        sends.setdefault(sender, []).extend(["--send", f"{SEED_USERS[recipient]}:{amount}"])
+        sends.setdefault(sender, []).extend(["--send", f"{SEED_USERS[recipient]}:{amount}:{addresses[recipient]}"])
     phases = [
         [wallet(name, "--register", str(SEED_START_BALANCE)) for name in SEED_USERS],
         [wallet(name, *transfers) for name, transfers in sends.items()],
@@ -197,3 +199,9 @@ def run_seed_with_wallets(url: str, genesis_root: str, chain_key: Path) -> None:
         for command, process in zip(phase, processes, strict=True):
             out, err = process.communicate(timeout=3600)
             assert process.returncode == 0, f"{command}: {out.decode()} {err.decode()}"
+    balances = {}
+    for name in SEED_USERS:
+        command = [*rollup_command(), "wallet", "balance", "--node", url, "--wallet-dir", str(wallets / name)]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        balances[name] = json.loads(done.stdout)["balance"]
+    return balances
