@@ -130,7 +130,7 @@ class RollupCircuits:
                 return ChildProof(proof, self.sessions[-1].data.verifier_key)
         return ChildProof(proof, self.blocks.aggregation_key_of(proof))
 
-    def node_keys(self, plan: BlockPlan, done: dict[str, bytes]) -> dict[str, VerifierKey]:
+    def node_keys(self, plan: BlockPlan, done: dict[str, bytes] | None = None) -> dict[str, VerifierKey]:
         """The key every node of ``plan`` is proven under: a session's is the smallest session circuit
         holding it (for a session its user proved, the one its proof in ``done`` verifies under), an
         aggregation's the variant taking its children's shapes."""
@@ -139,7 +139,9 @@ class RollupCircuits:
             if node.children is None:
                 trace = node.trace
                 keys[node.key] = (
-                    self._user_proof_key(node, done) if trace is None else self.session_for(trace).data.verifier_key
+                    self._user_proof_key(node, done or {})
+                    if trace is None
+                    else self.session_for(trace).data.verifier_key
                 )
             else:
                 left, right = (keys[child.key].common for child in node.children)

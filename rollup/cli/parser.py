@@ -177,6 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     balance.add_argument("--blocks", metavar="DIR", help="sync with these exported block files (needs --genesis-root)")
     balance.add_argument("--genesis-root", metavar="HEX")
     balance.add_argument("--vk", metavar="FILE")
+    balance.set_defaults(json=True)  # stdout carries only the JSON; what the sync says goes to stderr
     session = commands.add_parser("session", help="session proofs users made", description="sessions")
     session_commands = session.add_subparsers(dest="session_command", metavar="COMMAND", required=True)
     submit = command(
