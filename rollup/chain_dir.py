@@ -94,6 +94,11 @@ def default_wallets_root(chain_dir: Path) -> Path:
     return chain_dir.parent / f"{chain_dir.name}-wallets"
 
 
+def default_name(user_id: int) -> str:
+    """``user-ID``: the operator's name of a user nobody named (one registering through a session-proof file)."""
+    return f"user-{user_id}"
+
+
 def proof_filename(number: int) -> str:
     """``block-NNNN.proof``: names sort in block order (what ``rollup-verify --chain`` expects)."""
     return f"block-{number:04d}.proof"
@@ -356,7 +361,7 @@ class ChainDirectory:
             raise RollupError(f"the name {name!r} is taken (user {self.users[name]})")
         receipt = submit_session_proof(self.sequencer, data)
         if receipt.user_id not in self.users.values():
-            self.set_users({**self.users, normalize_name(name or f"user-{receipt.user_id}"): receipt.user_id})
+            self.set_users({**self.users, normalize_name(name or default_name(receipt.user_id)): receipt.user_id})
         return receipt
 
     def _require_usable(self, name: str) -> int:

@@ -11,7 +11,8 @@ a new chain directory ``target`` that an operator continues from:
   state at all; each block's proof is its stored block proof (the block's
   sessions are vouched for by it: there is no session to re-execute);
 * ``target/proofs`` holds the exported proofs and data files, copied, and
-  ``target/block.vk`` the block verifier key.
+  ``target/block.vk`` the block verifier key;
+* every user is named ``user-ID`` (the operator's names are not public data).
 
 So ``session submit``, ``block build``, ``block prove`` and ``block export``
 continue on it, and the users' wallets, which keep their own state, prove
@@ -26,7 +27,7 @@ from pathlib import Path
 from rollup.block import assemble_block, commit_block, published_session
 from rollup.block_data import DATA_SUFFIX, RebuiltState, rebuild_public_state
 from rollup.block_plan import BLOCK_NODE
-from rollup.chain_dir import proof_filename
+from rollup.chain_dir import default_name, proof_filename
 from rollup.chain_integrity import PROOFS_DIR, VK_FILE
 from rollup.errors import ChainDirError
 from rollup.files import make_private_directory, write_atomic
@@ -57,6 +58,7 @@ def rebuild_chain_dir(vk_file: Path, source: Path, genesis_root: Digest, target:
             name = proof_filename(data.number)
             write_atomic(target / PROOFS_DIR / name, proof)
             write_atomic((target / PROOFS_DIR / name).with_suffix(DATA_SUFFIX), data.to_bytes())
+        storage.set_names({default_name(user): user for user in sorted(state.users)})
     if rebuilt.blocks:
         write_atomic(target / VK_FILE, vk_file.read_bytes())
     return rebuilt
