@@ -77,7 +77,7 @@ def test_users_prove_their_own_sessions_and_the_operator_only_aggregates(capsys:
     assert wallet_balances(chain, wallets) == FINAL
     code, out, err = run_cli(capsys, "--dir", str(chain), "balances", "--json")
     operator_output.append(out + err)
-    assert code == 0 and json.loads(out)["balances"] == dict.fromkeys(SEED_USERS)
+    assert code == 0 and list(json.loads(out)["balances"].values()) == [None] * len(SEED_USERS)
     database = sqlite3.connect(chain / "rollup.sqlite")
     assert database.execute("SELECT COUNT(*) FROM accounts").fetchone() == (0,)
     database.close()
