@@ -8,8 +8,10 @@ The node takes the chain directory's exclusive lock (a second node, or a
 the chain and the sequencer key on first start, forks the prover process
 (unless ``--no-prove``: then it only sequences and serves, and blocks are
 proven by ``rollup block prove`` later), and serves HTTP with uvicorn on the
-given address, loopback by default. It prints ``listening on http://HOST:PORT``
-once the socket is bound (``--listen 127.0.0.1:0`` picks a free port).
+given address, loopback by default. It builds every circuit of the block tree
+first (the keys a submitted session proof is verified under, which the forked
+prover inherits), so no request waits for them, then prints ``listening on
+http://HOST:PORT`` (``--listen 127.0.0.1:0`` picks a free port).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import uvicorn
 
+from rollup.block_proving import rollup_circuits
 from rollup.chain_dir import ChainDirectory
 from rollup.errors import RollupError
 from rollup.node.app import create_app
@@ -141,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         chain.close()
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    rollup_circuits()  # before the first request and before the prover forks (it inherits them)
     prover = None if args.no_prove else start_prover(directory, ProverOptions(args.workers, args.scheduler))
     store = NodeStore(directory / NODE_DATABASE)
     policy = SealPolicy(args.block_time, args.block_sessions)
