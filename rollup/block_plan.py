@@ -29,7 +29,22 @@ wrote there; the data root climbs over empty defaults), and then
 So a chain of untouched levels is climbed inside one proof, and the number of
 aggregation proofs is the number of sessions minus one.
 
-**Plan** (:func:`plan_block`). The sessions of a block are grouped as a binary
+**Batch** (:func:`batch_nodes` here, ``batch_nodes_circuit`` in
+:mod:`rollup.circuits.batch`). One proof of up to K sessions of users u_1 < ... < u_K
+of the subtree of height L at ``position`` P and of that subtree's update: from
+R_0 = the old subtree root and T_0 = Z_L (the empty data subtree), for each entry
+(o_i = u_i - P < 2^L, siblings s_i and t_i)
+
+    climb(old_leaf_i, o_i, s_i) = R_{i-1},   R_i = climb(new_leaf_i, o_i, s_i),
+    climb(Z_0, o_i, t_i)        = T_{i-1},   T_i = climb(data_i, o_i, t_i),
+
+every session reading one read root; the statement is (L, P, R_0, R_K, read, T_K).
+Why this gives the true roots is in docs/recursion.md ("Batches of delegated sessions").
+
+**Plan** (:func:`plan_block`). Sessions the operator may batch (``batchable``:
+delegated ones of at most ``BATCH_SLOTS`` operations) that are two or more and alone
+in their subtree of height ``BATCH_LEVEL`` become one batch leaf of it; every
+other session is a leaf of its own. The leaves are grouped as a binary
 trie: a group splits at the highest bit where its users' ids differ, users with
 that bit 0 on the left. Each split is one aggregation (a :func:`combine_nodes`),
 so a block of S sessions needs S session proofs, S - 1 aggregation proofs and one
@@ -39,11 +54,12 @@ here, so the plan is checked against the block before anything is proven.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from rollup.block import Block
 from rollup.errors import RollupError
+from rollup.params import BATCH_LEVEL, BATCH_SESSIONS
 from rollup.smt import SparseMerkleTree
 from rollup.witness import SessionPublicData, SessionTrace
 from verifier.hashing import Digest, compress
@@ -70,6 +86,11 @@ def session_node_user(key: str) -> int:
     if not key.startswith(SESSION_NODE_PREFIX) or not key[len(SESSION_NODE_PREFIX) :].isdigit():
         raise ValueError(f"{key!r} is not a session node key")
     return int(key[len(SESSION_NODE_PREFIX) :])
+
+
+def subtree_node_key(level: int, position: int) -> str:
+    """``agg/L/P``: the key of the proof of the subtree of height L at P (an aggregation or a batch)."""
+    return f"agg/{level}/{position}"
 
 
 class BlockProvingError(RollupError):
@@ -169,6 +190,74 @@ def climb_to_root(node: NodeStatement, siblings: Sequence[Digest], depth: int) -
     )
 
 
+# ----------------------------------------------------------------------------- batches
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The witness of a batch node: the sessions (ascending user ids) of the subtree of height ``level`` at
+    ``position``, its root before them, and each session's siblings in the running state and data
+    subtrees (``siblings[i][k]`` at level k, after the sessions before it were written)."""
+
+    level: int
+    position: int
+    old_root: Digest
+    traces: tuple[SessionTrace, ...]
+    siblings: tuple[tuple[Digest, ...], ...]
+    data_siblings: tuple[tuple[Digest, ...], ...]
+
+    @property
+    def read_root(self) -> Digest:
+        """The root the batch's sessions read (the first one's; ``batch_nodes`` checks they all do)."""
+        return self.traces[0].read_root
+
+
+def batch_of(tree: SparseMerkleTree, traces: Sequence[SessionTrace], level: int) -> Batch:
+    """The batch of ``traces`` (users of one subtree of height ``level``) against the global ``tree``
+    before them: each session's siblings are read off the subtree as the sessions before it left it."""
+    ordered = sorted(traces, key=lambda t: t.user_id)
+    position = ordered[0].user_id >> level << level
+    if any(trace.user_id >> level << level != position for trace in ordered):
+        raise ValueError(f"the users of a batch are not in one subtree of height {level}")
+    subtree, data = SparseMerkleTree(level), SparseMerkleTree(level)
+    subtree.set_leaves({o: tree.node(0, position + o) for o in range(1 << level)})
+    siblings, data_siblings = [], []
+    for trace in ordered:
+        offset = trace.user_id - position
+        siblings.append(subtree.siblings(offset))
+        data_siblings.append(data.siblings(offset))
+        subtree.set_leaf(offset, trace.new_leaf)
+        data.set_leaf(offset, trace.public_data().digest())
+    old_root = tree.node(level, position >> level)
+    return Batch(level, position, old_root, tuple(ordered), tuple(siblings), tuple(data_siblings))
+
+
+def batch_nodes(batch: Batch) -> NodeStatement:
+    """Native twin of ``batch_nodes_circuit``: the batch's node statement; ValueError when it is not one."""
+    level, position = batch.level, batch.position
+    if position & ((1 << level) - 1) or not batch.traces:
+        raise ValueError(f"no batch of height {level} at position {position} with {len(batch.traces)} sessions")
+    defaults = default_digests(level)
+    root, data, previous = batch.old_root, defaults[level], -1
+    for trace, siblings, data_siblings in zip(batch.traces, batch.siblings, batch.data_siblings, strict=True):
+        session = session_statement(trace)
+        offset = session.position - position
+        if not previous < offset < 1 << level:
+            raise ValueError(f"user {session.position} is not after the batch's previous user inside its subtree")
+        if session.read_root != batch.read_root:
+            raise ValueError(f"user {session.position} read another root than the batch")
+        if len(siblings) != level or len(data_siblings) != level:
+            raise ValueError(f"user {session.position}'s paths do not have {level} siblings")
+        if climb(session.old_root, offset, 0, level, siblings) != root:
+            raise ValueError(f"user {session.position}'s old leaf is not under the batch's running root")
+        if climb(defaults[0], offset, 0, level, data_siblings) != data:
+            raise ValueError(f"user {session.position}'s data path is not under the batch's running data root")
+        root = climb(session.new_root, offset, 0, level, siblings)
+        data = climb(session.data_root, offset, 0, level, data_siblings)
+        previous = offset
+    return NodeStatement(level, position, batch.old_root, root, batch.read_root, data)
+
+
 # ----------------------------------------------------------------------------- the plan
 
 
@@ -182,10 +271,14 @@ class PlanNode:
     """A session node's trace, to prove it; None for a session its user proved (its proof is stored)."""
     children: tuple[PlanNode, PlanNode] | None = None
     user_ids: list[int] = field(default_factory=list)
+    batch: Batch | None = None
+    """The sessions of a batch leaf (then ``trace`` and ``children`` are None)."""
 
     def render(self, indent: str = "") -> list[str]:
         s = self.statement
         what = f"session of user {s.position}" if self.children is None else f"level {s.level} at {s.position}"
+        if self.batch is not None:
+            what = f"batch of {len(self.user_ids)} sessions at level {s.level}, position {s.position}"
         lines = [f"{indent}{self.key}: {what}"]
         for child in self.children or ():
             lines += child.render(indent + "  ")
@@ -217,24 +310,57 @@ def siblings_of(tree: SparseMerkleTree, statement: NodeStatement) -> list[Digest
     return [tree.node(k, (statement.position >> k) ^ 1) for k in range(tree.depth)]
 
 
+def plan_leaves(
+    number: int,
+    traces: Sequence[SessionTrace],
+    previous_tree: SparseMerkleTree,
+    batchable: Collection[int],
+    proven_users: Collection[int] = frozenset(),
+) -> list[PlanNode]:
+    """The leaves of ``traces``' sessions, by user id: a batch of the sessions of each subtree of height
+    ``BATCH_LEVEL`` that holds two or more sessions, all of users in ``batchable``, and none of the
+    ``proven_users`` (whose proofs are leaves of their own, so no batch may cover them); a session of its
+    own for every other one."""
+    occupied = {user >> BATCH_LEVEL for user in proven_users}
+    groups: dict[int, list[SessionTrace]] = {}
+    for trace in sorted(traces, key=lambda t: t.user_id):
+        groups.setdefault(trace.user_id >> BATCH_LEVEL, []).append(trace)
+    leaves = []
+    for subtree, group in groups.items():
+        users = [trace.user_id for trace in group]
+        if subtree not in occupied and 1 < len(group) <= BATCH_SESSIONS and all(u in batchable for u in users):
+            batch = batch_of(previous_tree, group, BATCH_LEVEL)
+            try:
+                statement = batch_nodes(batch)
+            except ValueError as exc:
+                raise BlockProvingError(f"block {number}: the batch of users {users}: {exc}") from exc
+            key = subtree_node_key(statement.level, statement.position)
+            leaves.append(PlanNode(key, statement, user_ids=users, batch=batch))
+            continue
+        leaves += [
+            PlanNode(session_node_key(trace.user_id), session_statement(trace), trace=trace, user_ids=[trace.user_id])
+            for trace in group
+        ]
+    return leaves
+
+
 def plan_block(
     number: int,
     traces: Sequence[SessionTrace],
     previous_tree: SparseMerkleTree,
     whitelist_root: Digest,
     proven: Sequence[NodeStatement] = (),
+    batchable: Collection[int] = frozenset(),
 ) -> BlockPlan:
     """The aggregation tree of a block (statements computed natively) over the sessions to prove, ``traces``,
-    and the statements of the sessions their users proved, ``proven`` (their proofs exist already)."""
+    and the statements of the sessions their users proved, ``proven`` (their proofs exist already); the
+    sessions of the users in ``batchable`` may be batched (:func:`plan_leaves`)."""
     if not traces and not proven:
         raise BlockProvingError(f"block {number} has no sessions; there is nothing to prove")
     depth = previous_tree.depth
     leaves = sorted(
         [
-            *(
-                PlanNode(session_node_key(t.user_id), session_statement(t), trace=t, user_ids=[t.user_id])
-                for t in traces
-            ),
+            *plan_leaves(number, traces, previous_tree, batchable, {s.position for s in proven}),
             *(PlanNode(session_node_key(s.position), s, user_ids=[s.position]) for s in proven),
         ],
         key=lambda node: node.statement.position,
@@ -254,7 +380,7 @@ def plan_block(
             siblings_of(previous_tree, right.statement),
             depth,
         )
-        key = f"agg/{statement.level}/{statement.position}"
+        key = subtree_node_key(statement.level, statement.position)
         return PlanNode(key, statement, children=(left, right), user_ids=left.user_ids + right.user_ids)
 
     top = build(leaves)

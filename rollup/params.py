@@ -17,7 +17,11 @@ any of them changes every verifier key:
   beside the zero-knowledge blinding rows; a registration takes no slot);
 * a session of at most ``SMALL_SESSION_SLOTS`` operations is proven in the block
   tree by the small session circuit, of ``2^SMALL_SESSION_DEGREE_BITS`` rows (the
-  most slots that fit them), so sparse traffic does not pay for a full session.
+  most slots that fit them), so sparse traffic does not pay for a full session;
+* the operator proves up to ``BATCH_SESSIONS`` delegated sessions of at most
+  ``BATCH_SLOTS`` operations each that are alone in one subtree of height
+  ``BATCH_LEVEL`` as one batch proof of that subtree (``rollup.circuits.batch``):
+  2^BATCH_LEVEL = BATCH_SESSIONS, so a subtree never holds more sessions than a batch.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ SECRET_SIZE: int = 4
 SESSION_SLOTS: int = 67
 SMALL_SESSION_SLOTS: int = 3
 SMALL_SESSION_DEGREE_BITS: int = 9
+BATCH_LEVEL: int = 4
+BATCH_SESSIONS: int = 1 << BATCH_LEVEL
+BATCH_SLOTS: int = SMALL_SESSION_SLOTS
 
 MAX_USERS: int = 1 << GLOBAL_TREE_DEPTH
 OUTBOX_CAPACITY: int = 1 << OUTBOX_DEPTH
