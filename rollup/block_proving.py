@@ -2,7 +2,10 @@
 
 Plan. The aggregation tree of a block and every node's statement are computed
 natively first (:func:`rollup.block_plan.plan_block`), so the plan is checked
-against the block before anything is proven.
+against the block before anything is proven. Sessions the operator proves itself
+(delegated: no session proof of theirs is stored) of at most ``BATCH_SLOTS``
+operations are batched by subtree (:func:`batchable_users`); own-proven, larger and
+lone sessions stay leaves of their own.
 
 Jobs. Each proof is a job: a pure function of plain data (a session trace, or
 child proof bytes and sibling digests) returning proof bytes, so a job runs in
@@ -22,7 +25,7 @@ from __future__ import annotations
 import enum
 import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from circuits.recursion.aggregation import AggregationScheme, ChildProof
@@ -31,6 +34,7 @@ from rollup.block import Block
 from rollup.block_plan import (
     BLOCK_NODE,
     SESSION_LEVEL,
+    Batch,
     BlockPlan,
     BlockProvingError,
     NodeStatement,
@@ -38,14 +42,23 @@ from rollup.block_plan import (
     check_plan_matches_block,
     plan_block,
     public_session_statement,
+    session_node_key,
     session_statement,
     siblings_of,
 )
+from rollup.circuits.batch import BatchCircuit
 from rollup.circuits.block import BlockCircuits
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
 from rollup.execution import execute_session
-from rollup.params import GLOBAL_TREE_DEPTH, SESSION_SLOTS, SMALL_SESSION_DEGREE_BITS, SMALL_SESSION_SLOTS
+from rollup.params import (
+    BATCH_LEVEL,
+    BATCH_SLOTS,
+    GLOBAL_TREE_DEPTH,
+    SESSION_SLOTS,
+    SMALL_SESSION_DEGREE_BITS,
+    SMALL_SESSION_SLOTS,
+)
 from rollup.session_proving import operation_count, session_slot_count
 from rollup.smt import SparseMerkleTree
 from rollup.state import ChainState
@@ -65,11 +78,14 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class RollupCircuits:
-    """The circuits of the rollup: the block tree's session circuits (by size) and the block circuits."""
+    """The circuits of the rollup: the block tree's session circuits (by size), its batch circuit and the
+    block circuits."""
 
     blocks: BlockCircuits
     sessions: tuple[SessionCircuit, ...]
     """The tree's session circuits, smallest first: the small one (2^9 rows) and the full one (2^13)."""
+    batch: BatchCircuit
+    """Batches of delegated sessions, in the tree's shape (:mod:`rollup.circuits.batch`)."""
 
     @property
     def block_verifier_key(self) -> VerifierKey:
@@ -100,7 +116,8 @@ class RollupCircuits:
     def _keys(self) -> list[VerifierKey]:
         aggregations = [circuit.verifier_key for circuit in self.blocks.aggregations.values()]
         lifts = [circuit.verifier_key for circuit in self.blocks.lifts.values()]
-        return [*(session.data.verifier_key for session in self.sessions), *aggregations, *lifts]
+        sessions = [session.data.verifier_key for session in self.sessions]
+        return [*sessions, self.batch.verifier_key, *aggregations, *lifts]
 
     def verify_session(self, proof: ProofWithPublicInputs) -> NodeStatement:
         """The statement of a session proof of the tree, verified under the session key of its shape
@@ -122,12 +139,19 @@ class RollupCircuits:
     def child(self, proof: ProofWithPublicInputs) -> ChildProof:
         """A proof of the tree with the key it verifies under, found by trying the keys of its level
         (sessions are the level-0 nodes; an aggregation proof's key is the variant's that verifies it,
-        ``aggregation_key_of``). A prover that knows the plan names the key instead (:func:`plan_jobs`)."""
+        ``aggregation_key_of``; a proof at the batch level may be a batch). A prover that knows the plan
+        names the key instead (:func:`plan_jobs`)."""
         if proof.public_inputs[0] == SESSION_LEVEL:
             try:
                 return ChildProof(proof, self.session_circuit_of(proof).data.verifier_key)
             except VerificationError:
                 return ChildProof(proof, self.sessions[-1].data.verifier_key)
+        if proof.public_inputs[0] == BATCH_LEVEL:
+            try:
+                verify_proof(self.batch.verifier_key, proof.proof, proof.public_inputs)
+                return ChildProof(proof, self.batch.verifier_key)
+            except VerificationError:
+                pass  # an aggregation at the batch's level
         return ChildProof(proof, self.blocks.aggregation_key_of(proof))
 
     def node_keys(self, plan: BlockPlan, done: dict[str, bytes] | None = None) -> dict[str, VerifierKey]:
@@ -136,7 +160,9 @@ class RollupCircuits:
         aggregation's the variant taking its children's shapes."""
         keys: dict[str, VerifierKey] = {}
         for node in reversed(plan.nodes()):  # children before parents
-            if node.children is None:
+            if node.batch is not None:
+                keys[node.key] = self.batch.verifier_key
+            elif node.children is None:
                 trace = node.trace
                 keys[node.key] = (
                     self._user_proof_key(node, done or {})
@@ -155,18 +181,21 @@ def rollup_circuits() -> RollupCircuits:
 
     The tree has two session circuits, both zero-knowledge: the small one of
     ``SMALL_SESSION_SLOTS`` slots in ``2^SMALL_SESSION_DEGREE_BITS`` rows and the full one of
-    ``SESSION_SLOTS`` slots in the tree's own degree (2^13 rows).
+    ``SESSION_SLOTS`` slots in the tree's own degree (2^13 rows). The batch circuit is a leaf in the
+    tree's own shape, so it needs no aggregation variant or lift of its own.
     """
     sessions: list[SessionCircuit] = []
+    batches: list[BatchCircuit] = []
 
     def leaf_keys(scheme: AggregationScheme, tree: CommonData) -> list[VerifierKey]:
         for slots, degree_bits in ((SMALL_SESSION_SLOTS, SMALL_SESSION_DEGREE_BITS), (SESSION_SLOTS, tree.degree_bits)):
             shape = scheme.zk_leaf_shape(degree_bits)
             sessions.append(SessionCircuit.build(slots, shape.config, tree_shape=shape))
-        return [session.data.verifier_key for session in sessions]
+        batches.append(BatchCircuit.build(scheme, tree))
+        return [*(session.data.verifier_key for session in sessions), batches[0].verifier_key]
 
     blocks = BlockCircuits.build(GLOBAL_TREE_DEPTH, leaf_keys)
-    return RollupCircuits(blocks, tuple(sessions))
+    return RollupCircuits(blocks, tuple(sessions), batches[0])
 
 
 # ----------------------------------------------------------------------------- jobs (top-level, pure)
@@ -179,6 +208,16 @@ def prove_session_job(trace: SessionTrace) -> bytes:
         proof = c.session_for(trace).prove(trace, session_statement(trace), c.blocks.whitelist.root)
     except SessionTooLargeError as exc:
         raise JobRejected(f"user {trace.user_id}: {exc}") from exc
+    return proof_to_bytes(proof)
+
+
+def prove_batch_job(batch: Batch) -> bytes:
+    """A batch proof of the block tree."""
+    c = rollup_circuits()
+    try:
+        proof = c.batch.prove(batch, c.blocks.whitelist.root)
+    except SessionTooLargeError as exc:
+        raise JobRejected(f"batch at {batch.position}: {exc}") from exc
     return proof_to_bytes(proof)
 
 
@@ -217,7 +256,9 @@ def plan_jobs(plan: BlockPlan, done: dict[str, bytes]) -> list[Job]:
     for node in plan.nodes():
         if node.key in done:
             continue
-        if node.children is None:
+        if node.batch is not None:
+            jobs.append(Job(node.key, prove_batch_job, (node.batch,)))
+        elif node.children is None:
             assert node.trace is not None  # node_keys refused a session its user proved without its proof
             jobs.append(Job(node.key, prove_session_job, (node.trace,)))
         else:
@@ -235,6 +276,17 @@ def plan_jobs(plan: BlockPlan, done: dict[str, bytes]) -> list[Job]:
         jobs.append(Job(BLOCK_NODE, block_job, top))
     # a stored node's ancestors may already be stored too; jobs whose inputs are all stored still run
     return jobs
+
+
+def batchable_users(traces: Sequence[SessionTrace], proven: Collection[str]) -> frozenset[int]:
+    """The users whose sessions the operator may batch: it proves them itself (no session proof of theirs
+    is among the ``proven`` node keys: own-proven sessions come with theirs) and they fit a batch entry
+    (at most ``BATCH_SLOTS`` operations)."""
+    return frozenset(
+        trace.user_id
+        for trace in traces
+        if session_node_key(trace.user_id) not in proven and operation_count(trace) <= BATCH_SLOTS
+    )
 
 
 @dataclass
@@ -255,20 +307,24 @@ def prove_block(
     progress: Progress | None = None,
     expected: Block | None = None,
     proven: Sequence[NodeStatement] = (),
+    batch: bool = True,
 ) -> BlockProof:
     """Prove a block from its session traces (and the statements of the sessions its users proved, whose
     proofs ``done`` holds) and the global tree before it.
 
-    ``done`` holds proofs already produced (resumption); ``on_proof`` is told
+    ``done`` holds proofs already produced (resumption; a session whose proof is there, as an
+    own-proven one is, stays a leaf of its own); ``on_proof`` is told
     each new proof the moment it exists (e.g. to store it, so a crash loses no
     finished proof); ``progress`` also sees every job event; ``expected`` is the
-    finalized block the plan must match before anything is proven.
+    finalized block the plan must match before anything is proven; ``batch=False`` proves every
+    session on its own (the path before batches, which the benchmark compares).
     """
     circuits = rollup_circuits()
-    plan = plan_block(number, traces, previous_tree, circuits.blocks.whitelist.root, proven)
+    proofs = dict(done or {})
+    batchable = batchable_users(traces, proofs) if batch else frozenset()
+    plan = plan_block(number, traces, previous_tree, circuits.blocks.whitelist.root, proven, batchable)
     if expected is not None:
         check_plan_matches_block(plan, expected)
-    proofs = dict(done or {})
     run = None
     jobs = plan_jobs(plan, proofs)
 
@@ -337,12 +393,13 @@ def prove_stored_block(
     *,
     reuse: ProofReuse = ProofReuse.STORED,
     on_discarded: DiscardedProof | None = None,
+    batch: bool = True,
 ) -> BlockProof:
     """Prove a finalized block from storage, resuming from (and storing) its proofs as they exist.
 
     ``reuse`` says which stored proofs are taken as done; with ``ProofReuse.VERIFIED``
     each one that fails its check is reported to ``on_discarded``, proven again and
-    overwritten when the new proof is stored.
+    overwritten when the new proof is stored; ``batch`` is :func:`prove_block`'s.
     """
     if not GENESIS_HEIGHT < number <= storage.latest_block_number():
         raise BlockProvingError(f"no block {number} (latest is {storage.latest_block_number()})")
@@ -360,6 +417,7 @@ def prove_stored_block(
         progress=progress,
         expected=storage.block(number),
         proven=inputs.proven,
+        batch=batch,
     )
 
 

@@ -63,8 +63,9 @@ from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
 from verifier.soundness import require_documented_security
 
 WHITELIST_DEPTH = 4
-"""Room for 16 whitelisted circuits: with two session shapes, the two session circuits, nine aggregation
-circuits (one per ordered pair of the three child shapes) and two lifts, 13 keys."""
+"""Room for 16 whitelisted circuits: with two session shapes, the two session circuits, the batch circuit
+(a leaf in the tree's own shape, ``rollup.circuits.batch``), nine aggregation circuits (one per ordered pair
+of the three child shapes) and two lifts, 14 keys."""
 
 
 def block_scheme(depth: int) -> AggregationScheme:

@@ -34,6 +34,9 @@ def aggregation_tree(plan: BlockPlan, name_of: Callable[[int], str], proofs: dic
 
     def label(node: PlanNode) -> str:
         s = node.statement
+        if node.batch is not None:
+            what = f"batch at level {s.level}, position {s.position}: {len(node.user_ids)} delegated sessions"
+            return f"{node.key}: {what}{size(node.key)}"
         if node.children is None:
             return f"{node.key}: session of {name_of(s.position)} (user {s.position}){size(node.key)}"
         what = f"aggregation at level {s.level}, position {s.position}: {len(node.user_ids)} sessions"
@@ -51,14 +54,16 @@ def aggregation_tree(plan: BlockPlan, name_of: Callable[[int], str], proofs: dic
 
 def stored_plan(chain: ChainDirectory, number: int) -> BlockPlan:
     """The block's aggregation plan, computed natively (no circuits needed)."""
-    from rollup.block_proving import stored_block_inputs
+    from rollup.block_proving import batchable_users, stored_block_inputs
 
     inputs = stored_block_inputs(chain.storage, number, verify=False)
     whitelist: Digest = (0, 0, 0, 0)  # only the statement uses it; take it from the proof when there is one
-    proof = chain.storage.block_proofs(number).get(BLOCK_NODE)
+    proofs = chain.storage.block_proofs(number)
+    proof = proofs.get(BLOCK_NODE)
     if proof is not None:
         whitelist = BlockStatement.from_elements(proof_from_bytes(proof).public_inputs).whitelist_root
-    return plan_block(number, inputs.traces, inputs.before.global_tree, whitelist, inputs.proven)
+    batchable = batchable_users(inputs.traces, proofs)
+    return plan_block(number, inputs.traces, inputs.before.global_tree, whitelist, inputs.proven, batchable)
 
 
 def cmd_block_build(args: argparse.Namespace, ui: Ui) -> int:
