@@ -85,7 +85,7 @@ class RollupCircuits:
     sessions: tuple[SessionCircuit, ...]
     """The tree's session circuits, smallest first: the small one (2^9 rows) and the full one (2^13)."""
     batch: BatchCircuit
-    """Batches of delegated sessions, in the tree's shape (:mod:`rollup.circuits.batch`)."""
+    """Batches of delegated sessions, in the full session's shape (:mod:`rollup.circuits.batch`)."""
 
     @property
     def block_verifier_key(self) -> VerifierKey:
@@ -181,8 +181,8 @@ def rollup_circuits() -> RollupCircuits:
 
     The tree has two session circuits, both zero-knowledge: the small one of
     ``SMALL_SESSION_SLOTS`` slots in ``2^SMALL_SESSION_DEGREE_BITS`` rows and the full one of
-    ``SESSION_SLOTS`` slots in the tree's own degree (2^13 rows). The batch circuit is a leaf in the
-    tree's own shape, so it needs no aggregation variant or lift of its own.
+    ``SESSION_SLOTS`` slots in the tree's own degree (2^13 rows). The batch circuit is a leaf of the full
+    session's shape, so it needs no aggregation variant or lift of its own.
     """
     sessions: list[SessionCircuit] = []
     batches: list[BatchCircuit] = []

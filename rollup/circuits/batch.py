@@ -7,10 +7,11 @@ soundness). Its public statement is an ordinary node statement
     (L, position, old_root[4], new_root[4], read_root[4], data_root[4]) || whitelist_root[4]
 
 of the subtree of height L = ``BATCH_LEVEL`` at ``position``, so the tree's
-aggregation circuits combine it like any node. It is proven in the tree's own
-shape (plain, 2^13 rows), so every aggregation variant whose slot takes the
-tree's shape takes a batch proof, and a lone batch is verified by the block
-circuit directly.
+aggregation circuits combine it like any node. It is proven as a zero-knowledge
+leaf of the tree's 2^13 rows, the full session circuit's shape, so the
+aggregation variants and the lift of that shape take a batch proof as they take
+a full session, and a batch proof reveals no more of its users' states than
+their session proofs would.
 
 For entries i = 1..K (``enabled_i``; enabled entries form a prefix and the first is enabled):
 
@@ -196,7 +197,7 @@ def set_paths(inputs: dict[int, int], targets: Sequence[DigestTarget], path: Seq
 
 class BatchCircuit:
     """A built batch circuit: up to ``num_entries`` sessions of ``num_slots`` slots under a subtree of height
-    ``level``, proven in the tree's shape with a pass-through whitelist root."""
+    ``level``, proven as a zero-knowledge leaf of the tree's degree with a pass-through whitelist root."""
 
     def __init__(self, data: CircuitData, targets: BatchTargets, whitelist_root: DigestTarget, level: int) -> None:
         """Use :meth:`build`."""
@@ -214,13 +215,15 @@ class BatchCircuit:
         level: int = BATCH_LEVEL,
         num_slots: int = BATCH_SLOTS,
     ) -> BatchCircuit:
-        """Build the circuit in the tree's ``tree_shape`` (CircuitError if the entries do not fit it)."""
+        """Build the circuit in the zero-knowledge leaf shape of the tree's degree (``tree_shape``'s), the full
+        session's; CircuitError if the entries do not fit it."""
         if not 1 <= num_entries <= 1 << level:
             raise ValueError(f"a batch of height {level} holds 1 to {1 << level} sessions, not {num_entries}")
-        b = CircuitBuilder(scheme.config)
+        shape = scheme.zk_leaf_shape(tree_shape.degree_bits)
+        b = CircuitBuilder(shape.config)
         targets = batch_nodes_circuit(b, num_entries, level, num_slots)
         whitelist_root = scheme.register_leaf_statement(b, targets.statement.elements())
-        return cls(b.build(tree_shape), targets, whitelist_root, level)
+        return cls(b.build(shape), targets, whitelist_root, level)
 
     @property
     def verifier_key(self) -> VerifierKey:

@@ -64,7 +64,7 @@ from verifier.soundness import require_documented_security
 
 WHITELIST_DEPTH = 4
 """Room for 16 whitelisted circuits: with two session shapes, the two session circuits, the batch circuit
-(a leaf in the tree's own shape, ``rollup.circuits.batch``), nine aggregation circuits (one per ordered pair
+(a leaf of the full session's shape, ``rollup.circuits.batch``), nine aggregation circuits (one per ordered pair
 of the three child shapes) and two lifts, 14 keys."""
 
 

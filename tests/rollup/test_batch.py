@@ -186,7 +186,8 @@ def test_an_honest_batch_proof_verifies_and_states_the_native_statement(chain: C
     proof = circuits.batch.prove(batch, root)
     assert circuits.batch.verify(proof) == batch_nodes(batch)
     assert proof.public_inputs == (*batch_nodes(batch).elements(), *root)
-    assert circuits.batch.verifier_key.common == circuits.blocks.aggregation.shape
+    shape = circuits.batch.verifier_key.common  # the full session's: zero-knowledge, the tree's degree
+    assert shape == circuits.sessions[-1].data.common and shape.config.zero_knowledge
     assert circuits.child(proof).vk == circuits.batch.verifier_key
     paths = element_paths(proof.proof)
     for path in paths[:: max(1, len(paths) // 40)]:
@@ -230,7 +231,7 @@ def test_a_malicious_batch_witness_gives_no_proof(chain: Chain, circuits: Rollup
 
 
 @pytest.mark.slow
-def test_a_block_proves_with_a_batch_node(chain: Chain, circuits: RollupCircuits, tmp_path: object) -> None:
+def test_a_block_proves_with_a_batch_node(chain: Chain, circuits: RollupCircuits) -> None:
     seq = Sequencer.in_memory()
     for session in registration_sessions(seq.state, [*BATCHED, OUTSIDER], 100, USER_KEYS):
         seq.submit(session)
@@ -244,3 +245,7 @@ def test_a_block_proves_with_a_batch_node(chain: Chain, circuits: RollupCircuits
     assert statement.new_root == seq.storage.block(1).new_root
     assert session_statement(chain.traces[0][3]).read_root == statement.prev_root
     seq.close()
+    # block 3 of the module's chain holds users 5 and 9 only: one batch at the top, lifted for the block circuit
+    lone = prove_stored_block(chain.seq.storage, 3, LocalExecutor(1, in_process=True))
+    assert set(lone.proofs) == {batch_key, "block"}
+    verify_block(circuits.block_verifier_key, lone.proof, chain.seq.storage.block(3).prev_root)

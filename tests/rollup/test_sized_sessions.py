@@ -111,7 +111,7 @@ def test_the_whitelist_holds_one_key_per_session_size_variant_and_lift(circuits:
     assert set(blocks.lifts) == set(leaf_shapes)
     keys = [
         *(session.data.verifier_key for session in circuits.sessions),
-        circuits.batch.verifier_key,  # a leaf in the tree's own shape: no variant or lift of its own
+        circuits.batch.verifier_key,  # a leaf of the full session's shape: no variant or lift of its own
         *(aggregation.verifier_key for aggregation in blocks.aggregations.values()),
         *(lift.verifier_key for lift in blocks.lifts.values()),
     ]
