@@ -60,14 +60,12 @@ from rollup.circuits.state_digests import (
     opaque_digest_circuit,
     session_data_digest_circuit,
 )
+from rollup.circuits.tree import NodeTargets
 from rollup.params import BATCH_LEVEL, BATCH_SESSIONS, BATCH_SLOTS, GLOBAL_TREE_DEPTH, SECRET_SIZE
 from rollup.smt import EMPTY_LEAF
 from verifier.hashing import Digest
 from verifier.merkle import default_digests
 from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
-
-NodeTargets = NodeStatement
-"""A node statement whose fields are targets (as in :mod:`rollup.circuits.tree`)."""
 
 
 def verify_session_entry_circuit(
@@ -85,7 +83,7 @@ def verify_session_entry_circuit(
     key = key_digest_circuit(b, secret)
     state, old_leaf = verify_start_circuit(b, key, registers, deposit, old_state)
     appends = b.constant_digest(EMPTY_LEAF)
-    previous = None
+    previous: Target | None = None
     for slot in slots:
         outcome = verify_operation_circuit(b, slot, state, appends, user_id, key, read_root)
         state, appends = outcome.state, outcome.appends
@@ -172,7 +170,7 @@ def batch_nodes_circuit(b: CircuitBuilder, num_entries: int, level: int, num_slo
     return BatchTargets(statement, entries)
 
 
-def set_padding_entry(inputs: dict[int, int], entry: BatchEntryTargets, position: int) -> None:
+def set_padding_entry(inputs: dict[Target, int], entry: BatchEntryTargets, position: int) -> None:
     """A disabled entry: the user id is the subtree's first, every other input zero."""
     session = entry.session
     inputs[entry.enabled] = 0
@@ -187,7 +185,7 @@ def set_padding_entry(inputs: dict[int, int], entry: BatchEntryTargets, position
         set_digest(inputs, sibling, EMPTY_LEAF)
 
 
-def set_paths(inputs: dict[int, int], targets: Sequence[DigestTarget], path: Sequence[Digest]) -> None:
+def set_paths(inputs: dict[Target, int], targets: Sequence[DigestTarget], path: Sequence[Digest]) -> None:
     """Assign one entry's siblings (exactly L of them)."""
     if len(path) != len(targets):
         raise ValueError(f"a batch path has {len(targets)} siblings, got {len(path)}")
@@ -233,13 +231,13 @@ class BatchCircuit:
     def num_entries(self) -> int:
         return len(self.targets.entries)
 
-    def inputs(self, batch: Batch, whitelist_root: Digest) -> dict[int, int]:
+    def inputs(self, batch: Batch, whitelist_root: Digest) -> dict[Target, int]:
         """The values of every input target for ``batch`` (nothing is checked: the circuit does)."""
         if batch.level != self.level:
             raise ValueError(f"a batch of height {batch.level} given to the circuit of height {self.level}")
         if len(batch.traces) > self.num_entries:
             raise ValueError(f"{len(batch.traces)} sessions do not fit a batch of {self.num_entries}")
-        inputs: dict[int, int] = {}
+        inputs: dict[Target, int] = {}
         statement = self.targets.statement
         inputs[statement.position] = batch.position
         set_digest(inputs, statement.old_root, batch.old_root)
