@@ -198,7 +198,7 @@ def test_restarted_prover_resumes_from_stored_proofs(tmp_path: Path, circuits: o
 
 @pytest.mark.slow
 def test_verified_reuse_proves_again_only_the_stored_proofs_that_do_not_verify(circuits: object) -> None:
-    seq = chain_with_registrations([5, 6])
+    seq = chain_with_registrations([5, 40])  # two subtrees of height BATCH_LEVEL: two session proofs, no batch
     storage: Storage = seq.storage
     prove_stored_block(storage, 1, LocalExecutor(1, in_process=True))
     storage.write_proof(1, "session/5", b"garbage")
@@ -219,13 +219,13 @@ def test_verified_reuse_proves_again_only_the_stored_proofs_that_do_not_verify(c
 @pytest.mark.slow
 def test_aggregation_rejects_overlapping_children_and_mixed_read_roots(circuits: object) -> None:
     c = rollup_circuits()
-    seq = chain_with_registrations([5, 6])
+    seq = chain_with_registrations([5, 40])  # two subtrees of height BATCH_LEVEL: two session proofs, no batch
     before = seq.state.global_tree.copy()
-    for sender, recipient in ((5, 6), (6, 5)):
+    for sender, recipient in ((5, 40), (40, 5)):
         seq.submit(SessionBuilder(seq.state, sender, USER_KEYS.secret(sender)).send(recipient, 10).build())
     executed = seq.build_block()
     result = prove_stored_block(seq.storage, 2, LocalExecutor(1, in_process=True))
-    proofs = [c.child(proof_from_bytes(result.proofs[f"session/{u}"])) for u in (5, 6)]
+    proofs = [c.child(proof_from_bytes(result.proofs[f"session/{u}"])) for u in (5, 40)]
     statements = [NodeStatement.from_elements(p.proof.public_inputs) for p in proofs]
     sib = [siblings_of(before, s) for s in statements]
     # the same session twice: overlapping subtrees
