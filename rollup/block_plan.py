@@ -41,10 +41,10 @@ R_0 = the old subtree root and T_0 = Z_L (the empty data subtree), for each entr
 every session reading one read root; the statement is (L, P, R_0, R_K, read, T_K).
 Why this gives the true roots is in docs/recursion.md ("Batches of delegated sessions").
 
-**Plan** (:func:`plan_block`). Sessions the operator may batch (``batchable``:
-delegated ones of at most ``BATCH_SLOTS`` operations) that are two or more and alone
-in their subtree of height ``BATCH_LEVEL`` become one batch leaf of it; every
-other session is a leaf of its own. The leaves are grouped as a binary
+**Plan** (:func:`plan_block`). When a subtree of height ``BATCH_LEVEL`` holds two or
+more sessions and every one of them may be batched (``batchable``: delegated sessions
+of at most ``BATCH_SLOTS`` operations), they become one batch leaf of that subtree;
+every other session is a leaf of its own. The leaves are grouped as a binary
 trie: a group splits at the highest bit where its users' ids differ, users with
 that bit 0 on the left. Each split is one aggregation (a :func:`combine_nodes`),
 so a block of S sessions needs S session proofs, S - 1 aggregation proofs and one
