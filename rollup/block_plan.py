@@ -27,7 +27,7 @@ wrote there; the data root climbs over empty defaults), and then
     u_P = u_L with bits below l_P cleared, read_P = read_L.
 
 So a chain of untouched levels is climbed inside one proof, and the number of
-aggregation proofs is the number of sessions minus one.
+aggregation proofs is the number of leaves (sessions and batches) minus one.
 
 **Batch** (:func:`batch_nodes` here, ``batch_nodes_circuit`` in
 :mod:`rollup.circuits.batch`). One proof of up to K sessions of users u_1 < ... < u_K
@@ -45,9 +45,9 @@ Why this gives the true roots is in docs/recursion.md ("Batches of delegated ses
 more sessions and every one of them may be batched (``batchable``: delegated sessions
 of at most ``BATCH_SLOTS`` operations), they become one batch leaf of that subtree;
 every other session is a leaf of its own. The leaves are grouped as a binary
-trie: a group splits at the highest bit where its users' ids differ, users with
+trie: a group splits at the highest bit where their positions differ, positions with
 that bit 0 on the left. Each split is one aggregation (a :func:`combine_nodes`),
-so a block of S sessions needs S session proofs, S - 1 aggregation proofs and one
+so a block of S leaves needs S leaf proofs, S - 1 aggregation proofs and one
 block proof, in depth about log2(S). Every node's statement is computed natively
 here, so the plan is checked against the block before anything is proven.
 """
