@@ -113,7 +113,7 @@ def steady_state_row(circuits: RollupCircuits) -> Row:
     for trace in traces[:2]:
         session_s, proof = cpu(functools.partial(small.prove, trace, session_statement(trace), root))
         sessions.append(ChildProof(proof, small.data.verifier_key))
-    plan = plan_block(number, traces, tree, root, batchable_users(traces, {}))
+    plan = plan_block(number, traces, tree, root, batchable=batchable_users(traces, {}))
     batches = sorted((node.batch for node in plan.nodes() if node.batch is not None), key=lambda b: b.position)
     batch_s, proofs = 0.0, []
     for batch in batches:  # the last one, of BATCH_SESSIONS sessions, is the one timed

@@ -349,6 +349,7 @@ def plan_block(
     traces: Sequence[SessionTrace],
     previous_tree: SparseMerkleTree,
     whitelist_root: Digest,
+    *,
     proven: Sequence[NodeStatement] = (),
     batchable: Collection[int] = frozenset(),
 ) -> BlockPlan:

@@ -318,7 +318,7 @@ def prove_block(
     circuits = rollup_circuits()
     proofs = dict(done or {})
     batchable = batchable_users(traces, proofs) if batch else frozenset()
-    plan = plan_block(number, traces, previous_tree, circuits.blocks.whitelist.root, proven, batchable)
+    plan = plan_block(number, traces, previous_tree, circuits.blocks.whitelist.root, proven=proven, batchable=batchable)
     if expected is not None:
         check_plan_matches_block(plan, expected)
     run = None

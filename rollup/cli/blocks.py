@@ -63,7 +63,9 @@ def stored_plan(chain: ChainDirectory, number: int) -> BlockPlan:
     if proof is not None:
         whitelist = BlockStatement.from_elements(proof_from_bytes(proof).public_inputs).whitelist_root
     batchable = batchable_users(inputs.traces, proofs)
-    return plan_block(number, inputs.traces, inputs.before.global_tree, whitelist, inputs.proven, batchable)
+    return plan_block(
+        number, inputs.traces, inputs.before.global_tree, whitelist, proven=inputs.proven, batchable=batchable
+    )
 
 
 def cmd_block_build(args: argparse.Namespace, ui: Ui) -> int:

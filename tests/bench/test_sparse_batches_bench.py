@@ -15,7 +15,7 @@ def test_the_block_is_one_send_per_consecutive_user_and_batches_by_subtree() -> 
     assert [t.user_id for t in traces] == list(range(1, BATCH_SESSIONS + 3))
     assert {operation_count(t) for t in traces} == {1}
     assert {session_statement(t).read_root for t in traces} == {tree.root} and number == 2
-    plan = plan_block(number, traces, tree, ZERO_DIGEST, batchable_users(traces, {}))
+    plan = plan_block(number, traces, tree, ZERO_DIGEST, batchable=batchable_users(traces, {}))
     batches = [node.user_ids for node in plan.nodes() if node.batch is not None]
     assert sorted(batches) == [list(range(1, BATCH_SESSIONS)), list(range(BATCH_SESSIONS, BATCH_SESSIONS + 3))]
 

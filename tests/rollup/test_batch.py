@@ -142,7 +142,7 @@ def test_the_native_rule_rejects_every_attack(chain: Chain) -> None:
 
 def test_the_plan_batches_delegated_sessions_alone_in_their_subtree(chain: Chain) -> None:
     traces = list(chain.traces[1].values())
-    plan = plan_block(2, traces, chain.trees[1], ZERO_DIGEST, batchable_users(traces, {}))
+    plan = plan_block(2, traces, chain.trees[1], ZERO_DIGEST, batchable=batchable_users(traces, {}))
     leaves = {n.key: n for n in plan.nodes() if n.children is None}
     assert set(leaves) == {f"agg/{BATCH_LEVEL}/0", f"session/{OUTSIDER}"}  # the outsider is alone
     batch = leaves[f"agg/{BATCH_LEVEL}/0"]
@@ -156,7 +156,7 @@ def test_the_plan_batches_delegated_sessions_alone_in_their_subtree(chain: Chain
     # an own-proven session (its proof is stored) keeps its subtree's sessions leaves of their own
     own = batchable_users(traces, {"session/9": b""})
     assert own == {3, OUTSIDER}
-    assert all(n.batch is None for n in plan_block(2, traces, chain.trees[1], ZERO_DIGEST, own).nodes())
+    assert all(n.batch is None for n in plan_block(2, traces, chain.trees[1], ZERO_DIGEST, batchable=own).nodes())
 
 
 def test_a_session_too_large_for_a_batch_entry_is_not_batchable(chain: Chain) -> None:
@@ -168,7 +168,7 @@ def test_a_session_too_large_for_a_batch_entry_is_not_batchable(chain: Chain) ->
 def test_a_batch_that_does_not_follow_from_the_tree_fails_the_plan(chain: Chain) -> None:
     traces = [chain.traces[1][3], chain.traces[2][9]]  # sessions of two blocks: different read roots
     with pytest.raises(BlockProvingError, match="read another root"):
-        plan_block(2, traces, chain.trees[1], ZERO_DIGEST, {3, 9})
+        plan_block(2, traces, chain.trees[1], ZERO_DIGEST, batchable={3, 9})
 
 
 # ----------------------------------------------------------------------------- the circuit (slow)
