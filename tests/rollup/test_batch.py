@@ -20,6 +20,7 @@ from rollup.block_plan import (
     batch_nodes,
     batch_of,
     plan_block,
+    plan_leaves,
     session_statement,
 )
 from rollup.block_proving import RollupCircuits, batchable_users, prove_stored_block, rollup_circuits
@@ -157,6 +158,15 @@ def test_the_plan_batches_delegated_sessions_alone_in_their_subtree(chain: Chain
     own = batchable_users(traces, {"session/9": b""})
     assert own == {3, OUTSIDER}
     assert all(n.batch is None for n in plan_block(2, traces, chain.trees[1], ZERO_DIGEST, batchable=own).nodes())
+
+
+def test_a_subtree_holding_a_session_its_user_proved_is_never_batched(chain: Chain) -> None:
+    traces = [chain.traces[1][3], chain.traces[1][9]]
+    assert any(n.batch is not None for n in plan_leaves(2, traces, chain.trees[1], {3, 9}))
+    # an own-proven session of user 5 (same height-4 subtree) is a leaf of its own: a batch over the
+    # subtree would cover it, so the delegated sessions beside it stay leaves of their own too
+    leaves = plan_leaves(2, traces, chain.trees[1], {3, 9}, proven_users={5})
+    assert [(n.key, n.batch) for n in leaves] == [("session/3", None), ("session/9", None)]
 
 
 def test_a_session_too_large_for_a_batch_entry_is_not_batchable(chain: Chain) -> None:
