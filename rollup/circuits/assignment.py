@@ -8,7 +8,8 @@ recomputes them) except a send's index, which is its old ``outbox_len``.
     send:   (nonce, recipient, address, amount, index = old.outbox_len) of the op; own path = outbox path
     claim:  nonce, sender id, index of the op; recipient, address and amount of the record;
             own path = claimed-set path; the sender's outbox root, opaque digest and paths from its SenderProof
-    unused slots and inputs are padding (zeros), which the circuit ignores.
+    unused slots and inputs are padding (zeros), which the circuit ignores; a send-only slot has only a send's
+    inputs (its own path is the outbox path) and takes no claim.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Sequence
 
 from circuits.builder import DigestTarget
 from circuits.witness import Target
-from rollup.circuits.operations import SlotTargets
+from rollup.circuits.operations import SendSlotTargets, SlotTargets
 from rollup.circuits.session_circuit import SessionTargets
 from rollup.circuits.state_digests import StateTarget
 from rollup.errors import MalformedSessionError, SessionTooLargeError
@@ -61,21 +62,24 @@ def set_path(inputs: dict[Target, int], targets: Sequence[DigestTarget], path: S
         set_digest(inputs, target, value)
 
 
-def set_padding_slot(inputs: dict[Target, int], targets: SlotTargets) -> None:
-    """A disabled slot: every input zero."""
-    scalars = (targets.is_send, targets.is_claim, targets.nonce, targets.recipient, targets.amount, targets.index)
-    for target in (*scalars, targets.sender_id):
+def set_padding_slot(inputs: dict[Target, int], targets: SendSlotTargets) -> None:
+    """A disabled slot of either kind: every input zero."""
+    for target in (targets.is_send, targets.nonce, targets.recipient, targets.amount, targets.index):
         inputs[target] = 0
     set_path(inputs, targets.own_path, (), "own path")
     set_digest(inputs, targets.address, EMPTY_LEAF)
-    set_digest(inputs, targets.sender_outbox_root, EMPTY_LEAF)
-    set_digest(inputs, targets.sender_opaque_digest, EMPTY_LEAF)
-    set_path(inputs, targets.sender_outbox_path, (), "sender outbox path")
-    set_path(inputs, targets.sender_global_path, (), "sender global path")
+    if isinstance(targets, SlotTargets):
+        inputs[targets.is_claim] = 0
+        inputs[targets.sender_id] = 0
+        set_digest(inputs, targets.sender_outbox_root, EMPTY_LEAF)
+        set_digest(inputs, targets.sender_opaque_digest, EMPTY_LEAF)
+        set_path(inputs, targets.sender_outbox_path, (), "sender outbox path")
+        set_path(inputs, targets.sender_global_path, (), "sender global path")
 
 
-def set_operation_slot(inputs: dict[Target, int], targets: SlotTargets, step: Step) -> None:
-    """A slot holding a send or a claim step (a registration anywhere but first is malformed)."""
+def set_operation_slot(inputs: dict[Target, int], targets: SendSlotTargets, step: Step) -> None:
+    """A slot holding a send or a claim step (a registration anywhere but first is malformed, a claim in a
+    send-only slot does not fit)."""
     set_padding_slot(inputs, targets)
     if isinstance(step, SendStep):
         inputs[targets.is_send] = 1
@@ -86,6 +90,10 @@ def set_operation_slot(inputs: dict[Target, int], targets: SlotTargets, step: St
         inputs[targets.index] = step.old.outbox_len
         set_path(inputs, targets.own_path, step.outbox_path, "own path")
     elif isinstance(step, ClaimStep):
+        if not isinstance(targets, SlotTargets):
+            raise SessionTooLargeError(
+                "a claim does not fit a send-only slot (a session circuit of any slots holds it)"
+            )
         sender = step.sender
         inputs[targets.is_claim] = 1
         inputs[targets.nonce] = step.op.nonce

@@ -1,9 +1,15 @@
 """The operation slots of the session circuit: register, send and claim (twins of ``rollup.witness``).
 
+Slots come in two kinds (:class:`SlotKind`). A slot of kind ``ANY`` holds a send, a claim or nothing; a
+slot of kind ``SEND`` holds a send or nothing, and has no claim inputs at all.
+
 Every slot, whatever its kind, range-checks amount (MAX_AMOUNT_BITS), recipient
-and sender id (GLOBAL_TREE_DEPTH) and index (OUTBOX_DEPTH), and computes
+id (GLOBAL_TREE_DEPTH) and index (OUTBOX_DEPTH), and computes
 
     record  = H(recipient, address, amount, index)
+
+An ``ANY`` slot also range-checks the sender id (GLOBAL_TREE_DEPTH) and climbs
+
     written = is_claim ? CLAIMED_LEAF : record
     one path of CLAIMED_DEPTH = OUTBOX_DEPTH + GLOBAL_TREE_DEPTH levels, bits = bits(index) || bits(sender_id),
     climbed twice: from EMPTY (old nodes) and from ``written`` (new nodes).
@@ -11,8 +17,11 @@ and sender id (GLOBAL_TREE_DEPTH) and index (OUTBOX_DEPTH), and computes
 A send uses the path's level OUTBOX_DEPTH (an update of the user's outbox at
 slot ``index``); a claim uses level CLAIMED_DEPTH (an update of the claimed set
 at claim_key(sender, index) = sender * 2^OUTBOX_DEPTH + index, whose bits are
-exactly bits(index) || bits(sender)). Sharing the path is what keeps a slot at
-about 120 rows whatever its kind.
+exactly bits(index) || bits(sender)). Sharing the path is what keeps an ``ANY``
+slot at about 120 rows whatever it holds. A ``SEND`` slot climbs only the
+OUTBOX_DEPTH levels of its outbox path from EMPTY and from ``record`` (2 * 16
+Poseidon2 rows instead of 2 * 36, and none of a claim's 36 rows of sender
+paths), about 45 rows in all.
 
     enabled:  op_nonce = nonce + 1;  nonce' = nonce + 1
     send:     index = outbox_len (< 2^OUTBOX_DEPTH: a full outbox cannot append);
@@ -30,12 +39,15 @@ about 120 rows whatever its kind.
     send:     appends' = H(appends, record)   (the record is published in the block data)
 
 A disabled slot leaves the state and the appends digest unchanged (its climbs are computed and ignored).
+The send rules are one function (:func:`verify_send_circuit`, twin of ``verify_send``) used by both kinds,
+and the checks every slot makes are :func:`verify_slot_start_circuit` and :func:`verify_slot_end_circuit`.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from circuits.builder import CircuitBuilder, DigestTarget
 from circuits.gadgets import (
@@ -67,45 +79,71 @@ from rollup.circuits.state_digests import (
 from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, OUTBOX_DEPTH
 from rollup.smt import EMPTY_LEAF
 from rollup.state import CLAIMED_LEAF
+from rollup.witness import ClaimStep, SendStep, Step
+
+
+class SlotKind(enum.Enum):
+    """What a slot can hold besides nothing: ``ANY`` a send or a claim, ``SEND`` only a send."""
+
+    ANY = "any"
+    SEND = "send"
+
+    def takes(self, step: Step) -> bool:
+        """Whether a slot of this kind holds ``step`` (a send or a claim; a registration takes no slot)."""
+        return isinstance(step, SendStep) or (self is SlotKind.ANY and isinstance(step, ClaimStep))
 
 
 @dataclass(frozen=True)
-class SlotTargets:
-    """The inputs of one operation slot."""
+class SendSlotTargets:
+    """The inputs of a send-only slot; ``own_path`` is the path of the written outbox slot."""
 
     is_send: Target
-    is_claim: Target
     nonce: Target
     recipient: Target
     address: DigestTarget
     amount: Target
     index: Target
-    sender_id: Target
     own_path: list[DigestTarget]
+
+
+@dataclass(frozen=True)
+class SlotTargets(SendSlotTargets):
+    """The inputs of a slot of any kind: a send's inputs with ``own_path`` over the claimed-set depth (shared by
+    both kinds), and what a claim reads of its sender."""
+
+    is_claim: Target
+    sender_id: Target
     sender_outbox_root: DigestTarget
     sender_opaque_digest: DigestTarget
     sender_outbox_path: list[DigestTarget]
     sender_global_path: list[DigestTarget]
 
 
+def add_virtual_send_slot(b: CircuitBuilder, path_depth: int = OUTBOX_DEPTH) -> SendSlotTargets:
+    """Fresh inputs for one send-only slot (``path_depth`` is the own path's, OUTBOX_DEPTH for a send slot)."""
+    is_send, nonce, recipient, amount, index = b.add_virtual_targets(5)
+    address = b.add_virtual_digest()
+    return SendSlotTargets(is_send, nonce, recipient, address, amount, index, add_virtual_digests(b, path_depth))
+
+
 def add_virtual_slot(b: CircuitBuilder) -> SlotTargets:
-    """Fresh inputs for one operation slot."""
-    is_send, is_claim, nonce, recipient, amount, index, sender_id = b.add_virtual_targets(7)
+    """Fresh inputs for one slot of any kind."""
+    send = add_virtual_send_slot(b, CLAIMED_DEPTH)
+    is_claim, sender_id = b.add_virtual_targets(2)
     return SlotTargets(
-        is_send=is_send,
+        **{field.name: getattr(send, field.name) for field in fields(send)},
         is_claim=is_claim,
-        nonce=nonce,
-        recipient=recipient,
-        address=b.add_virtual_digest(),
-        amount=amount,
-        index=index,
         sender_id=sender_id,
-        own_path=add_virtual_digests(b, CLAIMED_DEPTH),
         sender_outbox_root=b.add_virtual_digest(),
         sender_opaque_digest=b.add_virtual_digest(),
         sender_outbox_path=add_virtual_digests(b, OUTBOX_DEPTH),
         sender_global_path=add_virtual_digests(b, GLOBAL_TREE_DEPTH),
     )
+
+
+def add_virtual_slot_of(b: CircuitBuilder, kind: SlotKind) -> SendSlotTargets:
+    """Fresh inputs for one slot of ``kind``."""
+    return add_virtual_slot(b) if kind is SlotKind.ANY else add_virtual_send_slot(b)
 
 
 def verify_register_circuit(b: CircuitBuilder, deposit: Target) -> StateTarget:
@@ -119,7 +157,7 @@ def verify_send_circuit(
     b: CircuitBuilder,
     enabled: Target,
     state: StateTarget,
-    slot: SlotTargets,
+    slot: SendSlotTargets,
     outbox_before: DigestTarget,
     outbox_after: DigestTarget,
 ) -> StateTarget:
@@ -195,6 +233,67 @@ class SlotOutcome:
     enabled: Target
 
 
+@dataclass(frozen=True)
+class SlotStart:
+    """What every slot computes first: the nonce afterwards, the index bits (an outbox path) and the record."""
+
+    nonce: Target
+    index_bits: list[Target]
+    record: DigestTarget
+
+
+def verify_slot_start_circuit(
+    b: CircuitBuilder, slot: SendSlotTargets, state: StateTarget, enabled: Target
+) -> SlotStart:
+    """The checks every slot makes whatever its kind: op_nonce = nonce + 1 when enabled, amount < 2^MAX_AMOUNT_BITS,
+    recipient < 2^GLOBAL_TREE_DEPTH, index < 2^OUTBOX_DEPTH; and record = H(recipient, address, amount, index)."""
+    mark(b, "nonce = previous nonce + 1")
+    nonce = require_next_nonce_circuit(b, state.nonce, slot.nonce, enabled)
+    mark(b, "amount < 2^max_amount_bits")
+    require_amount_circuit(b, slot.amount)
+    mark(b, "recipient id < 2^global_tree_depth")
+    require_user_id_circuit(b, slot.recipient)
+    mark(b, "outbox index < 2^outbox_depth")
+    index_bits = require_outbox_index_circuit(b, slot.index)
+    mark(b, "record digest")
+    record = record_digest_circuit(b, slot.recipient, slot.address, slot.amount, slot.index)
+    return SlotStart(nonce, index_bits, record)
+
+
+def verify_slot_end_circuit(
+    b: CircuitBuilder,
+    slot: SendSlotTargets,
+    enabled: Target,
+    state: StateTarget,
+    start: SlotStart,
+    appends: DigestTarget,
+) -> SlotOutcome:
+    """What every slot checks last: balance' < 2^MAX_AMOUNT_BITS (no overdraft, credit bound); a send's record
+    extends the running appends digest (twin of ``append_digest``); the nonce afterwards."""
+    mark(b, "new balance < 2^max_amount_bits (no overdraft, credit bound)")
+    require_amount_circuit(b, state.balance)
+    mark(b, "appends digest: a send's record is published")
+    appended = select_digest(b, slot.is_send, appends, append_digest_circuit(b, appends, start.record))
+    state = StateTarget(state.balance, start.nonce, state.outbox_len, state.outbox_root, state.claimed_root)
+    return SlotOutcome(state, appended, enabled)
+
+
+def verify_send_slot_circuit(
+    b: CircuitBuilder, slot: SendSlotTargets, state: StateTarget, appends: DigestTarget
+) -> SlotOutcome:
+    """A send-only slot: a send or nothing, exactly the rules of ``verify_send`` over an own path of
+    OUTBOX_DEPTH levels (bits = bits(index)). It has no claim inputs, so no witness makes it credit anything."""
+    mark(b, "operation kind (boolean)")
+    b.assert_bool(slot.is_send)
+    start = verify_slot_start_circuit(b, slot, state, slot.is_send)
+    mark(b, "outbox path")
+    old_nodes, new_nodes = merkle_update_circuit(
+        b, b.constant_digest(EMPTY_LEAF), start.record, start.index_bits, slot.own_path
+    )
+    state = verify_send_circuit(b, slot.is_send, state, slot, old_nodes[OUTBOX_DEPTH], new_nodes[OUTBOX_DEPTH])
+    return verify_slot_end_circuit(b, slot, slot.is_send, state, start, appends)
+
+
 def verify_operation_circuit(
     b: CircuitBuilder,
     slot: SlotTargets,
@@ -204,28 +303,19 @@ def verify_operation_circuit(
     claimant_key: DigestTarget,
     read_root: DigestTarget,
 ) -> SlotOutcome:
-    """One slot: a send, a claim or nothing. A send's record also extends the running appends digest
-    (twin of ``append_digest``); any other slot leaves it unchanged."""
+    """A slot of any kind: a send, a claim or nothing (one path of CLAIMED_DEPTH levels serves both)."""
     mark(b, "operation kind (booleans, at most one set)")
     b.assert_bool(slot.is_send)
     b.assert_bool(slot.is_claim)
     enabled = b.add(slot.is_send, slot.is_claim)
     b.assert_bool(enabled)
-    mark(b, "nonce = previous nonce + 1")
-    nonce = require_next_nonce_circuit(b, state.nonce, slot.nonce, enabled)
-    mark(b, "amount < 2^max_amount_bits")
-    require_amount_circuit(b, slot.amount)
-    mark(b, "recipient id < 2^global_tree_depth")
-    require_user_id_circuit(b, slot.recipient)
-    mark(b, "outbox index < 2^outbox_depth")
-    index_bits = require_outbox_index_circuit(b, slot.index)
+    start = verify_slot_start_circuit(b, slot, state, enabled)
     mark(b, "sender id < 2^global_tree_depth")
     sender_bits = require_user_id_circuit(b, slot.sender_id)
-    mark(b, "record digest and own-tree path")
-    record = record_digest_circuit(b, slot.recipient, slot.address, slot.amount, slot.index)
-    written = select_digest(b, slot.is_claim, record, b.constant_digest(CLAIMED_LEAF))
+    mark(b, "own-tree path")
+    written = select_digest(b, slot.is_claim, start.record, b.constant_digest(CLAIMED_LEAF))
     old_nodes, new_nodes = merkle_update_circuit(
-        b, b.constant_digest(EMPTY_LEAF), written, [*index_bits, *sender_bits], slot.own_path
+        b, b.constant_digest(EMPTY_LEAF), written, [*start.index_bits, *sender_bits], slot.own_path
     )
     level = OUTBOX_DEPTH
     state = verify_send_circuit(b, slot.is_send, state, slot, old_nodes[level], new_nodes[level])
@@ -234,8 +324,8 @@ def verify_operation_circuit(
         slot.is_claim,
         state,
         slot,
-        record,
-        index_bits,
+        start.record,
+        start.index_bits,
         sender_bits,
         old_nodes[-1],
         new_nodes[-1],
@@ -243,9 +333,19 @@ def verify_operation_circuit(
         claimant_key,
         read_root,
     )
-    mark(b, "new balance < 2^max_amount_bits (no overdraft, credit bound)")
-    require_amount_circuit(b, state.balance)
-    mark(b, "appends digest: a send's record is published")
-    appended = select_digest(b, slot.is_send, appends, append_digest_circuit(b, appends, record))
-    state = StateTarget(state.balance, nonce, state.outbox_len, state.outbox_root, state.claimed_root)
-    return SlotOutcome(state, appended, enabled)
+    return verify_slot_end_circuit(b, slot, enabled, state, start, appends)
+
+
+def verify_slot_circuit(
+    b: CircuitBuilder,
+    slot: SendSlotTargets,
+    state: StateTarget,
+    appends: DigestTarget,
+    claimant: Target,
+    claimant_key: DigestTarget,
+    read_root: DigestTarget,
+) -> SlotOutcome:
+    """One slot of the kind its targets were made for (:func:`add_virtual_slot_of`)."""
+    if isinstance(slot, SlotTargets):
+        return verify_operation_circuit(b, slot, state, appends, claimant, claimant_key, read_root)
+    return verify_send_slot_circuit(b, slot, state, appends)

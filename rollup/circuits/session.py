@@ -16,8 +16,9 @@ from circuits.circuit_data import CircuitData
 from circuits.generators import ConstantGenerator, Generator, generate_witness
 from circuits.witness import Target, Witness
 from rollup.block_plan import SESSION_LEVEL, NodeStatement
-from rollup.circuits.assignment import session_inputs, set_digest
+from rollup.circuits.assignment import session_inputs, session_operations, set_digest
 from rollup.circuits.labels import Labelled, LabellingBuilder, SessionRuleError
+from rollup.circuits.operations import SlotKind
 from rollup.circuits.session_circuit import SessionTargets, verify_session_trace_circuit
 from rollup.witness import SessionTrace
 from verifier.config import STANDARD_ZK_CONFIG, ProofConfig
@@ -26,11 +27,12 @@ from verifier.proof import CommonData, ProofWithPublicInputs
 
 
 class SessionCircuit:
-    """A built session circuit of one size: keys, targets and the witness mapping."""
+    """A built session circuit of one size and slot kind: keys, targets and the witness mapping."""
 
     def __init__(
         self,
         num_slots: int,
+        kind: SlotKind,
         data: CircuitData,
         targets: SessionTargets,
         gate_rows: int,
@@ -39,6 +41,8 @@ class SessionCircuit:
     ) -> None:
         """Use :meth:`build`."""
         self.num_slots = num_slots
+        self.kind = kind
+        """What its slots hold: a send or a claim (``ANY``), or only a send (``SEND``)."""
         self.data = data
         self.targets = targets
         self.whitelist_root = whitelist_root
@@ -54,8 +58,9 @@ class SessionCircuit:
         num_slots: int,
         config: ProofConfig = STANDARD_ZK_CONFIG,
         tree_shape: CommonData | None = None,
+        kind: SlotKind = SlotKind.ANY,
     ) -> SessionCircuit:
-        """Build the circuit with ``num_slots`` operation slots and its keys (deterministic keys).
+        """Build the circuit with ``num_slots`` operation slots of ``kind`` and its keys (deterministic keys).
 
         Proofs are zero-knowledge by default (``STANDARD_ZK_CONFIG``): they reveal nothing about
         the witness beyond the statement (docs/security.md); the statement is the same in both modes.
@@ -67,14 +72,19 @@ class SessionCircuit:
         if num_slots < 1:
             raise ValueError("a session circuit has at least one operation slot")
         b = LabellingBuilder(config)
-        targets = verify_session_trace_circuit(b, num_slots)
+        targets = verify_session_trace_circuit(b, num_slots, kind)
         whitelist_root = None
         if tree_shape is not None:
             whitelist_root = b.add_virtual_digest()
             b.register_public_inputs(list(whitelist_root))
         data = b.build(tree_shape)
         sections = b.sections if len(data.generators) == len(b.generators) else []
-        return cls(num_slots, data, targets, len(b.rows), sections, whitelist_root)
+        return cls(num_slots, kind, data, targets, len(b.rows), sections, whitelist_root)
+
+    def holds(self, trace: SessionTrace) -> bool:
+        """Whether the circuit proves ``trace``: its operations fit the slots, and each is of a kind they take."""
+        operations = session_operations(trace)[1]
+        return len(operations) <= self.num_slots and all(self.kind.takes(step) for step in operations)
 
     @property
     def degree_bits(self) -> int:

@@ -13,8 +13,11 @@ initial(deposit) = (deposit, 0, 0, Z_outbox, Z_claimed). If 0: the deposit is 0
 and the old leaf is H(outbox_root, H(H(secret), private fields)) of old_state,
 i.e. the prover knows the secret whose digest the leaf commits to (authorization).
 
-**Slots.** ``num_slots`` operation slots, each with booleans ``is_send`` and
-``is_claim`` (at most one set; ``enabled`` = their sum). Enabled slots form a
+**Slots.** ``num_slots`` operation slots, all of one kind
+(:class:`~rollup.circuits.operations.SlotKind`): an ``ANY`` slot has booleans
+``is_send`` and ``is_claim`` (at most one set; ``enabled`` = their sum), a
+``SEND`` slot only ``is_send`` (``enabled`` = is_send; it has no claim inputs, so
+a session circuit of send slots proves no claim). Enabled slots form a
 prefix, and a session has at least one operation (registration or slot 0).
 The old state's balance is not range-checked again: every balance in a leaf was
 range-checked when it was written (by induction from the registration deposit).
@@ -34,6 +37,7 @@ of user_id under the previous global root, and read_root is that root.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from circuits.builder import CircuitBuilder, DigestTarget
@@ -41,7 +45,13 @@ from circuits.gadgets import logical_not, select_digest
 from circuits.witness import Target
 from rollup.block_plan import SESSION_LEVEL, NodeStatement
 from rollup.circuits.labels import mark, set_scope
-from rollup.circuits.operations import SlotTargets, add_virtual_slot, verify_operation_circuit, verify_register_circuit
+from rollup.circuits.operations import (
+    SendSlotTargets,
+    SlotKind,
+    add_virtual_slot_of,
+    verify_register_circuit,
+    verify_slot_circuit,
+)
 from rollup.circuits.rules import require_user_id_circuit
 from rollup.circuits.state_digests import (
     StateTarget,
@@ -67,7 +77,8 @@ class SessionTargets:
     registers: Target
     deposit: Target
     old_state: StateTarget
-    slots: list[SlotTargets]
+    slots: Sequence[SendSlotTargets]
+    """The operation slots, all of one kind (``SlotTargets`` for ``ANY`` slots)."""
     old_leaf: DigestTarget
     new_leaf: DigestTarget
     data_digest: DigestTarget
@@ -103,8 +114,9 @@ def verify_start_circuit(
     return select_state(b, registers, old_state, registered), old_leaf
 
 
-def verify_session_trace_circuit(b: CircuitBuilder, num_slots: int) -> SessionTargets:
-    """Twin of ``verify_session_trace``: the whole session circuit; registers the public inputs."""
+def verify_session_trace_circuit(b: CircuitBuilder, num_slots: int, kind: SlotKind = SlotKind.ANY) -> SessionTargets:
+    """Twin of ``verify_session_trace``: the whole session circuit with ``num_slots`` slots of ``kind``;
+    registers the public inputs (the same ones whatever the kind)."""
     user_id = b.add_virtual_target()
     mark(b, "user id < 2^global_tree_depth")
     require_user_id_circuit(b, user_id)
@@ -112,7 +124,7 @@ def verify_session_trace_circuit(b: CircuitBuilder, num_slots: int) -> SessionTa
     secret = b.add_virtual_targets(SECRET_SIZE)
     registers, deposit = b.add_virtual_targets(2)
     old_state = add_virtual_state(b)
-    slots = [add_virtual_slot(b) for _ in range(num_slots)]
+    slots = [add_virtual_slot_of(b, kind) for _ in range(num_slots)]
 
     mark(b, "key digest H(secret)")
     key = key_digest_circuit(b, secret)
@@ -121,7 +133,7 @@ def verify_session_trace_circuit(b: CircuitBuilder, num_slots: int) -> SessionTa
     previous: Target | None = None
     for position, slot in enumerate(slots):
         set_scope(b, f"slot {position}: ")
-        outcome = verify_operation_circuit(b, slot, state, appends, user_id, key, read_root)
+        outcome = verify_slot_circuit(b, slot, state, appends, user_id, key, read_root)
         state, appends, enabled = outcome.state, outcome.appends, outcome.enabled
         mark(b, "at least one operation; enabled slots form a prefix")
         if previous is None:

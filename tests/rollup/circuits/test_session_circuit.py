@@ -25,8 +25,9 @@ from rollup.block import ExecutedBlock
 from rollup.block_plan import NodeStatement, session_statement
 from rollup.circuits.assignment import set_operation_slot, set_padding_slot
 from rollup.circuits.labels import SessionRuleError
+from rollup.circuits.operations import SlotKind, SlotTargets
 from rollup.circuits.session import SessionCircuit
-from rollup.errors import MalformedSessionError
+from rollup.errors import MalformedSessionError, SessionTooLargeError
 from rollup.operations import Claim, Register, Send
 from rollup.outbox import TransferRecord
 from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, MAX_AMOUNT_BITS, OUTBOX_DEPTH
@@ -68,6 +69,23 @@ def one_slot() -> SessionCircuit:
 @pytest.fixture(scope="module")
 def four_slots() -> SessionCircuit:
     return session_circuit(4)
+
+
+def circuit_of_kind(num_slots: int, kind: SlotKind) -> SessionCircuit:
+    """The standalone session circuit of ``num_slots`` slots of ``kind``."""
+    return session_circuit(num_slots) if kind is SlotKind.ANY else SessionCircuit.build(num_slots, kind=kind)
+
+
+@pytest.fixture(scope="module", params=list(SlotKind), ids=lambda kind: kind.value)
+def one_sender(request: pytest.FixtureRequest) -> SessionCircuit:
+    """A one-slot circuit of each kind: the send rules hold in both."""
+    return circuit_of_kind(1, request.param)
+
+
+@pytest.fixture(scope="module", params=list(SlotKind), ids=lambda kind: kind.value)
+def four_senders(request: pytest.FixtureRequest) -> SessionCircuit:
+    """A four-slot circuit of each kind."""
+    return circuit_of_kind(4, request.param)
 
 
 class ForgingBuilder:
@@ -283,24 +301,24 @@ def test_session_proof_with_a_cheating_prover_harness_control(
 # --------------------------------------------------------------------------- invariants
 
 
-def test_overdraft(chain: tuple[list[ChainState], list[ExecutedBlock]], one_slot: SessionCircuit) -> None:
+def test_overdraft(chain: tuple[list[ChainState], list[ExecutedBlock]], one_sender: SessionCircuit) -> None:
     states, _ = chain
     kim = states[0].users[KIM]
     assert kim.balance == 100
-    one_slot.generate_witness(ForgingBuilder(states[0], KIM).send(KATE, 100).build())  # the boundary is fine
-    assert_unprovable(one_slot, ForgingBuilder(states[0], KIM).send(KATE, 101).build(), "slot 0: new balance")
-    assert_unprovable(one_slot, ForgingBuilder(states[0], KIM).send(KATE, 1 << 47).build(), "slot 0: new balance")
+    one_sender.generate_witness(ForgingBuilder(states[0], KIM).send(KATE, 100).build())  # the boundary is fine
+    assert_unprovable(one_sender, ForgingBuilder(states[0], KIM).send(KATE, 101).build(), "slot 0: new balance")
+    assert_unprovable(one_sender, ForgingBuilder(states[0], KIM).send(KATE, 1 << 47).build(), "slot 0: new balance")
 
 
 def test_overdraft_by_a_cheating_prover_is_rejected(
-    chain: tuple[list[ChainState], list[ExecutedBlock]], one_slot: SessionCircuit
+    chain: tuple[list[ChainState], list[ExecutedBlock]], one_sender: SessionCircuit
 ) -> None:
     """The cheater takes an honest send of 10 and makes it a send of 150 in every wire that copies the amount."""
     states, _ = chain
-    w = one_slot.generate_witness(ForgingBuilder(states[0], KIM).send(KATE, 10).build())
-    set_everywhere(one_slot, w, one_slot.targets.slots[0].amount, 150)
+    w = one_sender.generate_witness(ForgingBuilder(states[0], KIM).send(KATE, 10).build())
+    set_everywhere(one_sender, w, one_sender.targets.slots[0].amount, 150)
     with pytest.raises(VerificationError):
-        one_slot.verify(cheating_prove(one_slot, w))
+        one_sender.verify(cheating_prove(one_sender, w))
 
 
 def test_amount_out_of_range(chain: tuple[list[ChainState], list[ExecutedBlock]], one_slot: SessionCircuit) -> None:
@@ -408,38 +426,38 @@ def test_claim_against_a_root_that_is_not_the_read_root(
     )
 
 
-def test_wrong_secret_key(chain: tuple[list[ChainState], list[ExecutedBlock]], one_slot: SessionCircuit) -> None:
+def test_wrong_secret_key(chain: tuple[list[ChainState], list[ExecutedBlock]], one_sender: SessionCircuit) -> None:
     """Sam tries to spend Kim's balance with his own secret."""
     states, blocks = chain
     trace = next(item.trace for item in blocks[1].sessions if item.trace.user_id == KIM)
     statement = session_statement(trace)
-    one_slot.generate_witness(trace, statement)
+    one_sender.generate_witness(trace, statement)
     forged = dataclasses.replace(trace, secret=SECRETS[SAM])
     with pytest.raises(SessionRuleError):
-        one_slot.prove(forged, statement)
+        one_sender.prove(forged, statement)
     # without a statement to match, the proof would be about another (non-existent) old leaf
-    w = one_slot.generate_witness(forged)
-    assert public_value(one_slot, w).old_root != states[0].leaf(KIM)
+    w = one_sender.generate_witness(forged)
+    assert public_value(one_sender, w).old_root != states[0].leaf(KIM)
     # claiming only Kim's old leaf (the rest as the forged witness computes it) fails at the authorization
-    only_the_old_leaf = dataclasses.replace(public_value(one_slot, w), old_root=statement.old_root)
-    assert_unprovable(one_slot, forged, "old leaf = leaf(H(secret), old_state) (authorization)", only_the_old_leaf)
+    only_the_old_leaf = dataclasses.replace(public_value(one_sender, w), old_root=statement.old_root)
+    assert_unprovable(one_sender, forged, "old leaf = leaf(H(secret), old_state) (authorization)", only_the_old_leaf)
     # a cheating prover writing Kim's old leaf into the public inputs is rejected
-    for target, value in zip(one_slot.targets.old_leaf, statement.old_root, strict=True):
-        set_everywhere(one_slot, w, target, value)
+    for target, value in zip(one_sender.targets.old_leaf, statement.old_root, strict=True):
+        set_everywhere(one_sender, w, target, value)
     with pytest.raises(VerificationError):
-        one_slot.verify(cheating_prove(one_slot, w))
+        one_sender.verify(cheating_prove(one_sender, w))
 
 
-def test_nonce_replay(chain: tuple[list[ChainState], list[ExecutedBlock]], four_slots: SessionCircuit) -> None:
+def test_nonce_replay(chain: tuple[list[ChainState], list[ExecutedBlock]], four_senders: SessionCircuit) -> None:
     states, _ = chain
     nonce = states[0].users[SAM].nonce
-    four_slots.generate_witness(ForgingBuilder(states[0], SAM).send(JACK, 50).send(KIM, 20).build())
-    assert_unprovable(four_slots, ForgingBuilder(states[0], SAM).send(JACK, 50, nonce=nonce).build(), "slot 0: nonce")
+    four_senders.generate_witness(ForgingBuilder(states[0], SAM).send(JACK, 50).send(KIM, 20).build())
+    assert_unprovable(four_senders, ForgingBuilder(states[0], SAM).send(JACK, 50, nonce=nonce).build(), "slot 0: nonce")
     assert_unprovable(
-        four_slots, ForgingBuilder(states[0], SAM).send(JACK, 50, nonce=nonce + 2).build(), "slot 0: nonce"
+        four_senders, ForgingBuilder(states[0], SAM).send(JACK, 50, nonce=nonce + 2).build(), "slot 0: nonce"
     )
     replayed = ForgingBuilder(states[0], SAM).send(JACK, 50).send(KIM, 20, nonce=nonce + 1).build()
-    assert_unprovable(four_slots, replayed, "slot 1: nonce")
+    assert_unprovable(four_senders, replayed, "slot 1: nonce")
     # the nonce a session ends with is in the new leaf: a replayed session (same old leaf) cannot reuse it either
     state_after = states[1].users[JACK].state()
     assert state_after.nonce == 1 and ForgingBuilder(states[1], JACK).nonce == 1
@@ -466,30 +484,30 @@ def test_altered_outbox_on_claim(chain: tuple[list[ChainState], list[ExecutedBlo
 
 
 def test_altered_outbox_on_send(
-    chain: tuple[list[ChainState], list[ExecutedBlock]], four_slots: SessionCircuit
+    chain: tuple[list[ChainState], list[ExecutedBlock]], four_senders: SessionCircuit
 ) -> None:
     """A send must append at outbox_len into an empty slot, along a true path."""
     states, _ = chain
     sam = states[1].users[SAM]
     assert sam.outbox.length == 2
-    four_slots.generate_witness(ForgingBuilder(states[1], SAM).send(JACK, 1).build())
+    four_senders.generate_witness(ForgingBuilder(states[1], SAM).send(JACK, 1).build())
     # overwrite record 0 (a record already sent, perhaps not claimed yet)
-    assert_unprovable(four_slots, ForgingBuilder(states[1], SAM).send(JACK, 1, index=0).build(), EMPTY_SLOT)
+    assert_unprovable(four_senders, ForgingBuilder(states[1], SAM).send(JACK, 1, index=0).build(), EMPTY_SLOT)
     # claim to write slot len while using the path of slot 0
     assert_unprovable(
-        four_slots,
+        four_senders,
         ForgingBuilder(states[1], SAM).send(JACK, 1, own_path=sam.outbox.tree.siblings(0)).build(),
         EMPTY_SLOT,
     )
     # skip a slot (index len + 1, with its true empty path)
     assert_unprovable(
-        four_slots, ForgingBuilder(states[1], SAM).send(JACK, 1, index=3).build(), "send: index = outbox_len"
+        four_senders, ForgingBuilder(states[1], SAM).send(JACK, 1, index=3).build(), "send: index = outbox_len"
     )
     # a path with one wrong sibling
     path = list(sam.outbox.tree.siblings(2))
     path[5] = flip(path[5])
     assert_unprovable(
-        four_slots, ForgingBuilder(states[1], SAM).send(JACK, 1, own_path=tuple(path)).build(), EMPTY_SLOT
+        four_senders, ForgingBuilder(states[1], SAM).send(JACK, 1, own_path=tuple(path)).build(), EMPTY_SLOT
     )
 
 
@@ -550,20 +568,20 @@ def test_malformed_slots(chain: tuple[list[ChainState], list[ExecutedBlock]], fo
 
 
 def test_statement_forgery_by_a_cheating_prover(
-    chain: tuple[list[ChainState], list[ExecutedBlock]], one_slot: SessionCircuit
+    chain: tuple[list[ChainState], list[ExecutedBlock]], one_sender: SessionCircuit
 ) -> None:
     """A cheater rewrites the new leaf (say, to one with a larger balance) in the public-input wires."""
     states, _ = chain
-    w = one_slot.generate_witness(ForgingBuilder(states[0], KIM).send(KATE, 10).build())
+    w = one_sender.generate_witness(ForgingBuilder(states[0], KIM).send(KATE, 10).build())
     wanted = UserState(1000, 1, 1, DEFAULT_DIGESTS[16], DEFAULT_DIGESTS[36]).leaf(hash_elements(list(SECRETS[KIM])))
-    for target, value in zip(one_slot.targets.new_leaf, wanted, strict=True):
-        set_everywhere(one_slot, w, target, value)
+    for target, value in zip(one_sender.targets.new_leaf, wanted, strict=True):
+        set_everywhere(one_sender, w, target, value)
     with pytest.raises(VerificationError):
-        one_slot.verify(cheating_prove(one_slot, w))
+        one_sender.verify(cheating_prove(one_sender, w))
 
 
 def test_the_data_digest_binds_the_published_data(
-    chain: tuple[list[ChainState], list[ExecutedBlock]], four_slots: SessionCircuit
+    chain: tuple[list[ChainState], list[ExecutedBlock]], four_senders: SessionCircuit
 ) -> None:
     """The circuit's data digest is the native digest of the session's public data (user, deposit, the
     new leaf's outbox root and opaque digest, every appended record in order), so a record published with
@@ -572,8 +590,8 @@ def test_the_data_digest_binds_the_published_data(
     sam = next(item.trace for item in blocks[1].sessions if item.trace.user_id == SAM)
     public = sam.public_data()
     assert len(public.appends) == 2 and public.new_leaf == sam.new_leaf
-    w = four_slots.generate_witness(sam, session_statement(sam))
-    proven = public_value(four_slots, w)
+    w = four_senders.generate_witness(sam, session_statement(sam))
+    proven = public_value(four_senders, w)
     assert proven.data_root == public.digest() and proven.new_root == public.new_leaf
     first, second = public.appends
     for forged in (
@@ -587,7 +605,7 @@ def test_the_data_digest_binds_the_published_data(
     # a registration publishes no record: its in-circuit data digest is the native one too
     registration = next(item.trace for item in blocks[0].sessions if item.trace.user_id == SAM)
     assert registration.public_data().appends == ()
-    assert public_value(four_slots, four_slots.generate_witness(registration)).data_root == (
+    assert public_value(four_senders, four_senders.generate_witness(registration)).data_root == (
         registration.public_data().digest()
     )
 
@@ -624,3 +642,29 @@ def test_a_claim_against_a_forged_sender_leaf_by_a_cheating_prover_is_rejected(
         set_everywhere(one_slot, w, forged[0], w.get(forged[0]) + 1)
         with pytest.raises(VerificationError):
             one_slot.verify(cheating_prove(one_slot, w))
+
+
+def test_a_claim_cannot_pass_through_a_send_only_circuit(chain: tuple[list[ChainState], list[ExecutedBlock]]) -> None:
+    """A send-only slot has no claim inputs, so no witness credits anything: a claim trace is refused before any
+    witness exists, and a cheater proving a send of Jack's and writing the new leaf of Jack's claim of Sam's
+    record 0 (50 more) into the public inputs is rejected."""
+    states, _ = chain
+    send_only = circuit_of_kind(1, SlotKind.SEND)
+    assert not any(isinstance(slot, SlotTargets) for slot in send_only.targets.slots)
+    claim = ForgingBuilder(states[1], JACK).claim(SAM, 0).build()
+    session_circuit(1).generate_witness(claim)  # an honest claim, which a slot of any kind takes
+    with pytest.raises(SessionTooLargeError, match="send-only"):
+        send_only.generate_witness(claim)
+    claimed = public_value(session_circuit(1), session_circuit(1).generate_witness(claim))
+    w = send_only.generate_witness(ForgingBuilder(states[1], JACK).send(SAM, 0).build())
+    assert public_value(send_only, w).new_root != claimed.new_root
+    for target, value in zip(send_only.targets.new_leaf, claimed.new_root, strict=True):
+        set_everywhere(send_only, w, target, value)
+    with pytest.raises(VerificationError):
+        send_only.verify(cheating_prove(send_only, w))
+    # a send slot's kind selector is boolean too (2 would debit twice and append at outbox_len + 2)
+    inputs = send_only.inputs(ForgingBuilder(states[1], JACK).send(SAM, 1).build())
+    inputs[send_only.targets.slots[0].is_send] = 2
+    with pytest.raises(ValueError):
+        send_only.data.generate_witness(inputs)
+    assert send_only.violated_rule(inputs) is not None  # the first check to fail depends on generation order
