@@ -48,6 +48,7 @@ from rollup.block_plan import (
 )
 from rollup.circuits.batch import BatchCircuit
 from rollup.circuits.block import BlockCircuits
+from rollup.circuits.operations import SlotKind
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
 from rollup.execution import execute_session
@@ -55,11 +56,12 @@ from rollup.params import (
     BATCH_LEVEL,
     BATCH_SLOTS,
     GLOBAL_TREE_DEPTH,
+    SEND_SESSION_SLOTS,
     SESSION_SLOTS,
     SMALL_SESSION_DEGREE_BITS,
     SMALL_SESSION_SLOTS,
 )
-from rollup.session_proving import operation_count, session_slot_count
+from rollup.session_proving import cheapest_session_circuit, operation_count
 from rollup.smt import SparseMerkleTree
 from rollup.state import ChainState
 from rollup.storage import Storage
@@ -83,7 +85,8 @@ class RollupCircuits:
 
     blocks: BlockCircuits
     sessions: tuple[SessionCircuit, ...]
-    """The tree's session circuits, smallest first: the small one (2^9 rows) and the full one (2^13)."""
+    """The tree's session circuits, cheapest first: the small one (2^9 rows, slots of any kind), the full send
+    session (2^13 rows, send-only slots) and the full one (2^13 rows, slots of any kind)."""
     batch: BatchCircuit
     """Batches of delegated sessions, in the full session's shape (:mod:`rollup.circuits.batch`)."""
 
@@ -92,10 +95,8 @@ class RollupCircuits:
         return self.blocks.block.circuit.verifier_key
 
     def session_for(self, trace: SessionTrace) -> SessionCircuit:
-        """The smallest session circuit of the tree holding ``trace``'s operations."""
-        counts = tuple(circuit.num_slots for circuit in self.sessions)
-        slots = session_slot_count(operation_count(trace), counts)
-        return next(circuit for circuit in self.sessions if circuit.num_slots == slots)
+        """The cheapest session circuit of the tree holding ``trace`` (:func:`cheapest_session_circuit`)."""
+        return cheapest_session_circuit(self.sessions, trace)
 
     def key(self, digest: Digest) -> VerifierKey:
         """The whitelisted key (a session, aggregation or lift circuit's) with this circuit digest."""
@@ -155,7 +156,7 @@ class RollupCircuits:
         return ChildProof(proof, self.blocks.aggregation_key_of(proof))
 
     def node_keys(self, plan: BlockPlan, done: dict[str, bytes] | None = None) -> dict[str, VerifierKey]:
-        """The key every node of ``plan`` is proven under: a session's is the smallest session circuit
+        """The key every node of ``plan`` is proven under: a session's is the cheapest session circuit
         holding it (for a session its user proved, the one its proof in ``done`` verifies under), an
         aggregation's the variant taking its children's shapes."""
         keys: dict[str, VerifierKey] = {}
@@ -179,18 +180,24 @@ class RollupCircuits:
 def rollup_circuits() -> RollupCircuits:
     """Build (once per process) every circuit; the keys are deterministic, so all workers agree.
 
-    The tree has two session circuits, both zero-knowledge: the small one of
-    ``SMALL_SESSION_SLOTS`` slots in ``2^SMALL_SESSION_DEGREE_BITS`` rows and the full one of
-    ``SESSION_SLOTS`` slots in the tree's own degree (2^13 rows). The batch circuit is a leaf of the full
-    session's shape, so it needs no aggregation variant or lift of its own.
+    The tree has three session circuits, all zero-knowledge: the small one of
+    ``SMALL_SESSION_SLOTS`` slots in ``2^SMALL_SESSION_DEGREE_BITS`` rows, the full send session of
+    ``SEND_SESSION_SLOTS`` send-only slots and the full one of ``SESSION_SLOTS`` slots, both in the tree's own
+    degree (2^13 rows). The full send session and the batch circuit are leaves of the full session's shape,
+    so they need no aggregation variant or lift of their own: only their keys in the whitelist.
     """
     sessions: list[SessionCircuit] = []
     batches: list[BatchCircuit] = []
 
     def leaf_keys(scheme: AggregationScheme, tree: CommonData) -> list[VerifierKey]:
-        for slots, degree_bits in ((SMALL_SESSION_SLOTS, SMALL_SESSION_DEGREE_BITS), (SESSION_SLOTS, tree.degree_bits)):
+        sizes = (
+            (SMALL_SESSION_SLOTS, SlotKind.ANY, SMALL_SESSION_DEGREE_BITS),
+            (SEND_SESSION_SLOTS, SlotKind.SEND, tree.degree_bits),
+            (SESSION_SLOTS, SlotKind.ANY, tree.degree_bits),
+        )
+        for slots, kind, degree_bits in sizes:
             shape = scheme.zk_leaf_shape(degree_bits)
-            sessions.append(SessionCircuit.build(slots, shape.config, tree_shape=shape))
+            sessions.append(SessionCircuit.build(slots, shape.config, tree_shape=shape, kind=kind))
         batches.append(BatchCircuit.build(scheme, tree))
         return [*(session.data.verifier_key for session in sessions), batches[0].verifier_key]
 

@@ -15,6 +15,14 @@ any of them changes every verifier key:
 * a session holds at most ``SESSION_SLOTS`` sends and claims (the operation
   slots of the block tree's full session circuit, as many as fit its 2^13 rows
   beside the zero-knowledge blinding rows; a registration takes no slot);
+* a session of sends only holds at most ``SEND_SESSION_SLOTS`` of them: the block
+  tree's full *send session* circuit has send-only slots (``SlotKind.SEND`` in
+  ``rollup.circuits.operations``) of about 39.6 rows each (34 Poseidon2 rows: the
+  record, two climbs of the OUTBOX_DEPTH = 16 levels of the outbox path, the
+  appends digest; the rest range checks and selects) instead of about 120.4 for a
+  slot that also takes claims. With about 43 rows for the session's start, end and
+  public inputs and 59 zero-knowledge blinding rows, 204 slots take 8,127 + 59 =
+  8,186 of the 8,192 rows and a 205th does not fit (8,166 + 59 rows);
 * a session of at most ``SMALL_SESSION_SLOTS`` operations is proven in the block
   tree by the small session circuit, of ``2^SMALL_SESSION_DEGREE_BITS`` rows (the
   most slots that fit them), so sparse traffic does not pay for a full session;
@@ -34,6 +42,7 @@ CLAIMED_DEPTH: int = GLOBAL_TREE_DEPTH + OUTBOX_DEPTH
 MAX_AMOUNT_BITS: int = 48
 SECRET_SIZE: int = 4
 SESSION_SLOTS: int = 67
+SEND_SESSION_SLOTS: int = 204
 SMALL_SESSION_SLOTS: int = 3
 SMALL_SESSION_DEGREE_BITS: int = 9
 BATCH_LEVEL: int = 4

@@ -18,6 +18,7 @@ can run in any worker process.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 from rollup.block_plan import session_statement
@@ -25,7 +26,7 @@ from rollup.circuits.assignment import session_operations
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
 from rollup.params import SESSION_SLOTS
-from rollup.witness import SessionTrace, verify_session_trace
+from rollup.witness import SendStep, SessionTrace, verify_session_trace
 from verifier.proof import ProofWithPublicInputs
 
 SESSION_SLOT_COUNTS: tuple[int, ...] = (1, 3, 7, 16, 32, SESSION_SLOTS)
@@ -54,6 +55,25 @@ def session_slot_count(num_operations: int, counts: tuple[int, ...] = SESSION_SL
     raise SessionTooLargeError(
         f"a session of {num_operations} operations exceeds the largest session circuit "
         f"({counts[-1]} slots): split it over several blocks"
+    )
+
+
+def cheapest_session_circuit(circuits: Sequence[SessionCircuit], trace: SessionTrace) -> SessionCircuit:
+    """The first of ``circuits`` (ordered cheapest first) that holds ``trace`` (:meth:`SessionCircuit.holds`).
+
+    SessionTooLargeError when none does, naming the most operations of the trace's kinds a circuit holds
+    (only sends: the largest circuit taking sends; with a claim: the largest taking claims).
+    """
+    for circuit in circuits:
+        if circuit.holds(trace):
+            return circuit
+    operations = session_operations(trace)[1]
+    kinds = {circuit.kind for circuit in circuits if all(circuit.kind.takes(step) for step in operations)}
+    largest = max((circuit.num_slots for circuit in circuits if circuit.kind in kinds), default=0)
+    what = "sends" if all(isinstance(step, SendStep) for step in operations) else "claims"
+    raise SessionTooLargeError(
+        f"a session of {len(operations)} operations exceeds the largest session circuit holding {what} "
+        f"({largest} slots): split it over several blocks"
     )
 
 

@@ -2,7 +2,9 @@
 pair of child shapes, a lift per session shape, and the soundness of the mix (docs/recursion.md).
 
 The small session circuit (``SMALL_SESSION_SLOTS`` slots, ``2^SMALL_SESSION_DEGREE_BITS`` rows) proves
-sessions of up to 3 operations, the full one (``SESSION_SLOTS`` slots, the tree's 2^13 rows) the rest.
+sessions of up to 3 operations; of the two circuits of the tree's 2^13 rows, the full send session
+(``SEND_SESSION_SLOTS`` send-only slots) proves larger sessions of sends only, as FULL_USER's here, and the
+full one (``SESSION_SLOTS`` slots of any kind) the rest (tests/rollup/test_send_sessions.py).
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from prover.jobs import LocalExecutor
 from rollup.block_plan import BlockProvingError, NodeStatement, plan_block, session_statement, siblings_of
 from rollup.block_proving import RollupCircuits, plan_jobs, prove_stored_block, rollup_circuits
 from rollup.circuits.labels import SessionRuleError
+from rollup.circuits.operations import SlotKind
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
-from rollup.params import SESSION_SLOTS, SMALL_SESSION_DEGREE_BITS, SMALL_SESSION_SLOTS
+from rollup.params import SEND_SESSION_SLOTS, SESSION_SLOTS, SMALL_SESSION_DEGREE_BITS, SMALL_SESSION_SLOTS
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
 from rollup.wallet_proving import prove_own_session
@@ -71,25 +74,30 @@ def mixed_traces() -> dict[int, SessionTrace]:
 
 
 def test_each_tree_session_holds_the_most_operations_its_rows_allow(circuits: RollupCircuits) -> None:
-    small, full = circuits.sessions
+    small, send, full = circuits.sessions
     tree = circuits.blocks.aggregation.shape
-    assert (small.num_slots, small.degree_bits) == (SMALL_SESSION_SLOTS, SMALL_SESSION_DEGREE_BITS)
-    assert (full.num_slots, full.degree_bits) == (SESSION_SLOTS, tree.degree_bits)
-    for session in (small, full):
+    assert (small.num_slots, small.kind, small.degree_bits) == (
+        SMALL_SESSION_SLOTS,
+        SlotKind.ANY,
+        SMALL_SESSION_DEGREE_BITS,
+    )
+    assert (send.num_slots, send.kind, send.degree_bits) == (SEND_SESSION_SLOTS, SlotKind.SEND, tree.degree_bits)
+    assert (full.num_slots, full.kind, full.degree_bits) == (SESSION_SLOTS, SlotKind.ANY, tree.degree_bits)
+    for session in (small, send, full):
         common = session.data.common
         assert common.config.zero_knowledge
         assert session.gate_rows + common.num_blinding_rows <= common.degree
         with pytest.raises(CircuitError, match="blinding rows"):  # one slot more does not fit the same rows
-            SessionCircuit.build(session.num_slots + 1, common.config, tree_shape=common)
+            SessionCircuit.build(session.num_slots + 1, common.config, tree_shape=common, kind=session.kind)
 
 
 def test_a_session_takes_the_smallest_tree_circuit_holding_it(
     circuits: RollupCircuits, mixed_traces: dict[int, SessionTrace]
 ) -> None:
-    small, full = circuits.sessions
+    small, send, _ = circuits.sessions
     assert circuits.session_for(mixed_traces[SMALL_USER]) is small
-    assert circuits.session_for(mixed_traces[FULL_USER]) is full
-    too_many = dataclasses.replace(mixed_traces[FULL_USER], steps=mixed_traces[FULL_USER].steps * 17)
+    assert circuits.session_for(mixed_traces[FULL_USER]) is send
+    too_many = dataclasses.replace(mixed_traces[FULL_USER], steps=mixed_traces[FULL_USER].steps * 52)  # 208 sends
     with pytest.raises(SessionTooLargeError, match="split it"):
         circuits.session_for(too_many)
     seq = sending_chain({SMALL_USER: 0, FULL_USER: 0})
@@ -116,7 +124,7 @@ def test_the_whitelist_holds_one_key_per_session_size_variant_and_lift(circuits:
         *(lift.verifier_key for lift in blocks.lifts.values()),
     ]
     digests = [vk.circuit_digest for vk in keys]
-    assert len(set(digests)) == len(digests) == 14
+    assert len(set(digests)) == len(digests) == 15  # the full send session's key is one more leaf key
     assert sorted(blocks.whitelist.digests) == sorted(digests)
     assert all(circuits.key(vk.circuit_digest) == vk for vk in keys)
     with pytest.raises(ValueError, match="no circuit"):
@@ -130,15 +138,15 @@ def test_the_plan_names_each_nodes_key_by_its_childrens_shapes(
     before = seq.state.global_tree.copy()
     plan = plan_block(2, list(mixed_traces.values()), before, circuits.blocks.whitelist.root)
     keys = circuits.node_keys(plan)
-    small, full = (session.data.verifier_key for session in circuits.sessions)
-    assert keys[f"session/{SMALL_USER}"] == small and keys[f"session/{FULL_USER}"] == full
+    small, send, _ = (session.data.verifier_key for session in circuits.sessions)
+    assert keys[f"session/{SMALL_USER}"] == small and keys[f"session/{FULL_USER}"] == send
     assert plan.top.children is not None
     left, right = plan.top.children
     assert (
         keys[plan.top.key]
         == circuits.blocks.aggregation_for(keys[left.key].common, keys[right.key].common).verifier_key
     )
-    assert {keys[left.key], keys[right.key]} == {small, full}
+    assert {keys[left.key], keys[right.key]} == {small, send}
 
 
 # ----------------------------------------------------------------------------- proofs of each shape (slow)
@@ -172,6 +180,7 @@ def test_a_session_proof_verifies_only_under_the_key_of_its_own_size(
         verify_proof(own, proof.proof.proof, proof.proof.public_inputs)
         wrong = [
             other,
+            *(session.data.verifier_key for session in circuits.sessions if session.data.verifier_key != own),
             circuits.blocks.aggregation.verifier_key,
             *(lift.verifier_key for lift in circuits.blocks.lifts.values()),
         ]
@@ -218,7 +227,7 @@ def test_a_child_in_a_slot_of_another_shape_or_outside_the_whitelist_cannot_be_a
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("size", ["small", "full"])
+@pytest.mark.parametrize("size", ["small", "send"])
 def test_malicious_witnesses_are_rejected_in_every_tree_session_shape(
     circuits: RollupCircuits, mixed_traces: dict[int, SessionTrace], size: str
 ) -> None:
@@ -227,7 +236,7 @@ def test_malicious_witnesses_are_rejected_in_every_tree_session_shape(
     user = SMALL_USER if size == "small" else FULL_USER
     trace = mixed_traces[user]
     circuit = circuits.session_for(trace)
-    assert circuit is circuits.sessions[0 if size == "small" else 1]
+    assert circuit is circuits.sessions[0 if size == "small" else 1]  # the full send session
     root = circuits.blocks.whitelist.root
     wrong_secret = dataclasses.replace(trace, secret=USER_KEYS.secret(RECIPIENT))
     with pytest.raises(SessionRuleError):
@@ -258,6 +267,6 @@ def test_blocks_of_small_full_and_mixed_sessions_prove_and_verify_as_a_light_cli
         assert statement.new_root == seq.storage.block(2).new_root
         for user, count in operations.items():
             session = proof_from_bytes(result.proofs[f"session/{user}"])
-            expected = c.sessions[0] if count <= SMALL_SESSION_SLOTS else c.sessions[1]
+            expected = c.sessions[0] if count <= SMALL_SESSION_SLOTS else c.sessions[1]  # sends only
             assert c.child(session).vk == expected.data.verifier_key
         seq.close()
