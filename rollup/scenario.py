@@ -37,8 +37,15 @@ from typing import Any
 from rollup.errors import BadInputError, MalformedSessionError
 from rollup.execution import execute_session
 from rollup.operations import Claim, Operation, Register, Send
-from rollup.params import AMOUNT_LIMIT, MAX_AMOUNT_BITS, MAX_USERS, SESSION_SLOTS
-from rollup.session import Session, next_nonce, operation_from_json, operation_to_json
+from rollup.params import AMOUNT_LIMIT, MAX_AMOUNT_BITS, MAX_USERS
+from rollup.session import (
+    Session,
+    next_nonce,
+    operation_from_json,
+    operation_to_json,
+    session_capacity_text,
+    session_slots,
+)
 from rollup.state import ChainState, Secret, SentTransfer
 from rollup.strict_input import find_look_alike, load_json_file, normalize_name
 from verifier.hashing import Digest
@@ -223,11 +230,11 @@ class BlockDraft:
     def add(self, user_id: int, secret: Secret, op: Operation) -> None:
         """Append ``op`` to the user's session if the session stays valid; else raise its RollupError."""
         ops = [*self._ops.get(user_id, []), op]
-        slots = sum(1 for o in ops if not isinstance(o, Register))
-        if slots > SESSION_SLOTS:
+        slots, capacity = session_slots(ops)
+        if slots > capacity:
             raise SessionFullError(
-                f"user {user_id}'s session already holds {SESSION_SLOTS} operations, "
-                "the most one block can prove for one user"
+                f"user {user_id}'s session cannot take operation {slots}: one block proves at most "
+                f"{session_capacity_text()} for one user"
             )
         if user_id in self._secrets and tuple(secret) != self._secrets[user_id]:
             raise MalformedSessionError(f"user {user_id}'s operations in this block use different secrets")

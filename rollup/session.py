@@ -14,12 +14,13 @@ the shape and types of untrusted input before anything uses it.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from rollup.errors import MalformedSessionError
 from rollup.operations import Claim, Operation, Register, Send
+from rollup.params import SEND_SESSION_SLOTS, SESSION_SLOTS
 from rollup.state import ChainState, Secret, UserTree
 from verifier.hashing import Digest
 
@@ -28,6 +29,20 @@ _OPERATION_KINDS: dict[str, type[Register] | type[Send] | type[Claim]] = {
     "send": Send,
     "claim": Claim,
 }
+
+
+def session_slots(operations: Iterable[Operation]) -> tuple[int, int]:
+    """(slots the operations take, the most a session of their kinds holds): sends and claims take a slot each,
+    a registration none; a session of sends only holds ``SEND_SESSION_SLOTS`` (the block tree's full send
+    session), one with a claim ``SESSION_SLOTS`` (its full session, whose slots take claims)."""
+    taking = [op for op in operations if not isinstance(op, Register)]
+    sends_only = all(isinstance(op, Send) for op in taking)
+    return len(taking), SEND_SESSION_SLOTS if sends_only else SESSION_SLOTS
+
+
+def session_capacity_text() -> str:
+    """The session capacity in words, for the error that refuses an over-full session."""
+    return f"{SEND_SESSION_SLOTS} sends, or {SESSION_SLOTS} sends and claims with at least one claim"
 
 
 @dataclass(frozen=True)

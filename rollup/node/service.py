@@ -47,10 +47,9 @@ from rollup.node.keys import SequencerKey
 from rollup.node.signing import ReceiptSigner, sign_new_headers
 from rollup.node.store import NodeStore
 from rollup.operations import Register
-from rollup.params import SESSION_SLOTS as MAX_SESSION_OPERATIONS
 from rollup.public_data_json import public_data_to_json
 from rollup.sequencer import Sequencer
-from rollup.session import Session, session_from_json, session_to_json
+from rollup.session import Session, session_capacity_text, session_from_json, session_slots, session_to_json
 from rollup.session_proof_file import SessionProofFile
 from rollup.session_submission import SessionRefusedError, submit_session_proof
 from rollup.smt import EMPTY_LEAF
@@ -81,15 +80,16 @@ class SealPolicy:
 
 
 def require_provable(session: Session) -> None:
-    """SessionTooLargeError when the session has more sends and claims than the session circuit's slots.
+    """SessionTooLargeError when the session has more sends and claims than a session circuit of their kinds has
+    slots (:func:`rollup.session.session_slots`).
 
     Checked at submission: an accepted session that cannot be proven would stop
     the prover at its block.
     """
-    slots = sum(1 for op in session.operations if not isinstance(op, Register))
-    if slots > MAX_SESSION_OPERATIONS:
+    slots, capacity = session_slots(session.operations)
+    if slots > capacity:
         raise SessionTooLargeError(
-            f"the session has {slots} sends and claims; a session proof holds {MAX_SESSION_OPERATIONS}"
+            f"the session has {slots} sends and claims; a session proof holds {session_capacity_text()}"
         )
 
 

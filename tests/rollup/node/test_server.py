@@ -21,7 +21,7 @@ from rollup.node.app import MAX_BODY_BYTES
 from rollup.node.client import DELEGATED_SUBMIT_PATH, NodeClient, NodeRefusedError
 from rollup.node.store import NODE_DATABASE
 from rollup.operations import Send
-from rollup.params import DATABASE_FILENAME, SESSION_SLOTS
+from rollup.params import DATABASE_FILENAME, SEND_SESSION_SLOTS
 from rollup.public_data_json import public_data_from_json
 from rollup.session import Session, session_to_json
 from verifier.light_client import digest_hex, parse_digest_hex
@@ -149,7 +149,7 @@ def test_rule_breaking_sessions_are_refused_with_their_reason(
         1,
         parse_digest_hex(root),
         NAMED_KEYS.secret("Sam"),
-        tuple(Send(2, address_of(2), 1, n) for n in range(1, SESSION_SLOTS + 2)),
+        tuple(Send(2, address_of(2), 1, n) for n in range(1, SEND_SESSION_SLOTS + 2)),
     )
     before = stored(node)
     cases = [
