@@ -173,7 +173,8 @@ def test_malicious_send_session_witnesses_give_no_accepted_proof(
     send.generate_witness(honest, session_statement(honest), root)
 
     def with_first(step: SendStep) -> SessionTrace:
-        return with_steps(honest, (step, *honest.steps[1:]))
+        """A session of one forged send (a later honest send's path would fail first, at its own slot)."""
+        return with_steps(honest, (step,))
 
     balance = first.old.balance
     path = list(first.outbox_path)
@@ -189,12 +190,15 @@ def test_malicious_send_session_witnesses_give_no_accepted_proof(
             dataclasses.replace(first, old=dataclasses.replace(first.old, outbox_len=first.old.outbox_len + 1))
         ),
         "slot 0: send: the outbox slot is empty": with_first(dataclasses.replace(first, outbox_path=tuple(path))),
-        "authorization": dataclasses.replace(honest, secret=USER_KEYS.secret(RECIPIENT)),
     }
     for rule, trace in forged.items():
         with pytest.raises(SessionRuleError) as info:
             send.generate_witness(trace, None, root)
         assert info.value.rule is not None and rule in info.value.rule, info.value
+    # another secret opens another leaf (a wrong key digest): it cannot prove the honest statement
+    wrong_key = dataclasses.replace(honest, secret=USER_KEYS.secret(RECIPIENT))
+    with pytest.raises(SessionRuleError):
+        send.generate_witness(wrong_key, session_statement(honest), root)
     with pytest.raises(SessionTooLargeError, match="send-only"):
         send.generate_witness(traces[CLAIMER], None, root)
     # a cheating prover: the amount of slot 0 raised past the balance in every copy, the old leaf of another
