@@ -7,8 +7,9 @@ repository root) prints Markdown tables and writes ``DIR/sized_sessions.json`` a
 *Old* is the block tree before sized sessions: every session proven by a 32-slot session circuit padded
 to the tree's 2^13 rows (zero-knowledge leaf shape), whatever its number of operations, and aggregated by
 the variant taking two such leaves. *New* is the tree of :func:`rollup.block_proving.rollup_circuits`: a
-session of at most 3 operations is proven by the small session circuit (2^9 rows), a larger one by the
-full circuit (67 slots, 2^13 rows), each pair aggregated by the variant of its shapes.
+session of at most 3 operations is proven by the small session circuit (2^9 rows), a larger one of sends
+only by the full send session (204 send-only slots, 2^13 rows), any other by the full circuit (67 slots of
+any kind, 2^13 rows), each pair aggregated by the variant of its shapes.
 
 Measured (process CPU seconds, best of ``--repeat``, :mod:`bench.timing`):
 
@@ -17,12 +18,16 @@ Measured (process CPU seconds, best of ``--repeat``, :mod:`bench.timing`):
   in the tree's 2^13 shape, so an aggregation of aggregations costs about the same);
 * per transaction in the steady state of a large block, where n sessions take n - 1 aggregations and
   the block proof is amortised away: ``(session(k) + aggregation(k)) / k``;
+* full sessions, old and new: the full session of any slots holding its ``SESSION_SLOTS`` operations (what
+  every full session cost before slot kinds, and what a full session with claims, mixed traffic, still
+  costs: the same circuit and rows) against the full send session holding its ``SEND_SESSION_SLOTS`` sends,
+  each with the aggregation of two proofs of its circuit, per transaction;
 * end to end, sparse traffic: a block of ``--sparse-users`` users with one send each, proven in this
   process by :func:`rollup.block_proving.prove_block` (plan, sessions, aggregations, block proof),
   its whole CPU time over its transactions, with the new sizing and with every session in the full
   shape (the old tree's sizing, but with the 67-slot circuit: a little more witness work than 32 slots);
 * the start-up cost: building every circuit and key of the block tree, which each worker process does
-  once, new (two session circuits, nine aggregation circuits, two lifts) and old (one, three, one).
+  once, new (three session circuits, nine aggregation circuits, two lifts) and old (one, three, one).
 """
 
 from __future__ import annotations
@@ -49,14 +54,14 @@ from rollup.block_proving import RollupCircuits, prove_block, rollup_circuits
 from rollup.circuits.block import BlockCircuits
 from rollup.circuits.session import SessionCircuit
 from rollup.execution import execute_session
-from rollup.params import GLOBAL_TREE_DEPTH, SESSION_SLOTS
+from rollup.params import GLOBAL_TREE_DEPTH, SEND_SESSION_SLOTS, SESSION_SLOTS
 from rollup.smt import SparseMerkleTree
 from rollup.witness import SessionTrace
 from verifier.proof import CommonData, VerifierKey
 
 OLD_SESSION_SLOTS = 32
 """Slots of the block tree's one session circuit before sessions were sized (at 2^13 rows)."""
-DEFAULT_OPS = (1, 2, 3, 4, 8, 16, 32, SESSION_SLOTS)
+DEFAULT_OPS = (1, 2, 3, 4, 8, 16, 32, SESSION_SLOTS, SEND_SESSION_SLOTS)
 TARGET_SPARSE_S = 0.5
 """Issue 16's target: proving CPU per transaction with one operation per user per block."""
 TARGET_FULL_S = 0.05
@@ -109,17 +114,14 @@ def aggregation_seconds(circuits: RollupCircuits, circuit: SessionCircuit, ops: 
     return best_seconds(aggregate, repeat, CPU)
 
 
-def per_operation_rows(circuits: RollupCircuits, all_ops: Sequence[int], repeat: int) -> list[Row]:
+def per_operation_rows(
+    circuits: RollupCircuits, aggregations: dict[int, float], all_ops: Sequence[int], repeat: int
+) -> list[Row]:
     """Old and new session and aggregation CPU, and the steady-state CPU per transaction, for each k.
     The old aggregation takes two full-shape children (the old tree's only leaf shape): it is measured
     with the whitelisted full circuit's proofs, the old 32-slot key not being in the whitelist."""
     old = old_session_circuit(circuits.blocks.scheme, circuits.blocks.aggregation.shape)
-    full = circuits.sessions[-1]
-    old_aggregation_s = aggregation_seconds(circuits, full, 1, repeat)
-    new_aggregation_s = {
-        circuit.num_slots: aggregation_seconds(circuits, circuit, 1, repeat) for circuit in circuits.sessions[:-1]
-    }
-    new_aggregation_s[full.num_slots] = old_aggregation_s
+    old_aggregation_s = aggregations[circuits.sessions[-1].num_slots]
     rows = []
     for ops in all_ops:
         trace = traces_of_block(1, ops)[0][0]
@@ -130,8 +132,29 @@ def per_operation_rows(circuits: RollupCircuits, all_ops: Sequence[int], repeat:
             row["old_aggregation_s"] = old_aggregation_s
             row["old_per_tx_s"] = (row["old_session_s"] + old_aggregation_s) / ops
         row["new_session_s"] = session_seconds(new, trace, circuits, repeat)
-        row["new_aggregation_s"] = new_aggregation_s[new.num_slots]
+        row["new_aggregation_s"] = aggregations[new.num_slots]
         row["new_per_tx_s"] = (row["new_session_s"] + row["new_aggregation_s"]) / ops
+        rows.append(row)
+    return rows
+
+
+def aggregations_by_circuit(circuits: RollupCircuits, repeat: int) -> dict[int, float]:
+    """CPU of the aggregation of two proofs of each session circuit of the tree, by its slots (distinct)."""
+    return {circuit.num_slots: aggregation_seconds(circuits, circuit, 1, repeat) for circuit in circuits.sessions}
+
+
+def full_session_rows(circuits: RollupCircuits, aggregations: dict[int, float], repeat: int) -> list[Row]:
+    """Each 2^13 session circuit of the tree proving as many sends as it has slots: the full session of any
+    slots (old, and still the circuit of a full session with claims: the same rows) and the full send session
+    (new); per transaction, (session + one aggregation) / operations."""
+    _, send, full = circuits.sessions
+    rows = []
+    for circuit in (full, send):
+        trace = traces_of_block(1, circuit.num_slots)[0][0]
+        session_s = session_seconds(circuit, trace, circuits, repeat)
+        aggregation_s = aggregations[circuit.num_slots]
+        row: Row = {"kind": circuit.kind.value, "ops": circuit.num_slots, "session_s": session_s}
+        row |= {"aggregation_s": aggregation_s, "per_tx_s": (session_s + aggregation_s) / circuit.num_slots}
         rows.append(row)
     return rows
 
@@ -153,7 +176,7 @@ def build_rows(new_build_s: float) -> Row:
     return {"new_s": new_build_s, "old_s": old_build_s}
 
 
-def plot(rows: Sequence[Row], path: Path) -> None:
+def plot(rows: Sequence[Row], full_rows: Sequence[Row], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     old = [(r["ops"], r["old_per_tx_s"]) for r in rows if "old_per_tx_s" in r]
     new = [(r["ops"], r["new_per_tx_s"]) for r in rows]
@@ -161,8 +184,14 @@ def plot(rows: Sequence[Row], path: Path) -> None:
         [x for x, _ in old], [y for _, y in old], "o-", label=f"old: every session 2^13 rows, {OLD_SESSION_SLOTS} slots"
     )
     ax.loglog(
-        [x for x, _ in new], [y for _, y in new], "s-", label=f"new: 3 slots in 2^9 rows, else {SESSION_SLOTS} in 2^13"
+        [x for x, _ in new],
+        [y for _, y in new],
+        "s-",
+        label=f"new: 3 slots in 2^9 rows, else {SEND_SESSION_SLOTS} send-only slots in 2^13",
     )
+    for r in full_rows:
+        if r["kind"] == "any":
+            ax.loglog([r["ops"]], [r["per_tx_s"]], "D", label=f"full session of {r['ops']} slots of any kind (claims)")
     ax.loglog([1], [TARGET_SPARSE_S], "v", color="grey", label="target, one operation per session")
     ax.axhline(TARGET_FULL_S, color="grey", linestyle="--", label="target, full sessions")
     ax.set_xscale("log", base=2)
@@ -198,6 +227,17 @@ def markdown(result: dict[str, Any]) -> str:
     users = sparse["users"]
     lines += [
         "",
+        "| full session | slots | session (s) | aggregation (s) | per tx (ms) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    names = {"any": "old: slots of any kind (also any session with a claim)", "send": "new: send-only slots"}
+    for r in result["full_sessions"]:
+        lines.append(
+            f"| {names[r['kind']]} | {r['ops']} | {_s(r['session_s'])} | {_s(r['aggregation_s'])} | "
+            f"{1000 * r['per_tx_s']:.1f} |"
+        )
+    lines += [
+        "",
         "| end to end, one send per user | block CPU (s) | per transaction (s) |",
         "|---|---:|---:|",
         f"| {users} users, every session full-shape (old sizing) | {_s(sparse['all_full_s'])} | "
@@ -207,7 +247,7 @@ def markdown(result: dict[str, Any]) -> str:
         "| start-up: every circuit and key of the block tree | CPU (s) |",
         "|---|---:|",
         f"| old (1 session circuit, 3 aggregation variants + plain, 1 lift, block) | {_s(build['old_s'])} |",
-        f"| new (2 session circuits, 8 aggregation variants + plain, 2 lifts, block) | {_s(build['new_s'])} |",
+        f"| new (3 session circuits, 8 aggregation variants + plain, 2 lifts, block) | {_s(build['new_s'])} |",
     ]
     return "\n".join(lines)
 
@@ -221,14 +261,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     new_build_s = timed(rollup_circuits)
     circuits = rollup_circuits()
+    aggregations = aggregations_by_circuit(circuits, args.repeat)
     result: dict[str, Any] = {
-        "per_operation": per_operation_rows(circuits, args.ops, args.repeat),
+        "per_operation": per_operation_rows(circuits, aggregations, args.ops, args.repeat),
+        "full_sessions": full_session_rows(circuits, aggregations, args.repeat),
         "sparse_block": sparse_block_row(circuits, args.sparse_users),
         "build": build_rows(new_build_s),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "sized_sessions.json").write_text(json.dumps(result, indent=1) + "\n")
-    plot(result["per_operation"], args.out / "cpu_per_transaction.png")
+    plot(result["per_operation"], result["full_sessions"], args.out / "cpu_per_transaction.png")
     print(markdown(result))
     return 0
 

@@ -15,8 +15,13 @@ def synthetic_result() -> dict[str, object]:
          "new_session_s": 0.5, "new_aggregation_s": 1.0, "new_per_tx_s": 1.5},
         {"ops": 66, "new_rows_log2": 13, "new_session_s": 2.0, "new_aggregation_s": 1.3, "new_per_tx_s": 0.05},
     ]  # fmt: skip
+    full = [
+        {"kind": "any", "ops": 67, "session_s": 2.5, "aggregation_s": 2.0, "per_tx_s": 4.5 / 67},
+        {"kind": "send", "ops": 204, "session_s": 2.6, "aggregation_s": 2.0, "per_tx_s": 4.6 / 204},
+    ]
     return {
         "per_operation": rows,
+        "full_sessions": full,
         "sparse_block": {"users": 4, "new_s": 8.0, "all_full_s": 16.0},
         "build": {"new_s": 17.0, "old_s": 10.0},
     }
@@ -28,11 +33,14 @@ def test_the_tables_carry_the_ratio_and_the_per_transaction_figures() -> None:
     assert "| 66 |  |  |  | 2.000 | 2^13 | 1.300 | 0.050 |  |" in text  # no old row: 66 did not fit the old circuit
     assert "| 16.000 | 4.000 |" in text and "| 8.000 | 2.000 |" in text
     assert "| 10.000 |" in text and "| 17.000 |" in text
+    assert "| old: slots of any kind (also any session with a claim) | 67 | 2.500 | 2.000 | 67.2 |" in text
+    assert "| new: send-only slots | 204 | 2.600 | 2.000 | 22.5 |" in text
 
 
 def test_the_plot_is_written(tmp_path: Path) -> None:
     path = tmp_path / "cpu_per_transaction.png"
-    plot(synthetic_result()["per_operation"], path)  # type: ignore[arg-type]
+    result = synthetic_result()
+    plot(result["per_operation"], result["full_sessions"], path)  # type: ignore[arg-type]
     assert path.read_bytes().startswith(b"\x89PNG")
 
 
