@@ -16,7 +16,8 @@ class MalformedSessionError(RollupError):
 
 
 class SessionTooLargeError(MalformedSessionError):
-    """A session has more operations than the largest session circuit holds."""
+    """A session has more operations than the largest session circuit of their kinds holds (or a claim was
+    given to a circuit of send-only slots)."""
 
 
 class OutOfRangeError(RollupError):

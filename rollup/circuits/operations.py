@@ -21,7 +21,7 @@ exactly bits(index) || bits(sender)). Sharing the path is what keeps an ``ANY``
 slot at about 120 rows whatever it holds. A ``SEND`` slot climbs only the
 OUTBOX_DEPTH levels of its outbox path from EMPTY and from ``record`` (2 * 16
 Poseidon2 rows instead of 2 * 36, and none of a claim's 36 rows of sender
-paths), about 45 rows in all.
+paths), about 40 rows in all (8,127 rows for 204 slots).
 
     enabled:  op_nonce = nonce + 1;  nonce' = nonce + 1
     send:     index = outbox_len (< 2^OUTBOX_DEPTH: a full outbox cannot append);
