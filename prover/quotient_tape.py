@@ -25,10 +25,16 @@ Each traced value is one of three kinds:
 
 Registers are reused once a value is dead (a linear scan over the tape), so a
 circuit of thousands of operations needs a few hundred registers of ``LANES``
-points each, which stay in the L2 cache.
+points each. A uniform operand is not a register: the kernel reads it as a
+scalar from the prologue's values (about a third of the operations have one),
+so the register file holds only per-point values and each such operation
+reads one vector instead of two.
 
 Tape rows are ``(code, out, a, b)`` with ``code = 4 op + 2 ext(a) + ext(b)``
-(op in ADD, SUB, MUL; ext(.) 1 for an F_p2 operand, 0 for a base one).
+(op in ADD, SUB, MUL; ext(.) 1 for an F_p2 operand, 0 for a base one), plus
+``UNIFORM_B`` when b is a uniform value (then b indexes the prologue) and
+``REVERSED`` for a uniform minus a point value (then o = b - a). A uniform
+left operand of ADD or MUL is swapped to the right (the same field element).
 """
 
 from __future__ import annotations
@@ -54,8 +60,13 @@ from verifier.vanishing import EvaluationVars, vanishing_terms
 
 LANES = 256
 """Points per block: each tape operation is one loop over this many points of registers (a
-compile-time constant of the kernel; 256 measured fastest on the development machine, the
-register file of a block circuit, ~800 registers, then about 3 MiB)."""
+compile-time constant of the kernel; 256 measured fastest on the development machine; a
+2^13-row Merkle workload's tape then needs about 400 registers, 1.6 MiB)."""
+
+UNIFORM_B = 16
+"""Code flag: operand b is a uniform value, read as a scalar from the prologue's values."""
+REVERSED = 32
+"""Code flag (with ``UNIFORM_B``, for SUB only): the row computes b - a, a uniform minus a point value."""
 
 CS, WIRES, ZS, EXTRA = 0, 1, 2, 3
 """The input sources: the constants-sigmas, wires and Z/partial-products LDEs, and the extra rows
@@ -125,12 +136,10 @@ class QuotientTape:
     """A compiled V(x) for one circuit.
 
     ``uniform`` is the prologue (evaluated per proof by :func:`uniform_values`),
-    ``uniform_registers`` where each uniform value the points read is loaded (-1: not read),
     ``inputs`` rows ``(source, row, shift, register)``, ``ops`` rows ``(code, out, a, b)``.
     """
 
     uniform: tuple[tuple[Any, ...], ...]
-    uniform_registers: np.ndarray
     inputs: np.ndarray
     ops: np.ndarray
     num_registers: int
@@ -175,16 +184,16 @@ def quotient_tape(common: CommonData) -> QuotientTape:
 
 
 def _code(rec: _Recorder, op: int, a: _Traced, b: _Traced) -> int:
-    return 4 * op + 2 * (not rec.is_base(a)) + (not rec.is_base(b))
+    return 4 * op + 2 * (not rec.is_base(a)) + (not rec.is_base(b)) + (UNIFORM_B if b.uniform else 0)
 
 
 def _allocate(rec: _Recorder, output: int) -> QuotientTape:
     """Registers by a linear scan over the operations V needs.
 
-    Uniform values the points read are pinned (loaded once per run); inputs are loaded at
-    the start of every block, so their registers, like a temporary's, are reused after
-    their last use (never by the operation that reads them last, so no operation writes a
-    register it reads).
+    Uniform operands stay in the prologue (a row's b, after swapping a uniform a of ADD or MUL
+    to the right and marking a uniform a of SUB ``REVERSED``); inputs are loaded at the start of
+    every block, so their registers, like a temporary's, are reused after their last use (never
+    by the operation that reads them last, so no operation writes a register it reads).
     """
     needed = {output}
     for k in range(len(rec.points) - 1, -1, -1):
@@ -192,19 +201,13 @@ def _allocate(rec: _Recorder, output: int) -> QuotientTape:
         if k in needed and entry[0] == "op":
             needed.update(operand.index for operand in entry[2:] if not operand.uniform)
     last_use: dict[int, int] = {}
-    uniform_read: set[int] = set()
     for k, entry in enumerate(rec.points):
         if k in needed and entry[0] == "op":
             for operand in entry[2:]:
-                if operand.uniform:
-                    uniform_read.add(operand.index)
-                else:
+                if not operand.uniform:
                     last_use[operand.index] = k
     last_use[output] = len(rec.points)
-    uniform_registers = np.full(len(rec.uniform), -1, dtype=np.int64)
-    for pinned, u in enumerate(sorted(uniform_read)):
-        uniform_registers[u] = pinned
-    next_register = len(uniform_read)
+    next_register = 0
     point_register: dict[int, int] = {}
     inputs: list[tuple[int, int, int, int]] = []
     for k, entry in enumerate(rec.points):
@@ -215,25 +218,28 @@ def _allocate(rec: _Recorder, output: int) -> QuotientTape:
     free: list[int] = []
     ops: list[tuple[int, int, int, int]] = []
 
-    def register(v: _Traced) -> int:
-        return int(uniform_registers[v.index]) if v.uniform else point_register[v.index]
+    def location(v: _Traced) -> int:
+        return v.index if v.uniform else point_register[v.index]
 
     for k, entry in enumerate(rec.points):
         if entry[0] != "op" or k not in needed:
             continue
         _, op, a, b = entry
+        reversed_sub = 0
+        if a.uniform:  # a point value op a uniform one, as a row whose b is the uniform operand
+            a, b = b, a
+            reversed_sub = REVERSED if op == SUB else 0
         if free:
             out = free.pop()
         else:
             out, next_register = next_register, next_register + 1
         point_register[k] = out
-        ops.append((_code(rec, op, a, b), out, register(a), register(b)))
-        for operand in {v.index: v for v in (a, b) if not v.uniform}.values():
-            if last_use[operand.index] == k:
-                free.append(point_register[operand.index])
+        ops.append((_code(rec, op, a, b) + reversed_sub, out, location(a), location(b)))
+        for value in {v.index: v for v in (a, b) if not v.uniform}.values():
+            if last_use[value.index] == k:
+                free.append(point_register[value.index])
     return QuotientTape(
         uniform=tuple(rec.uniform),
-        uniform_registers=uniform_registers,
         inputs=np.array(inputs, dtype=np.int64).reshape(-1, 4),
         ops=np.array(ops, dtype=np.int64).reshape(-1, 4),
         num_registers=next_register,
@@ -268,19 +274,18 @@ def evaluate_on_coset(
     """V at every point of the coset, as its two coordinate columns (``sources`` in CS, WIRES, ZS, EXTRA order).
 
     The blocks are split into ``threads`` contiguous parts (``prover.threads``), each with its
-    own register file, the uniform values loaded once.
+    own register file.
     """
     n = sources[EXTRA].shape[1]
     v0 = np.empty(n, dtype=np.uint64)
     v1 = np.empty(n, dtype=np.uint64)
     cs, wires, zs, extra = (np.ascontiguousarray(s) for s in sources)
-    pinned = tape.uniform_registers >= 0
+    values = np.ascontiguousarray(uniform, dtype=np.uint64)
 
     def run(first_block: int, stop_block: int) -> None:
         regs = np.zeros((tape.num_registers, 2, LANES), dtype=np.uint64)
-        regs[tape.uniform_registers[pinned]] = uniform[pinned][:, :, None]
         blocks = (first_block, stop_block)
-        _run_blocks(cs, wires, zs, extra, tape.inputs, tape.ops, regs, *blocks, tape.output_register, v0, v1)
+        _run_blocks(cs, wires, zs, extra, tape.inputs, tape.ops, values, regs, *blocks, tape.output_register, v0, v1)
 
     run_in_parts((n + LANES - 1) // LANES, run, threads)
     return v0, v1
@@ -298,6 +303,102 @@ def _load(column: FieldArray, start: int, out: FieldArray) -> None:
             out[lane] = column[(start + lane) % n]
 
 
+@njit(inline="always", cache=True)
+def _point_op(
+    code: int, o0: FieldArray, o1: FieldArray, a0: FieldArray, a1: FieldArray, b0: FieldArray, b1: FieldArray
+) -> None:
+    """o = a op b lane by lane for two point values (``code`` without flags)."""
+    op, ext_a, ext_b = code >> 2, (code >> 1) & 1, code & 1
+    if op == ADD:
+        for lane in range(LANES):
+            o0[lane] = gl_add(a0[lane], b0[lane])
+        if ext_a and ext_b:
+            for lane in range(LANES):
+                o1[lane] = gl_add(a1[lane], b1[lane])
+        elif ext_a:
+            o1[:] = a1
+        elif ext_b:
+            o1[:] = b1
+    elif op == SUB:
+        for lane in range(LANES):
+            o0[lane] = gl_sub(a0[lane], b0[lane])
+        if ext_a and ext_b:
+            for lane in range(LANES):
+                o1[lane] = gl_sub(a1[lane], b1[lane])
+        elif ext_a:
+            o1[:] = a1
+        elif ext_b:
+            for lane in range(LANES):
+                o1[lane] = gl_sub(np.uint64(0), b1[lane])
+    elif ext_a and ext_b:
+        for lane in range(LANES):
+            o0[lane], o1[lane] = gl_ext_mul(a0[lane], a1[lane], b0[lane], b1[lane])
+    elif ext_a:
+        for lane in range(LANES):
+            o0[lane] = gl_mul(a0[lane], b0[lane])
+            o1[lane] = gl_mul(a1[lane], b0[lane])
+    elif ext_b:
+        for lane in range(LANES):
+            o0[lane] = gl_mul(a0[lane], b0[lane])
+            o1[lane] = gl_mul(a0[lane], b1[lane])
+    else:
+        for lane in range(LANES):
+            o0[lane] = gl_mul(a0[lane], b0[lane])
+
+
+@njit(inline="always", cache=True)
+def _uniform_op(
+    code: int, o0: FieldArray, o1: FieldArray, a0: FieldArray, a1: FieldArray, u0: np.uint64, u1: np.uint64
+) -> None:
+    """o = a op u lane by lane (u - a with ``REVERSED``) for a point value a and a uniform scalar u."""
+    op, ext_a, ext_u = (code >> 2) & 3, (code >> 1) & 1, code & 1
+    if op == ADD:
+        for lane in range(LANES):
+            o0[lane] = gl_add(a0[lane], u0)
+        if ext_a and ext_u:
+            for lane in range(LANES):
+                o1[lane] = gl_add(a1[lane], u1)
+        elif ext_a:
+            o1[:] = a1
+        elif ext_u:
+            o1[:] = u1
+    elif op == SUB and code & REVERSED:
+        for lane in range(LANES):
+            o0[lane] = gl_sub(u0, a0[lane])
+        if ext_a and ext_u:
+            for lane in range(LANES):
+                o1[lane] = gl_sub(u1, a1[lane])
+        elif ext_a:
+            for lane in range(LANES):
+                o1[lane] = gl_sub(np.uint64(0), a1[lane])
+        elif ext_u:
+            o1[:] = u1
+    elif op == SUB:
+        for lane in range(LANES):
+            o0[lane] = gl_sub(a0[lane], u0)
+        if ext_a and ext_u:
+            for lane in range(LANES):
+                o1[lane] = gl_sub(a1[lane], u1)
+        elif ext_a:
+            o1[:] = a1
+        elif ext_u:
+            o1[:] = gl_sub(np.uint64(0), u1)
+    elif ext_a and ext_u:
+        for lane in range(LANES):
+            o0[lane], o1[lane] = gl_ext_mul(a0[lane], a1[lane], u0, u1)
+    elif ext_a:
+        for lane in range(LANES):
+            o0[lane] = gl_mul(a0[lane], u0)
+            o1[lane] = gl_mul(a1[lane], u0)
+    elif ext_u:
+        for lane in range(LANES):
+            o0[lane] = gl_mul(a0[lane], u0)
+            o1[lane] = gl_mul(a0[lane], u1)
+    else:
+        for lane in range(LANES):
+            o0[lane] = gl_mul(a0[lane], u0)
+
+
 @njit(cache=True, nogil=True)
 def _run_blocks(
     cs: FieldArray,
@@ -306,6 +407,7 @@ def _run_blocks(
     extra: FieldArray,
     inputs: np.ndarray,
     ops: np.ndarray,
+    uniform: np.ndarray,
     regs: np.ndarray,
     first_block: int,
     stop_block: int,
@@ -315,6 +417,7 @@ def _run_blocks(
 ) -> None:
     """The tape on blocks ``first_block .. stop_block - 1`` with register file ``regs`` (num_registers, 2, LANES).
 
+    ``uniform`` (U, 2) holds the prologue's values, read as scalars by rows flagged ``UNIFORM_B``.
     F_p2 products are (a0 + a1 u)(b0 + b1 u) = a0 b0 + W a1 b1 + (a0 b1 + a1 b0) u; a base
     operand has no u part, so its code skips those products.
     """
@@ -333,43 +436,10 @@ def _run_blocks(
                 _load(extra[row], start + shift, regs[r, 0])
         for k in range(ops.shape[0]):
             code, o, a, b = ops[k, 0], ops[k, 1], ops[k, 2], ops[k, 3]
-            o0, o1, a0, a1, b0, b1 = regs[o, 0], regs[o, 1], regs[a, 0], regs[a, 1], regs[b, 0], regs[b, 1]
-            op, ext_a, ext_b = code >> 2, (code >> 1) & 1, code & 1
-            if op == ADD:
-                for lane in range(LANES):
-                    o0[lane] = gl_add(a0[lane], b0[lane])
-                if ext_a and ext_b:
-                    for lane in range(LANES):
-                        o1[lane] = gl_add(a1[lane], b1[lane])
-                elif ext_a:
-                    o1[:] = a1
-                elif ext_b:
-                    o1[:] = b1
-            elif op == SUB:
-                for lane in range(LANES):
-                    o0[lane] = gl_sub(a0[lane], b0[lane])
-                if ext_a and ext_b:
-                    for lane in range(LANES):
-                        o1[lane] = gl_sub(a1[lane], b1[lane])
-                elif ext_a:
-                    o1[:] = a1
-                elif ext_b:
-                    for lane in range(LANES):
-                        o1[lane] = gl_sub(np.uint64(0), b1[lane])
-            elif ext_a and ext_b:
-                for lane in range(LANES):
-                    o0[lane], o1[lane] = gl_ext_mul(a0[lane], a1[lane], b0[lane], b1[lane])
-            elif ext_a:
-                for lane in range(LANES):
-                    o0[lane] = gl_mul(a0[lane], b0[lane])
-                    o1[lane] = gl_mul(a1[lane], b0[lane])
-            elif ext_b:
-                for lane in range(LANES):
-                    o0[lane] = gl_mul(a0[lane], b0[lane])
-                    o1[lane] = gl_mul(a0[lane], b1[lane])
+            if code & UNIFORM_B:
+                _uniform_op(code, regs[o, 0], regs[o, 1], regs[a, 0], regs[a, 1], uniform[b, 0], uniform[b, 1])
             else:
-                for lane in range(LANES):
-                    o0[lane] = gl_mul(a0[lane], b0[lane])
+                _point_op(code, regs[o, 0], regs[o, 1], regs[a, 0], regs[a, 1], regs[b, 0], regs[b, 1])
         width = min(LANES, n - start)
         v0[start : start + width] = regs[output_register, 0, :width]
         v1[start : start + width] = regs[output_register, 1, :width]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,7 +17,17 @@ from circuits.circuit_data import CircuitData
 from circuits.witness import Target, Witness
 from prover.plonk_prover import MIN_ROWS_PER_THREAD
 from prover.quotient import CosetColumns, QuotientOptions, compiled_vanishing_on_coset, readable_vanishing_on_coset
-from prover.quotient_tape import LANES, _Recorder, quotient_tape
+from prover.quotient_tape import (
+    EXTRA,
+    LANES,
+    REVERSED,
+    UNIFORM_B,
+    _allocate,
+    _Recorder,
+    evaluate_on_coset,
+    quotient_tape,
+    uniform_values,
+)
 from prover.threads import set_proof_threads
 from verifier.config import SHRINK_CONFIG, STANDARD_CONFIG, STANDARD_ZK_CONFIG, ProofConfig
 from verifier.extension import Ext
@@ -101,9 +112,47 @@ def test_the_tape_is_traced_from_the_gates(merkle_circuit: CircuitData) -> None:
     """Once per circuit (cached), with base-field products for the gates' base-field constraints."""
     tape = quotient_tape(merkle_circuit.common)
     assert quotient_tape(merkle_circuit.common) is tape
-    base_products = int(np.sum(tape.ops[:, 0] == 4 * MUL))
+    base_products = int(np.sum(tape.ops[:, 0] & ~UNIFORM_B == 4 * MUL))
     assert base_products > len(tape.ops) // 4
     assert tape.num_registers < len(tape.ops)  # registers are reused
+    uniform_operands = tape.ops[:, 0] & UNIFORM_B != 0
+    assert np.any(uniform_operands)
+    assert np.all(tape.ops[uniform_operands, 3] < len(tape.uniform))  # read from the prologue, not a register
+
+
+def _every_operation(x: Any, y: Any, u: Any, c: Any) -> Any:
+    """Each operation on every pair of kinds (point base x, y; point ext from u; uniform ext u; uniform base c),
+    uniform operands on either side, combined into one value (generic: traced or on ``Ext``)."""
+    ex = x * u + y
+    results = []
+    for p in (x, ex):
+        for q in (y, ex * u, c, u):
+            results += [p + q, p - q, p * q, q + p, q - p, q * p]
+        results.append(-p)
+    acc = results[0]
+    for k, r in enumerate(results[1:]):
+        acc = acc * u + r * (k + 2)
+    return acc
+
+
+def test_every_operation_kind_of_the_kernel_agrees_with_ext_arithmetic() -> None:
+    """Point and uniform operands on both sides of ADD, SUB and MUL, base and extension (a uniform minus a point
+    value is a ``REVERSED`` row), against the same code on ``Ext`` at every point."""
+    rec = _Recorder()
+    beta = rec.uniform_input(0, base=False)
+    out = _every_operation(rec.point_input(EXTRA, 0), rec.point_input(EXTRA, 1), beta, rec.constant(5))
+    tape = _allocate(rec, out.index)
+    assert np.any(tape.ops[:, 0] & REVERSED)
+    rng = np.random.default_rng(11)
+    n = 2 * LANES + 3
+    extra = rng.integers(0, P, size=(2, n), dtype=np.uint64)
+    u = Ext(int(rng.integers(0, P, dtype=np.uint64)), int(rng.integers(0, P, dtype=np.uint64)))
+    uniform = uniform_values(tape, u, Ext(0), Ext(0), [0, 0, 0, 0])
+    empty = np.zeros((0, n), dtype=np.uint64)
+    v0, v1 = evaluate_on_coset(tape, uniform, (empty, empty, empty, extra))
+    for i in range(n):
+        expected = _every_operation(Ext(int(extra[0, i])), Ext(int(extra[1, i])), u, Ext(5))
+        assert (int(v0[i]), int(v1[i])) == (expected.a0, expected.a1)
 
 
 def test_the_tracer_refuses_code_that_branches_on_a_value() -> None:
