@@ -9,9 +9,12 @@ Two worker processes build the same workload (this tree's
 :func:`bench.proof.merkle_builder`, loaded by file path): one imports
 the packages of OTHER_TREE, the other those of this tree (``bench`` itself, the
 timing helper included, comes from this tree unless OTHER_TREE has its own). The driver asks them
-in turn for one measurement at a time (``build``, ``witness``, ``prove``;
-``steps`` is a comma-separated subset) and prints, per figure, the best CPU time
-of each side over ``repeat`` rounds and their ratio. CPU time
+in turn for one measurement at a time (``build``, ``witness``, ``prove``, and
+``floor``: a proof with the CPU inside the Poseidon2 Merkle kernel counted, as
+``bench.targets`` defines the hashing floor; ``steps`` is a comma-separated
+subset) and prints, per figure, the best CPU time
+of each side over ``repeat`` rounds and their ratio (for the proof / floor
+ratio, the lowest of the rounds). CPU time
 (``time.process_time``) and alternation make the comparison meaningful on a
 shared machine, where wall times of separate runs differ by up to 2x.
 """
@@ -50,6 +53,21 @@ for line in sys.stdin:
         times = ProvingTimes()
         out["prove"] = best_of(lambda: circuit.prove_witness(witness, times), 1, CPU).seconds
         out.update({"  " + name: seconds for name, seconds in times.stages.items()})
+    elif line.strip() == "floor":
+        import prover.hashing as hashing
+        kernel, inside = hashing._absorb_kernel, [0.0]
+        def timed_kernel(*args):
+            start = CPU()
+            kernel(*args)
+            inside[0] += CPU() - start
+        hashing._absorb_kernel = timed_kernel
+        try:
+            total = best_of(lambda: circuit.prove_witness(witness), 1, CPU).seconds
+        finally:
+            hashing._absorb_kernel = kernel
+        out["prove (floor step)"] = total
+        out["  of which Poseidon2 Merkle hashing"] = inside[0]
+        out["  proof / hashing floor (ratio)"] = total / inside[0]
     print(json.dumps(out), flush=True)
 """
 
@@ -102,10 +120,11 @@ def main() -> None:
     steps = tuple(args[3].split(",")) if len(args) > 3 else ("build", "witness", "prove")
     best = compare(args[0], log_rows, repeat, steps)
     print(f"2^{log_rows} rows, CPU ms, best of {repeat} interleaved rounds")
-    print(f"{'':32}{'before':>12}{'after':>12}{'speed-up':>10}")
+    print(f"{'':36}{'before':>12}{'after':>12}{'speed-up':>10}")
     for name, after in best["after"].items():
         before = best["before"].get(name, float("nan"))
-        print(f"{name:32}{before * 1e3:12,.1f}{after * 1e3:12,.1f}{before / after:9.2f}x")
+        scale, digits = (1, 3) if name.endswith("(ratio)") else (1e3, 1)  # a ratio as it is, times in ms
+        print(f"{name:36}{before * scale:12,.{digits}f}{after * scale:12,.{digits}f}{before / after:9.3f}x")
 
 
 if __name__ == "__main__":
