@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from verifier.field import P
 from verifier.hashing import compress, compress_initial_state, hash_elements, sponge_initial_state
-from verifier.poseidon2 import KNOWN_ANSWER_INPUT, KNOWN_ANSWER_OUTPUT, WIDTH, permute, permute_reference
+from verifier.poseidon2 import KNOWN_ANSWER_INPUT, KNOWN_ANSWER_OUTPUT, WIDTH, m4_block, permute, permute_reference
 from verifier.poseidon2_jit import (
     BLOCK,
     permute_columns_inplace,
@@ -139,3 +139,12 @@ def test_compress_is_domain_separated_from_hash() -> None:
     assert digest == tuple(permute_reference(compress_initial_state(left, right))[:4])
     assert digest != hash_elements([*left, *right])
     assert compress(right, left) != digest
+
+
+M4 = ((5, 7, 1, 3), (4, 6, 1, 1), (1, 3, 5, 7), (1, 1, 4, 6))
+
+
+@given(st.lists(st.integers(min_value=-(2**70), max_value=2**70), min_size=4, max_size=4))
+def test_m4_addition_chain_is_the_matrix_product_over_the_integers(block: list[int]) -> None:
+    """The chain is exact over Z (so over every algebra): M4 times the block, row by row."""
+    assert m4_block(*block) == tuple(sum(m * x for m, x in zip(row, block, strict=True)) for row in M4)
