@@ -10,9 +10,10 @@ contiguous loop) with every intermediate in a small register file. Nothing is
 hand-copied from the gates: a change to a gate's constraints changes the tape.
 
 What is recorded is V(x) = sum_j alpha^j t_j with t_j the vanishing terms in
-their fixed order, exactly :func:`~prover.quotient.combine_terms`, so the
-result is the same field element at every point (same operations on the same
-values, all canonical).
+their fixed order (``verifier.vanishing.vanishing_terms``), each gate's terms
+summed under its selector (:func:`_combination`): the same field element as
+:func:`~prover.quotient.combine_terms` at every point (exact arithmetic on
+canonical values), so the same proof.
 
 Each traced value is one of three kinds:
 
@@ -54,7 +55,7 @@ from verifier.goldilocks_jit import gl_add, gl_mul, gl_sub
 from verifier.poseidon2 import DIGEST_SIZE
 from verifier.proof import CommonData
 from verifier.tracing import ADD, SUB, TracedValue
-from verifier.vanishing import EvaluationVars, vanishing_terms
+from verifier.vanishing import EvaluationVars, permutation_terms
 
 # ADD, SUB, MUL (verifier.tracing) are the operations of a tape row (the code's high part).
 
@@ -172,15 +173,42 @@ def quotient_tape(common: CommonData) -> QuotientTape:
         gamma=gamma,
         blinding=(rec.point_input(EXTRA, 2), rec.point_input(EXTRA, 3)) if common.num_blinding_rows else None,
     )
-    terms = vanishing_terms(common, e)
-    acc: Any = terms[0]
-    power: Any = alpha
-    for term in terms[1:]:
-        acc = acc + power * term
-        power = power * alpha
+    acc = _combination(common, e, alpha)
     if not isinstance(acc, _Traced) or acc.uniform:
         raise TypeError("the vanishing terms do not depend on the points")
     return _allocate(rec, acc.index)
+
+
+def _combination(common: CommonData, e: EvaluationVars[_Traced], alpha: _Traced) -> Any:
+    """sum_j alpha^j t_j over ``vanishing_terms`` in their order, each gate's terms grouped under its selector.
+
+    The gate terms are t = S_g C_{g,i} (``gate_constraint_terms``), so gate g's share is
+    S_g * sum_i alpha^{o_g + i} C_{g,i} (o_g the position of its first term): one product by
+    the selector per gate instead of one per constraint. Each alpha power is uniform, so a
+    base-field constraint costs two base products into the F_p2 sum. Exact field arithmetic,
+    so the same element as the ungrouped sum (and as ``combine_terms``) at every point.
+    """
+    ns = common.num_selectors
+    v = e.gate_vars(ns)
+    acc: Any = None
+    power: Any = None  # alpha^j for the next term j (None: j = 0, the power 1)
+
+    def weighted(term: Any) -> Any:
+        nonlocal power
+        out = term if power is None else power * term
+        power = alpha if power is None else power * alpha
+        return out
+
+    for gate, selector in zip(common.gates, e.constants[:ns], strict=True):
+        constraints = gate.eval_constraints(v)
+        if constraints:
+            inner = weighted(constraints[0])
+            for c in constraints[1:]:
+                inner = inner + weighted(c)
+            acc = selector * inner if acc is None else acc + selector * inner
+    for term in permutation_terms(common, e):
+        acc = weighted(term) if acc is None else acc + weighted(term)
+    return acc
 
 
 def _code(rec: _Recorder, op: int, a: _Traced, b: _Traced) -> int:
