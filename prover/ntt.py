@@ -34,7 +34,7 @@ from numba import njit
 from prover.field_kernels import FieldArray, mul, powers
 from prover.threads import available_cores, proof_threads, run_in_parts
 from verifier.field import MULTIPLICATIVE_GENERATOR, inverse, root_of_unity
-from verifier.goldilocks_jit import gl_add, gl_mul, gl_sub
+from verifier.goldilocks_jit import EPSILON, P, gl_mul
 from verifier.polynomial import Coset, log2_exact
 
 IndexArray = npt.NDArray[np.int64]
@@ -99,12 +99,40 @@ def bit_reverse_permutation(values: FieldArray) -> FieldArray:
 
 
 @njit(inline="always", cache=True)
+def _lazy_add(a: np.uint64, t: np.uint64) -> np.uint64:
+    """A value in [0, 2^64) congruent to a + t mod p, for any a < 2^64 and a canonical t.
+
+    On a carry a + t - 2^64 < t < p, so adding 2^64 mod p = 2^32 - 1 cannot carry again.
+    """
+    s = a + t
+    if s < a:
+        s += EPSILON
+    return s
+
+
+@njit(inline="always", cache=True)
+def _lazy_sub(a: np.uint64, t: np.uint64) -> np.uint64:
+    """A value in [0, 2^64) congruent to a - t mod p, for any a < 2^64 and a canonical t.
+
+    On a borrow the wrapped difference a - t + 2^64 exceeds 2^64 - p = 2^32 - 1, so
+    subtracting that (2^64 mod p) cannot borrow again.
+    """
+    d = a - t
+    if a < t:
+        d -= EPSILON
+    return d
+
+
+@njit(inline="always", cache=True)
 def _dit_row(a: FieldArray, tw: FieldArray, first_m: int) -> None:
     """In-place DIT butterfly stages m = first_m, 2 first_m, ..., n/2 on one row.
 
     With first_m = 1 and bit-reversed input, afterwards a is the natural-order NTT.
     The halves and twiddles are sliced per block so the inner loop is a plain
     contiguous loop that LLVM vectorizes (about 4x faster than indexing a directly).
+    Values between stages are kept in [0, 2^64), congruent mod p but not reduced below p
+    (``gl_mul`` takes any 64-bit operands and returns a canonical product, which the lazy
+    sum and difference accept); the caller reduces the row once at the end.
     """
     n = a.shape[0]
     m = first_m
@@ -116,8 +144,8 @@ def _dit_row(a: FieldArray, tw: FieldArray, first_m: int) -> None:
             for j in range(m):
                 t = gl_mul(w[j], hi[j])
                 u = lo[j]
-                lo[j] = gl_add(u, t)
-                hi[j] = gl_sub(u, t)
+                lo[j] = _lazy_add(u, t)
+                hi[j] = _lazy_sub(u, t)
         m *= 2
 
 
@@ -137,7 +165,8 @@ def _transform_rows(
 
     out[r][i 2^b + t] = src[r, index[i]] * pre[index[i]] for t < 2^b (b = ``repeat_bits``; no
     factor if ``pre`` is empty), then the butterfly stages from m = 2^b, then out[r] *= post
-    element-wise (none if ``post`` is empty). One pass per row over memory that stays in cache,
+    element-wise (a canonical product), or if ``post`` is empty reduce each value below p. One
+    pass per row over memory that stays in cache,
     instead of whole-batch gathers and copies; rows are independent, so parts of the batch run
     on separate threads.
     """
@@ -155,6 +184,10 @@ def _transform_rows(
         if post.shape[0]:
             for i in range(row.shape[0]):
                 row[i] = gl_mul(row[i], post[i])
+        else:
+            for i in range(row.shape[0]):
+                if row[i] >= P:
+                    row[i] -= P
 
 
 _NO_FACTORS = np.empty(0, dtype=np.uint64)

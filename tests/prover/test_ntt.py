@@ -74,6 +74,24 @@ def test_special_inputs() -> None:
     assert ntt.intt(np.full(n, P - 1, dtype=np.uint64)).tolist() == [P - 1] + [0] * (n - 1)
 
 
+@pytest.mark.parametrize("rate_bits", [0, 3])
+def test_values_near_p_come_out_reduced(rate_bits: int) -> None:
+    """Butterflies keep sums and differences unreduced between stages (in [0, 2^64)); a sum landing in
+    [p, 2^64) without a carry (2^63 + (2^63 - 2^31)) and inputs just below p must still give the canonical
+    values of the naive evaluation."""
+    pair = np.array([2**63, 2**63 - 2**31], dtype=np.uint64)
+    assert ntt.ntt(pair).tolist() == [(2**64 - 2**31) % P, 2**31]
+    assert ntt.lde(pair, rate_bits).tolist() == naive_eval(
+        pair.tolist(), coset_points(1 + rate_bits, MULTIPLICATIVE_GENERATOR)
+    )
+    c = (P - 1 - RNG.integers(0, 4, size=(2, 64), dtype=np.uint64)).astype(np.uint64)
+    points = coset_points(6 + rate_bits, MULTIPLICATIVE_GENERATOR)
+    got = ntt.lde(c, rate_bits)
+    for r in range(2):
+        assert got[r].tolist() == naive_eval(c[r].tolist(), points)
+    assert ntt.ntt(c).tolist() == [naive_eval(row.tolist(), coset_points(6, 1)) for row in c]
+
+
 def test_linearity() -> None:
     a, b = rand(256), rand(256)
     s = (a.astype(object) + b.astype(object)) % P
