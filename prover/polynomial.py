@@ -95,8 +95,17 @@ def domain_points(domain: Coset) -> FieldArray:
 
 
 def vanishing_on_coset(log_n: int, domain: Coset) -> FieldArray:
-    """Z_H(x) = x^n - 1 (H of order n = 2^log_n) at every point x of ``domain``."""
-    return sub(power(domain_points(domain), 1 << log_n), 1)
+    """Z_H(x) = x^n - 1 (H of order n = 2^log_n) at every point x of ``domain``.
+
+    On a coset s*H' with |H'| = N >= n, x_i^n = s^n (omega^n)^i and omega^n has order N/n, so
+    the values repeat with period N/n: that many are computed, then tiled.
+    """
+    n = 1 << log_n
+    if domain.size < n:
+        return sub(power(domain_points(domain), n), 1)
+    period = domain.size // n
+    values = sub(mul(powers(pow(domain.generator, n, P), period), pow(domain.shift, n, P)), 1)
+    return np.tile(values, n)
 
 
 def lagrange_on_coset(log_n: int, i: int, domain: Coset) -> FieldArray:

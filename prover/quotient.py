@@ -27,11 +27,12 @@ from prover.errors import ProvingError
 from prover.field_kernels import ExtArray, FieldArray, gl_ext_mul
 from prover.ntt import coset_intt, gather_columns
 from prover.oracle import PolynomialBatch
+from prover.polynomial import domain_points, vanishing_on_coset
 from prover.quotient_tape import evaluate_on_coset, quotient_tape, uniform_values
 from prover.threads import proof_threads
-from verifier import field
 from verifier.extension import Ext
 from verifier.goldilocks_jit import gl_add, gl_mul
+from verifier.polynomial import Coset
 from verifier.proof import COSET_SHIFT, CommonData
 from verifier.vanishing import EvaluationVars, vanishing_terms
 from verifier.zero_knowledge import blinding_rows_vanishing, first_blinding_row_point
@@ -167,9 +168,9 @@ def quotient_chunks(
     n = common.degree
     rate = common.config.quotient_rate_bits
     stride = 1 << (common.config.rate_bits - rate)
-    big_n = n << rate
-    x = fk.mul(fk.powers(pow(field.root_of_unity(common.lde_bits), stride, field.P), big_n), COSET_SHIFT)
-    z_h = fk.sub(fk.power(x, n), 1)
+    domain = Coset(common.degree_bits + rate, COSET_SHIFT)  # the subcoset, n 2^rate points
+    x = domain_points(domain)
+    z_h = vanishing_on_coset(common.degree_bits, domain)  # period 2^rate
     l0 = fk.mul(z_h, fk.batch_inverse(fk.mul(fk.sub(x, 1), n)))
     points = np.arange(0, 1 << common.lde_bits, stride, dtype=np.int64)
     cs, wires, zs = (o.lde_values if stride == 1 else gather_columns(o.lde_values, points) for o in oracles[:3])
@@ -179,7 +180,7 @@ def quotient_chunks(
         v = readable_vanishing_on_coset(common, columns, *challenges)
     else:
         v = compiled_vanishing_on_coset(common, columns, *challenges, options.threads)
-    q = fk.ext_mul_base(v, fk.batch_inverse(z_h))
+    q = fk.ext_mul_base(v, np.tile(fk.batch_inverse(z_h[: 1 << rate]), n))  # 1 / Z_H: 2^rate inversions
     factor = common.config.quotient_degree_factor
     parts: list[FieldArray] = []
     for coordinate in (q.c0, q.c1):

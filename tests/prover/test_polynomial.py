@@ -95,7 +95,8 @@ def test_barycentric_at_a_domain_point() -> None:
 
 
 @pytest.mark.parametrize(
-    ("log_n", "domain"), [(3, Coset(5, MULTIPLICATIVE_GENERATOR)), (4, Coset(4)), (2, Coset(6, 9))]
+    ("log_n", "domain"),
+    [(3, Coset(5, MULTIPLICATIVE_GENERATOR)), (4, Coset(4)), (2, Coset(6, 9)), (5, Coset(3, MULTIPLICATIVE_GENERATOR))],
 )
 def test_vanishing_on_coset_matches_verifier(log_n: int, domain: Coset) -> None:
     got = vanishing_on_coset(log_n, domain).tolist()
