@@ -143,19 +143,19 @@ def prove_fri(
     pow_witness = grind(challenger, cfg.pow_bits)
     indices = fri_query_indices(challenger, common, pow_witness)
 
-    rounds = []
-    for q0 in indices:
-        initial = tuple(OracleOpening(*o.open(q0)) for o in oracles)
-        steps = []
-        q = q0
-        for layer, arity_bits in enumerate(common.fri_arities):
-            arity = 1 << arity_bits
-            c = q >> arity_bits
-            vals = layer_values[layer]
-            evals = tuple(Ext(int(vals.c0[j]), int(vals.c1[j])) for j in range(c * arity, (c + 1) * arity))
-            steps.append(FriStep(evals, trees[layer].prove(c)))
-            q = c
-        rounds.append(FriQueryRound(initial, tuple(steps)))
+    # Each oracle's rows and paths, then each layer's cosets and paths, for every query at once.
+    initial = [[OracleOpening(*opening) for opening in o.open_many(indices)] for o in oracles]
+    steps: list[list[FriStep]] = [[] for _ in indices]
+    positions = np.asarray(indices, dtype=np.int64)
+    for layer, arity_bits in enumerate(common.fri_arities):
+        positions = positions >> arity_bits  # the coset of each query point in this layer
+        cosets = positions[:, None] * (1 << arity_bits) + np.arange(1 << arity_bits)
+        vals = layer_values[layer]
+        c0, c1 = vals.c0[cosets].tolist(), vals.c1[cosets].tolist()
+        paths = trees[layer].prove_many(positions.tolist())
+        for q, path in enumerate(paths):
+            steps[q].append(FriStep(tuple(Ext(a, b) for a, b in zip(c0[q], c1[q], strict=True)), path))
+    rounds = [FriQueryRound(tuple(o[q] for o in initial), tuple(steps[q])) for q in range(len(indices))]
     return FriProof(
         layer_caps=tuple(tuple(t.cap) for t in trees),
         query_rounds=tuple(rounds),

@@ -9,6 +9,8 @@ Openings verify with :func:`verifier.merkle.verify_merkle_proof`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import numpy.typing as npt
 
@@ -21,8 +23,8 @@ U64Array = npt.NDArray[np.uint64]
 IndexArray = npt.NDArray[np.int64]
 
 
-def _digest(row: U64Array) -> Digest:
-    a, b, c, d = row.tolist()
+def _digest(row: list[int]) -> Digest:
+    a, b, c, d = row
     return (a, b, c, d)
 
 
@@ -84,18 +86,30 @@ class MerkleTree:
     @property
     def cap(self) -> list[Digest]:
         """The 2^cap_height nodes at height log_n - cap_height, in index order."""
-        return [_digest(row) for row in self.levels[-1]]
+        return [_digest(row) for row in self.levels[-1].tolist()]
 
-    def _check_index(self, index: int) -> None:
-        if not 0 <= index < self.num_leaves:
-            raise IndexError(f"leaf index {index} out of range for {self.num_leaves} leaves")
+    def _checked(self, indices: Sequence[int]) -> IndexArray:
+        index = np.asarray(indices, dtype=np.int64).reshape(-1)
+        bad = index[(index < 0) | (index >= self.num_leaves)]
+        if bad.size:
+            raise IndexError(f"leaf index {int(bad[0])} out of range for {self.num_leaves} leaves")
+        return index
 
     def leaf(self, index: int) -> list[int]:
         """The field elements of leaf ``index``."""
-        self._check_index(index)
-        return self._columns[:, self._positions[index]].tolist()  # type: ignore[no-any-return]
+        return list(self.leaves([index])[0])
+
+    def leaves(self, indices: Sequence[int]) -> list[tuple[int, ...]]:
+        """The field elements of each leaf in ``indices``, gathered in one step."""
+        rows: list[list[int]] = self._columns[:, self._positions[self._checked(indices)]].T.tolist()
+        return [tuple(row) for row in rows]
 
     def prove(self, index: int) -> MerkleProof:
         """Siblings of the path from leaf ``index`` up to the cap, bottom-up."""
-        self._check_index(index)
-        return MerkleProof(tuple(_digest(level[(index >> k) ^ 1]) for k, level in enumerate(self.levels[:-1])))
+        return self.prove_many([index])[0]
+
+    def prove_many(self, indices: Sequence[int]) -> list[MerkleProof]:
+        """:meth:`prove` for each leaf in ``indices``: each level's siblings of all of them gathered in one step."""
+        index = self._checked(indices)
+        levels = [level[(index >> k) ^ 1].tolist() for k, level in enumerate(self.levels[:-1])]
+        return [MerkleProof(tuple(_digest(rows[q]) for rows in levels)) for q in range(index.shape[0])]

@@ -65,7 +65,11 @@ class PolynomialBatch:
 
     def open(self, position: int) -> tuple[tuple[int, ...], MerkleProof]:
         """The row at bit-reversed LDE position ``position`` and its Merkle path."""
-        return tuple(self.tree.leaf(position)), self.tree.prove(position)
+        return self.open_many([position])[0]
+
+    def open_many(self, positions: Sequence[int]) -> list[tuple[tuple[int, ...], MerkleProof]]:
+        """:meth:`open` at each of ``positions`` (the rows and paths gathered in one step per level)."""
+        return list(zip(self.tree.leaves(positions), self.tree.prove_many(positions), strict=True))
 
 
 def ext_columns(values: Sequence[ExtArray]) -> FieldArray:

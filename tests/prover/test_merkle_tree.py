@@ -81,3 +81,20 @@ def test_tree_from_bit_reversed_columns_is_the_tree_of_the_gathered_rows(log_n: 
     for index in range(1 << log_n):
         assert direct.leaf(index) == gathered.leaf(index) == rows[index].tolist()
         assert direct.prove(index) == gathered.prove(index)
+
+
+def test_batched_openings_are_the_single_ones_in_order() -> None:
+    """Several leaves at once (repeats and any order, as FRI queries come): each verifies, as opened alone."""
+    leaves = _leaves(6, 10, seed=61)
+    tree = MerkleTree(leaves, 2)
+    indices = [5, 63, 0, 5, 17]
+    proofs, rows = tree.prove_many(indices), tree.leaves(indices)
+    for index, proof, row in zip(indices, proofs, rows, strict=True):
+        assert list(row) == leaves[index].tolist() == tree.leaf(index)
+        assert proof == tree.prove(index)
+        verify_merkle_proof(list(row), index, proof, tree.cap, log_n=6)
+    assert tree.prove_many([]) == [] and tree.leaves([]) == []
+    with pytest.raises(IndexError):
+        tree.prove_many([3, 64])
+    with pytest.raises(IndexError):
+        tree.leaves([-1, 2])
