@@ -14,7 +14,8 @@ the driver checks that both sides' sessions hold the same sends). Each warms its
 prover up (``bench.rollup_bench.warm_up_prover``, untimed) and then, when asked,
 proves the block with that tree's default path, ``rollup block prove``'s
 ``LocalExecutor(DEFAULT_WORKERS)`` (two local workers; on this tree their proofs share
-the idle cores), and verifies the block proof with that tree's light client. The
+the idle cores), and verifies the block proof with that tree's light client (the
+statement it accepts must be the plan's, computed natively from the block). The
 driver asks the two in turn, ``rounds`` times, so both see the same load, and prints
 per side the best and every round's
 
@@ -151,6 +152,15 @@ def read_message(stream: IO[str] | None, side: str) -> dict[str, Any]:
     return message
 
 
+def check_ready(ready: dict[str, dict[str, Any]], trees: dict[str, Path]) -> None:
+    """Each worker imported its own tree's ``rollup`` and both built the same block (same users, same sends)."""
+    for side, tree in trees.items():
+        if Path(ready[side]["tree"]) != tree:
+            raise RuntimeError(f"the {side} worker imported rollup from {ready[side]['tree']}, not {tree}")
+    if ready["before"]["workload"] != ready["after"]["workload"]:
+        raise RuntimeError("the two trees built different blocks (users or sends differ)")
+
+
 def compare_latency(
     other_tree: str, sessions: int = DEFAULT_SESSIONS, sends: int = LATENCY_OPS_PER_SESSION, rounds: int = 2
 ) -> LatencyComparison:
@@ -161,11 +171,7 @@ def compare_latency(
     results: dict[str, list[Round]] = {side: [] for side in SIDES}
     try:
         ready = {side: read_message(w.stdout, side) for side, w in workers.items()}
-        for side, tree in trees.items():
-            if Path(ready[side]["tree"]) != tree:
-                raise RuntimeError(f"the {side} worker imported rollup from {ready[side]['tree']}, not {tree}")
-        if ready["before"]["workload"] != ready["after"]["workload"]:
-            raise RuntimeError("the two trees built different blocks (users or sends differ)")
+        check_ready(ready, trees)
         load_before = os.getloadavg()
         for _ in range(rounds):
             for side, w in workers.items():
