@@ -167,6 +167,7 @@ def compare_latency(
     """Prove the ``sessions`` x ``sends`` block ``rounds`` times per side, alternating (OTHER_TREE first)."""
     here = Path(__file__).resolve().parent.parent
     trees = {"before": Path(other_tree).resolve(), "after": here}
+    commits = {side: commit_of(tree) for side, tree in trees.items()}  # what the workers load, before anything moves
     workers = {side: start_worker(tree, here, sessions, sends) for side, tree in trees.items()}
     results: dict[str, list[Round]] = {side: [] for side in SIDES}
     try:
@@ -189,7 +190,7 @@ def compare_latency(
         sessions=sessions,
         sends=sends,
         trees={side: str(tree) for side, tree in trees.items()},
-        commits={side: commit_of(tree) for side, tree in trees.items()},
+        commits=commits,
         workers={side: int(ready[side]["workers"]) for side in SIDES},
         rounds=results,
         load_before=load_before,
