@@ -83,6 +83,7 @@ def create_app(service: NodeService, directory: Path) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await service.prepare()  # the server accepts connections only once this start-up step is done
         task = asyncio.create_task(service.run(), name="node-background")
         yield
         task.cancel()

@@ -171,10 +171,14 @@ class NodeService:
             if self.store.receipt(submission) is None:
                 self.store.add_receipt(submission, user_id, block, self._receipt(user_id, read_root, submission, block))
 
-    async def run(self) -> None:
-        """The background tasks: the receipt signer and the sealing loop (until cancelled)."""
+    async def prepare(self) -> None:
+        """Before the node serves: queue the receipts a stop left unsigned for the signer, and sign the header of
+        every block sealed before the stop, so that after a restart no request sees such a block unsigned."""
         self.signer.resume()
         await sign_new_headers(self.key, self.store, self.storage)
+
+    async def run(self) -> None:
+        """The background tasks, after :meth:`prepare`: the receipt signer and the sealing loop (until cancelled)."""
         await asyncio.gather(self.signer.run(), self._seal_loop())
 
     # ------------------------------------------------------------- submissions

@@ -8,6 +8,7 @@ clients' receipts are checked against the chain the restarted node serves.
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import threading
 from collections import Counter
@@ -17,7 +18,8 @@ from typing import Any
 from node_support import NodeProcess, register, rollup_command, wait_until
 
 from rollup.node.client import NodeClient, NodeRefusedError
-from verifier.sequencer_signatures import GENESIS_CHAIN_DIGEST, BlockHeader, next_chain_digest
+from rollup.node.store import NODE_DATABASE
+from verifier.sequencer_signatures import GENESIS_CHAIN_DIGEST, BlockHeader, next_chain_digest, verify_header
 
 CLIENTS = 4
 USERS_PER_CLIENT = 40
@@ -66,11 +68,15 @@ def test_kill_while_submissions_arrive_then_restart(tmp_path: Path) -> None:
 
     with NodeProcess(directory, *options) as restarted, NodeClient(restarted.url) as client:
         last_promised = max(r["block"] for r in promised.values())
-        # every promised block, and the sessions stored before the kill whose submitters never got a receipt
-        wait_until(
-            lambda: client.head()["finalized"] >= last_promised and client.head()["pending_sessions"] == 0,
-            what="the promised blocks",
-        )
+
+        # every promised block, and the sessions stored before the kill whose submitters never got a receipt;
+        # the block sealing the latter is signed just after it is finalized
+        def settled() -> bool:
+            head = client.head()
+            latest = client.get(f"/blocks/{head['finalized']}") if head["finalized"] else {"header": None}
+            return head["finalized"] >= last_promised and head["pending_sessions"] == 0 and latest["header"] is not None
+
+        wait_until(settled, what="the promised blocks, signed")
         included = _included_users(client)
         for submission, receipt in promised.items():
             status = client.get(f"/sessions/{submission}")
@@ -92,3 +98,22 @@ def test_kill_while_submissions_arrive_then_restart(tmp_path: Path) -> None:
     assert listed.returncode == 0, listed.stderr
     balances = json.loads(listed.stdout)["balances"]
     assert sorted(balances) == sorted(f"user-{user_id}" for user_id in included)
+
+
+def test_a_header_left_unsigned_by_a_stop_is_signed_before_the_first_request(tmp_path: Path) -> None:
+    directory = tmp_path / "chain"
+    options = ("--no-prove", "--block-time", "0.3")
+    with NodeProcess(directory, *options) as node, NodeClient(node.url) as client:
+        client.submit_delegated(register(1, "user1", client.head()["root"]), verify=False)
+        wait_until(lambda: client.get("/blocks/1")["header"] if client.head()["finalized"] else None, what="block 1")
+        signed = client.get("/blocks/1")
+        sequencer_key = bytes.fromhex(client.head()["sequencer_public_key"])
+    # a stop between sealing block 1 and signing its header: the block is in the chain, its header is not
+    with sqlite3.connect(directory / NODE_DATABASE) as database:
+        assert database.execute("DELETE FROM headers").rowcount == 1
+
+    with NodeProcess(directory, *options) as restarted, NodeClient(restarted.url) as client:
+        first = client.get("/blocks/1")  # the restarted node's first request
+        header = BlockHeader.from_json(first["header"])
+        verify_header(sequencer_key, header, bytes.fromhex(first["header_signature"]))
+        assert first["header"] == signed["header"]  # the same header: the chain digest of block 1 is determined
