@@ -36,6 +36,7 @@ from rollup.circuits.session import SessionCircuit
 from rollup.execution import execute_session
 from rollup.params import SESSION_SLOTS
 from rollup.session_proving import session_slot_count
+from rollup.slot_layout import FULL_SESSION_LAYOUT, SlotLayout
 from verifier.config import STANDARD_CONFIG, STANDARD_ZK_CONFIG
 from verifier.proof import CommonData
 from verifier.serialization import proof_to_bytes
@@ -60,7 +61,7 @@ def session_rows(ops: int, repeat: int) -> list[Row]:
     trace = execute_session(block.state, block.sessions[0]).trace
     rows = []
     for name, config in (("plain", STANDARD_CONFIG), ("zero knowledge", STANDARD_ZK_CONFIG)):
-        circuit = SessionCircuit.build(session_slot_count(ops), config)
+        circuit = SessionCircuit.build(SlotLayout.of_any(session_slot_count(ops)), config)
         rows.append(
             _session_row(f"session proof, {ops} sends, {name}", circuit, circuit.generate_witness(trace), repeat)
         )
@@ -76,7 +77,7 @@ def tree_session_rows(repeat: int) -> list[Row]:
     root = blocks.whitelist.root
     rows = []
     for name, shape in (("plain", tree), ("zero knowledge", blocks.scheme.zk_leaf_shape(tree.degree_bits))):
-        circuit = SessionCircuit.build(SESSION_SLOTS, shape.config, tree_shape=shape)
+        circuit = SessionCircuit.build(FULL_SESSION_LAYOUT, shape.config, tree_shape=shape)
         witness = circuit.generate_witness(trace, whitelist_root=root)
         rows.append(_session_row(f"tree session proof, {SESSION_SLOTS} sends, {name}", circuit, witness, repeat))
     return rows

@@ -48,7 +48,6 @@ from rollup.block_plan import (
 )
 from rollup.circuits.batch import BatchCircuit
 from rollup.circuits.block import BlockCircuits
-from rollup.circuits.operations import SlotKind
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
 from rollup.execution import execute_session
@@ -56,12 +55,10 @@ from rollup.params import (
     BATCH_LEVEL,
     BATCH_SLOTS,
     GLOBAL_TREE_DEPTH,
-    SEND_SESSION_SLOTS,
-    SESSION_SLOTS,
     SMALL_SESSION_DEGREE_BITS,
-    SMALL_SESSION_SLOTS,
 )
 from rollup.session_proving import cheapest_session_circuit, operation_count
+from rollup.slot_layout import BLOCK_TREE_LAYOUTS, SMALL_SESSION_LAYOUT
 from rollup.smt import SparseMerkleTree
 from rollup.state import ChainState
 from rollup.storage import Storage
@@ -85,8 +82,10 @@ class RollupCircuits:
 
     blocks: BlockCircuits
     sessions: tuple[SessionCircuit, ...]
-    """The tree's session circuits, cheapest first: the small one (2^9 rows, slots of any kind), the full send
-    session (2^13 rows, send-only slots) and the full one (2^13 rows, slots of any kind)."""
+    """The tree's session circuits, one per layout of ``BLOCK_TREE_LAYOUTS``, cheapest first: the small one
+    (2^9 rows, slots of any kind), the full send session (2^13 rows, send-only slots), the mixed full session
+    (2^13 rows, MIXED_ANY_SLOTS slots of any kind then send-only ones) and the full one (2^13 rows, slots of any
+    kind)."""
     batch: BatchCircuit
     """Batches of delegated sessions, in the full session's shape (:mod:`rollup.circuits.batch`)."""
 
@@ -180,24 +179,20 @@ class RollupCircuits:
 def rollup_circuits() -> RollupCircuits:
     """Build (once per process) every circuit; the keys are deterministic, so all workers agree.
 
-    The tree has three session circuits, all zero-knowledge: the small one of
-    ``SMALL_SESSION_SLOTS`` slots in ``2^SMALL_SESSION_DEGREE_BITS`` rows, the full send session of
-    ``SEND_SESSION_SLOTS`` send-only slots and the full one of ``SESSION_SLOTS`` slots, both in the tree's own
-    degree (2^13 rows). The full send session and the batch circuit are leaves of the full session's shape,
-    so they need no aggregation variant or lift of their own: only their keys in the whitelist.
+    The tree has a session circuit per layout of ``BLOCK_TREE_LAYOUTS``, all zero-knowledge: the small one of
+    ``SMALL_SESSION_SLOTS`` slots in ``2^SMALL_SESSION_DEGREE_BITS`` rows, then the full send session, the mixed
+    full session and the full one, in the tree's own degree (2^13 rows). These three and the batch circuit are
+    leaves of one shape, so they need no aggregation variant or lift of their own: only their keys in the
+    whitelist.
     """
     sessions: list[SessionCircuit] = []
     batches: list[BatchCircuit] = []
 
     def leaf_keys(scheme: AggregationScheme, tree: CommonData) -> list[VerifierKey]:
-        sizes = (
-            (SMALL_SESSION_SLOTS, SlotKind.ANY, SMALL_SESSION_DEGREE_BITS),
-            (SEND_SESSION_SLOTS, SlotKind.SEND, tree.degree_bits),
-            (SESSION_SLOTS, SlotKind.ANY, tree.degree_bits),
-        )
-        for slots, kind, degree_bits in sizes:
+        for layout in BLOCK_TREE_LAYOUTS:
+            degree_bits = SMALL_SESSION_DEGREE_BITS if layout == SMALL_SESSION_LAYOUT else tree.degree_bits
             shape = scheme.zk_leaf_shape(degree_bits)
-            sessions.append(SessionCircuit.build(slots, shape.config, tree_shape=shape, kind=kind))
+            sessions.append(SessionCircuit.build(layout, shape.config, tree_shape=shape))
         batches.append(BatchCircuit.build(scheme, tree))
         return [*(session.data.verifier_key for session in sessions), batches[0].verifier_key]
 

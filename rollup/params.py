@@ -17,12 +17,24 @@ any of them changes every verifier key:
   beside the zero-knowledge blinding rows; a registration takes no slot);
 * a session of sends only holds at most ``SEND_SESSION_SLOTS`` of them: the block
   tree's full *send session* circuit has send-only slots (``SlotKind.SEND`` in
-  ``rollup.circuits.operations``) of about 39.6 rows each (34 Poseidon2 rows: the
+  ``rollup.slot_layout``) of about 39.6 rows each (34 Poseidon2 rows: the
   record, two climbs of the OUTBOX_DEPTH = 16 levels of the outbox path, the
   appends digest; the rest range checks and selects) instead of about 120.4 for a
   slot that also takes claims. With about 43 rows for the session's start, end and
   public inputs and 59 zero-knowledge blinding rows, 204 slots take 8,127 + 59 =
   8,186 of the 8,192 rows and a 205th does not fit (8,166 + 59 rows);
+* a session whose claims are all among its first ``MIXED_ANY_SLOTS`` operations holds at
+  most ``MIXED_SESSION_SLOTS`` operations: the block tree's *mixed full session* has
+  ``MIXED_ANY_SLOTS`` slots of any kind (about 121 rows each) followed by
+  ``MIXED_SESSION_SLOTS - MIXED_ANY_SLOTS`` send-only slots (about 39 rows each), in
+  the same 2^13 rows: 16 + 155 slots take 8,108 gate rows + 59 blinding rows = 8,167
+  of 8,192; a 156th send slot does not fit (8,147 + 59), nor a 17th slot of any kind
+  in place of a send slot (8,148 + 59). A slot of any kind costs about three send
+  slots, so each claim slot more in the prefix costs three operations of capacity;
+  16 claims first keep 171 operations (against 67 for the full session), which puts a
+  full mixed session near 29 ms of proving CPU per transaction, well under the 50 ms
+  target, while a session of more claims, or a claim later, falls back to the full
+  session. The layouts are ``rollup.slot_layout.BLOCK_TREE_LAYOUTS``;
 * a session of at most ``SMALL_SESSION_SLOTS`` operations is proven in the block
   tree by the small session circuit, of ``2^SMALL_SESSION_DEGREE_BITS`` rows (the
   most slots that fit them), so sparse traffic does not pay for a full session;
@@ -43,6 +55,8 @@ MAX_AMOUNT_BITS: int = 48
 SECRET_SIZE: int = 4
 SESSION_SLOTS: int = 67
 SEND_SESSION_SLOTS: int = 204
+MIXED_ANY_SLOTS: int = 16
+MIXED_SESSION_SLOTS: int = 171
 SMALL_SESSION_SLOTS: int = 3
 SMALL_SESSION_DEGREE_BITS: int = 9
 BATCH_LEVEL: int = 4

@@ -44,7 +44,8 @@ from rollup.session import (
     operation_from_json,
     operation_to_json,
     session_capacity_text,
-    session_slots,
+    session_fits,
+    slots_taken,
 )
 from rollup.state import ChainState, Secret, SentTransfer
 from rollup.strict_input import find_look_alike, load_json_file, normalize_name
@@ -230,10 +231,9 @@ class BlockDraft:
     def add(self, user_id: int, secret: Secret, op: Operation) -> None:
         """Append ``op`` to the user's session if the session stays valid; else raise its RollupError."""
         ops = [*self._ops.get(user_id, []), op]
-        slots, capacity = session_slots(ops)
-        if slots > capacity:
+        if not session_fits(ops):
             raise SessionFullError(
-                f"user {user_id}'s session cannot take operation {slots}: one block proves at most "
+                f"user {user_id}'s session cannot take operation {len(slots_taken(ops))}: one block proves at most "
                 f"{session_capacity_text()} for one user"
             )
         if user_id in self._secrets and tuple(secret) != self._secrets[user_id]:

@@ -20,7 +20,8 @@ from typing import Any
 
 from rollup.errors import MalformedSessionError
 from rollup.operations import Claim, Operation, Register, Send
-from rollup.params import SEND_SESSION_SLOTS, SESSION_SLOTS
+from rollup.params import MIXED_ANY_SLOTS, MIXED_SESSION_SLOTS, SEND_SESSION_SLOTS, SESSION_SLOTS
+from rollup.slot_layout import BLOCK_TREE_LAYOUTS
 from rollup.state import ChainState, Secret, UserTree
 from verifier.hashing import Digest
 
@@ -31,18 +32,26 @@ _OPERATION_KINDS: dict[str, type[Register] | type[Send] | type[Claim]] = {
 }
 
 
-def session_slots(operations: Iterable[Operation]) -> tuple[int, int]:
-    """(slots the operations take, the most a session of their kinds holds): sends and claims take a slot each,
-    a registration none; a session of sends only holds ``SEND_SESSION_SLOTS`` (the block tree's full send
-    session), one with a claim ``SESSION_SLOTS`` (its full session, whose slots take claims)."""
-    taking = [op for op in operations if not isinstance(op, Register)]
-    sends_only = all(isinstance(op, Send) for op in taking)
-    return len(taking), SEND_SESSION_SLOTS if sends_only else SESSION_SLOTS
+def slots_taken(operations: Iterable[Operation]) -> list[bool]:
+    """The slots a session's operations take, in order, as whether each is a claim: sends and claims take a slot
+    each, a registration none."""
+    return [isinstance(op, Claim) for op in operations if not isinstance(op, Register)]
+
+
+def session_fits(operations: Iterable[Operation]) -> bool:
+    """Whether some session circuit of the block tree proves a session of ``operations``: a layout of
+    ``BLOCK_TREE_LAYOUTS`` holds its slots (``SlotLayout.holds``: at most its slots, every claim among its slots
+    of kind ANY). The rule of the chain directory's draft and of the node's submission check."""
+    claims = slots_taken(operations)
+    return any(layout.holds(claims) for layout in BLOCK_TREE_LAYOUTS)
 
 
 def session_capacity_text() -> str:
     """The session capacity in words, for the error that refuses an over-full session."""
-    return f"{SEND_SESSION_SLOTS} sends, or {SESSION_SLOTS} sends and claims with at least one claim"
+    return (
+        f"{SEND_SESSION_SLOTS} sends, {MIXED_SESSION_SLOTS} sends and claims with every claim among the first "
+        f"{MIXED_ANY_SLOTS}, or {SESSION_SLOTS} sends and claims"
+    )
 
 
 @dataclass(frozen=True)

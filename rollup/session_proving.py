@@ -26,7 +26,9 @@ from rollup.circuits.assignment import session_operations
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
 from rollup.params import SESSION_SLOTS
-from rollup.witness import SendStep, SessionTrace, verify_session_trace
+from rollup.session import session_capacity_text
+from rollup.slot_layout import SlotLayout
+from rollup.witness import SessionTrace, verify_session_trace
 from verifier.proof import ProofWithPublicInputs
 
 SESSION_SLOT_COUNTS: tuple[int, ...] = (1, 3, 7, 16, 32, SESSION_SLOTS)
@@ -38,7 +40,7 @@ would fit 2^12)."""
 @cache
 def session_circuit(num_slots: int) -> SessionCircuit:
     """The session circuit with ``num_slots`` slots (built once per process)."""
-    return SessionCircuit.build(num_slots)
+    return SessionCircuit.build(SlotLayout.of_any(num_slots))
 
 
 def operation_count(trace: SessionTrace) -> int:
@@ -59,21 +61,18 @@ def session_slot_count(num_operations: int, counts: tuple[int, ...] = SESSION_SL
 
 
 def cheapest_session_circuit(circuits: Sequence[SessionCircuit], trace: SessionTrace) -> SessionCircuit:
-    """The first of ``circuits`` (ordered cheapest first) that holds ``trace`` (:meth:`SessionCircuit.holds`).
+    """The first of ``circuits`` (ordered cheapest first) that holds ``trace`` (:meth:`SessionCircuit.holds`:
+    the operations fit its slots, every claim among its slots of kind ANY).
 
-    SessionTooLargeError when none does, naming the most operations of the trace's kinds a circuit holds
-    (only sends: the largest circuit taking sends; with a claim: the largest taking claims).
+    SessionTooLargeError when none does, naming what the block tree's session circuits hold.
     """
     for circuit in circuits:
         if circuit.holds(trace):
             return circuit
     operations = session_operations(trace)[1]
-    kinds = {circuit.kind for circuit in circuits if all(circuit.kind.takes(step) for step in operations)}
-    largest = max((circuit.num_slots for circuit in circuits if circuit.kind in kinds), default=0)
-    what = "sends" if all(isinstance(step, SendStep) for step in operations) else "claims"
     raise SessionTooLargeError(
-        f"a session of {len(operations)} operations exceeds the largest session circuit holding {what} "
-        f"({largest} slots): split it over several blocks"
+        f"a session of {len(operations)} operations fits no session circuit, which hold "
+        f"{session_capacity_text()}: split it over several blocks"
     )
 
 

@@ -1,7 +1,8 @@
 """The operation slots of the session circuit: register, send and claim (twins of ``rollup.witness``).
 
-Slots come in two kinds (:class:`SlotKind`). A slot of kind ``ANY`` holds a send, a claim or nothing; a
-slot of kind ``SEND`` holds a send or nothing, and has no claim inputs at all.
+Slots come in two kinds (:class:`~rollup.slot_layout.SlotKind`). A slot of kind ``ANY`` holds a send, a claim
+or nothing; a slot of kind ``SEND`` holds a send or nothing, and has no claim inputs at all. A session circuit's
+slots follow its :class:`~rollup.slot_layout.SlotLayout`: slots of kind ANY, then slots of kind SEND.
 
 Every slot, whatever its kind, range-checks amount (MAX_AMOUNT_BITS), recipient
 id (GLOBAL_TREE_DEPTH) and index (OUTBOX_DEPTH), and computes
@@ -45,7 +46,6 @@ and the checks every slot makes are :func:`verify_slot_start_circuit` and :func:
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
@@ -77,20 +77,9 @@ from rollup.circuits.state_digests import (
     record_digest_circuit,
 )
 from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, OUTBOX_DEPTH
+from rollup.slot_layout import SlotKind
 from rollup.smt import EMPTY_LEAF
 from rollup.state import CLAIMED_LEAF
-from rollup.witness import ClaimStep, SendStep, Step
-
-
-class SlotKind(enum.Enum):
-    """What a slot can hold besides nothing: ``ANY`` a send or a claim, ``SEND`` only a send."""
-
-    ANY = "any"
-    SEND = "send"
-
-    def takes(self, step: Step) -> bool:
-        """Whether a slot of this kind holds ``step`` (a send or a claim; a registration takes no slot)."""
-        return isinstance(step, SendStep) or (self is SlotKind.ANY and isinstance(step, ClaimStep))
 
 
 @dataclass(frozen=True)

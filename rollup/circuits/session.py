@@ -18,21 +18,20 @@ from circuits.witness import Target, Witness
 from rollup.block_plan import SESSION_LEVEL, NodeStatement
 from rollup.circuits.assignment import session_inputs, session_operations, set_digest
 from rollup.circuits.labels import Labelled, LabellingBuilder, SessionRuleError
-from rollup.circuits.operations import SlotKind
 from rollup.circuits.session_circuit import SessionTargets, verify_session_trace_circuit
-from rollup.witness import SessionTrace
+from rollup.slot_layout import SlotLayout
+from rollup.witness import ClaimStep, SessionTrace
 from verifier.config import STANDARD_ZK_CONFIG, ProofConfig
 from verifier.hashing import Digest
 from verifier.proof import CommonData, ProofWithPublicInputs
 
 
 class SessionCircuit:
-    """A built session circuit of one size and slot kind: keys, targets and the witness mapping."""
+    """A built session circuit of one slot layout: keys, targets and the witness mapping."""
 
     def __init__(
         self,
-        num_slots: int,
-        kind: SlotKind,
+        layout: SlotLayout,
         data: CircuitData,
         targets: SessionTargets,
         gate_rows: int,
@@ -40,9 +39,8 @@ class SessionCircuit:
         whitelist_root: DigestTarget | None = None,
     ) -> None:
         """Use :meth:`build`."""
-        self.num_slots = num_slots
-        self.kind = kind
-        """What its slots hold: a send or a claim (``ANY``), or only a send (``SEND``)."""
+        self.layout = layout
+        """Its slots: ``layout.any_slots`` holding a send or a claim, then ``layout.send_slots`` only a send."""
         self.data = data
         self.targets = targets
         self.whitelist_root = whitelist_root
@@ -55,12 +53,11 @@ class SessionCircuit:
     @classmethod
     def build(
         cls,
-        num_slots: int,
+        layout: SlotLayout,
         config: ProofConfig = STANDARD_ZK_CONFIG,
         tree_shape: CommonData | None = None,
-        kind: SlotKind = SlotKind.ANY,
     ) -> SessionCircuit:
-        """Build the circuit with ``num_slots`` operation slots of ``kind`` and its keys (deterministic keys).
+        """Build the circuit with the operation slots of ``layout`` and its keys (deterministic keys).
 
         Proofs are zero-knowledge by default (``STANDARD_ZK_CONFIG``): they reveal nothing about
         the witness beyond the statement (docs/security.md); the statement is the same in both modes.
@@ -69,22 +66,28 @@ class SessionCircuit:
         circuit is padded to it and its statement is followed by a pass-through
         whitelist root, so aggregation proofs can verify it.
         """
-        if num_slots < 1:
+        if layout.num_slots < 1:
             raise ValueError("a session circuit has at least one operation slot")
         b = LabellingBuilder(config)
-        targets = verify_session_trace_circuit(b, num_slots, kind)
+        targets = verify_session_trace_circuit(b, layout)
         whitelist_root = None
         if tree_shape is not None:
             whitelist_root = b.add_virtual_digest()
             b.register_public_inputs(list(whitelist_root))
         data = b.build(tree_shape)
         sections = b.sections if len(data.generators) == len(b.generators) else []
-        return cls(num_slots, kind, data, targets, len(b.rows), sections, whitelist_root)
+        return cls(layout, data, targets, len(b.rows), sections, whitelist_root)
 
     def holds(self, trace: SessionTrace) -> bool:
-        """Whether the circuit proves ``trace``: its operations fit the slots, and each is of a kind they take."""
+        """Whether the circuit proves ``trace``: its operations fit the slots, each in a slot of a kind that takes
+        it (:meth:`SlotLayout.holds`, the rule the native capacity check applies too)."""
         operations = session_operations(trace)[1]
-        return len(operations) <= self.num_slots and all(self.kind.takes(step) for step in operations)
+        return self.layout.holds([isinstance(step, ClaimStep) for step in operations])
+
+    @property
+    def num_slots(self) -> int:
+        """Operations the circuit holds at most."""
+        return self.layout.num_slots
 
     @property
     def degree_bits(self) -> int:

@@ -13,11 +13,11 @@ initial(deposit) = (deposit, 0, 0, Z_outbox, Z_claimed). If 0: the deposit is 0
 and the old leaf is H(outbox_root, H(H(secret), private fields)) of old_state,
 i.e. the prover knows the secret whose digest the leaf commits to (authorization).
 
-**Slots.** ``num_slots`` operation slots, all of one kind
-(:class:`~rollup.circuits.operations.SlotKind`): an ``ANY`` slot has booleans
+**Slots.** The operation slots of a :class:`~rollup.slot_layout.SlotLayout`:
+``any_slots`` of kind ``ANY``, then ``send_slots`` of kind ``SEND``. An ``ANY`` slot has booleans
 ``is_send`` and ``is_claim`` (at most one set; ``enabled`` = their sum), a
 ``SEND`` slot only ``is_send`` (``enabled`` = is_send; it has no claim inputs, so
-a session circuit of send slots proves no claim). Enabled slots form a
+no claim passes through a send slot). Enabled slots form a
 prefix, and a session has at least one operation (registration or slot 0).
 The old state's balance is not range-checked again: every balance in a leaf was
 range-checked when it was written (by induction from the registration deposit).
@@ -47,7 +47,6 @@ from rollup.block_plan import SESSION_LEVEL, NodeStatement
 from rollup.circuits.labels import mark, set_scope
 from rollup.circuits.operations import (
     SendSlotTargets,
-    SlotKind,
     add_virtual_slot_of,
     verify_register_circuit,
     verify_slot_circuit,
@@ -64,6 +63,7 @@ from rollup.circuits.state_digests import (
     user_leaf_circuit,
 )
 from rollup.params import SECRET_SIZE
+from rollup.slot_layout import SlotLayout
 from rollup.smt import EMPTY_LEAF
 
 
@@ -78,7 +78,7 @@ class SessionTargets:
     deposit: Target
     old_state: StateTarget
     slots: Sequence[SendSlotTargets]
-    """The operation slots, all of one kind (``SlotTargets`` for ``ANY`` slots)."""
+    """The operation slots in the layout's order (``SlotTargets`` for ``ANY`` slots)."""
     old_leaf: DigestTarget
     new_leaf: DigestTarget
     data_digest: DigestTarget
@@ -114,9 +114,9 @@ def verify_start_circuit(
     return select_state(b, registers, old_state, registered), old_leaf
 
 
-def verify_session_trace_circuit(b: CircuitBuilder, num_slots: int, kind: SlotKind = SlotKind.ANY) -> SessionTargets:
-    """Twin of ``verify_session_trace``: the whole session circuit with ``num_slots`` slots of ``kind``;
-    registers the public inputs (the same ones whatever the kind)."""
+def verify_session_trace_circuit(b: CircuitBuilder, layout: SlotLayout) -> SessionTargets:
+    """Twin of ``verify_session_trace``: the whole session circuit with the slots of ``layout``, each verified by
+    the function of its kind (``verify_slot_circuit``); registers the public inputs (the same whatever the layout)."""
     user_id = b.add_virtual_target()
     mark(b, "user id < 2^global_tree_depth")
     require_user_id_circuit(b, user_id)
@@ -124,7 +124,7 @@ def verify_session_trace_circuit(b: CircuitBuilder, num_slots: int, kind: SlotKi
     secret = b.add_virtual_targets(SECRET_SIZE)
     registers, deposit = b.add_virtual_targets(2)
     old_state = add_virtual_state(b)
-    slots = [add_virtual_slot_of(b, kind) for _ in range(num_slots)]
+    slots = [add_virtual_slot_of(b, kind) for kind in layout.kinds()]
 
     mark(b, "key digest H(secret)")
     key = key_digest_circuit(b, secret)

@@ -49,7 +49,14 @@ from rollup.node.store import NodeStore
 from rollup.operations import Register
 from rollup.public_data_json import public_data_to_json
 from rollup.sequencer import Sequencer
-from rollup.session import Session, session_capacity_text, session_from_json, session_slots, session_to_json
+from rollup.session import (
+    Session,
+    session_capacity_text,
+    session_fits,
+    session_from_json,
+    session_to_json,
+    slots_taken,
+)
 from rollup.session_proof_file import SessionProofFile
 from rollup.session_submission import SessionRefusedError, submit_session_proof
 from rollup.smt import EMPTY_LEAF
@@ -80,16 +87,16 @@ class SealPolicy:
 
 
 def require_provable(session: Session) -> None:
-    """SessionTooLargeError when the session has more sends and claims than a session circuit of their kinds has
-    slots (:func:`rollup.session.session_slots`).
+    """SessionTooLargeError when no session circuit of the block tree holds the session's sends and claims in
+    their order (:func:`rollup.session.session_fits`).
 
     Checked at submission: an accepted session that cannot be proven would stop
     the prover at its block.
     """
-    slots, capacity = session_slots(session.operations)
-    if slots > capacity:
+    if not session_fits(session.operations):
         raise SessionTooLargeError(
-            f"the session has {slots} sends and claims; a session proof holds {session_capacity_text()}"
+            f"the session has {len(slots_taken(session.operations))} sends and claims; a session proof holds "
+            f"{session_capacity_text()}"
         )
 
 

@@ -1,9 +1,12 @@
-"""The full send session in the block tree: a circuit of send-only slots beside the full session and the small
-one (docs/recursion.md, *Slot kinds*).
+"""The full send session and the mixed full session in the block tree: circuits of send-only slots, and of
+MIXED_ANY_SLOTS slots of any kind then send-only ones, beside the full session and the small one
+(docs/recursion.md, *Slot kinds*).
 
-The chain: block 1 registers everyone; in block 2 SENDER sends four transfers to CLAIMER; block 3 (submitted,
-then built by the fixture) has a session of each kind: CLAIMER claims the four (the full session, whose slots
-take claims), SENDER sends four more (the full send session) and SMALL_USER sends one (the small session).
+The chain: block 1 registers everyone; in block 2 SENDER sends four transfers to CLAIMER and one to FULL_USER;
+block 3 (submitted, then built by the fixture) has a session of each circuit: CLAIMER claims the four (the mixed
+session: its claims are among its first MIXED_ANY_SLOTS operations), FULL_USER sends MIXED_ANY_SLOTS + 1 times and
+then claims (the full session: its claim is past the mixed session's prefix), SENDER sends four more (the full
+send session) and SMALL_USER sends one (the small session).
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from prover.jobs import LocalExecutor
 from rollup.block_plan import session_statement
 from rollup.block_proving import RollupCircuits, prove_stored_block, rollup_circuits
 from rollup.circuits.labels import SessionRuleError
+from rollup.circuits.operations import SlotTargets
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
 from rollup.operations import Claim, Register, Send
-from rollup.params import SEND_SESSION_SLOTS, SESSION_SLOTS, SMALL_SESSION_SLOTS
+from rollup.params import MIXED_ANY_SLOTS, MIXED_SESSION_SLOTS, SEND_SESSION_SLOTS, SESSION_SLOTS, SMALL_SESSION_SLOTS
 from rollup.sequencer import Sequencer
-from rollup.session import SessionBuilder, session_slots
+from rollup.session import SessionBuilder, session_fits, slots_taken
 from rollup.witness import ClaimStep, SendStep, SessionTrace
 from rollup.workload import registration_sessions
 from verifier.field import P
@@ -32,9 +36,12 @@ from verifier.light_client import verify_block
 from verifier.plonk import VerificationError, verify_proof
 from verifier.serialization import proof_from_bytes
 
-SENDER, CLAIMER, SMALL_USER, RECIPIENT = 5, 9, 20, 12
+SENDER, CLAIMER, SMALL_USER, RECIPIENT, FULL_USER = 5, 9, 20, 12, 30
 TRANSFERS = 4
 """More operations than the small session holds."""
+FULL_USER_SENDS = MIXED_ANY_SLOTS + 1
+"""FULL_USER's sends before its claim: the claim is past the mixed session's slots of any kind, and so is the last
+send (a send in a send-only slot of the mixed session, for the malicious witnesses)."""
 
 
 @pytest.fixture(scope="module")
@@ -46,12 +53,14 @@ def circuits() -> RollupCircuits:
 def chain() -> Iterator[tuple[Sequencer, dict[int, SessionTrace]]]:
     """The module's chain with block 3 built (see the module docstring), and block 3's traces by user."""
     seq = Sequencer.in_memory()
-    for session in registration_sessions(seq.state, [SENDER, CLAIMER, SMALL_USER, RECIPIENT], 1000, USER_KEYS):
+    users = [SENDER, CLAIMER, SMALL_USER, RECIPIENT, FULL_USER]
+    for session in registration_sessions(seq.state, users, 1000, USER_KEYS):
         seq.submit(session)
     seq.build_block()
     builder = SessionBuilder(seq.state, SENDER, USER_KEYS.secret(SENDER))
     for amount in range(1, TRANSFERS + 1):
         builder.send(CLAIMER, amount)
+    builder.send(FULL_USER, 1)
     seq.submit(builder.build())
     seq.build_block()
     claims = SessionBuilder(seq.state, CLAIMER, USER_KEYS.secret(CLAIMER))
@@ -61,7 +70,11 @@ def chain() -> Iterator[tuple[Sequencer, dict[int, SessionTrace]]]:
     for amount in range(1, TRANSFERS + 1):
         sends.send(RECIPIENT, amount)
     one = SessionBuilder(seq.state, SMALL_USER, USER_KEYS.secret(SMALL_USER)).send(RECIPIENT, 7)
-    for session in (claims.build(), sends.build(), one.build()):
+    late_claim = SessionBuilder(seq.state, FULL_USER, USER_KEYS.secret(FULL_USER))
+    for _ in range(FULL_USER_SENDS):
+        late_claim.send(RECIPIENT, 1)
+    late_claim.claim(SENDER, TRANSFERS)
+    for session in (claims.build(), sends.build(), one.build(), late_claim.build()):
         seq.submit(session)
     traces = {item.trace.user_id: item.trace for item in seq.build_block().sessions}
     yield seq, traces
@@ -83,11 +96,14 @@ def with_steps(trace: SessionTrace, steps: tuple[object, ...]) -> SessionTrace:
 def test_the_chooser_takes_the_cheapest_tree_circuit_holding_each_session(
     circuits: RollupCircuits, traces: dict[int, SessionTrace]
 ) -> None:
-    small, send, full = circuits.sessions
+    """The chooser and the native rule agree on every case, including where a claim sits: the mixed session takes
+    claims only in its first MIXED_ANY_SLOTS slots."""
+    small, send, mixed, full = circuits.sessions
     sends, claims = traces[SENDER], traces[CLAIMER]
     assert circuits.session_for(traces[SMALL_USER]) is small
     assert circuits.session_for(sends) is send
-    assert circuits.session_for(claims) is full
+    assert circuits.session_for(claims) is mixed
+    assert circuits.session_for(traces[FULL_USER]) is full
     one_send, one_claim = sends.steps[0], claims.steps[0]
     assert isinstance(one_send, SendStep) and isinstance(one_claim, ClaimStep)
     cases: list[tuple[tuple[object, ...], SessionCircuit | None]] = [
@@ -96,45 +112,55 @@ def test_the_chooser_takes_the_cheapest_tree_circuit_holding_each_session(
         ((one_send,) * (SMALL_SESSION_SLOTS + 1), send),
         ((one_send,) * SEND_SESSION_SLOTS, send),
         ((one_send,) * (SEND_SESSION_SLOTS + 1), None),
-        ((one_claim, *(one_send,) * SMALL_SESSION_SLOTS), full),
+        ((one_claim, *(one_send,) * SMALL_SESSION_SLOTS), mixed),
+        ((*(one_send,) * (MIXED_ANY_SLOTS - 1), one_claim), mixed),  # the last slot of any kind
+        ((*(one_claim,) * MIXED_ANY_SLOTS, *(one_send,) * (MIXED_SESSION_SLOTS - MIXED_ANY_SLOTS)), mixed),
+        ((*(one_send,) * MIXED_ANY_SLOTS, one_claim), full),  # the first send-only slot: past the prefix
+        ((*(one_claim,) * (MIXED_ANY_SLOTS + 1),), full),
         ((*(one_send,) * (SESSION_SLOTS - 1), one_claim), full),
         ((*(one_send,) * SESSION_SLOTS, one_claim), None),
+        ((one_claim, *(one_send,) * MIXED_SESSION_SLOTS), None),  # one operation more than the mixed session
     ]
     for steps, expected in cases:
         trace = with_steps(sends, steps)
         operations = tuple(step.op for step in steps)  # type: ignore[attr-defined]
-        taken, capacity = session_slots(operations)
-        assert (taken <= capacity) == (expected is not None)  # the native cap is the tree's
+        assert session_fits(operations) == (expected is not None)  # the native rule is the tree's
         if expected is None:
-            what = "sends" if all(isinstance(op, Send) for op in operations) else "claims"
-            with pytest.raises(SessionTooLargeError, match=f"holding {what} \\({capacity} slots\\): split it"):
+            with pytest.raises(SessionTooLargeError, match=r"fits no session circuit, which hold .*: split it"):
                 circuits.session_for(trace)
         else:
             assert circuits.session_for(trace) is expected
     # a registration takes no slot
-    assert session_slots((Register(5), *(Send(1, (0, 0, 0, 0), 1, n) for n in range(3)))) == (3, SEND_SESSION_SLOTS)
-    assert session_slots((Claim(1, 0, 1),)) == (1, SESSION_SLOTS)
+    assert slots_taken((Register(5), Claim(1, 0, 1), Send(1, (0, 0, 0, 0), 1, 2))) == [True, False]
+    assert session_fits((Register(5), *(Send(1, (0, 0, 0, 0), 1, n) for n in range(SEND_SESSION_SLOTS))))
 
 
-def test_the_send_session_has_the_full_sessions_shape_and_statement_but_its_own_key(
+def test_the_send_and_mixed_sessions_have_the_full_sessions_shape_and_statement_but_their_own_keys(
     circuits: RollupCircuits,
 ) -> None:
-    _, send, full = circuits.sessions
-    assert send.data.common == full.data.common  # a leaf of the same shape: no new aggregation variant or lift
-    assert len(send.targets.public_inputs()) == len(full.targets.public_inputs())
-    assert send.whitelist_root is not None and full.whitelist_root is not None
-    assert send.data.verifier_key.circuit_digest != full.data.verifier_key.circuit_digest
-    assert send.data.verifier_key.circuit_digest in circuits.blocks.whitelist.digests
-    assert circuits.key(send.data.verifier_key.circuit_digest) == send.data.verifier_key
+    _, send, mixed, full = circuits.sessions
+    for session in (send, mixed):
+        assert session.data.common == full.data.common  # a leaf of the same shape: no new aggregation variant or lift
+        assert len(session.targets.public_inputs()) == len(full.targets.public_inputs())
+        assert session.whitelist_root is not None and full.whitelist_root is not None
+        assert session.data.verifier_key.circuit_digest in circuits.blocks.whitelist.digests
+        assert circuits.key(session.data.verifier_key.circuit_digest) == session.data.verifier_key
+    digests = {session.data.verifier_key.circuit_digest for session in (send, mixed, full)}
+    assert len(digests) == 3
+    kinds = [isinstance(slot, SlotTargets) for slot in mixed.targets.slots]
+    assert kinds == [True] * MIXED_ANY_SLOTS + [False] * (MIXED_SESSION_SLOTS - MIXED_ANY_SLOTS)
 
 
-def test_a_claim_is_refused_by_the_send_session_before_any_witness(
+def test_a_claim_is_refused_by_the_send_session_and_past_the_mixed_sessions_prefix_before_any_witness(
     circuits: RollupCircuits, traces: dict[int, SessionTrace]
 ) -> None:
-    _, send, _ = circuits.sessions
-    claims = traces[CLAIMER]
+    _, send, mixed, _ = circuits.sessions
+    root = circuits.blocks.whitelist.root
+    claims, late_claim = traces[CLAIMER], traces[FULL_USER]
     with pytest.raises(SessionTooLargeError, match="send-only"):
-        send.generate_witness(claims, session_statement(claims), circuits.blocks.whitelist.root)
+        send.generate_witness(claims, session_statement(claims), root)
+    with pytest.raises(SessionTooLargeError, match="send-only"):
+        mixed.generate_witness(late_claim, session_statement(late_claim), root)
 
 
 # ----------------------------------------------------------------------------- proofs (slow)
@@ -144,18 +170,20 @@ def test_a_claim_is_refused_by_the_send_session_before_any_witness(
 def test_a_block_of_every_session_kind_proves_and_verifies_as_a_light_client(
     circuits: RollupCircuits, chain: tuple[Sequencer, dict[int, SessionTrace]]
 ) -> None:
-    """The send session aggregates with a full session and a small one in one block; each 2^13 session proof
-    verifies under its own key only (both keys are of one shape)."""
+    """The send session and the mixed session aggregate with a full session and a small one in one block; each
+    session proof verifies under its own key only (the three 2^13 keys are of one shape)."""
     seq = chain[0]
     result = prove_stored_block(seq.storage, 3, LocalExecutor(1, in_process=True))
     statement = verify_block(circuits.block_verifier_key, result.proof, seq.storage.block(3).prev_root)
     assert statement.new_root == seq.storage.block(3).new_root
-    small, send, full = circuits.sessions
-    for user, expected, other in ((SMALL_USER, small, send), (SENDER, send, full), (CLAIMER, full, send)):
+    small, send, mixed, full = circuits.sessions
+    for user, expected in ((SMALL_USER, small), (SENDER, send), (CLAIMER, mixed), (FULL_USER, full)):
         proof = proof_from_bytes(result.proofs[f"session/{user}"])
         assert circuits.child(proof).vk == expected.data.verifier_key
-        with pytest.raises(VerificationError):
-            verify_proof(other.data.verifier_key, proof.proof, proof.public_inputs)
+        for other in circuits.sessions:
+            if other is not expected:
+                with pytest.raises(VerificationError):
+                    verify_proof(other.data.verifier_key, proof.proof, proof.public_inputs)
 
 
 @pytest.mark.slow
@@ -165,7 +193,7 @@ def test_malicious_send_session_witnesses_give_no_accepted_proof(
     """Built directly, without the native checks: an overspend, a wrong nonce, an append at another slot than
     outbox_len or along a wrong path, another secret (a wrong key digest) and a claim smuggled in are each
     refused by the circuit's own rules; a cheating prover forcing the wires is rejected by the verifier."""
-    _, send, _ = circuits.sessions
+    _, send, _, _ = circuits.sessions
     root = circuits.blocks.whitelist.root
     honest = traces[SENDER]
     first = honest.steps[0]
@@ -221,3 +249,63 @@ def test_malicious_send_session_witnesses_give_no_accepted_proof(
             proof = send.data.prove_witness(w)
         with pytest.raises(VerificationError):
             send.verify(proof)
+
+
+@pytest.mark.slow
+def test_malicious_mixed_session_witnesses_give_no_accepted_proof(
+    circuits: RollupCircuits, traces: dict[int, SessionTrace]
+) -> None:
+    """Built directly for the tree's mixed session, at its first send-only slot (MIXED_ANY_SLOTS honest sends of
+    FULL_USER's before it): an overspend, a wrong nonce, an append at another slot than outbox_len or along a
+    wrong path are refused by the circuit's own rules, and so is FULL_USER's claim past the prefix; a cheating
+    prover forcing that slot's amount, or the new leaf of FULL_USER's session with its claim (a credit through a
+    send-only slot), is rejected by the verifier."""
+    _, _, mixed, _ = circuits.sessions
+    root = circuits.blocks.whitelist.root
+    late_claim = traces[FULL_USER]
+    prefix = late_claim.steps[: MIXED_ANY_SLOTS + 1]  # sends only: the last in the first send-only slot
+    honest = with_steps(late_claim, prefix)
+    last = prefix[-1]
+    assert isinstance(last, SendStep) and all(isinstance(step, SendStep) for step in prefix)
+    assert not isinstance(mixed.targets.slots[MIXED_ANY_SLOTS], SlotTargets)
+    mixed.generate_witness(honest, None, root)
+
+    def with_last(step: SendStep) -> SessionTrace:
+        return with_steps(late_claim, (*prefix[:-1], step))
+
+    path = list(last.outbox_path)
+    path[3] = ((path[3][0] + 1) % P, *path[3][1:])
+    slot = f"slot {MIXED_ANY_SLOTS}: "
+    forged = {
+        f"{slot}new balance": with_last(
+            dataclasses.replace(last, op=dataclasses.replace(last.op, amount=last.old.balance + 1))
+        ),
+        f"{slot}nonce": with_last(dataclasses.replace(last, op=dataclasses.replace(last.op, nonce=last.op.nonce + 1))),
+        f"{slot}send: index = outbox_len": with_last(
+            dataclasses.replace(last, old=dataclasses.replace(last.old, outbox_len=last.old.outbox_len + 1))
+        ),
+        f"{slot}send: the outbox slot is empty": with_last(dataclasses.replace(last, outbox_path=tuple(path))),
+    }
+    for rule, trace in forged.items():
+        with pytest.raises(SessionRuleError) as info:
+            mixed.generate_witness(trace, None, root)
+        assert info.value.rule is not None and rule in info.value.rule, info.value
+    with pytest.raises(SessionTooLargeError, match="send-only"):
+        mixed.generate_witness(late_claim, None, root)
+    targets = mixed.targets
+    num_wires = mixed.data.common.config.num_wires
+    claimed = session_statement(late_claim)
+    for target, value in (
+        (targets.slots[MIXED_ANY_SLOTS].amount, last.old.balance + 1),
+        (targets.new_leaf[0], claimed.new_root[0]),
+    ):
+        w = mixed.generate_witness(honest, None, root)
+        cells = next((m for m in mixed.data.copy_classes.values() if target in m), [target])
+        for cell in cells:
+            if cell >= 0:
+                row, column = divmod(cell, num_wires)
+                w.wires[column, row] = value % P
+        with prover_without_self_checks(mixed.data.common.config):
+            proof = mixed.data.prove_witness(w)
+        with pytest.raises(VerificationError):
+            mixed.verify(proof)

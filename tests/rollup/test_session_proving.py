@@ -24,6 +24,7 @@ from rollup.session_proving import (
     session_circuit_for,
     session_slot_count,
 )
+from rollup.slot_layout import SlotLayout
 from rollup.state import key_digest
 from rollup.witness import SendStep, SessionTrace, verify_session_trace
 from verifier.field import P
@@ -153,7 +154,7 @@ def test_statement_is_bound_to_the_proof(blocks: list[ExecutedBlock]) -> None:
 
 
 def test_verifier_keys_are_deterministic_and_distinct_per_shape() -> None:
-    again = SessionCircuit.build(1)
+    again = SessionCircuit.build(SlotLayout.of_any(1))
     assert again.data.verifier_key.circuit_digest == session_circuit(1).data.verifier_key.circuit_digest
     assert session_circuit(4).data.verifier_key.circuit_digest != again.data.verifier_key.circuit_digest
 

@@ -26,6 +26,7 @@ from rollup.session import SessionBuilder
 from rollup.session_proof_file import SessionProofFile
 from rollup.session_proving import prove_session
 from rollup.session_submission import RefusalReason, SessionRefusedError, submit_session_proof
+from rollup.slot_layout import SlotLayout
 from rollup.state import PublicUser
 from rollup.wallet_proving import prove_own_session
 from verifier.serialization import proof_to_bytes
@@ -177,7 +178,7 @@ def test_a_proof_under_a_key_outside_the_whitelist_is_refused(
     """The same session proven with the stand-alone one-slot circuit: valid, but not a circuit of the tree."""
     session = SessionBuilder(operator.state, SAM, SAM_KEY).send(JACK, 30).build()
 
-    proof = prove_session(execute_session(operator.state, session).trace, SessionCircuit.build(1))
+    proof = prove_session(execute_session(operator.state, session).trace, SessionCircuit.build(SlotLayout.of_any(1)))
     foreign = dataclasses.replace(sams_proof, proof=proof_to_bytes(proof))
     assert_refused(operator, db_dump, foreign.to_bytes(), RefusalReason.INVALID_PROOF)
 

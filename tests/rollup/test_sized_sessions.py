@@ -2,9 +2,10 @@
 pair of child shapes, a lift per session shape, and the soundness of the mix (docs/recursion.md).
 
 The small session circuit (``SMALL_SESSION_SLOTS`` slots, ``2^SMALL_SESSION_DEGREE_BITS`` rows) proves
-sessions of up to 3 operations; of the two circuits of the tree's 2^13 rows, the full send session
-(``SEND_SESSION_SLOTS`` send-only slots) proves larger sessions of sends only, as FULL_USER's here, and the
-full one (``SESSION_SLOTS`` slots of any kind) the rest (tests/rollup/test_send_sessions.py).
+sessions of up to 3 operations; of the three circuits of the tree's 2^13 rows, the full send session
+(``SEND_SESSION_SLOTS`` send-only slots) proves larger sessions of sends only, as FULL_USER's here, the mixed
+full session those with claims among their first ``MIXED_ANY_SLOTS`` operations, and the full one
+(``SESSION_SLOTS`` slots of any kind) the rest (tests/rollup/test_send_sessions.py).
 """
 
 from __future__ import annotations
@@ -22,12 +23,18 @@ from prover.jobs import LocalExecutor
 from rollup.block_plan import BlockProvingError, NodeStatement, plan_block, session_statement, siblings_of
 from rollup.block_proving import RollupCircuits, plan_jobs, prove_stored_block, rollup_circuits
 from rollup.circuits.labels import SessionRuleError
-from rollup.circuits.operations import SlotKind
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
-from rollup.params import SEND_SESSION_SLOTS, SESSION_SLOTS, SMALL_SESSION_DEGREE_BITS, SMALL_SESSION_SLOTS
+from rollup.params import SMALL_SESSION_DEGREE_BITS, SMALL_SESSION_SLOTS
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
+from rollup.slot_layout import (
+    FULL_SESSION_LAYOUT,
+    MIXED_SESSION_LAYOUT,
+    SEND_SESSION_LAYOUT,
+    SMALL_SESSION_LAYOUT,
+    SlotLayout,
+)
 from rollup.wallet_proving import prove_own_session
 from rollup.witness import SessionTrace
 from rollup.workload import registration_sessions
@@ -74,27 +81,29 @@ def mixed_traces() -> dict[int, SessionTrace]:
 
 
 def test_each_tree_session_holds_the_most_operations_its_rows_allow(circuits: RollupCircuits) -> None:
-    small, send, full = circuits.sessions
+    small, send, mixed, full = circuits.sessions
     tree = circuits.blocks.aggregation.shape
-    assert (small.num_slots, small.kind, small.degree_bits) == (
-        SMALL_SESSION_SLOTS,
-        SlotKind.ANY,
-        SMALL_SESSION_DEGREE_BITS,
-    )
-    assert (send.num_slots, send.kind, send.degree_bits) == (SEND_SESSION_SLOTS, SlotKind.SEND, tree.degree_bits)
-    assert (full.num_slots, full.kind, full.degree_bits) == (SESSION_SLOTS, SlotKind.ANY, tree.degree_bits)
-    for session in (small, send, full):
+    assert (small.layout, small.degree_bits) == (SMALL_SESSION_LAYOUT, SMALL_SESSION_DEGREE_BITS)
+    assert (send.layout, send.degree_bits) == (SEND_SESSION_LAYOUT, tree.degree_bits)
+    assert (mixed.layout, mixed.degree_bits) == (MIXED_SESSION_LAYOUT, tree.degree_bits)
+    assert (full.layout, full.degree_bits) == (FULL_SESSION_LAYOUT, tree.degree_bits)
+    for session in (small, send, mixed, full):
         common = session.data.common
         assert common.config.zero_knowledge
         assert session.gate_rows + common.num_blinding_rows <= common.degree
-        with pytest.raises(CircuitError, match="blinding rows"):  # one slot more does not fit the same rows
-            SessionCircuit.build(session.num_slots + 1, common.config, tree_shape=common, kind=session.kind)
+        layout = session.layout
+        # one slot more does not fit the same rows; nor, in the mixed session, one send slot made a slot of any kind
+        larger = [SlotLayout(layout.any_slots, layout.send_slots + 1)] if layout.send_slots else []
+        larger.append(SlotLayout(layout.any_slots + 1, layout.send_slots - 1 if layout.send_slots else 0))
+        for bigger in larger:
+            with pytest.raises(CircuitError, match="blinding rows"):
+                SessionCircuit.build(bigger, common.config, tree_shape=common)
 
 
 def test_a_session_takes_the_smallest_tree_circuit_holding_it(
     circuits: RollupCircuits, mixed_traces: dict[int, SessionTrace]
 ) -> None:
-    small, send, _ = circuits.sessions
+    small, send, _, _ = circuits.sessions
     assert circuits.session_for(mixed_traces[SMALL_USER]) is small
     assert circuits.session_for(mixed_traces[FULL_USER]) is send
     too_many = dataclasses.replace(mixed_traces[FULL_USER], steps=mixed_traces[FULL_USER].steps * 52)  # 208 sends
@@ -124,7 +133,7 @@ def test_the_whitelist_holds_one_key_per_session_size_variant_and_lift(circuits:
         *(lift.verifier_key for lift in blocks.lifts.values()),
     ]
     digests = [vk.circuit_digest for vk in keys]
-    assert len(set(digests)) == len(digests) == 15  # the full send session's key is one more leaf key
+    assert len(set(digests)) == len(digests) == 16  # the send and mixed sessions' keys: two more leaf keys, 16 of 16
     assert sorted(blocks.whitelist.digests) == sorted(digests)
     assert all(circuits.key(vk.circuit_digest) == vk for vk in keys)
     with pytest.raises(ValueError, match="no circuit"):
@@ -138,7 +147,7 @@ def test_the_plan_names_each_nodes_key_by_its_childrens_shapes(
     before = seq.state.global_tree.copy()
     plan = plan_block(2, list(mixed_traces.values()), before, circuits.blocks.whitelist.root)
     keys = circuits.node_keys(plan)
-    small, send, _ = (session.data.verifier_key for session in circuits.sessions)
+    small, send, _, _ = (session.data.verifier_key for session in circuits.sessions)
     assert keys[f"session/{SMALL_USER}"] == small and keys[f"session/{FULL_USER}"] == send
     assert plan.top.children is not None
     left, right = plan.top.children
@@ -190,7 +199,9 @@ def test_a_session_proof_verifies_only_under_the_key_of_its_own_size(
         assert circuits.verify_session(proof.proof) == session_statement(mixed_traces[proof.proof.public_inputs[1]])
         assert circuits.child(proof.proof).vk == own
     # a session key of the same shape that is not the whitelisted circuit (one slot fewer) does not accept it
-    twin = SessionCircuit.build(SMALL_SESSION_SLOTS - 1, small.vk.common.config, tree_shape=small.vk.common)
+    twin = SessionCircuit.build(
+        SlotLayout.of_any(SMALL_SESSION_SLOTS - 1), small.vk.common.config, tree_shape=small.vk.common
+    )
     assert twin.data.common == small.vk.common and twin.data.verifier_key != small.vk
     with pytest.raises(VerificationError):
         verify_proof(twin.data.verifier_key, small.proof.proof, small.proof.public_inputs)
@@ -216,7 +227,9 @@ def test_a_child_in_a_slot_of_another_shape_or_outside_the_whitelist_cannot_be_a
     with pytest.raises(ValueError):
         both_small.prove(small, ChildProof(full.proof, small.vk), blocks.whitelist)
     # a circuit of the small shape outside the whitelist
-    twin = SessionCircuit.build(SMALL_SESSION_SLOTS - 1, small.vk.common.config, tree_shape=small.vk.common)
+    twin = SessionCircuit.build(
+        SlotLayout.of_any(SMALL_SESSION_SLOTS - 1), small.vk.common.config, tree_shape=small.vk.common
+    )
     trace = mixed_traces[SMALL_USER]
     foreign = ChildProof(twin.prove(trace, session_statement(trace), blocks.whitelist.root), twin.data.verifier_key)
     with pytest.raises(ValueError, match="not in the whitelist"):

@@ -25,7 +25,7 @@ from rollup.block import ExecutedBlock
 from rollup.block_plan import NodeStatement, session_statement
 from rollup.circuits.assignment import set_operation_slot, set_padding_slot
 from rollup.circuits.labels import SessionRuleError
-from rollup.circuits.operations import SlotKind, SlotTargets
+from rollup.circuits.operations import SlotTargets
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import MalformedSessionError, SessionTooLargeError
 from rollup.operations import Claim, Register, Send
@@ -35,6 +35,7 @@ from rollup.seed import SEED_USERS, run_seed_scenario
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
 from rollup.session_proving import session_circuit
+from rollup.slot_layout import SlotLayout
 from rollup.smt import DEFAULT_DIGESTS, EMPTY_LEAF, SparseMerkleTree
 from rollup.state import CLAIMED_LEAF, ChainState, UserState, claim_key, key_digest
 from rollup.witness import ClaimStep, RegisterStep, SenderProof, SendStep, SessionTrace, Step
@@ -71,21 +72,24 @@ def four_slots() -> SessionCircuit:
     return session_circuit(4)
 
 
-def circuit_of_kind(num_slots: int, kind: SlotKind) -> SessionCircuit:
-    """The standalone session circuit of ``num_slots`` slots of ``kind``."""
-    return session_circuit(num_slots) if kind is SlotKind.ANY else SessionCircuit.build(num_slots, kind=kind)
+def circuit_of(layout: SlotLayout) -> SessionCircuit:
+    """The standalone session circuit of ``layout``."""
+    return session_circuit(layout.num_slots) if layout.send_slots == 0 else SessionCircuit.build(layout)
 
 
-@pytest.fixture(scope="module", params=list(SlotKind), ids=lambda kind: kind.value)
+@pytest.fixture(scope="module", params=[SlotLayout.of_any(1), SlotLayout.of_sends(1)], ids=lambda x: x.label)
 def one_sender(request: pytest.FixtureRequest) -> SessionCircuit:
     """A one-slot circuit of each kind: the send rules hold in both."""
-    return circuit_of_kind(1, request.param)
+    return circuit_of(request.param)
 
 
-@pytest.fixture(scope="module", params=list(SlotKind), ids=lambda kind: kind.value)
+@pytest.fixture(
+    scope="module", params=[SlotLayout.of_any(4), SlotLayout.of_sends(4), SlotLayout(1, 3)], ids=lambda x: x.label
+)
 def four_senders(request: pytest.FixtureRequest) -> SessionCircuit:
-    """A four-slot circuit of each kind."""
-    return circuit_of_kind(4, request.param)
+    """A four-slot circuit of each kind, and a mixed one (a slot of any kind, then three send-only slots: a
+    session's second send is in a send-only slot)."""
+    return circuit_of(request.param)
 
 
 class ForgingBuilder:
@@ -255,7 +259,7 @@ def flip(digest: Digest) -> Digest:
 
 def test_circuit_size_and_the_rollup_sizes_it_assumes() -> None:
     with pytest.raises(ValueError):
-        SessionCircuit.build(0)
+        SessionCircuit.build(SlotLayout.of_any(0))
     # claim keys pack both ids; index bits come from one split_le; b + a never wraps modulo p
     assert CLAIMED_DEPTH == GLOBAL_TREE_DEPTH + OUTBOX_DEPTH
     assert 0 < GLOBAL_TREE_DEPTH <= 63 and 0 < OUTBOX_DEPTH <= 63
@@ -649,7 +653,7 @@ def test_a_claim_cannot_pass_through_a_send_only_circuit(chain: tuple[list[Chain
     witness exists, and a cheater proving a send of Jack's and writing the new leaf of Jack's claim of Sam's
     record 0 (50 more) into the public inputs is rejected."""
     states, _ = chain
-    send_only = circuit_of_kind(1, SlotKind.SEND)
+    send_only = circuit_of(SlotLayout.of_sends(1))
     assert not any(isinstance(slot, SlotTargets) for slot in send_only.targets.slots)
     claim = ForgingBuilder(states[1], JACK).claim(SAM, 0).build()
     session_circuit(1).generate_witness(claim)  # an honest claim, which a slot of any kind takes
@@ -668,3 +672,26 @@ def test_a_claim_cannot_pass_through_a_send_only_circuit(chain: tuple[list[Chain
     with pytest.raises(ValueError):
         send_only.data.generate_witness(inputs)
     assert send_only.violated_rule(inputs) is not None  # the first check to fail depends on generation order
+
+
+def test_a_claim_cannot_pass_through_a_send_slot_past_a_mixed_circuits_prefix(
+    chain: tuple[list[ChainState], list[ExecutedBlock]],
+) -> None:
+    """A mixed circuit (a slot of any kind, then a send-only slot) takes Jack's claim of Sam's record 0 before a
+    send, not after it: that trace is refused before any witness exists, and a cheater proving two sends and
+    writing the new leaf of the send and the claim (50 more) into the public inputs is rejected."""
+    states, _ = chain
+    mixed = circuit_of(SlotLayout(1, 1))
+    assert [isinstance(slot, SlotTargets) for slot in mixed.targets.slots] == [True, False]
+    mixed.generate_witness(ForgingBuilder(states[1], JACK).claim(SAM, 0).send(SAM, 0).build())
+    claim_last = ForgingBuilder(states[1], JACK).send(SAM, 0).claim(SAM, 0).build()
+    assert not mixed.holds(claim_last)
+    with pytest.raises(SessionTooLargeError, match="send-only"):
+        mixed.generate_witness(claim_last)
+    claimed = public_value(session_circuit(2), session_circuit(2).generate_witness(claim_last))
+    w = mixed.generate_witness(ForgingBuilder(states[1], JACK).send(SAM, 0).send(SAM, 0).build())
+    assert public_value(mixed, w).new_root != claimed.new_root
+    for target, value in zip(mixed.targets.new_leaf, claimed.new_root, strict=True):
+        set_everywhere(mixed, w, target, value)
+    with pytest.raises(VerificationError):
+        mixed.verify(cheating_prove(mixed, w))

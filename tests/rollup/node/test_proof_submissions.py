@@ -24,6 +24,7 @@ from rollup.node.wallet_command import build_session
 from rollup.params import DATABASE_FILENAME
 from rollup.session_proof_file import SessionProofFile
 from rollup.session_proving import prove_session
+from rollup.slot_layout import SlotLayout
 from rollup.wallet import KeyFile
 from rollup.wallet_proving import SessionRequest
 from verifier.light_client import parse_digest_hex
@@ -118,7 +119,9 @@ def test_a_proof_under_a_key_outside_the_whitelist_is_refused(
     request = SessionRequest(sends=((JACK, 5, JACKS_ADDRESS),))
     wallet = wallets.state(client, SAM, "Sam")
     session, state = build_session(client, head["finalized"], parse_digest_hex(head["root"]), wallet, key, request)
-    foreign = proof_to_bytes(prove_session(execute_session(state, session).trace, SessionCircuit.build(1)))
+    foreign = proof_to_bytes(
+        prove_session(execute_session(state, session).trace, SessionCircuit.build(SlotLayout.of_any(1)))
+    )
     honest = SessionProofFile.from_bytes(wallets.prove(client, SAM, "Sam", request))
     assert_refused(node, client, dataclasses.replace(honest, proof=foreign).to_bytes(), 422, "invalid_proof")
 
