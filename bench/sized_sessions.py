@@ -8,8 +8,9 @@ repository root) prints Markdown tables and writes ``DIR/sized_sessions.json`` a
 to the tree's 2^13 rows (zero-knowledge leaf shape), whatever its number of operations, and aggregated by
 the variant taking two such leaves. *New* is the tree of :func:`rollup.block_proving.rollup_circuits`: a
 session of at most 3 operations is proven by the small session circuit (2^9 rows), a larger one of sends
-only by the full send session (204 send-only slots, 2^13 rows), any other by the full circuit (67 slots of
-any kind, 2^13 rows), each pair aggregated by the variant of its shapes.
+only by the full send session (204 send-only slots, 2^13 rows), one whose claims are all among its first 16
+operations by the mixed full session (16 slots of any kind then 155 send-only slots, 2^13 rows), any other by
+the full circuit (67 slots of any kind, 2^13 rows), each pair aggregated by the variant of its shapes.
 
 Measured (process CPU seconds, best of ``--repeat``, :mod:`bench.timing`):
 
@@ -19,15 +20,19 @@ Measured (process CPU seconds, best of ``--repeat``, :mod:`bench.timing`):
 * per transaction in the steady state of a large block, where n sessions take n - 1 aggregations and
   the block proof is amortised away: ``(session(k) + aggregation(k)) / k``;
 * full sessions, old and new: the full session of any slots holding its ``SESSION_SLOTS`` operations (what
-  every full session cost before slot kinds, and what a full session with claims, mixed traffic, still
-  costs: the same circuit and rows) against the full send session holding its ``SEND_SESSION_SLOTS`` sends,
-  each with the aggregation of two proofs of its circuit, per transaction;
+  every full session cost before slot kinds, and what a full session with claims past the mixed session's
+  prefix still costs: the same circuit and rows) against the full send session holding its
+  ``SEND_SESSION_SLOTS`` sends, and mixed traffic: the full session holding ``MIXED_ANY_SLOTS`` claims and
+  ``SESSION_SLOTS - MIXED_ANY_SLOTS`` sends (what a full session with claims cost before the mixed session)
+  against the mixed full session holding ``MIXED_ANY_SLOTS`` claims and the rest of its
+  ``MIXED_SESSION_SLOTS`` slots in sends (171 operations do not fit 67 slots, so they are compared per
+  transaction), each with the aggregation of two proofs of its circuit, per transaction;
 * end to end, sparse traffic: a block of ``--sparse-users`` users with one send each, proven in this
   process by :func:`rollup.block_proving.prove_block` (plan, sessions, aggregations, block proof),
   its whole CPU time over its transactions, with the new sizing and with every session in the full
   shape (the old tree's sizing, but with the 67-slot circuit: a little more witness work than 32 slots);
 * the start-up cost: building every circuit and key of the block tree, which each worker process does
-  once, new (three session circuits, nine aggregation circuits, two lifts) and old (one, three, one).
+  once, new (four session circuits, nine aggregation circuits, two lifts) and old (one, three, one).
 """
 
 from __future__ import annotations
@@ -54,9 +59,13 @@ from rollup.block_proving import RollupCircuits, prove_block, rollup_circuits
 from rollup.circuits.block import BlockCircuits
 from rollup.circuits.session import SessionCircuit
 from rollup.execution import execute_session
-from rollup.params import GLOBAL_TREE_DEPTH, SEND_SESSION_SLOTS, SESSION_SLOTS
+from rollup.operations import Send
+from rollup.params import GLOBAL_TREE_DEPTH, MIXED_ANY_SLOTS, SEND_SESSION_SLOTS, SESSION_SLOTS
+from rollup.session import SessionBuilder
+from rollup.session_proving import operation_count
+from rollup.slot_layout import SlotLayout
 from rollup.smt import SparseMerkleTree
-from rollup.witness import SessionTrace
+from rollup.witness import ClaimStep, SessionTrace
 from verifier.proof import CommonData, VerifierKey
 
 OLD_SESSION_SLOTS = 32
@@ -78,6 +87,28 @@ def traces_of_block(sessions: int, ops: int) -> tuple[list[SessionTrace], Sparse
     return traces, block.state.global_tree, block.state.block_number + 1
 
 
+def claiming_trace(claims: int, sends: int) -> SessionTrace:
+    """The trace of a session of ``claims`` claims (of the transfers one user sent it in the block before, in
+    the session's first operations) then ``sends`` sends, on a fresh benchmark chain."""
+    block = send_block(claims, ops_per_session=claims)
+    block.finalize()
+    state = block.state
+    first = block.sessions[0].operations[0]
+    assert isinstance(first, Send)
+    sender, user = block.sessions[0].user_id, first.recipient
+    builder = SessionBuilder(state, user, block.keys.secret(user))
+    for index in range(claims):
+        builder.claim(sender, index)
+    for k in range(sends):
+        builder.send(sender, 1 + k % 7)
+    return execute_session(state, builder.build()).trace
+
+
+def claim_count(trace: SessionTrace) -> int:
+    """The claims of a trace."""
+    return sum(isinstance(step, ClaimStep) for step in trace.steps)
+
+
 def old_leaf_keys(scheme: AggregationScheme, tree: CommonData) -> list[VerifierKey]:
     """The old tree's leaves: one 32-slot session circuit in the 2^13-row zero-knowledge leaf shape."""
     return [old_session_circuit(scheme, tree).data.verifier_key]
@@ -85,7 +116,7 @@ def old_leaf_keys(scheme: AggregationScheme, tree: CommonData) -> list[VerifierK
 
 def old_session_circuit(scheme: AggregationScheme, tree: CommonData) -> SessionCircuit:
     shape = scheme.zk_leaf_shape(tree.degree_bits)
-    return SessionCircuit.build(OLD_SESSION_SLOTS, shape.config, tree_shape=shape)
+    return SessionCircuit.build(SlotLayout.of_any(OLD_SESSION_SLOTS), shape.config, tree_shape=shape)
 
 
 def timed(fn: Callable[[], object]) -> float:
@@ -144,17 +175,23 @@ def aggregations_by_circuit(circuits: RollupCircuits, repeat: int) -> dict[int, 
 
 
 def full_session_rows(circuits: RollupCircuits, aggregations: dict[int, float], repeat: int) -> list[Row]:
-    """Each 2^13 session circuit of the tree proving as many sends as it has slots: the full session of any
-    slots (old, and still the circuit of a full session with claims: the same rows) and the full send session
-    (new); per transaction, (session + one aggregation) / operations."""
-    _, send, full = circuits.sessions
+    """Each 2^13 session circuit of the tree proving a session as full as its slots: the full session of any
+    slots with sends only (old) and the full send session (new); with MIXED_ANY_SLOTS claims first, the full
+    session (old) and the mixed full session (new). Per transaction, (session + one aggregation) / operations."""
+    _, send, mixed, full = circuits.sessions
+    cases = (
+        ("any", full, traces_of_block(1, full.num_slots)[0][0]),
+        ("send", send, traces_of_block(1, send.num_slots)[0][0]),
+        ("any, claims", full, claiming_trace(MIXED_ANY_SLOTS, full.num_slots - MIXED_ANY_SLOTS)),
+        ("mixed", mixed, claiming_trace(MIXED_ANY_SLOTS, mixed.num_slots - MIXED_ANY_SLOTS)),
+    )
     rows = []
-    for circuit in (full, send):
-        trace = traces_of_block(1, circuit.num_slots)[0][0]
+    for kind, circuit, trace in cases:
+        ops = operation_count(trace)
         session_s = session_seconds(circuit, trace, circuits, repeat)
         aggregation_s = aggregations[circuit.num_slots]
-        row: Row = {"kind": circuit.kind.value, "ops": circuit.num_slots, "session_s": session_s}
-        row |= {"aggregation_s": aggregation_s, "per_tx_s": (session_s + aggregation_s) / circuit.num_slots}
+        row: Row = {"kind": kind, "ops": ops, "claims": claim_count(trace), "session_s": session_s}
+        row |= {"aggregation_s": aggregation_s, "per_tx_s": (session_s + aggregation_s) / ops}
         rows.append(row)
     return rows
 
@@ -190,8 +227,10 @@ def plot(rows: Sequence[Row], full_rows: Sequence[Row], path: Path) -> None:
         label=f"new: 3 slots in 2^9 rows, else {SEND_SESSION_SLOTS} send-only slots in 2^13",
     )
     for r in full_rows:
-        if r["kind"] == "any":
+        if r["kind"] == "any, claims":
             ax.loglog([r["ops"]], [r["per_tx_s"]], "D", label=f"full session of {r['ops']} slots of any kind (claims)")
+        if r["kind"] == "mixed":
+            ax.loglog([r["ops"]], [r["per_tx_s"]], "P", label=f"mixed full session, {r['claims']} claims first")
     ax.loglog([1], [TARGET_SPARSE_S], "v", color="grey", label="target, one operation per session")
     ax.axhline(TARGET_FULL_S, color="grey", linestyle="--", label="target, full sessions")
     ax.set_xscale("log", base=2)
@@ -227,13 +266,18 @@ def markdown(result: dict[str, Any]) -> str:
     users = sparse["users"]
     lines += [
         "",
-        "| full session | slots | session (s) | aggregation (s) | per tx (ms) |",
-        "|---|---:|---:|---:|---:|",
+        "| full session | operations | claims | session (s) | aggregation (s) | per tx (ms) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
-    names = {"any": "old: slots of any kind (also any session with a claim)", "send": "new: send-only slots"}
+    names = {
+        "any": "old: slots of any kind, sends",
+        "send": "new: send-only slots, sends",
+        "any, claims": "old: slots of any kind, claims first",
+        "mixed": "new: mixed (slots of any kind, then send-only), claims first",
+    }
     for r in result["full_sessions"]:
         lines.append(
-            f"| {names[r['kind']]} | {r['ops']} | {_s(r['session_s'])} | {_s(r['aggregation_s'])} | "
+            f"| {names[r['kind']]} | {r['ops']} | {r['claims']} | {_s(r['session_s'])} | {_s(r['aggregation_s'])} | "
             f"{1000 * r['per_tx_s']:.1f} |"
         )
     lines += [
@@ -247,7 +291,7 @@ def markdown(result: dict[str, Any]) -> str:
         "| start-up: every circuit and key of the block tree | CPU (s) |",
         "|---|---:|",
         f"| old (1 session circuit, 3 aggregation variants + plain, 1 lift, block) | {_s(build['old_s'])} |",
-        f"| new (3 session circuits, 8 aggregation variants + plain, 2 lifts, block) | {_s(build['new_s'])} |",
+        f"| new (4 session circuits, 8 aggregation variants + plain, 2 lifts, block) | {_s(build['new_s'])} |",
     ]
     return "\n".join(lines)
 

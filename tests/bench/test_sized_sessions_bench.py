@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.sized_sessions import markdown, plot, traces_of_block
+from bench.sized_sessions import claim_count, claiming_trace, markdown, plot, traces_of_block
 from rollup.block_plan import session_statement
 from rollup.session_proving import operation_count
 
@@ -16,8 +16,10 @@ def synthetic_result() -> dict[str, object]:
         {"ops": 66, "new_rows_log2": 13, "new_session_s": 2.0, "new_aggregation_s": 1.3, "new_per_tx_s": 0.05},
     ]  # fmt: skip
     full = [
-        {"kind": "any", "ops": 67, "session_s": 2.5, "aggregation_s": 2.0, "per_tx_s": 4.5 / 67},
-        {"kind": "send", "ops": 204, "session_s": 2.6, "aggregation_s": 2.0, "per_tx_s": 4.6 / 204},
+        {"kind": "any", "ops": 67, "claims": 0, "session_s": 2.5, "aggregation_s": 2.0, "per_tx_s": 4.5 / 67},
+        {"kind": "send", "ops": 204, "claims": 0, "session_s": 2.6, "aggregation_s": 2.0, "per_tx_s": 4.6 / 204},
+        {"kind": "any, claims", "ops": 67, "claims": 16, "session_s": 2.5, "aggregation_s": 2.0, "per_tx_s": 4.5 / 67},
+        {"kind": "mixed", "ops": 171, "claims": 16, "session_s": 2.6, "aggregation_s": 2.0, "per_tx_s": 4.6 / 171},
     ]
     return {
         "per_operation": rows,
@@ -33,8 +35,10 @@ def test_the_tables_carry_the_ratio_and_the_per_transaction_figures() -> None:
     assert "| 66 |  |  |  | 2.000 | 2^13 | 1.300 | 0.050 |  |" in text  # no old row: 66 did not fit the old circuit
     assert "| 16.000 | 4.000 |" in text and "| 8.000 | 2.000 |" in text
     assert "| 10.000 |" in text and "| 17.000 |" in text
-    assert "| old: slots of any kind (also any session with a claim) | 67 | 2.500 | 2.000 | 67.2 |" in text
-    assert "| new: send-only slots | 204 | 2.600 | 2.000 | 22.5 |" in text
+    assert "| old: slots of any kind, sends | 67 | 0 | 2.500 | 2.000 | 67.2 |" in text
+    assert "| new: send-only slots, sends | 204 | 0 | 2.600 | 2.000 | 22.5 |" in text
+    assert "| old: slots of any kind, claims first | 67 | 16 | 2.500 | 2.000 | 67.2 |" in text
+    assert "| new: mixed (slots of any kind, then send-only), claims first | 171 | 16 | 2.600 | 2.000 | 26.9 |" in text
 
 
 def test_the_plot_is_written(tmp_path: Path) -> None:
@@ -49,3 +53,9 @@ def test_benchmark_blocks_hold_sessions_of_the_asked_size_reading_one_root() -> 
     assert [operation_count(t) for t in traces] == [2, 2, 2]
     assert {session_statement(t).read_root for t in traces} == {tree.root}
     assert number == 2
+
+
+def test_the_claiming_session_has_its_claims_first() -> None:
+    trace = claiming_trace(2, 3)
+    assert (operation_count(trace), claim_count(trace)) == (5, 2)
+    assert [type(step).__name__ for step in trace.steps] == ["ClaimStep"] * 2 + ["SendStep"] * 3
