@@ -2,7 +2,7 @@
 MIXED_ANY_SLOTS slots of any kind then send-only ones, beside the full session and the small one
 (docs/recursion.md, *Slot kinds*).
 
-The chain: block 1 registers everyone; in block 2 SENDER sends four transfers to CLAIMER and one to FULL_USER;
+The chain: block 1 registers everyone; in block 2 SENDER sends four transfers to CLAIMER, RECIPIENT one to FULL_USER;
 block 3 (submitted, then built by the fixture) has a session of each circuit: CLAIMER claims the four (the mixed
 session: its claims are among its first MIXED_ANY_SLOTS operations), FULL_USER sends MIXED_ANY_SLOTS + 1 times and
 then claims (the full session: its claim is past the mixed session's prefix), SENDER sends four more (the full
@@ -60,8 +60,8 @@ def chain() -> Iterator[tuple[Sequencer, dict[int, SessionTrace]]]:
     builder = SessionBuilder(seq.state, SENDER, USER_KEYS.secret(SENDER))
     for amount in range(1, TRANSFERS + 1):
         builder.send(CLAIMER, amount)
-    builder.send(FULL_USER, 1)
     seq.submit(builder.build())
+    seq.submit(SessionBuilder(seq.state, RECIPIENT, USER_KEYS.secret(RECIPIENT)).send(FULL_USER, 1).build())
     seq.build_block()
     claims = SessionBuilder(seq.state, CLAIMER, USER_KEYS.secret(CLAIMER))
     for index in range(TRANSFERS):
@@ -73,7 +73,7 @@ def chain() -> Iterator[tuple[Sequencer, dict[int, SessionTrace]]]:
     late_claim = SessionBuilder(seq.state, FULL_USER, USER_KEYS.secret(FULL_USER))
     for _ in range(FULL_USER_SENDS):
         late_claim.send(RECIPIENT, 1)
-    late_claim.claim(SENDER, TRANSFERS)
+    late_claim.claim(RECIPIENT, 0)
     for session in (claims.build(), sends.build(), one.build(), late_claim.build()):
         seq.submit(session)
     traces = {item.trace.user_id: item.trace for item in seq.build_block().sessions}
