@@ -5,15 +5,19 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 import numpy as np
 import pytest
 
 import prover.plonk_prover as plonk_prover
 import prover.quotient as quotient
+from circuits.circuit_data import CircuitData
+from circuits.witness import Target, Witness
 from verifier.config import ProofConfig
 from verifier.extension import Ext
 from verifier.field import P
+from verifier.proof import ProofWithPublicInputs
 
 Path = tuple[str | int, ...]
 
@@ -66,3 +70,25 @@ def prover_without_self_checks(config: ProofConfig) -> Iterator[None]:
         yield
     finally:
         mp.undo()
+
+
+class HasCircuitData(Protocol):
+    """A circuit wrapper (a session circuit, ...) holding its built circuit."""
+
+    @property
+    def data(self) -> CircuitData: ...
+
+
+def set_everywhere(circuit: HasCircuitData, w: Witness, target: Target, value: int) -> None:
+    """Overwrite every wire cell copy-constrained to ``target`` (a cheater keeping copies consistent)."""
+    cells = next((members for members in circuit.data.copy_classes.values() if target in members), [target])
+    for t in cells:
+        if t >= 0:
+            row, column = divmod(t, circuit.data.common.config.num_wires)
+            w.wires[column, row] = value % P
+
+
+def cheating_prove(circuit: HasCircuitData, w: Witness) -> ProofWithPublicInputs:
+    """A proof of ``w`` by a prover that skips its own constraint checks (so a forged witness still proves)."""
+    with prover_without_self_checks(circuit.data.common.config):
+        return circuit.data.prove_witness(w)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 from keys_support import USER_KEYS
-from tests_support import prover_without_self_checks
+from tests_support import cheating_prove, set_everywhere
 
 from prover.jobs import LocalExecutor
 from rollup.block_plan import session_statement
@@ -232,7 +232,6 @@ def test_malicious_send_session_witnesses_give_no_accepted_proof(
     # a cheating prover: the amount of slot 0 raised past the balance in every copy, the old leaf of another
     # user (a wrong key digest opening it), the new leaf of CLAIMER's claims (a credit through send slots)
     targets = send.targets
-    num_wires = send.data.common.config.num_wires
     claimed = session_statement(traces[CLAIMER])
     for target, value in (
         (targets.slots[0].amount, balance + 1),
@@ -240,15 +239,9 @@ def test_malicious_send_session_witnesses_give_no_accepted_proof(
         (targets.new_leaf[0], claimed.new_root[0]),
     ):
         w = send.generate_witness(honest, None, root)
-        cells = next((m for m in send.data.copy_classes.values() if target in m), [target])
-        for cell in cells:
-            if cell >= 0:
-                row, column = divmod(cell, num_wires)
-                w.wires[column, row] = value % P
-        with prover_without_self_checks(send.data.common.config):
-            proof = send.data.prove_witness(w)
+        set_everywhere(send, w, target, value)
         with pytest.raises(VerificationError):
-            send.verify(proof)
+            send.verify(cheating_prove(send, w))
 
 
 @pytest.mark.slow
@@ -293,19 +286,12 @@ def test_malicious_mixed_session_witnesses_give_no_accepted_proof(
     with pytest.raises(SessionTooLargeError, match="send-only"):
         mixed.generate_witness(late_claim, None, root)
     targets = mixed.targets
-    num_wires = mixed.data.common.config.num_wires
     claimed = session_statement(late_claim)
     for target, value in (
         (targets.slots[MIXED_ANY_SLOTS].amount, last.old.balance + 1),
         (targets.new_leaf[0], claimed.new_root[0]),
     ):
         w = mixed.generate_witness(honest, None, root)
-        cells = next((m for m in mixed.data.copy_classes.values() if target in m), [target])
-        for cell in cells:
-            if cell >= 0:
-                row, column = divmod(cell, num_wires)
-                w.wires[column, row] = value % P
-        with prover_without_self_checks(mixed.data.common.config):
-            proof = mixed.data.prove_witness(w)
+        set_everywhere(mixed, w, target, value)
         with pytest.raises(VerificationError):
-            mixed.verify(proof)
+            mixed.verify(cheating_prove(mixed, w))

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 from keys_support import NAMED_KEYS, SEED_KEYS
-from tests_support import prover_without_self_checks
+from tests_support import cheating_prove, set_everywhere
 
 from circuits.witness import Target, Witness
 from rollup.block import ExecutedBlock
@@ -43,7 +43,6 @@ from verifier.field import P
 from verifier.hashing import Digest, hash_elements
 from verifier.merkle import default_digests
 from verifier.plonk import VerificationError
-from verifier.proof import ProofWithPublicInputs
 
 SAM, JACK, KATE, KIM = (SEED_USERS[name] for name in ("Sam", "Jack", "Kate", "Kim"))
 SECRETS = {user: NAMED_KEYS.secret(name) for name, user in SEED_USERS.items()}
@@ -230,20 +229,6 @@ def assert_inputs_unprovable(circuit: SessionCircuit, inputs: dict[Target, int],
         circuit.data.generate_witness(inputs)
     found = circuit.violated_rule(inputs)
     assert found is not None and rule in found, found
-
-
-def cheating_prove(circuit: SessionCircuit, w: Witness) -> ProofWithPublicInputs:
-    with prover_without_self_checks(circuit.data.common.config):
-        return circuit.data.prove_witness(w)
-
-
-def set_everywhere(circuit: SessionCircuit, w: Witness, target: Target, value: int) -> None:
-    """Overwrite every wire cell copy-constrained to ``target`` (a cheater keeping copies consistent)."""
-    cells = next((members for members in circuit.data.copy_classes.values() if target in members), [target])
-    for t in cells:
-        if t >= 0:
-            row, column = divmod(t, circuit.data.common.config.num_wires)
-            w.wires[column, row] = value % P
 
 
 OUTBOX = "slot 0: claim: the record is in the sender's outbox"
