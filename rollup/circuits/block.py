@@ -63,10 +63,10 @@ from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
 from verifier.soundness import require_documented_security
 
 WHITELIST_DEPTH = 4
-"""Room for 16 whitelisted circuits: with two session shapes, the three session circuits (the small one, the
-full send session and the full one, the last two of one shape), the batch circuit (a leaf of the full session's
-shape, ``rollup.circuits.batch``), nine aggregation circuits (one per ordered pair of the three child shapes) and
-two lifts, 15 keys."""
+"""Room for 16 whitelisted circuits, all taken: with two session shapes, the four session circuits (the small
+one, and the full send, mixed and full sessions, the last three of one shape), the batch circuit (a leaf of the
+full session's shape, ``rollup.circuits.batch``), nine aggregation circuits (one per ordered pair of the three
+child shapes) and two lifts. One circuit more needs depth 5."""
 
 
 def block_scheme(depth: int) -> AggregationScheme:
