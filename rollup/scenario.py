@@ -8,7 +8,8 @@ Scenario format (JSON)::
 
 Users are registered first, in one block, with their balance as deposit; then
 each inner list of ``blocks`` is one block. The ops of one user in a block form
-that user's session, in order. ``{"claim": {"by": B}}`` claims every finalized,
+that user's session (its claims first where that order is valid: :meth:`BlockDraft.add`).
+``{"claim": {"by": B}}`` claims every finalized,
 unclaimed transfer addressed to B. :func:`load_scenario` reads the file under the
 rules of :mod:`rollup.strict_input` (at most ``MAX_SCENARIO_BYTES``, nesting at
 most ``MAX_SCENARIO_DEPTH`` deep, no duplicate keys, no huge numbers);
@@ -34,12 +35,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rollup.errors import BadInputError, MalformedSessionError
+from rollup.errors import BadInputError, MalformedSessionError, RollupError
 from rollup.execution import execute_session
 from rollup.operations import Claim, Operation, Register, Send
 from rollup.params import AMOUNT_LIMIT, MAX_AMOUNT_BITS, MAX_USERS
 from rollup.session import (
     Session,
+    in_proving_order,
     next_nonce,
     operation_from_json,
     operation_to_json,
@@ -229,18 +231,34 @@ class BlockDraft:
         self.add(user_id, secret, Claim(sender_id, outbox_index, self.next_nonce(user_id)))
 
     def add(self, user_id: int, secret: Secret, op: Operation) -> None:
-        """Append ``op`` to the user's session if the session stays valid; else raise its RollupError."""
-        ops = [*self._ops.get(user_id, []), op]
+        """Add ``op`` to the user's session if the session stays valid; else raise its RollupError.
+
+        The session is kept in proving order (claims before sends, :func:`rollup.session.in_proving_order`)
+        whenever that order is valid, else in the order given: the outcome is the same, and the block tree
+        proves a session cheapest with its claims first.
+        """
+        if user_id in self._secrets and tuple(secret) != self._secrets[user_id]:
+            raise MalformedSessionError(f"user {user_id}'s operations in this block use different secrets")
+        given = (*self._ops.get(user_id, []), op)
+        reordered = in_proving_order(given)
+        try:
+            self._ops[user_id] = list(self._execute(user_id, secret, reordered))
+        except RollupError:
+            if reordered == given:
+                raise
+            self._ops[user_id] = list(self._execute(user_id, secret, given))
+        self._secrets[user_id] = tuple(secret)
+
+    def _execute(self, user_id: int, secret: Secret, ops: tuple[Operation, ...]) -> tuple[Operation, ...]:
+        """``ops`` when some session circuit holds them and they execute on the finalized state; else their
+        RollupError (SessionFullError when no circuit holds them)."""
         if not session_fits(ops):
             raise SessionFullError(
                 f"user {user_id}'s session cannot take operation {len(slots_taken(ops))}: one block proves at most "
                 f"{session_capacity_text()} for one user"
             )
-        if user_id in self._secrets and tuple(secret) != self._secrets[user_id]:
-            raise MalformedSessionError(f"user {user_id}'s operations in this block use different secrets")
-        execute_session(self.state, Session(user_id, self.state.root, tuple(secret), tuple(ops)))
-        self._ops[user_id] = ops
-        self._secrets[user_id] = tuple(secret)
+        execute_session(self.state, Session(user_id, self.state.root, tuple(secret), ops))
+        return ops
 
     def pending_claims(self, user_id: int) -> set[tuple[int, int]]:
         """(sender, index) of the claims already in the user's draft session."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from rollup.errors import MalformedSessionError
@@ -44,6 +44,27 @@ def session_fits(operations: Iterable[Operation]) -> bool:
     of kind ANY). The rule of the chain directory's draft and of the node's submission check."""
     claims = slots_taken(operations)
     return any(layout.holds(claims) for layout in BLOCK_TREE_LAYOUTS)
+
+
+def in_proving_order(operations: Sequence[Operation]) -> tuple[Operation, ...]:
+    """The same operations with the registration first, then the claims, then the sends, each kind in its given
+    order, and the nonces of the sends and claims renumbered in that order from the first one's.
+
+    The session's outcome does not depend on this order: the balance changes by the same sum, the sends append
+    the same records in the same order to the outbox, and the claimed set gets the same members (a claim reads
+    the previous block's outboxes, never a send of its own session). Claims first is the order the block tree
+    proves cheapest (the mixed full session takes claims only among its first slots, ``SlotLayout.holds``), and
+    it lets a send spend what the same session claims. It is not always valid where the given order is: a claim
+    first can lift a balance past 2^MAX_AMOUNT_BITS that a send before it would have kept in range, so callers
+    execute it and keep the given order when it fails (:meth:`rollup.scenario.BlockDraft.add`).
+    """
+    numbered = [op for op in operations if not isinstance(op, Register)]
+    if not numbered:
+        return tuple(operations)
+    first_nonce = numbered[0].nonce
+    ordered = [op for op in numbered if isinstance(op, Claim)] + [op for op in numbered if isinstance(op, Send)]
+    registration = tuple(op for op in operations if isinstance(op, Register))
+    return registration + tuple(replace(op, nonce=first_nonce + i) for i, op in enumerate(ordered))
 
 
 def session_capacity_text() -> str:

@@ -75,17 +75,20 @@ class SessionRequest:
 
 
 def build_own_session(view: ChainState, wallet: WalletState, secret: Secret, request: SessionRequest) -> Session:
-    """The session ``request`` asks for, on the wallet's ``view`` (MalformedSessionError when it is empty)."""
+    """The session ``request`` asks for, on the wallet's ``view`` (MalformedSessionError when it is empty).
+
+    Its claims come before its sends (:func:`rollup.session.in_proving_order`): a send may spend what the session
+    claims, and the block tree proves that order cheapest."""
     builder = SessionBuilder(view, wallet.user_id, secret)
     if request.deposit is not None:
         builder.register(request.deposit)
-    for recipient, value, address in request.sends:
-        builder.send(recipient, value, address)
     claims = wallet.claimable() if request.claim else []
     if request.claim and not claims and request.deposit is None and not request.sends:
         raise MalformedSessionError(f"user {wallet.user_id} has nothing to claim after block {wallet.block}")
     for transfer in claims:
         builder.claim(transfer.sender, transfer.index)
+    for recipient, value, address in request.sends:
+        builder.send(recipient, value, address)
     return builder.build()
 
 

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from rollup.block_data import BlockData
+from rollup.operations import Claim, Send
 from rollup.outbox import TransferRecord
 from rollup.smt import EMPTY_LEAF
 from rollup.state import ChainState, UserTree
 from rollup.wallet import WalletError
+from rollup.wallet_proving import SessionRequest, build_own_session
 from rollup.wallet_state import (
     Incoming,
     PendingState,
@@ -146,3 +148,12 @@ def test_a_pending_state_that_does_not_hash_to_its_leaf_is_refused(tmp_path: Pat
     write_wallet_state(tmp_path, wallet)
     with pytest.raises(WalletError, match="does not hash to its new leaf"):
         read_wallet_state(tmp_path, KEY)
+
+
+def test_a_wallets_session_claims_before_it_sends() -> None:
+    """``build_own_session`` puts the claims first (a send may spend them; the cheapest order to prove), nonces
+    in that order."""
+    wallet = WalletState(ME, account=registered(), incoming=[Incoming(OTHER, 0, 7), Incoming(OTHER, 1, 8)])
+    request = SessionRequest(sends=((OTHER, 5, OTHER_KEY),), claim=True)
+    session = build_own_session(ChainState(), wallet, (1, 2, 3, 4), request)
+    assert session.operations == (Claim(OTHER, 0, 1), Claim(OTHER, 1, 2), Send(OTHER, OTHER_KEY, 5, 3))
