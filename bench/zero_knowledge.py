@@ -1,6 +1,6 @@
 """The cost of zero knowledge, measured side by side in one run (CPU time, best of ``--repeat``).
 
-* Session proofs: the session circuit that holds a session of ``ops`` sends, built with
+* Session proofs: the session circuit of ``ops`` slots of any kind proving a session of ``ops`` sends, built with
   ``STANDARD_CONFIG`` and with ``STANDARD_ZK_CONFIG``: proving CPU time, proof size, rows
   (gate rows and the padded 2^k); and the block tree's full session in the tree's plain
   shape and in the ZK leaf shape the tree uses.
@@ -35,7 +35,6 @@ from rollup.block_proving import rollup_circuits
 from rollup.circuits.session import SessionCircuit
 from rollup.execution import execute_session
 from rollup.params import SESSION_SLOTS
-from rollup.session_proving import session_slot_count
 from rollup.slot_layout import FULL_SESSION_LAYOUT, SlotLayout
 from verifier.config import STANDARD_CONFIG, STANDARD_ZK_CONFIG
 from verifier.proof import CommonData
@@ -56,12 +55,12 @@ def _session_row(what: str, circuit: SessionCircuit, witness: Witness, repeat: i
 
 
 def session_rows(ops: int, repeat: int) -> list[Row]:
-    """One row per configuration for the session circuit holding ``ops`` sends."""
+    """One row per configuration for the session circuit of ``ops`` slots of any kind holding ``ops`` sends."""
     block = send_block(ops, ops_per_session=ops)
     trace = execute_session(block.state, block.sessions[0]).trace
     rows = []
     for name, config in (("plain", STANDARD_CONFIG), ("zero knowledge", STANDARD_ZK_CONFIG)):
-        circuit = SessionCircuit.build(SlotLayout.of_any(session_slot_count(ops)), config)
+        circuit = SessionCircuit.build(SlotLayout.of_any(ops), config)
         rows.append(
             _session_row(f"session proof, {ops} sends, {name}", circuit, circuit.generate_witness(trace), repeat)
         )

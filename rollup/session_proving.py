@@ -7,57 +7,33 @@ witness, and a proof carries the trace's statement
 
     statement = (0, user_id, old_leaf, new_leaf, read_root, H(user_id, deposit, new_leaf))
 
-Circuits come in a few sizes, by number of operation slots
-(:data:`SESSION_SLOT_COUNTS`; registration takes no slot). A session uses the
-smallest that fits (:func:`session_circuit_for`). Building a circuit takes a
-moment, so each size is built once per process and cached.
+Which circuit proves a session is one rule, the block tree's: the first of its
+session circuits (``rollup.slot_layout.BLOCK_TREE_LAYOUTS``, cheapest first)
+whose slot layout holds the trace (:func:`cheapest_session_circuit`, used by
+``rollup.block_proving.RollupCircuits.session_for``). A layout of ``a`` slots
+of any kind then ``s`` send-only slots holds operations o_0 .. o_{n-1}
+(registration takes no slot) iff n <= a + s and every claim o_i has i < a.
 
-Proving jobs are pure functions of picklable data: ``prove_session(trace)``
+Proving jobs are pure functions of picklable data: ``prove_session(trace, circuit)``
 can run in any worker process.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 
 from rollup.block_plan import session_statement
 from rollup.circuits.assignment import session_operations
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
-from rollup.params import SESSION_SLOTS
 from rollup.session import session_capacity_text
-from rollup.slot_layout import SlotLayout
 from rollup.witness import SessionTrace, verify_session_trace
 from verifier.proof import ProofWithPublicInputs
-
-SESSION_SLOT_COUNTS: tuple[int, ...] = (1, 3, 7, 16, 32, SESSION_SLOTS)
-"""Operation slots of each standalone session circuit size (2^8 to 2^13 rows; 121 rows per slot), each the most
-that fits its power of two beside the 61 zero-knowledge blinding rows (4 and 8 slots no longer do), but 32 (33
-would fit 2^12)."""
-
-
-@cache
-def session_circuit(num_slots: int) -> SessionCircuit:
-    """The session circuit with ``num_slots`` slots (built once per process)."""
-    return SessionCircuit.build(SlotLayout.of_any(num_slots))
 
 
 def operation_count(trace: SessionTrace) -> int:
     """Slots a trace needs: its sends and claims (a registration takes none)."""
     return len(session_operations(trace)[1])
-
-
-def session_slot_count(num_operations: int, counts: tuple[int, ...] = SESSION_SLOT_COUNTS) -> int:
-    """The smallest slot count in ``counts`` (ascending; default :data:`SESSION_SLOT_COUNTS`, the block
-    tree passes its own) holding ``num_operations``."""
-    for count in counts:
-        if num_operations <= count:
-            return count
-    raise SessionTooLargeError(
-        f"a session of {num_operations} operations exceeds the largest session circuit "
-        f"({counts[-1]} slots): split it over several blocks"
-    )
 
 
 def cheapest_session_circuit(circuits: Sequence[SessionCircuit], trace: SessionTrace) -> SessionCircuit:
@@ -69,22 +45,14 @@ def cheapest_session_circuit(circuits: Sequence[SessionCircuit], trace: SessionT
     for circuit in circuits:
         if circuit.holds(trace):
             return circuit
-    operations = session_operations(trace)[1]
     raise SessionTooLargeError(
-        f"a session of {len(operations)} operations fits no session circuit, which hold "
+        f"a session of {operation_count(trace)} operations fits no session circuit, which hold "
         f"{session_capacity_text()}: split it over several blocks"
     )
 
 
-def session_circuit_for(trace: SessionTrace) -> SessionCircuit:
-    """The smallest session circuit that holds ``trace``."""
-    return session_circuit(session_slot_count(operation_count(trace)))
-
-
-def prove_session(
-    trace: SessionTrace, circuit: SessionCircuit | None = None, *, check: bool = True
-) -> ProofWithPublicInputs:
-    """Prove ``trace`` with ``circuit`` (default: the smallest that fits).
+def prove_session(trace: SessionTrace, circuit: SessionCircuit, *, check: bool = True) -> ProofWithPublicInputs:
+    """Prove ``trace`` with ``circuit`` (the block tree's is ``cheapest_session_circuit`` of its circuits).
 
     With ``check`` (the default) the trace is first verified natively, so an
     invalid session fails fast with its specific ``RollupError``. The circuit
@@ -95,5 +63,4 @@ def prove_session(
     """
     if check:
         verify_session_trace(trace)
-    circuit = circuit if circuit is not None else session_circuit_for(trace)
     return circuit.prove(trace, session_statement(trace))

@@ -1,10 +1,12 @@
-"""Helpers shared by the proof-system tests: walk a proof's elements and tamper with one; a cheating prover."""
+"""Helpers shared by the proof-system tests: walk a proof's elements and tamper with one; a cheating prover;
+session circuits of any slot layout, built once per process."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Protocol
 
 import numpy as np
@@ -14,6 +16,8 @@ import prover.plonk_prover as plonk_prover
 import prover.quotient as quotient
 from circuits.circuit_data import CircuitData
 from circuits.witness import Target, Witness
+from rollup.circuits.session import SessionCircuit
+from rollup.slot_layout import SlotLayout
 from verifier.config import ProofConfig
 from verifier.extension import Ext
 from verifier.field import P
@@ -92,3 +96,12 @@ def cheating_prove(circuit: HasCircuitData, w: Witness) -> ProofWithPublicInputs
     """A proof of ``w`` by a prover that skips its own constraint checks (so a forged witness still proves)."""
     with prover_without_self_checks(circuit.data.common.config):
         return circuit.data.prove_witness(w)
+
+
+@cache
+def session_circuit_of(layout: SlotLayout) -> SessionCircuit:
+    """The session circuit of ``layout`` in its own smallest shape (not the block tree's: no whitelist root),
+    zero-knowledge, built once per process. Small layouts keep the circuit-level tests fast; which circuit the
+    product proves a session with is the block tree's rule (``rollup.session_proving.cheapest_session_circuit``).
+    """
+    return SessionCircuit.build(layout)

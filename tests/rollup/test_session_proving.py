@@ -1,4 +1,9 @@
-"""Session proving: honest traces prove, verify, and carry exactly the native statement."""
+"""Session proving: honest traces prove, verify, and carry exactly the native statement.
+
+The circuit-level checks run on small session circuits of slots of any kind (``session_circuit_of``); which
+circuit the product proves a session with (the block tree's rule) is tested in tests/rollup/test_send_sessions.py
+and tests/rollup/test_sized_sessions.py, and every session of the scenario is proven with it here (slow).
+"""
 
 from __future__ import annotations
 
@@ -7,23 +12,18 @@ from collections.abc import Iterator
 
 import pytest
 from keys_support import NAMED_KEYS, SEED_KEYS
+from tests_support import session_circuit_of
 
 from rollup.block import ExecutedBlock
 from rollup.block_plan import NODE_STATEMENT_LEN, session_statement
+from rollup.block_proving import rollup_circuits
 from rollup.circuits.labels import SessionRuleError
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import OverdraftError, SessionTooLargeError
 from rollup.seed import SEED_USERS, run_seed_scenario
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
-from rollup.session_proving import (
-    SESSION_SLOT_COUNTS,
-    operation_count,
-    prove_session,
-    session_circuit,
-    session_circuit_for,
-    session_slot_count,
-)
+from rollup.session_proving import operation_count, prove_session
 from rollup.slot_layout import SlotLayout
 from rollup.state import key_digest
 from rollup.witness import SendStep, SessionTrace, verify_session_trace
@@ -61,16 +61,14 @@ def trace_of(blocks: list[ExecutedBlock], block: int, user_id: int) -> SessionTr
     return next(item.trace for item in blocks[block].sessions if item.trace.user_id == user_id)
 
 
-def test_slot_counts() -> None:
-    assert tuple(sorted(SESSION_SLOT_COUNTS)) == SESSION_SLOT_COUNTS
-    assert [session_slot_count(n) for n in (0, 1, 2, 3, 4, 7, 8, 16, 17, 32)] == [1, 1, 3, 3, 7, 7, 16, 16, 32, 32]
-    with pytest.raises(SessionTooLargeError, match="split it"):
-        session_slot_count(SESSION_SLOT_COUNTS[-1] + 1)
+def any_slots(num_slots: int) -> SessionCircuit:
+    """The session circuit of ``num_slots`` slots of any kind."""
+    return session_circuit_of(SlotLayout.of_any(num_slots))
 
 
 def test_witness_assignment(blocks: list[ExecutedBlock]) -> None:
     registration = trace_of(blocks, 3, DAN)
-    circuit = session_circuit(1)
+    circuit = any_slots(1)
     t = circuit.targets
     inputs = circuit.inputs(registration)
     assert inputs[t.registers] == 1 and inputs[t.deposit] == 40
@@ -78,7 +76,7 @@ def test_witness_assignment(blocks: list[ExecutedBlock]) -> None:
     assert (inputs[slot.is_send], inputs[slot.is_claim], inputs[slot.index], inputs[slot.nonce]) == (1, 0, 0, 1)
     assert operation_count(registration) == 1
     mixed = trace_of(blocks, 4, SAM)
-    circuit = session_circuit(4)
+    circuit = any_slots(4)
     t = circuit.targets
     inputs = circuit.inputs(mixed)
     assert inputs[t.registers] == 0 and inputs[t.deposit] == 0
@@ -86,7 +84,7 @@ def test_witness_assignment(blocks: list[ExecutedBlock]) -> None:
     assert kinds == [(0, 1), (1, 0), (0, 1), (0, 0)]
     assert inputs[t.slots[0].recipient] == SAM and inputs[t.slots[0].amount] == 15
     with pytest.raises(SessionTooLargeError):
-        session_circuit(1).inputs(mixed)
+        any_slots(1).inputs(mixed)
 
 
 HONEST = [
@@ -103,9 +101,10 @@ HONEST = [
 def test_honest_sessions_prove_with_the_native_statement(
     blocks: list[ExecutedBlock], block: int, user: int, slots: int
 ) -> None:
+    """Each session proven on a circuit of ``slots`` slots of any kind."""
     trace = trace_of(blocks, block, user)
-    circuit = session_circuit_for(trace)
-    assert circuit.num_slots == slots
+    circuit = any_slots(slots)
+    assert circuit.holds(trace)
     proof = prove_session(trace, circuit)
     statement = circuit.verify(proof)
     expected = session_statement(trace)
@@ -119,7 +118,7 @@ def test_honest_sessions_prove_with_the_native_statement(
 
 def test_a_session_proves_in_a_larger_shape_too(blocks: list[ExecutedBlock]) -> None:
     trace = trace_of(blocks, 0, KIM)
-    circuit = session_circuit(4)
+    circuit = any_slots(4)
     assert circuit.verify(prove_session(trace, circuit)) == session_statement(trace)
 
 
@@ -129,9 +128,9 @@ def test_prove_session_checks_natively_first(blocks: list[ExecutedBlock]) -> Non
     assert isinstance(step, SendStep)
     forged = dataclasses.replace(trace, steps=(dataclasses.replace(step, op=dataclasses.replace(step.op, amount=101)),))
     with pytest.raises(OverdraftError):
-        prove_session(forged)
+        prove_session(forged, any_slots(1))
     with pytest.raises(SessionRuleError, match="new balance"):  # the circuit's own check
-        prove_session(forged, check=False)
+        prove_session(forged, any_slots(1), check=False)
 
 
 def test_trace_with_a_wrong_new_leaf_cannot_be_proven(blocks: list[ExecutedBlock]) -> None:
@@ -139,12 +138,12 @@ def test_trace_with_a_wrong_new_leaf_cannot_be_proven(blocks: list[ExecutedBlock
     sam = trace_of(blocks, 1, SAM)
     forged = dataclasses.replace(trace, new_outbox_root=sam.new_outbox_root, new_opaque_digest=sam.new_opaque_digest)
     with pytest.raises(SessionRuleError, match="new leaf"):
-        prove_session(forged, check=False)
+        prove_session(forged, any_slots(1), check=False)
 
 
 def test_statement_is_bound_to_the_proof(blocks: list[ExecutedBlock]) -> None:
     trace = trace_of(blocks, 1, KIM)
-    circuit = session_circuit_for(trace)
+    circuit = any_slots(1)
     proof = prove_session(trace, circuit)
     for position in range(NODE_STATEMENT_LEN):
         values = list(proof.public_inputs)
@@ -155,45 +154,17 @@ def test_statement_is_bound_to_the_proof(blocks: list[ExecutedBlock]) -> None:
 
 def test_verifier_keys_are_deterministic_and_distinct_per_shape() -> None:
     again = SessionCircuit.build(SlotLayout.of_any(1))
-    assert again.data.verifier_key.circuit_digest == session_circuit(1).data.verifier_key.circuit_digest
-    assert session_circuit(4).data.verifier_key.circuit_digest != again.data.verifier_key.circuit_digest
+    assert again.data.verifier_key.circuit_digest == any_slots(1).data.verifier_key.circuit_digest
+    assert any_slots(4).data.verifier_key.circuit_digest != again.data.verifier_key.circuit_digest
 
 
 @pytest.mark.slow
-def test_every_session_of_the_scenario_proves(blocks: list[ExecutedBlock]) -> None:
+def test_every_session_of_the_scenario_proves_in_the_block_trees_circuit(blocks: list[ExecutedBlock]) -> None:
+    """The product's rule: each session is proven with the cheapest block-tree circuit holding it."""
+    circuits = rollup_circuits()
+    root = circuits.blocks.whitelist.root
     for executed in blocks:
         for item in executed.sessions:
-            circuit = session_circuit_for(item.trace)
-            assert circuit.verify(prove_session(item.trace, circuit)) == session_statement(item.trace)
-
-
-@pytest.mark.slow
-def test_large_shapes_prove() -> None:
-    """Sessions filling the 7-, 16- and 32-slot circuits."""
-    x, y = 10, 11
-    secrets = {x: NAMED_KEYS.secret("X"), y: NAMED_KEYS.secret("Y")}
-    with Sequencer.in_memory() as sequencer:
-        for user in (x, y):
-            sequencer.submit(SessionBuilder(sequencer.state, user, secrets[user]).register(1000).build())
-        sequencer.build_block()
-        sends = SessionBuilder(sequencer.state, y, secrets[y])
-        for amount in range(1, 33):
-            sends.send(x, amount)
-        sequencer.submit(sends.build())
-        traces = [sequencer.build_block().sessions[0].trace]
-        claims = SessionBuilder(sequencer.state, x, secrets[x])
-        for index in range(16):
-            claims.claim(y, index)
-        sequencer.submit(claims.build())
-        more = SessionBuilder(sequencer.state, y, secrets[y])
-        for amount in range(7):
-            more.send(x, amount)
-        sequencer.submit(more.build())
-        traces += [item.trace for item in sequencer.build_block().sessions]
-    assert sorted(session_circuit_for(t).num_slots for t in traces) == [7, 16, 32]
-    digests = {circuit.data.verifier_key.circuit_digest for circuit in map(session_circuit, SESSION_SLOT_COUNTS)}
-    assert len(digests) == len(SESSION_SLOT_COUNTS)
-    for trace in traces:
-        circuit = session_circuit_for(trace)
-        assert circuit.gate_rows <= 1 << circuit.degree_bits
-        assert circuit.verify(prove_session(trace, circuit)) == session_statement(trace)
+            circuit = circuits.session_for(item.trace)
+            proof = circuit.prove(item.trace, session_statement(item.trace), root)
+            assert circuits.verify_session(proof) == session_statement(item.trace)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from keys_support import NAMED_KEYS
+from tests_support import session_circuit_of
 
 from rollup.balances import balance_rows
 from rollup.block_proving import prove_session_job, prove_stored_block
-from rollup.circuits.session import SessionCircuit
 from rollup.errors import DoubleClaimError, PrivateStateError
 from rollup.execution import execute_session
 from rollup.node.wallet_data import account_view
@@ -175,10 +175,10 @@ def test_a_truncated_proof_is_refused(
 def test_a_proof_under_a_key_outside_the_whitelist_is_refused(
     operator: Sequencer, sams_proof: SessionProofFile, db_dump: Callable[[Path], str]
 ) -> None:
-    """The same session proven with the stand-alone one-slot circuit: valid, but not a circuit of the tree."""
+    """The same session proven with a one-slot session circuit outside the block tree: valid, but not of the tree."""
     session = SessionBuilder(operator.state, SAM, SAM_KEY).send(JACK, 30).build()
 
-    proof = prove_session(execute_session(operator.state, session).trace, SessionCircuit.build(SlotLayout.of_any(1)))
+    proof = prove_session(execute_session(operator.state, session).trace, session_circuit_of(SlotLayout.of_any(1)))
     foreign = dataclasses.replace(sams_proof, proof=proof_to_bytes(proof))
     assert_refused(operator, db_dump, foreign.to_bytes(), RefusalReason.INVALID_PROOF)
 

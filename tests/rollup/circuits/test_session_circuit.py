@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 from keys_support import NAMED_KEYS, SEED_KEYS
-from tests_support import cheating_prove, set_everywhere
+from tests_support import cheating_prove, session_circuit_of, set_everywhere
 
 from circuits.witness import Target, Witness
 from rollup.block import ExecutedBlock
@@ -34,7 +34,6 @@ from rollup.params import CLAIMED_DEPTH, GLOBAL_TREE_DEPTH, MAX_AMOUNT_BITS, OUT
 from rollup.seed import SEED_USERS, run_seed_scenario
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
-from rollup.session_proving import session_circuit
 from rollup.slot_layout import SlotLayout
 from rollup.smt import DEFAULT_DIGESTS, EMPTY_LEAF, SparseMerkleTree
 from rollup.state import CLAIMED_LEAF, ChainState, UserState, claim_key, key_digest
@@ -63,23 +62,18 @@ def chain() -> Iterator[tuple[list[ChainState], list[ExecutedBlock]]]:
 
 @pytest.fixture(scope="module")
 def one_slot() -> SessionCircuit:
-    return session_circuit(1)
+    return session_circuit_of(SlotLayout.of_any(1))
 
 
 @pytest.fixture(scope="module")
 def four_slots() -> SessionCircuit:
-    return session_circuit(4)
-
-
-def circuit_of(layout: SlotLayout) -> SessionCircuit:
-    """The standalone session circuit of ``layout``."""
-    return session_circuit(layout.num_slots) if layout.send_slots == 0 else SessionCircuit.build(layout)
+    return session_circuit_of(SlotLayout.of_any(4))
 
 
 @pytest.fixture(scope="module", params=[SlotLayout.of_any(1), SlotLayout.of_sends(1)], ids=lambda x: x.label)
 def one_sender(request: pytest.FixtureRequest) -> SessionCircuit:
     """A one-slot circuit of each kind: the send rules hold in both."""
-    return circuit_of(request.param)
+    return session_circuit_of(request.param)
 
 
 @pytest.fixture(
@@ -88,7 +82,7 @@ def one_sender(request: pytest.FixtureRequest) -> SessionCircuit:
 def four_senders(request: pytest.FixtureRequest) -> SessionCircuit:
     """A four-slot circuit of each kind, and a mixed one (a slot of any kind, then three send-only slots: a
     session's second send is in a send-only slot)."""
-    return circuit_of(request.param)
+    return session_circuit_of(request.param)
 
 
 class ForgingBuilder:
@@ -638,13 +632,14 @@ def test_a_claim_cannot_pass_through_a_send_only_circuit(chain: tuple[list[Chain
     witness exists, and a cheater proving a send of Jack's and writing the new leaf of Jack's claim of Sam's
     record 0 (50 more) into the public inputs is rejected."""
     states, _ = chain
-    send_only = circuit_of(SlotLayout.of_sends(1))
+    send_only = session_circuit_of(SlotLayout.of_sends(1))
     assert not any(isinstance(slot, SlotTargets) for slot in send_only.targets.slots)
     claim = ForgingBuilder(states[1], JACK).claim(SAM, 0).build()
-    session_circuit(1).generate_witness(claim)  # an honest claim, which a slot of any kind takes
+    any_slot = session_circuit_of(SlotLayout.of_any(1))
+    any_slot.generate_witness(claim)  # an honest claim, which a slot of any kind takes
     with pytest.raises(SessionTooLargeError, match="send-only"):
         send_only.generate_witness(claim)
-    claimed = public_value(session_circuit(1), session_circuit(1).generate_witness(claim))
+    claimed = public_value(any_slot, any_slot.generate_witness(claim))
     w = send_only.generate_witness(ForgingBuilder(states[1], JACK).send(SAM, 0).build())
     assert public_value(send_only, w).new_root != claimed.new_root
     for target, value in zip(send_only.targets.new_leaf, claimed.new_root, strict=True):
@@ -666,14 +661,15 @@ def test_a_claim_cannot_pass_through_a_send_slot_past_a_mixed_circuits_prefix(
     send, not after it: that trace is refused before any witness exists, and a cheater proving two sends and
     writing the new leaf of the send and the claim (50 more) into the public inputs is rejected."""
     states, _ = chain
-    mixed = circuit_of(SlotLayout(1, 1))
+    mixed = session_circuit_of(SlotLayout(1, 1))
     assert [isinstance(slot, SlotTargets) for slot in mixed.targets.slots] == [True, False]
     mixed.generate_witness(ForgingBuilder(states[1], JACK).claim(SAM, 0).send(SAM, 0).build())
     claim_last = ForgingBuilder(states[1], JACK).send(SAM, 0).claim(SAM, 0).build()
     assert not mixed.holds(claim_last)
     with pytest.raises(SessionTooLargeError, match="send-only"):
         mixed.generate_witness(claim_last)
-    claimed = public_value(session_circuit(2), session_circuit(2).generate_witness(claim_last))
+    any_slots = session_circuit_of(SlotLayout.of_any(2))
+    claimed = public_value(any_slots, any_slots.generate_witness(claim_last))
     w = mixed.generate_witness(ForgingBuilder(states[1], JACK).send(SAM, 0).send(SAM, 0).build())
     assert public_value(mixed, w).new_root != claimed.new_root
     for target, value in zip(mixed.targets.new_leaf, claimed.new_root, strict=True):

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from keys_support import NAMED_KEYS
 from node_support import NodeProcess, Wallets, count_rows, wait_until
+from tests_support import session_circuit_of
 
-from rollup.circuits.session import SessionCircuit
 from rollup.execution import execute_session
 from rollup.node.client import NodeClient
 from rollup.node.store import NODE_DATABASE
@@ -113,14 +113,14 @@ def test_a_replayed_file_is_refused(node: NodeProcess, client: NodeClient, block
 def test_a_proof_under_a_key_outside_the_whitelist_is_refused(
     node: NodeProcess, client: NodeClient, wallets: Wallets, block1: dict[str, object]
 ) -> None:
-    """Sam's send proven with the stand-alone one-slot session circuit: a valid proof, not of the block tree."""
+    """Sam's send proven with a one-slot session circuit outside the block tree: a valid proof, not of the tree."""
     head = client.head()
     key = KeyFile("Sam", NAMED_KEYS.secret("Sam"))
     request = SessionRequest(sends=((JACK, 5, JACKS_ADDRESS),))
     wallet = wallets.state(client, SAM, "Sam")
     session, state = build_session(client, head["finalized"], parse_digest_hex(head["root"]), wallet, key, request)
     foreign = proof_to_bytes(
-        prove_session(execute_session(state, session).trace, SessionCircuit.build(SlotLayout.of_any(1)))
+        prove_session(execute_session(state, session).trace, session_circuit_of(SlotLayout.of_any(1)))
     )
     honest = SessionProofFile.from_bytes(wallets.prove(client, SAM, "Sam", request))
     assert_refused(node, client, dataclasses.replace(honest, proof=foreign).to_bytes(), 422, "invalid_proof")
