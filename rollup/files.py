@@ -1,4 +1,4 @@
-"""Files the operator writes: atomically and owner-only.
+"""Owner-only files: written atomically, and read only while no one else may access them.
 
 Every file is written to a temporary file in its own directory (created
 ``0600``, never readable by other users), flushed with ``fsync``, then renamed
@@ -11,6 +11,11 @@ and renaming leaves its temporary file (``.NAME.PID.tmp``);
 :func:`remove_stale_temporaries` removes those of processes that are gone.
 
 Directories the operator creates are ``0700``.
+
+A key file is created once with :func:`create_owner_only_file` (never over an
+existing one). A file holding a secret (a wallet's key or state, the sequencer's
+key) is read with :func:`read_owner_only_text`, which refuses it when the group or others
+hold any permission on it (``mode & 0o077 != 0``): such a file may have leaked.
 """
 
 from __future__ import annotations
@@ -18,13 +23,16 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 from pathlib import Path
 
-from rollup.errors import StorageEnvironmentError
+from rollup.errors import RollupError, StorageEnvironmentError
 from rollup.fault_injection import write_point
 
 FILE_MODE = 0o600
 DIRECTORY_MODE = 0o700
+FOREIGN_ACCESS: int = stat.S_IRWXG | stat.S_IRWXO
+"""The permission bits (0o077) an owner-only file must not have."""
 _TEMPORARY = re.compile(r"\..+\.(\d+)\.tmp")
 
 _ADVICE = {
@@ -52,6 +60,41 @@ def make_private_directory(path: Path) -> None:
         path.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)
     except OSError as exc:
         raise FileWriteError(f"cannot create the directory {path}: {describe_os_error(exc)}") from exc
+
+
+def create_owner_only_file(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path``, a new file of mode ``FILE_MODE``, flushed and synced to disk.
+
+    Created with ``O_CREAT | O_EXCL``: FileExistsError when ``path`` exists, which is never overwritten (a key
+    must not be replaced by another); any other OSError as it comes.
+    """
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        os.fchmod(handle.fileno(), FILE_MODE)  # the umask may have removed bits, never add any
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_owner_only_text(path: Path, what: str, error: type[RollupError]) -> str:
+    """The UTF-8 text of ``path``, ``what`` (e.g. "a key file") that only its owner may access.
+
+    Raises ``error`` with one line naming the file when its mode has a bit of :data:`FOREIGN_ACCESS` (checked
+    on the opened file, so the file read is the file checked) or when it cannot be read or decoded; a missing
+    file raises FileNotFoundError, which each caller reads its own way.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            mode = stat.S_IMODE(os.fstat(handle.fileno()).st_mode)
+            if mode & FOREIGN_ACCESS:
+                raise error(
+                    f"{path} has permissions {mode:04o}: {what} must be readable only by its owner (chmod 0600 {path})"
+                )
+            return handle.read()
+    except FileNotFoundError:
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"cannot read {path}: {exc}") from exc
 
 
 def write_atomic(path: Path, data: bytes) -> None:

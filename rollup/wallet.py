@@ -14,13 +14,12 @@ Creating a wallet never overwrites an existing key file.
 from __future__ import annotations
 
 import json
-import os
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rollup.errors import RollupError
+from rollup.files import create_owner_only_file, read_owner_only_text
 from rollup.keys import new_secret
 from rollup.params import SECRET_SIZE
 from rollup.state import Secret, key_digest
@@ -30,9 +29,7 @@ from verifier.hashing import Digest
 
 KEY_FILE_VERSION: int = 1
 KEY_FILENAME: str = "key.json"
-KEY_FILE_MODE: int = 0o600
 WALLET_DIR_MODE: int = 0o700
-_FOREIGN_ACCESS: int = stat.S_IRWXG | stat.S_IRWXO
 _HEX_DIGITS: int = 16
 """A field element below p < 2^64 in hexadecimal."""
 
@@ -117,34 +114,20 @@ def write_key_file(wallet_dir: Path | str, key: KeyFile) -> None:
         raise WalletError(f"cannot create the wallet directory {directory}: {exc.strerror}") from exc
     path = key_path(directory)
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
+        create_owner_only_file(path, key.to_json())
     except FileExistsError as exc:
         raise WalletError(f"{path} already exists: a wallet never overwrites a key") from exc
     except OSError as exc:
         raise WalletError(f"cannot create {path}: {exc.strerror}") from exc
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        os.fchmod(handle.fileno(), KEY_FILE_MODE)  # the umask may have removed bits, never add any
-        handle.write(key.to_json())
-        handle.flush()
-        os.fsync(handle.fileno())
 
 
 def read_key_file(wallet_dir: Path | str) -> KeyFile:
     """The key in ``wallet_dir``; WalletError when absent, readable by others, of another version or malformed."""
     path = key_path(wallet_dir)
     try:
-        with open(path, encoding="utf-8") as handle:
-            mode = os.fstat(handle.fileno()).st_mode
-            if mode & _FOREIGN_ACCESS:
-                raise WalletError(
-                    f"{path} has permissions {stat.S_IMODE(mode):04o}: a key file must be readable only by its "
-                    f"owner (chmod 600 {path})"
-                )
-            text = handle.read()
+        text = read_owner_only_text(path, "a key file", WalletError)
     except FileNotFoundError as exc:
         raise WalletError(
             f"no wallet in {wallet_dir} (create one with `rollup wallet new NAME --wallet-dir DIR`)"
         ) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WalletError(f"cannot read {path}: {exc}") from exc
     return KeyFile.from_json(text, str(path))

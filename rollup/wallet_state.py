@@ -34,15 +34,13 @@ shape is wrong.
 from __future__ import annotations
 
 import json
-import os
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rollup.block_data import BlockData
-from rollup.files import FileWriteError, write_atomic
+from rollup.files import FileWriteError, read_owner_only_text, write_atomic
 from rollup.outbox import Outbox, TransferRecord
 from rollup.params import AMOUNT_LIMIT, CLAIMED_DEPTH, MAX_USERS, OUTBOX_CAPACITY
 from rollup.smt import EMPTY_LEAF, SparseMerkleTree
@@ -55,7 +53,6 @@ from verifier.light_client import digest_hex, parse_digest_hex
 
 WALLET_STATE_VERSION: int = 1
 STATE_FILENAME: str = "state.json"
-_FOREIGN_ACCESS: int = stat.S_IRWXG | stat.S_IRWXO
 _KEYS = {"version", "user_id", "block", "account", "incoming", "pending"}
 
 
@@ -283,18 +280,9 @@ def read_wallet_state(wallet_dir: Path | str, key_digest: Digest) -> WalletState
     version or malformed."""
     path = state_path(wallet_dir)
     try:
-        with open(path, encoding="utf-8") as handle:
-            mode = os.fstat(handle.fileno()).st_mode
-            if mode & _FOREIGN_ACCESS:
-                raise WalletError(
-                    f"{path} has permissions {stat.S_IMODE(mode):04o}: a wallet state file must be readable only "
-                    f"by its owner (chmod 600 {path})"
-                )
-            text = handle.read()
+        text = read_owner_only_text(path, "a wallet state file", WalletError)
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WalletError(f"cannot read {path}: {exc}") from exc
     return WalletState.from_json(text, key_digest, str(path))
 
 

@@ -10,17 +10,15 @@ sequencer's name.
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from rollup.errors import RollupError
+from rollup.files import create_owner_only_file, read_owner_only_text
 from verifier.sequencer_signatures import SCHEME, G2ProofOfPossession, receipts_message
 
 KEY_FILE = "sequencer.key"
-KEY_FILE_MODE = 0o600
 KEY_SEED_BYTES = 32
 
 
@@ -53,23 +51,16 @@ def create_key_file(path: Path) -> SequencerKey:
     key = SequencerKey.from_secret(G2ProofOfPossession.KeyGen(secrets.token_bytes(KEY_SEED_BYTES)))
     document = {"version": 1, "scheme": SCHEME, "secret_key": f"{key.secret:064x}"}
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, KEY_FILE_MODE)
+        create_owner_only_file(path, json.dumps(document, indent=2) + "\n")
     except FileExistsError as exc:
         raise KeyFileError(f"{path} already exists; refusing to overwrite a sequencer key") from exc
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(json.dumps(document, indent=2) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
     return key
 
 
 def load_key_file(path: Path) -> SequencerKey:
     """Read the key at ``path``; KeyFileError when others may read it or it is malformed."""
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            raise KeyFileError(f"{path} has mode {mode:o}; a sequencer key must be readable by its owner only (0600)")
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_owner_only_text(path, "a sequencer key", KeyFileError))
         if document.get("version") != 1:
             raise ValueError(f"unknown version {document.get('version')!r}")
         secret = int(document["secret_key"], 16)
