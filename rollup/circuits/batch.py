@@ -15,8 +15,9 @@ their session proofs would.
 
 For entries i = 1..K (``enabled_i``; enabled entries form a prefix and the first is enabled):
 
-    session_i:  the session circuit's rules on entry i's witness, with user id u_i and the
-                batch's one read root (:func:`verify_session_entry_circuit`)
+    session_i:  the session circuit's rules on entry i's witness (slots of any kind), with user id
+                u_i and the batch's one read root; "at least one operation" binds only an enabled
+                entry (:func:`rollup.circuits.session_circuit.verify_session_circuit`)
     offset:     o_i = u_i - position < 2^L             (u_i in the subtree; its bits are the path)
     distinct:   enabled_i * (o_i - o_{i-1} - 1) < 2^L   (i > 1: u_{i-1} < u_i)
     state:      climb(old_leaf_i, o_i, s_i) = R_{i-1},  R_i = climb(new_leaf_i, o_i, s_i)
@@ -42,7 +43,7 @@ from circuits.gadgets import (
 )
 from circuits.recursion.aggregation import AggregationScheme
 from circuits.witness import Target
-from rollup.block_plan import SESSION_LEVEL, Batch, NodeStatement
+from rollup.block_plan import Batch, NodeStatement
 from rollup.circuits.assignment import (
     PADDING_STATE,
     session_inputs,
@@ -50,66 +51,14 @@ from rollup.circuits.assignment import (
     set_padding_slot,
     set_state,
 )
-from rollup.circuits.operations import add_virtual_slot, verify_operation_circuit
-from rollup.circuits.rules import require_user_id_circuit
-from rollup.circuits.session_circuit import SessionTargets, verify_start_circuit
-from rollup.circuits.state_digests import (
-    add_virtual_state,
-    key_digest_circuit,
-    leaf_digest_circuit,
-    opaque_digest_circuit,
-    session_data_digest_circuit,
-)
+from rollup.circuits.session_circuit import SessionTargets, verify_session_circuit
 from rollup.circuits.tree import NodeTargets
 from rollup.params import BATCH_LEVEL, BATCH_SESSIONS, BATCH_SLOTS, GLOBAL_TREE_DEPTH, SECRET_SIZE
+from rollup.slot_layout import SlotLayout
 from rollup.smt import EMPTY_LEAF
 from verifier.hashing import Digest
 from verifier.merkle import default_digests
 from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
-
-
-def verify_session_entry_circuit(
-    b: CircuitBuilder, num_slots: int, read_root: DigestTarget, enabled: Target
-) -> SessionTargets:
-    """One session of a batch: the rules of ``verify_session_trace_circuit`` (its start, slot and digest
-    builders), reading the batch's ``read_root``; "at least one operation" binds only an enabled entry.
-    Registers no public input (the batch's statement is the subtree's)."""
-    user_id = b.add_virtual_target()
-    require_user_id_circuit(b, user_id)
-    secret = b.add_virtual_targets(SECRET_SIZE)
-    registers, deposit = b.add_virtual_targets(2)
-    old_state = add_virtual_state(b)
-    slots = [add_virtual_slot(b) for _ in range(num_slots)]
-    key = key_digest_circuit(b, secret)
-    state, old_leaf = verify_start_circuit(b, key, registers, deposit, old_state)
-    appends = b.constant_digest(EMPTY_LEAF)
-    previous: Target | None = None
-    for slot in slots:
-        outcome = verify_operation_circuit(b, slot, state, appends, user_id, key, read_root)
-        state, appends = outcome.state, outcome.appends
-        if previous is None:
-            # an enabled entry holds at least one operation: a registration or an enabled first slot
-            no_operation = b.mul(logical_not(b, registers), logical_not(b, outcome.enabled))
-            b.assert_zero(b.mul(enabled, no_operation))
-        else:
-            b.assert_zero(b.mul(outcome.enabled, logical_not(b, previous)))  # enabled slots form a prefix
-        previous = outcome.enabled
-    opaque = opaque_digest_circuit(b, key, state)
-    new_leaf = leaf_digest_circuit(b, state.outbox_root, opaque)
-    data_digest = session_data_digest_circuit(b, user_id, deposit, state.outbox_root, opaque, appends)
-    return SessionTargets(
-        user_id=user_id,
-        read_root=read_root,
-        secret=secret,
-        registers=registers,
-        deposit=deposit,
-        old_state=old_state,
-        slots=slots,
-        old_leaf=old_leaf,
-        new_leaf=new_leaf,
-        data_digest=data_digest,
-        level=b.constant(SESSION_LEVEL),
-    )
 
 
 @dataclass(frozen=True)
@@ -146,7 +95,7 @@ def batch_nodes_circuit(b: CircuitBuilder, num_entries: int, level: int, num_slo
     for _ in range(num_entries):
         enabled = b.add_virtual_target()
         b.assert_bool(enabled)
-        session = verify_session_entry_circuit(b, num_slots, read_root, enabled)
+        session = verify_session_circuit(b, SlotLayout.of_any(num_slots), read_root, enabled)
         offset = b.sub(session.user_id, position)
         bits = b.split_le(offset, level)  # u_i - position < 2^L: u_i is in the subtree
         if previous is None:

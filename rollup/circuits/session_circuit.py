@@ -115,12 +115,28 @@ def verify_start_circuit(
 
 
 def verify_session_trace_circuit(b: CircuitBuilder, layout: SlotLayout) -> SessionTargets:
-    """Twin of ``verify_session_trace``: the whole session circuit with the slots of ``layout``, each verified by
-    the function of its kind (``verify_slot_circuit``); registers the public inputs (the same whatever the layout)."""
+    """Twin of ``verify_session_trace``: the whole session circuit with the slots of ``layout``
+    (:func:`verify_session_circuit`, reading a read root of its own), and its public inputs (the same whatever
+    the layout)."""
+    targets = verify_session_circuit(b, layout)
+    b.register_public_inputs(targets.public_inputs())
+    mark(b, "public-input hash")
+    return targets
+
+
+def verify_session_circuit(
+    b: CircuitBuilder, layout: SlotLayout, read_root: DigestTarget | None = None, entry: Target | None = None
+) -> SessionTargets:
+    """The rules of one session with the slots of ``layout``, each verified by the function of its kind
+    (``verify_slot_circuit``), reading ``read_root`` (a fresh input when None); registers no public input.
+
+    "At least one operation" is (1 - registers)(1 - enabled_0) = 0; with ``entry`` (a batch entry's flag) it is
+    entry (1 - registers)(1 - enabled_0) = 0, binding only an enabled entry.
+    """
     user_id = b.add_virtual_target()
     mark(b, "user id < 2^global_tree_depth")
     require_user_id_circuit(b, user_id)
-    read_root = b.add_virtual_digest()
+    read_root = b.add_virtual_digest() if read_root is None else read_root
     secret = b.add_virtual_targets(SECRET_SIZE)
     registers, deposit = b.add_virtual_targets(2)
     old_state = add_virtual_state(b)
@@ -138,7 +154,8 @@ def verify_session_trace_circuit(b: CircuitBuilder, layout: SlotLayout) -> Sessi
         mark(b, "at least one operation; enabled slots form a prefix")
         if previous is None:
             # at least one operation: a registration or an enabled first slot
-            b.assert_zero(b.mul(logical_not(b, registers), logical_not(b, enabled)))
+            no_operation = b.mul(logical_not(b, registers), logical_not(b, enabled))
+            b.assert_zero(no_operation if entry is None else b.mul(entry, no_operation))
         else:
             # enabled slots form a prefix
             b.assert_zero(b.mul(enabled, logical_not(b, previous)))
@@ -149,7 +166,7 @@ def verify_session_trace_circuit(b: CircuitBuilder, layout: SlotLayout) -> Sessi
     new_leaf = leaf_digest_circuit(b, state.outbox_root, opaque)
     mark(b, "data digest = H(user_id, deposit, outbox_root, opaque, appends)")
     data_digest = session_data_digest_circuit(b, user_id, deposit, state.outbox_root, opaque, appends)
-    targets = SessionTargets(
+    return SessionTargets(
         user_id=user_id,
         read_root=read_root,
         secret=secret,
@@ -162,6 +179,3 @@ def verify_session_trace_circuit(b: CircuitBuilder, layout: SlotLayout) -> Sessi
         data_digest=data_digest,
         level=b.constant(SESSION_LEVEL),
     )
-    b.register_public_inputs(targets.public_inputs())
-    mark(b, "public-input hash")
-    return targets
