@@ -1,4 +1,5 @@
-"""Helpers of the fault-injection tests: run a command, judge its error, digest finalized data, count cases.
+"""Helpers of the fault-injection tests: run a command, judge its error, hold a lock in a second process, digest
+finalized data, count cases.
 
 What every fault case asserts is written once here: :func:`assert_clear_error`
 (exit 2, no traceback, exactly one ``error:`` line naming the problem) and
@@ -14,7 +15,11 @@ import hashlib
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,6 +55,21 @@ class FaultTally(Counter[str]):
 
 
 TALLY = FaultTally()
+
+
+@contextmanager
+def lock_holder(acquire: str, release: str = "") -> Iterator[subprocess.Popen[str]]:
+    """A second Python process that runs ``acquire`` (code taking a lock), says so and holds the lock until
+    its stdin is closed, then runs ``release``; yielded once it holds the lock, closed and waited for after."""
+    script = f"import sys\n{acquire}print('locked', flush=True)\nsys.stdin.read()\n{release}"
+    holder = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    try:
+        yield holder
+    finally:
+        if holder.stdin is not None and not holder.stdin.closed:
+            holder.stdin.close()
+        holder.wait(timeout=30)
 
 
 def run_cli(capsys: Captured, directory: Path, *argv: str) -> tuple[int, str, str]:

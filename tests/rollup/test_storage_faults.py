@@ -38,7 +38,7 @@ from rollup.files import FileWriteError, write_atomic
 from rollup.params import DATABASE_FILENAME, SCHEMA_VERSION, SPILLED_PROOFS_DIR
 from rollup.session import session_to_json
 from rollup.storage import Storage
-from tests.fault_support import Captured, assert_clear_error, run_cli
+from tests.fault_support import Captured, assert_clear_error, lock_holder, run_cli
 from tests.verifier.test_light_client import StatementCircuit
 from verifier.light_client import BlockStatement
 from verifier.serialization import proof_to_bytes, verifier_key_to_bytes
@@ -373,9 +373,8 @@ def test_process_killed_inside_block_build_then_another_operation(capsys: Captur
     assert code == 0 and "dropped the session of Sam" in err and "send 5 to Jack, send 7 to Jack" in out
 
 
-def test_crash_after_submit_is_resumed_when_nothing_changed(
-    capsys: Captured, chain: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def crash_after_submit(capsys: Captured, chain: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sam sends 5 to Jack, and ``block build`` crashes after submitting the drafted session, before building."""
     from rollup.sequencer import Sequencer
 
     assert run_cli(capsys, chain, "send", "Sam", "Jack", "5")[0] == 0
@@ -383,6 +382,12 @@ def test_crash_after_submit_is_resumed_when_nothing_changed(
     with pytest.raises(SimulatedCrash):
         main(["--dir", str(chain), "block", "build"])
     monkeypatch.undo()
+
+
+def test_crash_after_submit_is_resumed_when_nothing_changed(
+    capsys: Captured, chain: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash_after_submit(capsys, chain, monkeypatch)
     code, out, err = run_cli(capsys, chain, "block", "build")
     assert code == 0 and "warning" not in err and "send 5 to Jack" in out
 
@@ -390,13 +395,7 @@ def test_crash_after_submit_is_resumed_when_nothing_changed(
 def test_submitted_session_with_a_lost_draft_goes_into_the_next_block(
     capsys: Captured, chain: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rollup.sequencer import Sequencer
-
-    assert run_cli(capsys, chain, "send", "Sam", "Jack", "5")[0] == 0
-    monkeypatch.setattr(Sequencer, "build_block", lambda self: (_ for _ in ()).throw(SimulatedCrash("crash")))
-    with pytest.raises(SimulatedCrash):
-        main(["--dir", str(chain), "block", "build"])
-    monkeypatch.undo()
+    crash_after_submit(capsys, chain, monkeypatch)
     (chain / PENDING_FILE).unlink()
     code, out, err = run_cli(capsys, chain, "block", "build")
     assert code == 0 and "goes into block 3" in err and "block 3: 1 session" in out
@@ -484,20 +483,13 @@ def test_read_only_chain_directory(capsys: Captured, chain: Path) -> None:
 @pytest.fixture
 def held_lock(chain: Path) -> Iterator[subprocess.Popen[str]]:
     """A second process holding an EXCLUSIVE lock on the database until its stdin is closed."""
-    script = (
-        "import sqlite3, sys\n"
+    acquire = (
+        "import sqlite3\n"
         f"db = sqlite3.connect({str(database(chain))!r}, isolation_level=None)\n"
         "db.execute('BEGIN EXCLUSIVE')\n"
-        "print('locked', flush=True)\n"
-        "sys.stdin.read()\n"
-        "db.execute('ROLLBACK')\n"
     )
-    holder = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-    yield holder
-    if holder.stdin is not None and not holder.stdin.closed:
-        holder.stdin.close()
-    holder.wait(timeout=30)
+    with lock_holder(acquire, "db.execute('ROLLBACK')\n") as holder:
+        yield holder
 
 
 def release(holder: subprocess.Popen[str]) -> None:

@@ -26,7 +26,7 @@ from rollup.files import write_atomic
 from rollup.locks import PROVER_LOCK_FILE
 from rollup.params import DATABASE_FILENAME
 from rollup.storage import Storage
-from tests.fault_support import TALLY, Captured, assert_clear_error, finalized_digest, run_cli
+from tests.fault_support import TALLY, Captured, assert_clear_error, finalized_digest, lock_holder, run_cli
 from tests.rollup.faults.conftest import TEMPLATE_LATEST_BLOCK
 from tests.verifier.test_light_client import StatementCircuit
 from verifier.light_client import BlockStatement
@@ -36,19 +36,13 @@ from verifier.serialization import proof_to_bytes, verifier_key_to_bytes
 @pytest.fixture
 def held_prover_lock(chain: Path) -> Iterator[subprocess.Popen[str]]:
     """A second process holding the chain's prover lock (as a running ``block prove`` does) until stdin closes."""
-    script = (
-        "import fcntl, sys\n"
+    acquire = (
+        "import fcntl\n"
         f"handle = open({str(chain / PROVER_LOCK_FILE)!r}, 'ab')\n"
         "fcntl.flock(handle.fileno(), fcntl.LOCK_EX)\n"
-        "print('locked', flush=True)\n"
-        "sys.stdin.read()\n"
     )
-    holder = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-    yield holder
-    assert holder.stdin is not None
-    holder.stdin.close()
-    holder.wait(timeout=30)
+    with lock_holder(acquire) as holder:
+        yield holder
 
 
 def test_a_second_prover_is_refused_at_once(
