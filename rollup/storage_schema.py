@@ -268,28 +268,40 @@ def check_tables(db: sqlite3.Connection, location: str) -> None:
         raise StorageError(f"{location} is damaged ({'; '.join(problems)}): restore it from a backup")
 
 
+_BUSY = (
+    DatabaseBusyError,
+    "{location} is locked by another process; try again when it has finished (nothing was changed)",
+)
+_UNUSABLE = (StorageError, "{location} is not a usable SQLite database ({exc}): restore it from a backup")
+_FAILURES: dict[int, tuple[type[StorageError], str]] = {
+    sqlite3.SQLITE_BUSY: _BUSY,
+    sqlite3.SQLITE_LOCKED: _BUSY,
+    sqlite3.SQLITE_FULL: (
+        StorageEnvironmentError,
+        "{location}: the disk is full; free some space and run the command again (nothing was changed)",
+    ),
+    sqlite3.SQLITE_READONLY: (
+        StorageEnvironmentError,
+        "{location} cannot be written: the file or its directory is read-only (check the permissions)",
+    ),
+    sqlite3.SQLITE_CANTOPEN: (
+        StorageEnvironmentError,
+        "cannot open {location}: check that it and its directory exist and that you may read and write them",
+    ),
+    sqlite3.SQLITE_IOERR: (
+        StorageEnvironmentError,
+        "{location}: input/output error ({exc}); check the disk (nothing was changed)",
+    ),
+    sqlite3.SQLITE_CORRUPT: _UNUSABLE,
+    sqlite3.SQLITE_NOTADB: _UNUSABLE,
+}
+"""SQLite primary error code -> the error reported and its message (``{location}``, ``{exc}`` filled in)."""
+_OTHER_FAILURE = (StorageError, "{location}: database error: {exc}")
+
+
 def storage_failure(exc: sqlite3.Error, location: str) -> StorageError:
-    """One clear StorageError for a SQLite failure, by its error code (the caller raises it)."""
+    """One clear StorageError for a SQLite failure, by its primary error code (``_FAILURES``; the caller
+    raises it)."""
     code = getattr(exc, "sqlite_errorcode", None)
-    primary = None if code is None else code & 0xFF
-    if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return DatabaseBusyError(
-            f"{location} is locked by another process; try again when it has finished (nothing was changed)"
-        )
-    if primary == sqlite3.SQLITE_FULL:
-        return StorageEnvironmentError(
-            f"{location}: the disk is full; free some space and run the command again (nothing was changed)"
-        )
-    if primary == sqlite3.SQLITE_READONLY:
-        return StorageEnvironmentError(
-            f"{location} cannot be written: the file or its directory is read-only (check the permissions)"
-        )
-    if primary == sqlite3.SQLITE_CANTOPEN:
-        return StorageEnvironmentError(
-            f"cannot open {location}: check that it and its directory exist and that you may read and write them"
-        )
-    if primary == sqlite3.SQLITE_IOERR:
-        return StorageEnvironmentError(f"{location}: input/output error ({exc}); check the disk (nothing was changed)")
-    if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
-        return StorageError(f"{location} is not a usable SQLite database ({exc}): restore it from a backup")
-    return StorageError(f"{location}: database error: {exc}")
+    error, message = _OTHER_FAILURE if code is None else _FAILURES.get(code & 0xFF, _OTHER_FAILURE)
+    return error(message.format(location=location, exc=exc))
