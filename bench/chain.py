@@ -32,8 +32,7 @@ from rollup.block_proving import BLOCK_NODE, prove_stored_block, rollup_circuits
 from rollup.chain_proofs import prove_chain, rollup_chain_circuits
 from rollup.keys import KeyRing
 from rollup.sequencer import Sequencer
-from rollup.session import SessionBuilder
-from rollup.workload import registration_sessions
+from rollup.workload import one_coin_chain
 from verifier.chain import ChainKey, verify_chain_proof
 from verifier.hashing import Digest
 from verifier.light_client import BLOCK_STATEMENT_LEN, BlockStatement, verify_chain
@@ -90,12 +89,7 @@ def rollup_chain(height: int) -> None:
     sender, recipient = 3, 9
     seq = Sequencer.in_memory()
     keys: KeyRing[int] = KeyRing()
-    for session in registration_sessions(seq.state, [sender, recipient], 100, keys):
-        seq.submit(session)
-    seq.build_block()
-    for _ in range(height - 1):
-        seq.submit(SessionBuilder(seq.state, sender, keys.secret(sender)).send(recipient, 1).build())
-        seq.build_block()
+    one_coin_chain(seq, sender, recipient, height, keys)
     built, circuits = best_of(rollup_chain_circuits, 1, CPU)
     print(f"rollup chain circuits built in {built:.1f} s CPU; step circuit 2^{circuits.step.common.degree_bits} rows")
     load_kernel()

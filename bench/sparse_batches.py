@@ -45,7 +45,7 @@ from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
 from rollup.smt import SparseMerkleTree
 from rollup.witness import SessionTrace
-from rollup.workload import registration_sessions
+from rollup.workload import register_users
 
 DEFAULT_USERS = (32,)
 DEPOSIT = 1000
@@ -61,9 +61,7 @@ def one_send_block(users: int) -> tuple[list[SessionTrace], SparseMerkleTree, in
     ids = list(range(1, users + 2))
     sequencer = Sequencer.in_memory()
     keys: KeyRing[int] = KeyRing()
-    for session in registration_sessions(sequencer.state, ids, DEPOSIT, keys):
-        sequencer.submit(session)
-    sequencer.build_block()
+    register_users(sequencer, ids, DEPOSIT, keys)
     state = sequencer.state
     sessions = [SessionBuilder(state, u, keys.secret(u)).send(u + 1, 1).build() for u in ids[:-1]]
     traces = [execute_session(state, session).trace for session in sessions]

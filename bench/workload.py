@@ -21,7 +21,7 @@ from rollup.sequencer import Sequencer
 from rollup.session import Session, SessionBuilder
 from rollup.state import ChainState
 from rollup.witness import SessionTrace
-from rollup.workload import registration_sessions
+from rollup.workload import register_users
 
 DEPOSIT = 1_000_000
 
@@ -62,9 +62,7 @@ def send_block(transactions: int, ops_per_session: int = SESSION_SLOTS, seed: in
     users = sorted(random.Random(seed).sample(range(1, 1 << GLOBAL_TREE_DEPTH), senders + 1))
     sequencer = Sequencer.in_memory()
     keys: KeyRing[int] = KeyRing()
-    for session in registration_sessions(sequencer.state, users, DEPOSIT, keys):
-        sequencer.submit(session)
-    sequencer.build_block()
+    register_users(sequencer, users, DEPOSIT, keys)
     state = sequencer.state
     sessions = []
     for i, ops in enumerate(sizes):

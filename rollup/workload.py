@@ -1,5 +1,9 @@
 """Synthetic, reproducible workloads: many users and random transfers between them.
 
+:func:`register_users` builds the block that registers a set of users, and
+:func:`one_coin_chain` a chain of one-coin blocks (the chain-proof benchmark
+and its test).
+
 Used to time the re-execution baseline and, later, block proving; claims
 follow with :func:`rollup.session.claim_sessions`. The keys are throw-away
 random keys in a :class:`rollup.keys.KeyRing` (delegated proving: the
@@ -11,7 +15,9 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable
 
+from rollup.block import ExecutedBlock
 from rollup.keys import KeyRing
+from rollup.sequencer import Sequencer
 from rollup.session import Session, SessionBuilder
 from rollup.state import ChainState
 
@@ -21,6 +27,26 @@ def registration_sessions(
 ) -> list[Session]:
     """One registration session per user, each depositing ``deposit``, under the user's key in ``keys``."""
     return [SessionBuilder(state, user, keys.secret(user)).register(deposit).build() for user in user_ids]
+
+
+def register_users(sequencer: Sequencer, user_ids: Iterable[int], deposit: int, keys: KeyRing[int]) -> ExecutedBlock:
+    """Submit :func:`registration_sessions` to ``sequencer`` and build their block."""
+    for session in registration_sessions(sequencer.state, user_ids, deposit, keys):
+        sequencer.submit(session)
+    return sequencer.build_block()
+
+
+ONE_COIN_DEPOSIT: int = 100
+"""What each of the two users of :func:`one_coin_chain` deposits."""
+
+
+def one_coin_chain(sequencer: Sequencer, sender: int, recipient: int, height: int, keys: KeyRing[int]) -> None:
+    """Blocks 1..``height`` on a fresh ``sequencer``: block 1 registers ``sender`` and ``recipient``
+    (``ONE_COIN_DEPOSIT`` each), and each later block holds one send of one coin from sender to recipient."""
+    register_users(sequencer, [sender, recipient], ONE_COIN_DEPOSIT, keys)
+    for _ in range(height - 1):
+        sequencer.submit(SessionBuilder(sequencer.state, sender, keys.secret(sender)).send(recipient, 1).build())
+        sequencer.build_block()
 
 
 def random_send_sessions(state: ChainState, transfers: int, rng: random.Random, keys: KeyRing[int]) -> list[Session]:

@@ -29,7 +29,7 @@ from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
 from rollup.smt import SparseMerkleTree
 from rollup.witness import SessionTrace
-from rollup.workload import registration_sessions
+from rollup.workload import register_users
 from verifier.field import P
 from verifier.hashing import ZERO_DIGEST
 from verifier.light_client import verify_block
@@ -67,9 +67,9 @@ def build_chain() -> Chain:
         traces.append({item.trace.user_id: item.trace for item in seq.build_block().sessions})
 
     trees.append(seq.state.global_tree.copy())
-    for session in registration_sessions(seq.state, [*BATCHED, OUTSIDER], 100, USER_KEYS):
-        seq.submit(session)
-    traces.append({item.trace.user_id: item.trace for item in seq.build_block().sessions})
+    traces.append(
+        {item.trace.user_id: item.trace for item in register_users(seq, [*BATCHED, OUTSIDER], 100, USER_KEYS).sessions}
+    )
     block([(3, lambda s: s.send(5, 10)), (9, lambda s: s.send(3, 5)), (OUTSIDER, lambda s: s.send(3, 1))])
     block([(5, lambda s: s.claim(3, 0)), (9, lambda s: s.send(OUTSIDER, 2))])
     return Chain(seq, trees, traces)
@@ -243,9 +243,7 @@ def test_a_malicious_batch_witness_gives_no_proof(chain: Chain, circuits: Rollup
 @pytest.mark.slow
 def test_a_block_proves_with_a_batch_node(chain: Chain, circuits: RollupCircuits) -> None:
     seq = Sequencer.in_memory()
-    for session in registration_sessions(seq.state, [*BATCHED, OUTSIDER], 100, USER_KEYS):
-        seq.submit(session)
-    seq.build_block()
+    register_users(seq, [*BATCHED, OUTSIDER], 100, USER_KEYS)
     result = prove_stored_block(seq.storage, 1, LocalExecutor(1, in_process=True))
     batch_key = f"agg/{BATCH_LEVEL}/0"
     assert set(result.proofs) == {batch_key, f"session/{OUTSIDER}", "agg/6/0", "block"}

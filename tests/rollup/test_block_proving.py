@@ -25,7 +25,7 @@ from rollup.seed import SEED_USERS, run_seed_scenario, seed_balance_rows
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
 from rollup.storage import Storage
-from rollup.workload import random_send_sessions, registration_sessions
+from rollup.workload import random_send_sessions, register_users
 from verifier.config import SHRINK_CONFIG
 from verifier.hashing import ZERO_DIGEST
 from verifier.light_client import BlockRejectedError, verify_block
@@ -37,9 +37,7 @@ FAKE_WHITELIST_ROOT = ZERO_DIGEST
 
 def chain_with_registrations(users: list[int], directory: Path | None = None) -> Sequencer:
     seq = Sequencer.open(directory) if directory else Sequencer.in_memory()
-    for session in registration_sessions(seq.state, users, 100, USER_KEYS):
-        seq.submit(session)
-    seq.build_block()
+    register_users(seq, users, 100, USER_KEYS)
     return seq
 
 

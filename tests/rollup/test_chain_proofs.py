@@ -16,8 +16,7 @@ from prover.jobs import LocalExecutor
 from rollup.block_proving import prove_stored_block
 from rollup.chain_proofs import ChainProvingError, prove_chain, rollup_chain_key
 from rollup.sequencer import Sequencer
-from rollup.session import SessionBuilder
-from rollup.workload import registration_sessions
+from rollup.workload import one_coin_chain
 from verifier.chain import ChainError, chain_key_to_bytes, chain_statement, verify_chain_proof
 from verifier.light_client import BlockStatement, digest_hex, main
 from verifier.serialization import proof_from_bytes, verifier_key_to_bytes
@@ -31,12 +30,7 @@ SENDER, RECIPIENT = 3, 9
 def five_blocks(directory: Path) -> Sequencer:
     """Block 1 registers two users; blocks 2..5 each send one coin."""
     seq = Sequencer.open(directory)
-    for session in registration_sessions(seq.state, [SENDER, RECIPIENT], 100, USER_KEYS):
-        seq.submit(session)
-    seq.build_block()
-    for _ in range(BLOCKS - 1):
-        seq.submit(SessionBuilder(seq.state, SENDER, USER_KEYS.secret(SENDER)).send(RECIPIENT, 1).build())
-        seq.build_block()
+    one_coin_chain(seq, SENDER, RECIPIENT, BLOCKS, USER_KEYS)
     return seq
 
 

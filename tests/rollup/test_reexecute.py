@@ -16,7 +16,7 @@ from rollup.sequencer import Sequencer
 from rollup.session import claim_sessions
 from rollup.storage import Storage, encode_digest
 from rollup.witness import verify_session_trace
-from rollup.workload import random_send_sessions, registration_sessions
+from rollup.workload import random_send_sessions, register_users, registration_sessions
 
 
 def test_stored_blocks_reexecute_to_their_roots(tmp_path: Path) -> None:
@@ -38,9 +38,7 @@ def test_random_workload_baseline_matches_the_sequencer() -> None:
     rng = random.Random(5)
     with Sequencer.in_memory() as sequencer:
         users = rng.sample(range(1 << 20), 12)
-        for session in registration_sessions(sequencer.state, users, 50, USER_KEYS):
-            sequencer.submit(session)
-        sequencer.build_block()
+        register_users(sequencer, users, 50, USER_KEYS)
         for _ in range(2):
             sends = random_send_sessions(sequencer.state, 20, rng, USER_KEYS)
             claims = claim_sessions(sequencer.state, {u: USER_KEYS.secret(u) for u in users})
@@ -75,9 +73,7 @@ def test_large_random_workload() -> None:
     users = rng.sample(range(1 << 20), 300)
     secrets = {u: USER_KEYS.secret(u) for u in users}
     with Sequencer.in_memory() as sequencer:
-        for session in registration_sessions(sequencer.state, users, 1000, USER_KEYS):
-            sequencer.submit(session)
-        sequencer.build_block()
+        register_users(sequencer, users, 1000, USER_KEYS)
         for _ in range(3):
             sends = random_send_sessions(sequencer.state, 1000, rng, USER_KEYS)
             senders = {s.user_id for s in sends}

@@ -30,7 +30,7 @@ from rollup.params import MIXED_ANY_SLOTS, MIXED_SESSION_SLOTS, SEND_SESSION_SLO
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder, session_fits, slots_taken
 from rollup.witness import ClaimStep, SendStep, SessionTrace
-from rollup.workload import registration_sessions
+from rollup.workload import register_users
 from verifier.field import P
 from verifier.light_client import verify_block
 from verifier.plonk import VerificationError, verify_proof
@@ -54,9 +54,7 @@ def chain() -> Iterator[tuple[Sequencer, dict[int, SessionTrace]]]:
     """The module's chain with block 3 built (see the module docstring), and block 3's traces by user."""
     seq = Sequencer.in_memory()
     users = [SENDER, CLAIMER, SMALL_USER, RECIPIENT, FULL_USER]
-    for session in registration_sessions(seq.state, users, 1000, USER_KEYS):
-        seq.submit(session)
-    seq.build_block()
+    register_users(seq, users, 1000, USER_KEYS)
     builder = SessionBuilder(seq.state, SENDER, USER_KEYS.secret(SENDER))
     for amount in range(1, TRANSFERS + 1):
         builder.send(CLAIMER, amount)

@@ -37,7 +37,7 @@ from rollup.slot_layout import (
 )
 from rollup.wallet_proving import prove_own_session
 from rollup.witness import SessionTrace
-from rollup.workload import registration_sessions
+from rollup.workload import register_users
 from verifier.field import P
 from verifier.light_client import verify_block
 from verifier.plonk import VerificationError, verify_proof
@@ -57,9 +57,7 @@ def sending_chain(operations: dict[int, int]) -> Sequencer:
     """Block 1 registers the senders and RECIPIENT; block 2 is submitted, not built: sender -> that many sends
     (none for 0)."""
     seq = Sequencer.in_memory()
-    for session in registration_sessions(seq.state, [*sorted(operations), RECIPIENT], 1000, USER_KEYS):
-        seq.submit(session)
-    seq.build_block()
+    register_users(seq, [*sorted(operations), RECIPIENT], 1000, USER_KEYS)
     for sender, count in sorted(operations.items()):
         if not count:
             continue
