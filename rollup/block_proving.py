@@ -51,14 +51,9 @@ from rollup.circuits.block import BlockCircuits
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
 from rollup.execution import execute_session
-from rollup.params import (
-    BATCH_LEVEL,
-    BATCH_SLOTS,
-    GLOBAL_TREE_DEPTH,
-    SMALL_SESSION_DEGREE_BITS,
-)
+from rollup.params import BATCH_LEVEL, BATCH_SLOTS, GLOBAL_TREE_DEPTH
 from rollup.session_proving import cheapest_session_circuit, operation_count
-from rollup.slot_layout import BLOCK_TREE_LAYOUTS, SMALL_SESSION_LAYOUT
+from rollup.slot_layout import BLOCK_TREE_LAYOUTS, SlotLayout
 from rollup.smt import SparseMerkleTree
 from rollup.state import ChainState
 from rollup.storage import Storage
@@ -83,15 +78,20 @@ class RollupCircuits:
     blocks: BlockCircuits
     sessions: tuple[SessionCircuit, ...]
     """The tree's session circuits, one per layout of ``BLOCK_TREE_LAYOUTS``, cheapest first: the small one
-    (2^9 rows, slots of any kind), the full send session (2^13 rows, send-only slots), the mixed full session
-    (2^13 rows, MIXED_ANY_SLOTS slots of any kind then send-only ones) and the full one (2^13 rows, slots of any
-    kind)."""
+    (2^9 rows, slots of any kind), the medium send session (2^11 rows, send-only slots), the full send session
+    (2^13 rows, send-only slots), the mixed full session (2^13 rows, MIXED_ANY_SLOTS slots of any kind then
+    send-only ones) and the full one (2^13 rows, slots of any kind)."""
     batch: BatchCircuit
     """Batches of delegated sessions, in the full session's shape (:mod:`rollup.circuits.batch`)."""
 
     @property
     def block_verifier_key(self) -> VerifierKey:
         return self.blocks.block.circuit.verifier_key
+
+    def session(self, layout: SlotLayout) -> SessionCircuit:
+        """The tree's session circuit of ``layout`` (KeyError if ``BLOCK_TREE_LAYOUTS`` has no such layout)."""
+        by_layout = {circuit.layout: circuit for circuit in self.sessions}
+        return by_layout[layout]
 
     def session_for(self, trace: SessionTrace) -> SessionCircuit:
         """The cheapest session circuit of the tree holding ``trace`` (:func:`cheapest_session_circuit`)."""
@@ -179,18 +179,18 @@ class RollupCircuits:
 def rollup_circuits() -> RollupCircuits:
     """Build (once per process) every circuit; the keys are deterministic, so all workers agree.
 
-    The tree has a session circuit per layout of ``BLOCK_TREE_LAYOUTS``, all zero-knowledge: the small one of
-    ``SMALL_SESSION_SLOTS`` slots in ``2^SMALL_SESSION_DEGREE_BITS`` rows, then the full send session, the mixed
-    full session and the full one, in the tree's own degree (2^13 rows). These three and the batch circuit are
-    leaves of one shape, so they need no aggregation variant or lift of their own: only their keys in the
-    whitelist.
+    The tree has a session circuit per layout of ``BLOCK_TREE_LAYOUTS``, all zero-knowledge, each in the
+    zero-knowledge leaf shape of the degree the table gives it: the small one (2^9 rows), the medium send
+    session (2^11 rows), then the full send session, the mixed full session and the full one, in the tree's
+    own degree (2^13 rows). These three and the batch circuit are leaves of one shape, so they need no
+    aggregation variant or lift of their own: only their keys in the whitelist. Each other degree is a leaf
+    shape with a variant per pair of child shapes and a lift (:meth:`BlockCircuits.build`).
     """
     sessions: list[SessionCircuit] = []
     batches: list[BatchCircuit] = []
 
     def leaf_keys(scheme: AggregationScheme, tree: CommonData) -> list[VerifierKey]:
-        for layout in BLOCK_TREE_LAYOUTS:
-            degree_bits = SMALL_SESSION_DEGREE_BITS if layout == SMALL_SESSION_LAYOUT else tree.degree_bits
+        for layout, degree_bits in BLOCK_TREE_LAYOUTS.items():
             shape = scheme.zk_leaf_shape(degree_bits)
             sessions.append(SessionCircuit.build(layout, shape.config, tree_shape=shape))
         batches.append(BatchCircuit.build(scheme, tree))

@@ -38,6 +38,14 @@ any of them changes every verifier key:
 * a session of at most ``SMALL_SESSION_SLOTS`` operations is proven in the block
   tree by the small session circuit, of ``2^SMALL_SESSION_DEGREE_BITS`` rows (the
   most slots that fit them), so sparse traffic does not pay for a full session;
+* a session of sends only that the small session does not hold and of at most
+  ``MEDIUM_SEND_SESSION_SLOTS`` sends is proven by the *medium send session*, of
+  ``2^MEDIUM_SESSION_DEGREE_BITS`` = 2,048 rows (about a quarter of a full session's
+  proof): its send-only slots cost the full send session's 39.6 rows each, so with the
+  same ~43 rows of start, end and public inputs and 59 blinding rows, 49 slots take
+  1,974 + 59 = 2,033 of the 2,048 rows and a 50th does not fit (2,012 + 59);
+* the full sessions (the send, mixed and full ones above) have ``2^FULL_SESSION_DEGREE_BITS``
+  rows, the aggregation tree's own degree, so they share the batch circuit's leaf shape;
 * the operator proves up to ``BATCH_SESSIONS`` delegated sessions of at most
   ``BATCH_SLOTS`` operations each that are alone in one subtree of height
   ``BATCH_LEVEL`` as one batch proof of that subtree (``rollup.circuits.batch``):
@@ -59,6 +67,9 @@ MIXED_ANY_SLOTS: int = 16
 MIXED_SESSION_SLOTS: int = 171
 SMALL_SESSION_SLOTS: int = 3
 SMALL_SESSION_DEGREE_BITS: int = 9
+MEDIUM_SEND_SESSION_SLOTS: int = 49
+MEDIUM_SESSION_DEGREE_BITS: int = 11
+FULL_SESSION_DEGREE_BITS: int = 13
 BATCH_LEVEL: int = 4
 BATCH_SESSIONS: int = 1 << BATCH_LEVEL
 BATCH_SLOTS: int = SMALL_SESSION_SLOTS

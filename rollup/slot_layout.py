@@ -12,20 +12,26 @@ That one rule decides both which circuit proves a trace (the chooser in
 ``rollup.session_proving``) and which sessions the chain directory's draft and
 the node accept (``rollup.session.session_fits``): a session is accepted exactly
 when some layout of :data:`BLOCK_TREE_LAYOUTS` holds it, so an accepted session
-is always provable. The sizes are in ``rollup.params``.
+is always provable. The table also gives each layout's circuit its number of rows,
+2^degree_bits (the one place a block-tree session's degree is decided). The sizes
+are in ``rollup.params``.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rollup.params import (
+    FULL_SESSION_DEGREE_BITS,
+    MEDIUM_SEND_SESSION_SLOTS,
+    MEDIUM_SESSION_DEGREE_BITS,
     MIXED_ANY_SLOTS,
     MIXED_SESSION_SLOTS,
     SEND_SESSION_SLOTS,
     SESSION_SLOTS,
+    SMALL_SESSION_DEGREE_BITS,
     SMALL_SESSION_SLOTS,
 )
 
@@ -78,18 +84,22 @@ class SlotLayout:
 
 SMALL_SESSION_LAYOUT = SlotLayout.of_any(SMALL_SESSION_SLOTS)
 """The small session (2^SMALL_SESSION_DEGREE_BITS rows)."""
+MEDIUM_SEND_SESSION_LAYOUT = SlotLayout.of_sends(MEDIUM_SEND_SESSION_SLOTS)
+"""The medium send session (2^MEDIUM_SESSION_DEGREE_BITS rows)."""
 SEND_SESSION_LAYOUT = SlotLayout.of_sends(SEND_SESSION_SLOTS)
-"""The full send session (2^13 rows)."""
+"""The full send session (2^FULL_SESSION_DEGREE_BITS rows)."""
 MIXED_SESSION_LAYOUT = SlotLayout(MIXED_ANY_SLOTS, MIXED_SESSION_SLOTS - MIXED_ANY_SLOTS)
-"""The mixed full session (2^13 rows): claims among its first MIXED_ANY_SLOTS operations."""
+"""The mixed full session (2^FULL_SESSION_DEGREE_BITS rows): claims among its first MIXED_ANY_SLOTS operations."""
 FULL_SESSION_LAYOUT = SlotLayout.of_any(SESSION_SLOTS)
-"""The full session (2^13 rows)."""
+"""The full session (2^FULL_SESSION_DEGREE_BITS rows)."""
 
-BLOCK_TREE_LAYOUTS: tuple[SlotLayout, ...] = (
-    SMALL_SESSION_LAYOUT,
-    SEND_SESSION_LAYOUT,
-    MIXED_SESSION_LAYOUT,
-    FULL_SESSION_LAYOUT,
-)
-"""The block tree's session circuits, cheapest first (the small one, then the three of 2^13 rows, which cost the
-same proof)."""
+BLOCK_TREE_LAYOUTS: Mapping[SlotLayout, int] = {
+    SMALL_SESSION_LAYOUT: SMALL_SESSION_DEGREE_BITS,
+    MEDIUM_SEND_SESSION_LAYOUT: MEDIUM_SESSION_DEGREE_BITS,
+    SEND_SESSION_LAYOUT: FULL_SESSION_DEGREE_BITS,
+    MIXED_SESSION_LAYOUT: FULL_SESSION_DEGREE_BITS,
+    FULL_SESSION_LAYOUT: FULL_SESSION_DEGREE_BITS,
+}
+"""The block tree's session circuits, cheapest first, each layout with the log2 of its circuit's rows: the
+small one (2^9), the medium send session (2^11, about a quarter of a 2^13 proof), then the three of 2^13 rows,
+which cost the same proof. Iterating gives the layouts in that order."""

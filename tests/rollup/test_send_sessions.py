@@ -1,12 +1,13 @@
-"""The full send session and the mixed full session in the block tree: circuits of send-only slots, and of
-MIXED_ANY_SLOTS slots of any kind then send-only ones, beside the full session and the small one
-(docs/recursion.md, *Slot kinds*).
+"""The medium and full send sessions and the mixed full session in the block tree: circuits of send-only slots
+(2^11 and 2^13 rows), and of MIXED_ANY_SLOTS slots of any kind then send-only ones, beside the full session and the
+small one (docs/recursion.md, *Slot kinds*).
 
 The chain: block 1 registers everyone; in block 2 SENDER sends four transfers to CLAIMER, RECIPIENT one to FULL_USER;
 block 3 (submitted, then built by the fixture) has a session of each circuit: CLAIMER claims the four (the mixed
 session: its claims are among its first MIXED_ANY_SLOTS operations), FULL_USER sends MIXED_ANY_SLOTS + 1 times and
-then claims (the full session: its claim is past the mixed session's prefix), SENDER sends four more (the full
-send session) and SMALL_USER sends one (the small session).
+then claims (the full session: its claim is past the mixed session's prefix), SENDER sends four more (the medium
+send session), BIG_SENDER one more than the medium send session holds (the full send session) and SMALL_USER sends
+one (the small session).
 """
 
 from __future__ import annotations
@@ -26,9 +27,24 @@ from rollup.circuits.operations import SlotTargets
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
 from rollup.operations import Claim, Register, Send
-from rollup.params import MIXED_ANY_SLOTS, MIXED_SESSION_SLOTS, SEND_SESSION_SLOTS, SESSION_SLOTS, SMALL_SESSION_SLOTS
+from rollup.params import (
+    MEDIUM_SEND_SESSION_SLOTS,
+    MIXED_ANY_SLOTS,
+    MIXED_SESSION_SLOTS,
+    SEND_SESSION_SLOTS,
+    SESSION_SLOTS,
+    SMALL_SESSION_SLOTS,
+)
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder, session_fits, slots_taken
+from rollup.slot_layout import (
+    FULL_SESSION_LAYOUT,
+    MEDIUM_SEND_SESSION_LAYOUT,
+    MIXED_SESSION_LAYOUT,
+    SEND_SESSION_LAYOUT,
+    SMALL_SESSION_LAYOUT,
+    SlotLayout,
+)
 from rollup.witness import ClaimStep, SendStep, SessionTrace
 from rollup.workload import register_users
 from verifier.field import P
@@ -36,12 +52,14 @@ from verifier.light_client import verify_block
 from verifier.plonk import VerificationError, verify_proof
 from verifier.serialization import proof_from_bytes
 
-SENDER, CLAIMER, SMALL_USER, RECIPIENT, FULL_USER = 5, 9, 20, 12, 30
+SENDER, CLAIMER, SMALL_USER, RECIPIENT, FULL_USER, BIG_SENDER = 5, 9, 20, 12, 30, 40
 TRANSFERS = 4
 """More operations than the small session holds."""
 FULL_USER_SENDS = MIXED_ANY_SLOTS + 1
 """FULL_USER's sends before its claim: the claim is past the mixed session's slots of any kind, and so is the last
 send (a send in a send-only slot of the mixed session, for the malicious witnesses)."""
+BIG_SENDS = MEDIUM_SEND_SESSION_SLOTS + 1
+"""BIG_SENDER's sends: one more than the medium send session holds."""
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +71,7 @@ def circuits() -> RollupCircuits:
 def chain() -> Iterator[tuple[Sequencer, dict[int, SessionTrace]]]:
     """The module's chain with block 3 built (see the module docstring), and block 3's traces by user."""
     seq = Sequencer.in_memory()
-    users = [SENDER, CLAIMER, SMALL_USER, RECIPIENT, FULL_USER]
+    users = [SENDER, CLAIMER, SMALL_USER, RECIPIENT, FULL_USER, BIG_SENDER]
     register_users(seq, users, 1000, USER_KEYS)
     builder = SessionBuilder(seq.state, SENDER, USER_KEYS.secret(SENDER))
     for amount in range(1, TRANSFERS + 1):
@@ -72,7 +90,10 @@ def chain() -> Iterator[tuple[Sequencer, dict[int, SessionTrace]]]:
     for _ in range(FULL_USER_SENDS):
         late_claim.send(RECIPIENT, 1)
     late_claim.claim(RECIPIENT, 0)
-    for session in (claims.build(), sends.build(), one.build(), late_claim.build()):
+    big = SessionBuilder(seq.state, BIG_SENDER, USER_KEYS.secret(BIG_SENDER))
+    for _ in range(BIG_SENDS):
+        big.send(RECIPIENT, 1)
+    for session in (claims.build(), sends.build(), one.build(), late_claim.build(), big.build()):
         seq.submit(session)
     traces = {item.trace.user_id: item.trace for item in seq.build_block().sessions}
     yield seq, traces
@@ -88,6 +109,18 @@ def with_steps(trace: SessionTrace, steps: tuple[object, ...]) -> SessionTrace:
     return dataclasses.replace(trace, steps=steps)  # type: ignore[arg-type]
 
 
+def tree_sessions(circuits: RollupCircuits) -> tuple[SessionCircuit, ...]:
+    """The tree's small, medium send, full send, mixed and full session circuits."""
+    layouts = (
+        SMALL_SESSION_LAYOUT,
+        MEDIUM_SEND_SESSION_LAYOUT,
+        SEND_SESSION_LAYOUT,
+        MIXED_SESSION_LAYOUT,
+        FULL_SESSION_LAYOUT,
+    )
+    return tuple(circuits.session(layout) for layout in layouts)
+
+
 # ----------------------------------------------------------------------------- the chooser and the shapes (fast)
 
 
@@ -96,10 +129,11 @@ def test_the_chooser_takes_the_cheapest_tree_circuit_holding_each_session(
 ) -> None:
     """The chooser and the native rule agree on every case, including where a claim sits: the mixed session takes
     claims only in its first MIXED_ANY_SLOTS slots."""
-    small, send, mixed, full = circuits.sessions
+    small, medium, send, mixed, full = tree_sessions(circuits)
     sends, claims = traces[SENDER], traces[CLAIMER]
     assert circuits.session_for(traces[SMALL_USER]) is small
-    assert circuits.session_for(sends) is send
+    assert circuits.session_for(sends) is medium
+    assert circuits.session_for(traces[BIG_SENDER]) is send
     assert circuits.session_for(claims) is mixed
     assert circuits.session_for(traces[FULL_USER]) is full
     one_send, one_claim = sends.steps[0], claims.steps[0]
@@ -107,7 +141,9 @@ def test_the_chooser_takes_the_cheapest_tree_circuit_holding_each_session(
     cases: list[tuple[tuple[object, ...], SessionCircuit | None]] = [
         ((one_claim,), small),
         ((one_claim, one_send, one_send), small),
-        ((one_send,) * (SMALL_SESSION_SLOTS + 1), send),
+        ((one_send,) * (SMALL_SESSION_SLOTS + 1), medium),
+        ((one_send,) * MEDIUM_SEND_SESSION_SLOTS, medium),
+        ((one_send,) * (MEDIUM_SEND_SESSION_SLOTS + 1), send),
         ((one_send,) * SEND_SESSION_SLOTS, send),
         ((one_send,) * (SEND_SESSION_SLOTS + 1), None),
         ((one_claim, *(one_send,) * SMALL_SESSION_SLOTS), mixed),
@@ -136,7 +172,7 @@ def test_the_chooser_takes_the_cheapest_tree_circuit_holding_each_session(
 def test_the_send_and_mixed_sessions_have_the_full_sessions_shape_and_statement_but_their_own_keys(
     circuits: RollupCircuits,
 ) -> None:
-    _, send, mixed, full = circuits.sessions
+    _, _, send, mixed, full = tree_sessions(circuits)
     for session in (send, mixed):
         assert session.data.common == full.data.common  # a leaf of the same shape: no new aggregation variant or lift
         assert len(session.targets.public_inputs()) == len(full.targets.public_inputs())
@@ -152,11 +188,12 @@ def test_the_send_and_mixed_sessions_have_the_full_sessions_shape_and_statement_
 def test_a_claim_is_refused_by_the_send_session_and_past_the_mixed_sessions_prefix_before_any_witness(
     circuits: RollupCircuits, traces: dict[int, SessionTrace]
 ) -> None:
-    _, send, mixed, _ = circuits.sessions
+    _, medium, send, mixed, _ = tree_sessions(circuits)
     root = circuits.blocks.whitelist.root
     claims, late_claim = traces[CLAIMER], traces[FULL_USER]
-    with pytest.raises(SessionTooLargeError, match="send-only"):
-        send.generate_witness(claims, session_statement(claims), root)
+    for sends_only in (medium, send):
+        with pytest.raises(SessionTooLargeError, match="send-only"):
+            sends_only.generate_witness(claims, session_statement(claims), root)
     with pytest.raises(SessionTooLargeError, match="send-only"):
         mixed.generate_witness(late_claim, session_statement(late_claim), root)
 
@@ -168,14 +205,15 @@ def test_a_claim_is_refused_by_the_send_session_and_past_the_mixed_sessions_pref
 def test_a_block_of_every_session_kind_proves_and_verifies_as_a_light_client(
     circuits: RollupCircuits, chain: tuple[Sequencer, dict[int, SessionTrace]]
 ) -> None:
-    """The send session and the mixed session aggregate with a full session and a small one in one block; each
-    session proof verifies under its own key only (the three 2^13 keys are of one shape)."""
+    """The medium and full send sessions and the mixed session aggregate with a full session and a small one in one
+    block; each session proof verifies under its own key only (the three 2^13 keys are of one shape)."""
     seq = chain[0]
     result = prove_stored_block(seq.storage, 3, LocalExecutor(1, in_process=True))
     statement = verify_block(circuits.block_verifier_key, result.proof, seq.storage.block(3).prev_root)
     assert statement.new_root == seq.storage.block(3).new_root
-    small, send, mixed, full = circuits.sessions
-    for user, expected in ((SMALL_USER, small), (SENDER, send), (CLAIMER, mixed), (FULL_USER, full)):
+    small, medium, send, mixed, full = tree_sessions(circuits)
+    kinds = ((SMALL_USER, small), (SENDER, medium), (BIG_SENDER, send), (CLAIMER, mixed), (FULL_USER, full))
+    for user, expected in kinds:
         proof = proof_from_bytes(result.proofs[f"session/{user}"])
         assert circuits.child(proof).vk == expected.data.verifier_key
         for other in circuits.sessions:
@@ -185,13 +223,15 @@ def test_a_block_of_every_session_kind_proves_and_verifies_as_a_light_client(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("layout", [MEDIUM_SEND_SESSION_LAYOUT, SEND_SESSION_LAYOUT], ids=["medium", "full"])
 def test_malicious_send_session_witnesses_give_no_accepted_proof(
-    circuits: RollupCircuits, traces: dict[int, SessionTrace]
+    circuits: RollupCircuits, traces: dict[int, SessionTrace], layout: SlotLayout
 ) -> None:
-    """Built directly, without the native checks: an overspend, a wrong nonce, an append at another slot than
-    outbox_len or along a wrong path, another secret (a wrong key digest) and a claim smuggled in are each
-    refused by the circuit's own rules; a cheating prover forcing the wires is rejected by the verifier."""
-    _, send, _, _ = circuits.sessions
+    """Built directly for the medium or the full send session, without the native checks: an overspend, a wrong
+    nonce, an append at another slot than outbox_len or along a wrong path, another secret (a wrong key digest)
+    and a claim smuggled in are each refused by the circuit's own rules; a cheating prover forcing the wires (a
+    slot's amount, the old leaf, the new leaf) is rejected by the verifier."""
+    send = circuits.session(layout)
     root = circuits.blocks.whitelist.root
     honest = traces[SENDER]
     first = honest.steps[0]
@@ -251,7 +291,7 @@ def test_malicious_mixed_session_witnesses_give_no_accepted_proof(
     wrong path are refused by the circuit's own rules, and so is FULL_USER's claim past the prefix; a cheating
     prover forcing that slot's amount, or the new leaf of FULL_USER's session with its claim (a credit through a
     send-only slot), is rejected by the verifier."""
-    _, _, mixed, _ = circuits.sessions
+    mixed = circuits.session(MIXED_SESSION_LAYOUT)
     root = circuits.blocks.whitelist.root
     late_claim = traces[FULL_USER]
     prefix = late_claim.steps[: MIXED_ANY_SLOTS + 1]  # sends only: the last in the first send-only slot

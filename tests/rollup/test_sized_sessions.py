@@ -1,11 +1,13 @@
-"""Sessions sized to their traffic inside the block tree: two session shapes, an aggregation variant per
+"""Sessions sized to their traffic inside the block tree: three session shapes, an aggregation variant per
 pair of child shapes, a lift per session shape, and the soundness of the mix (docs/recursion.md).
 
 The small session circuit (``SMALL_SESSION_SLOTS`` slots, ``2^SMALL_SESSION_DEGREE_BITS`` rows) proves
-sessions of up to 3 operations; of the three circuits of the tree's 2^13 rows, the full send session
-(``SEND_SESSION_SLOTS`` send-only slots) proves larger sessions of sends only, as FULL_USER's here, the mixed
-full session those with claims among their first ``MIXED_ANY_SLOTS`` operations, and the full one
-(``SESSION_SLOTS`` slots of any kind) the rest (tests/rollup/test_send_sessions.py).
+sessions of up to 3 operations, as SMALL_USER's here; the medium send session (``MEDIUM_SEND_SESSION_SLOTS``
+send-only slots, ``2^MEDIUM_SESSION_DEGREE_BITS`` rows) larger sessions of sends only, as MEDIUM_USER's; of the
+three circuits of the tree's 2^13 rows, the full send session (``SEND_SESSION_SLOTS`` send-only slots) proves
+still larger sessions of sends only, as FULL_USER's, the mixed full session those with claims among their first
+``MIXED_ANY_SLOTS`` operations, and the full one (``SESSION_SLOTS`` slots of any kind) the rest
+(tests/rollup/test_send_sessions.py).
 """
 
 from __future__ import annotations
@@ -25,11 +27,20 @@ from rollup.block_proving import RollupCircuits, plan_jobs, prove_stored_block, 
 from rollup.circuits.labels import SessionRuleError
 from rollup.circuits.session import SessionCircuit
 from rollup.errors import SessionTooLargeError
-from rollup.params import SMALL_SESSION_DEGREE_BITS, SMALL_SESSION_SLOTS
+from rollup.params import (
+    FULL_SESSION_DEGREE_BITS,
+    MEDIUM_SEND_SESSION_SLOTS,
+    MEDIUM_SESSION_DEGREE_BITS,
+    SEND_SESSION_SLOTS,
+    SMALL_SESSION_DEGREE_BITS,
+    SMALL_SESSION_SLOTS,
+)
 from rollup.sequencer import Sequencer
 from rollup.session import SessionBuilder
 from rollup.slot_layout import (
+    BLOCK_TREE_LAYOUTS,
     FULL_SESSION_LAYOUT,
+    MEDIUM_SEND_SESSION_LAYOUT,
     MIXED_SESSION_LAYOUT,
     SEND_SESSION_LAYOUT,
     SMALL_SESSION_LAYOUT,
@@ -44,8 +55,12 @@ from verifier.plonk import VerificationError, verify_proof
 from verifier.proof import ProofWithPublicInputs
 from verifier.serialization import proof_from_bytes
 
-SMALL_USER, FULL_USER, RECIPIENT = 5, 9, 12
-FULL_OPERATIONS = SMALL_SESSION_SLOTS + 1
+SMALL_USER, MEDIUM_USER, FULL_USER, RECIPIENT = 5, 7, 9, 12
+MEDIUM_OPERATIONS = SMALL_SESSION_SLOTS + 1
+"""One send more than the small session holds: the medium send session's."""
+FULL_OPERATIONS = MEDIUM_SEND_SESSION_SLOTS + 1
+"""One send more than the medium send session holds: the full send session's."""
+SIZED_OPERATIONS = {SMALL_USER: 1, MEDIUM_USER: MEDIUM_OPERATIONS, FULL_USER: FULL_OPERATIONS}
 
 
 @pytest.fixture(scope="module")
@@ -62,16 +77,17 @@ def sending_chain(operations: dict[int, int]) -> Sequencer:
         if not count:
             continue
         builder = SessionBuilder(seq.state, sender, USER_KEYS.secret(sender))
-        for amount in range(1, count + 1):
-            builder.send(RECIPIENT, amount)
+        for k in range(count):
+            builder.send(RECIPIENT, 1 + k % 7)  # 50 sends take about 200 of the 1000 registered
         seq.submit(builder.build())
     return seq
 
 
 @pytest.fixture(scope="module")
-def mixed_traces() -> dict[int, SessionTrace]:
-    """Traces of a one-send session (small) and of a session one send too many for the small circuit (full)."""
-    seq = sending_chain({SMALL_USER: 1, FULL_USER: FULL_OPERATIONS})
+def sized_traces() -> dict[int, SessionTrace]:
+    """Traces of a one-send session (small), of one send too many for the small circuit (medium) and of one
+    send too many for the medium circuit (full send session)."""
+    seq = sending_chain(SIZED_OPERATIONS)
     return {item.trace.user_id: item.trace for item in seq.build_block().sessions}
 
 
@@ -79,13 +95,18 @@ def mixed_traces() -> dict[int, SessionTrace]:
 
 
 def test_each_tree_session_holds_the_most_operations_its_rows_allow(circuits: RollupCircuits) -> None:
-    small, send, mixed, full = circuits.sessions
     tree = circuits.blocks.aggregation.shape
-    assert (small.layout, small.degree_bits) == (SMALL_SESSION_LAYOUT, SMALL_SESSION_DEGREE_BITS)
-    assert (send.layout, send.degree_bits) == (SEND_SESSION_LAYOUT, tree.degree_bits)
-    assert (mixed.layout, mixed.degree_bits) == (MIXED_SESSION_LAYOUT, tree.degree_bits)
-    assert (full.layout, full.degree_bits) == (FULL_SESSION_LAYOUT, tree.degree_bits)
-    for session in (small, send, mixed, full):
+    assert tree.degree_bits == FULL_SESSION_DEGREE_BITS  # the full sessions share the batch's leaf shape
+    assert [session.layout for session in circuits.sessions] == list(BLOCK_TREE_LAYOUTS)
+    degrees = {
+        SMALL_SESSION_LAYOUT: SMALL_SESSION_DEGREE_BITS,
+        MEDIUM_SEND_SESSION_LAYOUT: MEDIUM_SESSION_DEGREE_BITS,
+        SEND_SESSION_LAYOUT: tree.degree_bits,
+        MIXED_SESSION_LAYOUT: tree.degree_bits,
+        FULL_SESSION_LAYOUT: tree.degree_bits,
+    }
+    assert {session.layout: session.degree_bits for session in circuits.sessions} == degrees
+    for session in circuits.sessions:
         common = session.data.common
         assert common.config.zero_knowledge
         assert session.gate_rows + common.num_blinding_rows <= common.degree
@@ -99,16 +120,29 @@ def test_each_tree_session_holds_the_most_operations_its_rows_allow(circuits: Ro
 
 
 def test_a_session_takes_the_smallest_tree_circuit_holding_it(
-    circuits: RollupCircuits, mixed_traces: dict[int, SessionTrace]
+    circuits: RollupCircuits, sized_traces: dict[int, SessionTrace]
 ) -> None:
-    small, send, _, _ = circuits.sessions
-    assert circuits.session_for(mixed_traces[SMALL_USER]) is small
-    assert circuits.session_for(mixed_traces[FULL_USER]) is send
-    too_many = dataclasses.replace(mixed_traces[FULL_USER], steps=mixed_traces[FULL_USER].steps * 52)  # 208 sends
+    small, medium, send = (circuits.session(layout) for layout in list(BLOCK_TREE_LAYOUTS)[:3])
+    assert (medium.layout, send.layout) == (MEDIUM_SEND_SESSION_LAYOUT, SEND_SESSION_LAYOUT)
+    assert circuits.session_for(sized_traces[SMALL_USER]) is small
+    assert circuits.session_for(sized_traces[MEDIUM_USER]) is medium
+    assert circuits.session_for(sized_traces[FULL_USER]) is send
+    send_step = sized_traces[FULL_USER].steps[0]
+    for sends, expected in (
+        (SMALL_SESSION_SLOTS, small),
+        (SMALL_SESSION_SLOTS + 1, medium),
+        (MEDIUM_SEND_SESSION_SLOTS, medium),
+        (MEDIUM_SEND_SESSION_SLOTS + 1, send),
+        (SEND_SESSION_SLOTS, send),
+    ):
+        assert (
+            circuits.session_for(dataclasses.replace(sized_traces[FULL_USER], steps=(send_step,) * sends)) is expected
+        )
+    too_many = dataclasses.replace(sized_traces[FULL_USER], steps=(send_step,) * (SEND_SESSION_SLOTS + 1))
     with pytest.raises(SessionTooLargeError, match="split it"):
         circuits.session_for(too_many)
-    seq = sending_chain({SMALL_USER: 0, FULL_USER: 0})
-    plan = plan_block(2, [mixed_traces[SMALL_USER], too_many], seq.state.global_tree, circuits.blocks.whitelist.root)
+    seq = sending_chain(dict.fromkeys(SIZED_OPERATIONS, 0))
+    plan = plan_block(2, [sized_traces[SMALL_USER], too_many], seq.state.global_tree, circuits.blocks.whitelist.root)
     with pytest.raises(BlockProvingError, match=r"block 2 could not be proven: .*split it"):
         plan_jobs(plan, {})
 
@@ -118,7 +152,7 @@ def test_the_whitelist_holds_one_key_per_session_size_variant_and_lift(circuits:
     tree = blocks.aggregation.shape
     leaf_shapes = [session.data.common for session in circuits.sessions]
     shapes = [*leaf_shapes, tree]
-    assert len(set(shapes)) == 3
+    assert len(set(shapes)) == 4  # 2^9, 2^11 and 2^13 zero-knowledge leaves, and the tree's
     assert set(blocks.aggregations) == set(itertools.product(shapes, repeat=2))
     for pair, aggregation in blocks.aggregations.items():
         assert aggregation.child_shapes == pair
@@ -131,7 +165,8 @@ def test_the_whitelist_holds_one_key_per_session_size_variant_and_lift(circuits:
         *(lift.verifier_key for lift in blocks.lifts.values()),
     ]
     digests = [vk.circuit_digest for vk in keys]
-    assert len(set(digests)) == len(digests) == 16  # the send and mixed sessions' keys: two more leaf keys, 16 of 16
+    assert len(set(digests)) == len(digests) == 25  # 5 sessions, the batch, 16 aggregations, 3 lifts: of 32
+    assert blocks.whitelist.depth == 5
     assert sorted(blocks.whitelist.digests) == sorted(digests)
     assert all(circuits.key(vk.circuit_digest) == vk for vk in keys)
     with pytest.raises(ValueError, match="no circuit"):
@@ -139,21 +174,25 @@ def test_the_whitelist_holds_one_key_per_session_size_variant_and_lift(circuits:
 
 
 def test_the_plan_names_each_nodes_key_by_its_childrens_shapes(
-    circuits: RollupCircuits, mixed_traces: dict[int, SessionTrace]
+    circuits: RollupCircuits, sized_traces: dict[int, SessionTrace]
 ) -> None:
-    seq = sending_chain({SMALL_USER: 1, FULL_USER: FULL_OPERATIONS})
+    seq = sending_chain(SIZED_OPERATIONS)
     before = seq.state.global_tree.copy()
-    plan = plan_block(2, list(mixed_traces.values()), before, circuits.blocks.whitelist.root)
+    plan = plan_block(2, list(sized_traces.values()), before, circuits.blocks.whitelist.root)
     keys = circuits.node_keys(plan)
-    small, send, _, _ = (session.data.verifier_key for session in circuits.sessions)
-    assert keys[f"session/{SMALL_USER}"] == small and keys[f"session/{FULL_USER}"] == send
-    assert plan.top.children is not None
-    left, right = plan.top.children
-    assert (
-        keys[plan.top.key]
-        == circuits.blocks.aggregation_for(keys[left.key].common, keys[right.key].common).verifier_key
-    )
-    assert {keys[left.key], keys[right.key]} == {small, send}
+    for user, layout in (
+        (SMALL_USER, SMALL_SESSION_LAYOUT),
+        (MEDIUM_USER, MEDIUM_SEND_SESSION_LAYOUT),
+        (FULL_USER, SEND_SESSION_LAYOUT),
+    ):
+        assert keys[f"session/{user}"] == circuits.session(layout).data.verifier_key
+    aggregations = [node for node in plan.nodes() if node.children is not None]
+    assert len(aggregations) == 2
+    for node in aggregations:
+        assert node.children is not None
+        left, right = node.children
+        expected = circuits.blocks.aggregation_for(keys[left.key].common, keys[right.key].common)
+        assert keys[node.key] == expected.verifier_key
 
 
 # ----------------------------------------------------------------------------- proofs of each shape (slow)
@@ -168,86 +207,110 @@ def test_a_wallet_proves_its_own_one_send_session_in_the_small_shape(circuits: R
 
 
 @pytest.fixture(scope="module")
-def session_proofs(circuits: RollupCircuits, mixed_traces: dict[int, SessionTrace]) -> dict[int, ChildProof]:
+def session_proofs(circuits: RollupCircuits, sized_traces: dict[int, SessionTrace]) -> dict[int, ChildProof]:
     root = circuits.blocks.whitelist.root
     proofs = {}
-    for user, trace in mixed_traces.items():
+    for user, trace in sized_traces.items():
         circuit = circuits.session_for(trace)
         proofs[user] = ChildProof(circuit.prove(trace, session_statement(trace), root), circuit.data.verifier_key)
     return proofs
 
 
+def twin_of(circuit: ChildProof) -> SessionCircuit:
+    """A session circuit of the shape of ``circuit``'s proof with one send-only slot fewer (or one slot of any kind
+    fewer): same shape, other constraints, outside the whitelist."""
+    layout = next(
+        layout for layout in BLOCK_TREE_LAYOUTS if BLOCK_TREE_LAYOUTS[layout] == circuit.vk.common.degree_bits
+    )
+    fewer = (
+        SlotLayout(layout.any_slots, layout.send_slots - 1)
+        if layout.send_slots
+        else SlotLayout.of_any(layout.any_slots - 1)
+    )
+    common = circuit.vk.common
+    return SessionCircuit.build(fewer, common.config, tree_shape=common)
+
+
 @pytest.mark.slow
 def test_a_session_proof_verifies_only_under_the_key_of_its_own_size(
-    circuits: RollupCircuits, session_proofs: dict[int, ChildProof], mixed_traces: dict[int, SessionTrace]
+    circuits: RollupCircuits, session_proofs: dict[int, ChildProof], sized_traces: dict[int, SessionTrace]
 ) -> None:
-    small, full = session_proofs[SMALL_USER], session_proofs[FULL_USER]
-    assert small.vk.common.degree_bits == SMALL_SESSION_DEGREE_BITS and small.vk != full.vk
-    for proof, own, other in ((small, small.vk, full.vk), (full, full.vk, small.vk)):
+    degrees = {user: proof.vk.common.degree_bits for user, proof in session_proofs.items()}
+    assert degrees == {
+        SMALL_USER: SMALL_SESSION_DEGREE_BITS,
+        MEDIUM_USER: MEDIUM_SESSION_DEGREE_BITS,
+        FULL_USER: FULL_SESSION_DEGREE_BITS,
+    }
+    for proof in session_proofs.values():
+        own = proof.vk
         verify_proof(own, proof.proof.proof, proof.proof.public_inputs)
         wrong = [
-            other,
             *(session.data.verifier_key for session in circuits.sessions if session.data.verifier_key != own),
             circuits.blocks.aggregation.verifier_key,
             *(lift.verifier_key for lift in circuits.blocks.lifts.values()),
         ]
+        assert len(wrong) == len(circuits.sessions) - 1 + 1 + 3
         for vk in wrong:
             with pytest.raises(VerificationError):
                 verify_proof(vk, proof.proof.proof, proof.proof.public_inputs)
-        assert circuits.verify_session(proof.proof) == session_statement(mixed_traces[proof.proof.public_inputs[1]])
+        assert circuits.verify_session(proof.proof) == session_statement(sized_traces[proof.proof.public_inputs[1]])
         assert circuits.child(proof.proof).vk == own
     # a session key of the same shape that is not the whitelisted circuit (one slot fewer) does not accept it
-    twin = SessionCircuit.build(
-        SlotLayout.of_any(SMALL_SESSION_SLOTS - 1), small.vk.common.config, tree_shape=small.vk.common
-    )
-    assert twin.data.common == small.vk.common and twin.data.verifier_key != small.vk
-    with pytest.raises(VerificationError):
-        verify_proof(twin.data.verifier_key, small.proof.proof, small.proof.public_inputs)
-    tampered = list(small.proof.public_inputs)
-    tampered[2] = (tampered[2] + 1) % P  # another old leaf
-    with pytest.raises(VerificationError):
-        circuits.verify_session(dataclasses.replace(small.proof, public_inputs=tuple(tampered)))
+    for user in (SMALL_USER, MEDIUM_USER):
+        proof = session_proofs[user]
+        twin = twin_of(proof)
+        assert twin.data.common == proof.vk.common and twin.data.verifier_key != proof.vk
+        with pytest.raises(VerificationError):
+            verify_proof(twin.data.verifier_key, proof.proof.proof, proof.proof.public_inputs)
+        tampered = list(proof.proof.public_inputs)
+        tampered[2] = (tampered[2] + 1) % P  # another old leaf
+        with pytest.raises(VerificationError):
+            circuits.verify_session(dataclasses.replace(proof.proof, public_inputs=tuple(tampered)))
 
 
 @pytest.mark.slow
 def test_a_child_in_a_slot_of_another_shape_or_outside_the_whitelist_cannot_be_aggregated(
-    circuits: RollupCircuits, session_proofs: dict[int, ChildProof], mixed_traces: dict[int, SessionTrace]
+    circuits: RollupCircuits, session_proofs: dict[int, ChildProof], sized_traces: dict[int, SessionTrace]
 ) -> None:
     blocks = circuits.blocks
-    small, full = session_proofs[SMALL_USER], session_proofs[FULL_USER]
-    statements = [NodeStatement.from_elements(p.proof.public_inputs) for p in (small, full)]
-    seq = sending_chain({SMALL_USER: 1, FULL_USER: FULL_OPERATIONS})
-    sib = [siblings_of(seq.state.global_tree, s) for s in statements]
-    both_small = blocks.aggregation_for(small.vk.common, small.vk.common)
-    with pytest.raises(ValueError, match="shape this slot verifies"):
-        both_small.prove(small, full, blocks.whitelist)
-    # a full-size proof presented under the small key cannot even be laid into the small slot's targets
-    with pytest.raises(ValueError):
-        both_small.prove(small, ChildProof(full.proof, small.vk), blocks.whitelist)
-    # a circuit of the small shape outside the whitelist
-    twin = SessionCircuit.build(
-        SlotLayout.of_any(SMALL_SESSION_SLOTS - 1), small.vk.common.config, tree_shape=small.vk.common
-    )
-    trace = mixed_traces[SMALL_USER]
-    foreign = ChildProof(twin.prove(trace, session_statement(trace), blocks.whitelist.root), twin.data.verifier_key)
-    with pytest.raises(ValueError, match="not in the whitelist"):
-        blocks.aggregate(foreign, full, sib[0], sib[1])
+    small, medium, full = (session_proofs[user] for user in (SMALL_USER, MEDIUM_USER, FULL_USER))
+    statements = {user: NodeStatement.from_elements(p.proof.public_inputs) for user, p in session_proofs.items()}
+    seq = sending_chain(SIZED_OPERATIONS)
+    sib = {user: siblings_of(seq.state.global_tree, s) for user, s in statements.items()}
+    for proof, slot_proof in ((small, medium), (medium, full), (medium, small)):
+        both = blocks.aggregation_for(proof.vk.common, proof.vk.common)
+        with pytest.raises(ValueError, match="shape this slot verifies"):
+            both.prove(proof, slot_proof, blocks.whitelist)
+        # a proof of another size presented under this size's key cannot even be laid into the slot's targets
+        with pytest.raises(ValueError):
+            both.prove(proof, ChildProof(slot_proof.proof, proof.vk), blocks.whitelist)
+    # a circuit of the small or the medium shape outside the whitelist
+    for user, proof in ((SMALL_USER, small), (MEDIUM_USER, medium)):
+        twin = twin_of(proof)
+        trace = sized_traces[user]
+        foreign = ChildProof(twin.prove(trace, session_statement(trace), blocks.whitelist.root), twin.data.verifier_key)
+        with pytest.raises(ValueError, match="not in the whitelist"):
+            blocks.aggregate(foreign, full, sib[user], sib[FULL_USER])
     # the mixed variant takes them in order, not swapped (the combine's ordering rule)
     with pytest.raises(ValueError):
-        blocks.aggregate(full, small, sib[1], sib[0])
+        blocks.aggregate(full, small, sib[FULL_USER], sib[SMALL_USER])
+
+
+def layout_of_sends(sends: int) -> SlotLayout:
+    """The layout the chooser gives a session of ``sends`` sends (at most SEND_SESSION_SLOTS)."""
+    return next(layout for layout in BLOCK_TREE_LAYOUTS if sends <= layout.num_slots)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("size", ["small", "send"])
+@pytest.mark.parametrize("user", [SMALL_USER, MEDIUM_USER, FULL_USER])
 def test_malicious_witnesses_are_rejected_in_every_tree_session_shape(
-    circuits: RollupCircuits, mixed_traces: dict[int, SessionTrace], size: str
+    circuits: RollupCircuits, sized_traces: dict[int, SessionTrace], user: int
 ) -> None:
     """A trace under another secret cannot be proven; a cheating prover's single changed wire (a copied amount,
     the new leaf, the data digest) gives a proof the circuit's key rejects."""
-    user = SMALL_USER if size == "small" else FULL_USER
-    trace = mixed_traces[user]
+    trace = sized_traces[user]
     circuit = circuits.session_for(trace)
-    assert circuit is circuits.sessions[0 if size == "small" else 1]  # the full send session
+    assert circuit is circuits.session(layout_of_sends(SIZED_OPERATIONS[user]))
     root = circuits.blocks.whitelist.root
     wrong_secret = dataclasses.replace(trace, secret=USER_KEYS.secret(RECIPIENT))
     with pytest.raises(SessionRuleError):
@@ -266,11 +329,12 @@ def test_malicious_witnesses_are_rejected_in_every_tree_session_shape(
 
 
 @pytest.mark.slow
-def test_blocks_of_small_full_and_mixed_sessions_prove_and_verify_as_a_light_client() -> None:
-    """A lone small session and a lone full one are each lifted by the lift of their shape; a block mixing
-    both aggregates them through the (small, full) variant."""
+def test_blocks_of_small_medium_and_full_sessions_prove_and_verify_as_a_light_client() -> None:
+    """A lone small, a lone medium and a lone full send session are each lifted by the lift of their shape; a
+    block of all three aggregates them through the variants of their shapes."""
     c = rollup_circuits()
-    for operations in ({SMALL_USER: 2}, {FULL_USER: FULL_OPERATIONS}, {SMALL_USER: 1, FULL_USER: FULL_OPERATIONS}):
+    lone = [{user: count} for user, count in SIZED_OPERATIONS.items()]
+    for operations in (*lone, SIZED_OPERATIONS):
         seq = sending_chain(operations)
         seq.build_block()
         result = prove_stored_block(seq.storage, 2, LocalExecutor(1, in_process=True))
@@ -278,6 +342,5 @@ def test_blocks_of_small_full_and_mixed_sessions_prove_and_verify_as_a_light_cli
         assert statement.new_root == seq.storage.block(2).new_root
         for user, count in operations.items():
             session = proof_from_bytes(result.proofs[f"session/{user}"])
-            expected = c.sessions[0] if count <= SMALL_SESSION_SLOTS else c.sessions[1]  # sends only
-            assert c.child(session).vk == expected.data.verifier_key
+            assert c.child(session).vk == c.session(layout_of_sends(count)).data.verifier_key
         seq.close()
