@@ -7,10 +7,11 @@ repository root) prints Markdown tables and writes ``DIR/sized_sessions.json`` a
 *Old* is the block tree before sized sessions: every session proven by a 32-slot session circuit padded
 to the tree's 2^13 rows (zero-knowledge leaf shape), whatever its number of operations, and aggregated by
 the variant taking two such leaves. *New* is the tree of :func:`rollup.block_proving.rollup_circuits`: a
-session of at most 3 operations is proven by the small session circuit (2^9 rows), a larger one of sends
-only by the full send session (204 send-only slots, 2^13 rows), one whose claims are all among its first 16
-operations by the mixed full session (16 slots of any kind then 155 send-only slots, 2^13 rows), any other by
-the full circuit (67 slots of any kind, 2^13 rows), each pair aggregated by the variant of its shapes.
+session of at most 3 operations is proven by the small session circuit (2^9 rows), a larger one of at most 49
+sends only by the medium send session (49 send-only slots, 2^11 rows), a larger one of sends only by the full
+send session (204 send-only slots, 2^13 rows), one whose claims are all among its first 16 operations by the
+mixed full session (16 slots of any kind then 155 send-only slots, 2^13 rows), any other by the full circuit
+(67 slots of any kind, 2^13 rows), each pair aggregated by the variant of its shapes.
 
 Measured (process CPU seconds, best of ``--repeat``, :mod:`bench.timing`):
 
@@ -19,6 +20,9 @@ Measured (process CPU seconds, best of ``--repeat``, :mod:`bench.timing`):
   in the tree's 2^13 shape, so an aggregation of aggregations costs about the same);
 * per transaction in the steady state of a large block, where n sessions take n - 1 aggregations and
   the block proof is amortised away: ``(session(k) + aggregation(k)) / k``;
+* the medium send session: for each k of ``--ops`` it proves, the same session by the full send session
+  (what it cost before the medium session) and by the medium one, with the aggregation of two proofs of
+  each, per transaction;
 * full sessions, old and new: the full session of any slots holding its ``SESSION_SLOTS`` operations (what
   every full session cost before slot kinds, and what a full session with claims past the mixed session's
   prefix still costs: the same circuit and rows) against the full send session holding its
@@ -32,7 +36,7 @@ Measured (process CPU seconds, best of ``--repeat``, :mod:`bench.timing`):
   its whole CPU time over its transactions, with the new sizing and with every session in the full
   shape (the old tree's sizing, but with the 67-slot circuit: a little more witness work than 32 slots);
 * the start-up cost: building every circuit and key of the block tree, which each worker process does
-  once, new (four session circuits, nine aggregation circuits, two lifts) and old (one, three, one).
+  once, new (five session circuits, sixteen aggregation circuits, three lifts) and old (one, four, one).
 """
 
 from __future__ import annotations
@@ -60,10 +64,22 @@ from rollup.circuits.block import BlockCircuits
 from rollup.circuits.session import SessionCircuit
 from rollup.execution import execute_session
 from rollup.operations import Send
-from rollup.params import GLOBAL_TREE_DEPTH, MIXED_ANY_SLOTS, SEND_SESSION_SLOTS, SESSION_SLOTS
+from rollup.params import (
+    GLOBAL_TREE_DEPTH,
+    MEDIUM_SEND_SESSION_SLOTS,
+    MIXED_ANY_SLOTS,
+    SEND_SESSION_SLOTS,
+    SESSION_SLOTS,
+)
 from rollup.session import SessionBuilder
 from rollup.session_proving import operation_count
-from rollup.slot_layout import SlotLayout
+from rollup.slot_layout import (
+    FULL_SESSION_LAYOUT,
+    MEDIUM_SEND_SESSION_LAYOUT,
+    MIXED_SESSION_LAYOUT,
+    SEND_SESSION_LAYOUT,
+    SlotLayout,
+)
 from rollup.smt import SparseMerkleTree
 from rollup.witness import ClaimStep, SessionTrace
 from verifier.proof import CommonData, VerifierKey
@@ -152,7 +168,7 @@ def per_operation_rows(
     The old aggregation takes two full-shape children (the old tree's only leaf shape): it is measured
     with the whitelisted full circuit's proofs, the old 32-slot key not being in the whitelist."""
     old = old_session_circuit(circuits.blocks.scheme, circuits.blocks.aggregation.shape)
-    old_aggregation_s = aggregations[circuits.sessions[-1].num_slots]
+    old_aggregation_s = aggregations[circuits.session(FULL_SESSION_LAYOUT).num_slots]
     rows = []
     for ops in all_ops:
         trace = traces_of_block(1, ops)[0][0]
@@ -178,7 +194,9 @@ def full_session_rows(circuits: RollupCircuits, aggregations: dict[int, float], 
     """Each 2^13 session circuit of the tree proving a session as full as its slots: the full session of any
     slots with sends only (old) and the full send session (new); with MIXED_ANY_SLOTS claims first, the full
     session (old) and the mixed full session (new). Per transaction, (session + one aggregation) / operations."""
-    _, send, mixed, full = circuits.sessions
+    send, mixed, full = (
+        circuits.session(layout) for layout in (SEND_SESSION_LAYOUT, MIXED_SESSION_LAYOUT, FULL_SESSION_LAYOUT)
+    )
     cases = (
         ("any", full, traces_of_block(1, full.num_slots)[0][0]),
         ("send", send, traces_of_block(1, send.num_slots)[0][0]),
@@ -201,16 +219,41 @@ def sparse_block_row(circuits: RollupCircuits, users: int) -> Row:
     traces, tree, number = traces_of_block(users, 1)
     prove = functools.partial(prove_block, number, traces, tree)
     new_s = timed(prove)
-    full = circuits.sessions[-1]
+    full = circuits.session(FULL_SESSION_LAYOUT)
     with mock.patch.object(RollupCircuits, "session_for", lambda self, trace: full):
         all_full_s = timed(prove)
     return {"users": users, "new_s": new_s, "all_full_s": all_full_s}
 
 
-def build_rows(new_build_s: float) -> Row:
-    """Start-up: the new tree's build (measured on first use) and the old tree's, in this process."""
+def build_rows(circuits: RollupCircuits, new_build_s: float) -> Row:
+    """Start-up: the new tree's build (measured on first use) and the old tree's, in this process, and what
+    the new tree builds."""
     old_build_s = timed(lambda: BlockCircuits.build(GLOBAL_TREE_DEPTH, old_leaf_keys))
-    return {"new_s": new_build_s, "old_s": old_build_s}
+    blocks = circuits.blocks
+    counts = {"sessions": len(circuits.sessions), "variants": len(blocks.aggregations) - 1, "lifts": len(blocks.lifts)}
+    return {"new_s": new_build_s, "old_s": old_build_s, **counts}
+
+
+def medium_session_rows(
+    circuits: RollupCircuits, aggregations: dict[int, float], all_ops: Sequence[int], repeat: int
+) -> list[Row]:
+    """For each k of ``all_ops`` the medium send session proves: the session of k sends by the full send session
+    (old: the circuit such a session took before the medium one) and by the medium send session (new), each with
+    the aggregation of two proofs of its circuit, per transaction."""
+    medium, send = (circuits.session(layout) for layout in (MEDIUM_SEND_SESSION_LAYOUT, SEND_SESSION_LAYOUT))
+    rows = []
+    for ops in all_ops:
+        trace = traces_of_block(1, ops)[0][0]
+        if circuits.session_for(trace) is not medium:
+            continue
+        row: Row = {"ops": ops}
+        for side, circuit in (("old", send), ("new", medium)):
+            session_s = session_seconds(circuit, trace, circuits, repeat)
+            aggregation_s = aggregations[circuit.num_slots]
+            row |= {f"{side}_session_s": session_s, f"{side}_aggregation_s": aggregation_s}
+            row[f"{side}_per_tx_s"] = (session_s + aggregation_s) / ops
+        rows.append(row)
+    return rows
 
 
 def plot(rows: Sequence[Row], full_rows: Sequence[Row], path: Path) -> None:
@@ -224,7 +267,7 @@ def plot(rows: Sequence[Row], full_rows: Sequence[Row], path: Path) -> None:
         [x for x, _ in new],
         [y for _, y in new],
         "s-",
-        label=f"new: 3 slots in 2^9 rows, else {SEND_SESSION_SLOTS} send-only slots in 2^13",
+        label=f"new: 3 slots in 2^9 rows, {MEDIUM_SEND_SESSION_SLOTS} send-only in 2^11, {SEND_SESSION_SLOTS} in 2^13",
     )
     for r in full_rows:
         if r["kind"] == "any, claims":
@@ -282,6 +325,19 @@ def markdown(result: dict[str, Any]) -> str:
         )
     lines += [
         "",
+        "| sends per session | full send session (2^13): session (s) | aggregation (s) | per tx (ms) | "
+        "medium send session (2^11): session (s) | aggregation (s) | per tx (ms) | new / old |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in result["medium_sessions"]:
+        lines.append(
+            f"| {r['ops']} | {_s(r['old_session_s'])} | {_s(r['old_aggregation_s'])} | "
+            f"{1000 * r['old_per_tx_s']:.1f} | {_s(r['new_session_s'])} | {_s(r['new_aggregation_s'])} | "
+            f"{1000 * r['new_per_tx_s']:.1f} | "
+            f"{r['new_per_tx_s'] / r['old_per_tx_s']:.2f} |"
+        )
+    lines += [
+        "",
         "| end to end, one send per user | block CPU (s) | per transaction (s) |",
         "|---|---:|---:|",
         f"| {users} users, every session full-shape (old sizing) | {_s(sparse['all_full_s'])} | "
@@ -291,7 +347,8 @@ def markdown(result: dict[str, Any]) -> str:
         "| start-up: every circuit and key of the block tree | CPU (s) |",
         "|---|---:|",
         f"| old (1 session circuit, 3 aggregation variants + plain, 1 lift, block) | {_s(build['old_s'])} |",
-        f"| new (4 session circuits, 8 aggregation variants + plain, 2 lifts, block) | {_s(build['new_s'])} |",
+        f"| new ({build['sessions']} session circuits, {build['variants']} aggregation variants + plain, "
+        f"{build['lifts']} lifts, block) | {_s(build['new_s'])} |",
     ]
     return "\n".join(lines)
 
@@ -308,9 +365,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     aggregations = aggregations_by_circuit(circuits, args.repeat)
     result: dict[str, Any] = {
         "per_operation": per_operation_rows(circuits, aggregations, args.ops, args.repeat),
+        "medium_sessions": medium_session_rows(circuits, aggregations, args.ops, args.repeat),
         "full_sessions": full_session_rows(circuits, aggregations, args.repeat),
         "sparse_block": sparse_block_row(circuits, args.sparse_users),
-        "build": build_rows(new_build_s),
+        "build": build_rows(circuits, new_build_s),
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "sized_sessions.json").write_text(json.dumps(result, indent=1) + "\n")
