@@ -78,7 +78,8 @@ class RollupCircuits:
     blocks: BlockCircuits
     sessions: tuple[SessionCircuit, ...]
     """The tree's session circuits, one per layout of ``BLOCK_TREE_LAYOUTS``, cheapest first: the small one
-    (2^9 rows, slots of any kind), the medium send session (2^11 rows, send-only slots), the full send session
+    (2^9 rows, slots of any kind), the medium send session (2^11 rows, send-only slots), the medium session (2^11
+    rows, slots of any kind), the full send session
     (2^13 rows, send-only slots), the mixed full session (2^13 rows, MIXED_ANY_SLOTS slots of any kind then
     send-only ones) and the full one (2^13 rows, slots of any kind)."""
     batch: BatchCircuit
@@ -181,10 +182,11 @@ def rollup_circuits() -> RollupCircuits:
 
     The tree has a session circuit per layout of ``BLOCK_TREE_LAYOUTS``, all zero-knowledge, each in the
     zero-knowledge leaf shape of the degree the table gives it: the small one (2^9 rows), the medium send
-    session (2^11 rows), then the full send session, the mixed full session and the full one, in the tree's
-    own degree (2^13 rows). These three and the batch circuit are leaves of one shape, so they need no
-    aggregation variant or lift of their own: only their keys in the whitelist. Each other degree is a leaf
-    shape with a variant per pair of child shapes and a lift (:meth:`BlockCircuits.build`).
+    session and the medium one (2^11 rows, one shape), then the full send session, the mixed full session and
+    the full one, in the tree's own degree (2^13 rows). These three and the batch circuit are leaves of one
+    shape, so they need no aggregation variant or lift of their own: only their keys in the whitelist; so are
+    the two medium ones. Each leaf shape other than the tree's has a variant per pair of child shapes and a
+    lift (:meth:`BlockCircuits.build`).
     """
     sessions: list[SessionCircuit] = []
     batches: list[BatchCircuit] = []

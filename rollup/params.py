@@ -44,6 +44,10 @@ any of them changes every verifier key:
   proof): its send-only slots cost the full send session's 39.6 rows each, so with the
   same ~43 rows of start, end and public inputs and 59 blinding rows, 49 slots take
   1,974 + 59 = 2,033 of the 2,048 rows and a 50th does not fit (2,012 + 59);
+* a session of at most ``MEDIUM_SESSION_SLOTS`` operations with claims that the small session
+  does not hold is proven by the *medium session*, in the same 2^11 rows and shape: its
+  slots of any kind cost about 120.4 rows each, 16 take 1,954 + 59 = 2,013 of the 2,048
+  rows and a 17th does not fit;
 * the full sessions (the send, mixed and full ones above) have ``2^FULL_SESSION_DEGREE_BITS``
   rows, the aggregation tree's own degree, so they share the batch circuit's leaf shape;
 * the operator proves up to ``BATCH_SESSIONS`` delegated sessions of at most
@@ -68,6 +72,7 @@ MIXED_SESSION_SLOTS: int = 171
 SMALL_SESSION_SLOTS: int = 3
 SMALL_SESSION_DEGREE_BITS: int = 9
 MEDIUM_SEND_SESSION_SLOTS: int = 49
+MEDIUM_SESSION_SLOTS: int = 16
 MEDIUM_SESSION_DEGREE_BITS: int = 11
 FULL_SESSION_DEGREE_BITS: int = 13
 BATCH_LEVEL: int = 4

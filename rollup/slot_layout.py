@@ -27,6 +27,7 @@ from rollup.params import (
     FULL_SESSION_DEGREE_BITS,
     MEDIUM_SEND_SESSION_SLOTS,
     MEDIUM_SESSION_DEGREE_BITS,
+    MEDIUM_SESSION_SLOTS,
     MIXED_ANY_SLOTS,
     MIXED_SESSION_SLOTS,
     SEND_SESSION_SLOTS,
@@ -86,6 +87,8 @@ SMALL_SESSION_LAYOUT = SlotLayout.of_any(SMALL_SESSION_SLOTS)
 """The small session (2^SMALL_SESSION_DEGREE_BITS rows)."""
 MEDIUM_SEND_SESSION_LAYOUT = SlotLayout.of_sends(MEDIUM_SEND_SESSION_SLOTS)
 """The medium send session (2^MEDIUM_SESSION_DEGREE_BITS rows)."""
+MEDIUM_SESSION_LAYOUT = SlotLayout.of_any(MEDIUM_SESSION_SLOTS)
+"""The medium session (2^MEDIUM_SESSION_DEGREE_BITS rows): slots of any kind."""
 SEND_SESSION_LAYOUT = SlotLayout.of_sends(SEND_SESSION_SLOTS)
 """The full send session (2^FULL_SESSION_DEGREE_BITS rows)."""
 MIXED_SESSION_LAYOUT = SlotLayout(MIXED_ANY_SLOTS, MIXED_SESSION_SLOTS - MIXED_ANY_SLOTS)
@@ -96,10 +99,12 @@ FULL_SESSION_LAYOUT = SlotLayout.of_any(SESSION_SLOTS)
 BLOCK_TREE_LAYOUTS: Mapping[SlotLayout, int] = {
     SMALL_SESSION_LAYOUT: SMALL_SESSION_DEGREE_BITS,
     MEDIUM_SEND_SESSION_LAYOUT: MEDIUM_SESSION_DEGREE_BITS,
+    MEDIUM_SESSION_LAYOUT: MEDIUM_SESSION_DEGREE_BITS,
     SEND_SESSION_LAYOUT: FULL_SESSION_DEGREE_BITS,
     MIXED_SESSION_LAYOUT: FULL_SESSION_DEGREE_BITS,
     FULL_SESSION_LAYOUT: FULL_SESSION_DEGREE_BITS,
 }
 """The block tree's session circuits, cheapest first, each layout with the log2 of its circuit's rows: the
-small one (2^9), the medium send session (2^11, about a quarter of a 2^13 proof), then the three of 2^13 rows,
-which cost the same proof. Iterating gives the layouts in that order."""
+small one (2^9), the medium send and medium sessions (2^11, about a quarter of a 2^13 proof; sends only, then
+slots of any kind), then the three of 2^13 rows, which cost the same proof. Iterating gives the layouts in that
+order."""

@@ -63,9 +63,9 @@ from verifier.proof import CommonData, ProofWithPublicInputs, VerifierKey
 from verifier.soundness import require_documented_security
 
 WHITELIST_DEPTH = 5
-"""Room for 32 whitelisted circuits, 25 taken: with three session shapes (2^9, 2^11 and 2^13 rows), the five
-session circuits (the small one, the medium send session, and the full send, mixed and full sessions, the last
-three of one shape), the batch circuit (a leaf of the full session's shape, ``rollup.circuits.batch``), sixteen
+"""Room for 32 whitelisted circuits, 26 taken: with three session shapes (2^9, 2^11 and 2^13 rows), the six
+session circuits (the small one, the medium send and medium sessions of one shape, and the full send, mixed and
+full sessions of another), the batch circuit (a leaf of the full session's shape, ``rollup.circuits.batch``), sixteen
 aggregation circuits (one per ordered pair of the four child shapes: the three leaf shapes and the tree's) and
 three lifts (one per leaf shape)."""
 

@@ -1,13 +1,14 @@
-"""The medium and full send sessions and the mixed full session in the block tree: circuits of send-only slots
-(2^11 and 2^13 rows), and of MIXED_ANY_SLOTS slots of any kind then send-only ones, beside the full session and the
-small one (docs/recursion.md, *Slot kinds*).
+"""The medium and full send sessions, the medium session and the mixed full session in the block tree: circuits of
+send-only slots (2^11 and 2^13 rows), of slots of any kind (2^11 rows), and of MIXED_ANY_SLOTS slots of any kind then
+send-only ones, beside the full session and the small one (docs/recursion.md, *Slot kinds*).
 
-The chain: block 1 registers everyone; in block 2 SENDER sends four transfers to CLAIMER, RECIPIENT one to FULL_USER;
-block 3 (submitted, then built by the fixture) has a session of each circuit: CLAIMER claims the four (the mixed
-session: its claims are among its first MIXED_ANY_SLOTS operations), FULL_USER sends MIXED_ANY_SLOTS + 1 times and
-then claims (the full session: its claim is past the mixed session's prefix), SENDER sends four more (the medium
-send session), BIG_SENDER one more than the medium send session holds (the full send session) and SMALL_USER sends
-one (the small session).
+The chain: block 1 registers everyone; in block 2 SENDER sends four transfers to CLAIMER, RECIPIENT one to FULL_USER
+and one to MEDIUM_CLAIMER; block 3 (submitted, then built by the fixture) has a session of each circuit: CLAIMER
+claims the four and sends enough for a session the medium one does not hold (the mixed session: its claims are among
+its first MIXED_ANY_SLOTS operations), MEDIUM_CLAIMER claims its one and sends three (the medium session), FULL_USER
+sends MIXED_ANY_SLOTS + 1 times and then claims (the full session: its claim is past the mixed session's prefix),
+SENDER sends four more (the medium send session), BIG_SENDER one more than the medium send session holds (the full
+send session) and SMALL_USER sends one (the small session).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from rollup.errors import SessionTooLargeError
 from rollup.operations import Claim, Register, Send
 from rollup.params import (
     MEDIUM_SEND_SESSION_SLOTS,
+    MEDIUM_SESSION_SLOTS,
     MIXED_ANY_SLOTS,
     MIXED_SESSION_SLOTS,
     SEND_SESSION_SLOTS,
@@ -40,6 +42,7 @@ from rollup.session import SessionBuilder, session_fits, slots_taken
 from rollup.slot_layout import (
     FULL_SESSION_LAYOUT,
     MEDIUM_SEND_SESSION_LAYOUT,
+    MEDIUM_SESSION_LAYOUT,
     MIXED_SESSION_LAYOUT,
     SEND_SESSION_LAYOUT,
     SMALL_SESSION_LAYOUT,
@@ -52,7 +55,7 @@ from verifier.light_client import verify_block
 from verifier.plonk import VerificationError, verify_proof
 from verifier.serialization import proof_from_bytes
 
-SENDER, CLAIMER, SMALL_USER, RECIPIENT, FULL_USER, BIG_SENDER = 5, 9, 20, 12, 30, 40
+SENDER, CLAIMER, SMALL_USER, RECIPIENT, FULL_USER, BIG_SENDER, MEDIUM_CLAIMER = 5, 9, 20, 12, 30, 40, 50
 TRANSFERS = 4
 """More operations than the small session holds."""
 FULL_USER_SENDS = MIXED_ANY_SLOTS + 1
@@ -60,6 +63,10 @@ FULL_USER_SENDS = MIXED_ANY_SLOTS + 1
 send (a send in a send-only slot of the mixed session, for the malicious witnesses)."""
 BIG_SENDS = MEDIUM_SEND_SESSION_SLOTS + 1
 """BIG_SENDER's sends: one more than the medium send session holds."""
+CLAIMER_SENDS = MEDIUM_SESSION_SLOTS + 1 - TRANSFERS
+"""CLAIMER's sends after its claims: one operation more than the medium session holds."""
+MEDIUM_CLAIMER_SENDS = 3
+"""MEDIUM_CLAIMER's sends after its claim: one operation more than the small session holds."""
 
 
 @pytest.fixture(scope="module")
@@ -71,17 +78,23 @@ def circuits() -> RollupCircuits:
 def chain() -> Iterator[tuple[Sequencer, dict[int, SessionTrace]]]:
     """The module's chain with block 3 built (see the module docstring), and block 3's traces by user."""
     seq = Sequencer.in_memory()
-    users = [SENDER, CLAIMER, SMALL_USER, RECIPIENT, FULL_USER, BIG_SENDER]
+    users = [SENDER, CLAIMER, SMALL_USER, RECIPIENT, FULL_USER, BIG_SENDER, MEDIUM_CLAIMER]
     register_users(seq, users, 1000, USER_KEYS)
     builder = SessionBuilder(seq.state, SENDER, USER_KEYS.secret(SENDER))
     for amount in range(1, TRANSFERS + 1):
         builder.send(CLAIMER, amount)
     seq.submit(builder.build())
-    seq.submit(SessionBuilder(seq.state, RECIPIENT, USER_KEYS.secret(RECIPIENT)).send(FULL_USER, 1).build())
+    to_claimers = SessionBuilder(seq.state, RECIPIENT, USER_KEYS.secret(RECIPIENT)).send(FULL_USER, 1)
+    seq.submit(to_claimers.send(MEDIUM_CLAIMER, 1).build())
     seq.build_block()
     claims = SessionBuilder(seq.state, CLAIMER, USER_KEYS.secret(CLAIMER))
     for index in range(TRANSFERS):
         claims.claim(SENDER, index)
+    for _ in range(CLAIMER_SENDS):
+        claims.send(RECIPIENT, 1)
+    medium_claim = SessionBuilder(seq.state, MEDIUM_CLAIMER, USER_KEYS.secret(MEDIUM_CLAIMER)).claim(RECIPIENT, 1)
+    for _ in range(MEDIUM_CLAIMER_SENDS):
+        medium_claim.send(RECIPIENT, 1)
     sends = SessionBuilder(seq.state, SENDER, USER_KEYS.secret(SENDER))
     for amount in range(1, TRANSFERS + 1):
         sends.send(RECIPIENT, amount)
@@ -93,7 +106,7 @@ def chain() -> Iterator[tuple[Sequencer, dict[int, SessionTrace]]]:
     big = SessionBuilder(seq.state, BIG_SENDER, USER_KEYS.secret(BIG_SENDER))
     for _ in range(BIG_SENDS):
         big.send(RECIPIENT, 1)
-    for session in (claims.build(), sends.build(), one.build(), late_claim.build(), big.build()):
+    for session in (claims.build(), sends.build(), one.build(), late_claim.build(), big.build(), medium_claim.build()):
         seq.submit(session)
     traces = {item.trace.user_id: item.trace for item in seq.build_block().sessions}
     yield seq, traces
@@ -110,10 +123,11 @@ def with_steps(trace: SessionTrace, steps: tuple[object, ...]) -> SessionTrace:
 
 
 def tree_sessions(circuits: RollupCircuits) -> tuple[SessionCircuit, ...]:
-    """The tree's small, medium send, full send, mixed and full session circuits."""
+    """The tree's small, medium send, medium, full send, mixed and full session circuits."""
     layouts = (
         SMALL_SESSION_LAYOUT,
         MEDIUM_SEND_SESSION_LAYOUT,
+        MEDIUM_SESSION_LAYOUT,
         SEND_SESSION_LAYOUT,
         MIXED_SESSION_LAYOUT,
         FULL_SESSION_LAYOUT,
@@ -129,10 +143,11 @@ def test_the_chooser_takes_the_cheapest_tree_circuit_holding_each_session(
 ) -> None:
     """The chooser and the native rule agree on every case, including where a claim sits: the mixed session takes
     claims only in its first MIXED_ANY_SLOTS slots."""
-    small, medium, send, mixed, full = tree_sessions(circuits)
+    small, medium_send, medium, send, mixed, full = tree_sessions(circuits)
     sends, claims = traces[SENDER], traces[CLAIMER]
     assert circuits.session_for(traces[SMALL_USER]) is small
-    assert circuits.session_for(sends) is medium
+    assert circuits.session_for(sends) is medium_send
+    assert circuits.session_for(traces[MEDIUM_CLAIMER]) is medium
     assert circuits.session_for(traces[BIG_SENDER]) is send
     assert circuits.session_for(claims) is mixed
     assert circuits.session_for(traces[FULL_USER]) is full
@@ -141,13 +156,15 @@ def test_the_chooser_takes_the_cheapest_tree_circuit_holding_each_session(
     cases: list[tuple[tuple[object, ...], SessionCircuit | None]] = [
         ((one_claim,), small),
         ((one_claim, one_send, one_send), small),
-        ((one_send,) * (SMALL_SESSION_SLOTS + 1), medium),
-        ((one_send,) * MEDIUM_SEND_SESSION_SLOTS, medium),
+        ((one_send,) * (SMALL_SESSION_SLOTS + 1), medium_send),
+        ((one_send,) * MEDIUM_SEND_SESSION_SLOTS, medium_send),
         ((one_send,) * (MEDIUM_SEND_SESSION_SLOTS + 1), send),
         ((one_send,) * SEND_SESSION_SLOTS, send),
         ((one_send,) * (SEND_SESSION_SLOTS + 1), None),
-        ((one_claim, *(one_send,) * SMALL_SESSION_SLOTS), mixed),
-        ((*(one_send,) * (MIXED_ANY_SLOTS - 1), one_claim), mixed),  # the last slot of any kind
+        ((one_claim, *(one_send,) * SMALL_SESSION_SLOTS), medium),
+        ((*(one_send,) * (MEDIUM_SESSION_SLOTS - 1), one_claim), medium),  # the medium session's last slot
+        ((one_claim, *(one_send,) * MEDIUM_SESSION_SLOTS), mixed),  # one operation more than the medium session
+        ((*(one_send,) * (MIXED_ANY_SLOTS - 1), one_claim, one_send), mixed),  # the last slot of any kind
         ((*(one_claim,) * MIXED_ANY_SLOTS, *(one_send,) * (MIXED_SESSION_SLOTS - MIXED_ANY_SLOTS)), mixed),
         ((*(one_send,) * MIXED_ANY_SLOTS, one_claim), full),  # the first send-only slot: past the prefix
         ((*(one_claim,) * (MIXED_ANY_SLOTS + 1),), full),
@@ -172,7 +189,11 @@ def test_the_chooser_takes_the_cheapest_tree_circuit_holding_each_session(
 def test_the_send_and_mixed_sessions_have_the_full_sessions_shape_and_statement_but_their_own_keys(
     circuits: RollupCircuits,
 ) -> None:
-    _, _, send, mixed, full = tree_sessions(circuits)
+    _, medium_send, medium, send, mixed, full = tree_sessions(circuits)
+    # the medium session has the medium send session's shape: one key more, no aggregation variant or lift
+    assert medium.data.common == medium_send.data.common != full.data.common
+    assert medium.data.verifier_key != medium_send.data.verifier_key
+    assert circuits.key(medium.data.verifier_key.circuit_digest) == medium.data.verifier_key
     for session in (send, mixed):
         assert session.data.common == full.data.common  # a leaf of the same shape: no new aggregation variant or lift
         assert len(session.targets.public_inputs()) == len(full.targets.public_inputs())
@@ -188,7 +209,7 @@ def test_the_send_and_mixed_sessions_have_the_full_sessions_shape_and_statement_
 def test_a_claim_is_refused_by_the_send_session_and_past_the_mixed_sessions_prefix_before_any_witness(
     circuits: RollupCircuits, traces: dict[int, SessionTrace]
 ) -> None:
-    _, medium, send, mixed, _ = tree_sessions(circuits)
+    _, medium, _, send, mixed, _ = tree_sessions(circuits)
     root = circuits.blocks.whitelist.root
     claims, late_claim = traces[CLAIMER], traces[FULL_USER]
     for sends_only in (medium, send):
@@ -211,9 +232,8 @@ def test_a_block_of_every_session_kind_proves_and_verifies_as_a_light_client(
     result = prove_stored_block(seq.storage, 3, LocalExecutor(1, in_process=True))
     statement = verify_block(circuits.block_verifier_key, result.proof, seq.storage.block(3).prev_root)
     assert statement.new_root == seq.storage.block(3).new_root
-    small, medium, send, mixed, full = tree_sessions(circuits)
-    kinds = ((SMALL_USER, small), (SENDER, medium), (BIG_SENDER, send), (CLAIMER, mixed), (FULL_USER, full))
-    for user, expected in kinds:
+    users = (SMALL_USER, SENDER, MEDIUM_CLAIMER, BIG_SENDER, CLAIMER, FULL_USER)
+    for user, expected in zip(users, tree_sessions(circuits), strict=True):
         proof = proof_from_bytes(result.proofs[f"session/{user}"])
         assert circuits.child(proof).vk == expected.data.verifier_key
         for other in circuits.sessions:
@@ -333,3 +353,30 @@ def test_malicious_mixed_session_witnesses_give_no_accepted_proof(
         set_everywhere(mixed, w, target, value)
         with pytest.raises(VerificationError):
             mixed.verify(cheating_prove(mixed, w))
+
+
+@pytest.mark.slow
+def test_malicious_medium_session_witnesses_give_no_accepted_proof(
+    circuits: RollupCircuits, traces: dict[int, SessionTrace]
+) -> None:
+    """Built directly for the tree's medium session (slots of any kind, 2^11 rows) from MEDIUM_CLAIMER's claim and
+    sends: another secret cannot prove its statement; a cheating prover forcing the claim's amount (a larger
+    credit), the new leaf or the data digest in every copy is rejected by the verifier."""
+    medium = circuits.session(MEDIUM_SESSION_LAYOUT)
+    root = circuits.blocks.whitelist.root
+    honest = traces[MEDIUM_CLAIMER]
+    claim = honest.steps[0]
+    assert isinstance(claim, ClaimStep) and circuits.session_for(honest) is medium
+    wrong_key = dataclasses.replace(honest, secret=USER_KEYS.secret(RECIPIENT))
+    with pytest.raises(SessionRuleError):
+        medium.generate_witness(wrong_key, session_statement(honest), root)
+    targets, statement = medium.targets, session_statement(honest)
+    for target, value in (
+        (targets.slots[0].amount, claim.record.amount + 1000),
+        (targets.new_leaf[0], statement.new_root[0] + 1),
+        (targets.data_digest[0], statement.data_root[0] + 1),
+    ):
+        w = medium.generate_witness(honest, statement, root)
+        set_everywhere(medium, w, target, value)
+        with pytest.raises(VerificationError):
+            medium.verify(cheating_prove(medium, w))
