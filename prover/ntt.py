@@ -1,4 +1,4 @@
-"""Radix-2 number-theoretic transforms over Goldilocks two-adic subgroups (numba).
+"""Number-theoretic transforms over Goldilocks two-adic subgroups (numba).
 
 For n = 2^k and omega = root_of_unity(k) (order exactly n), H = <omega> and
 
@@ -19,7 +19,8 @@ in-place Cooley-Tukey (decimation-in-time) butterfly stages run; stage
 m = 1, 2, 4, ..., n/2 combines pairs (u, v) at distance m as (u + w v, u - w v)
 with w = omega_{2m}^j. Because the roots are nested (omega_{2m} =
 root_of_unity(log2 2m) for every n), one twiddle table serves all sizes:
-``table[m - 1 + j] = omega_{2m}^j``. The inverse uses
+``table[m - 1 + j] = omega_{2m}^j``. The stages run two at a time (radix 4, see
+:func:`_dit_row`), which also needs omega_{4m}^(3j) (:func:`cube_twiddles`). The inverse uses
 INTT(v) = n^-1 NTT(v'), v'_i = v_{-i mod n}, folded into the gather.
 """
 
@@ -34,10 +35,14 @@ from numba import njit
 from prover.field_kernels import FieldArray, mul, powers
 from prover.threads import available_cores, proof_threads, run_in_parts
 from verifier.field import MULTIPLICATIVE_GENERATOR, inverse, root_of_unity
-from verifier.goldilocks_jit import EPSILON, P, gl_mul
+from verifier.field import P as P_INT
+from verifier.goldilocks_jit import EPSILON, P, gl_add, gl_mul, gl_reduce128
 from verifier.polynomial import Coset, log2_exact
 
 IndexArray = npt.NDArray[np.int64]
+
+_SHIFT48 = np.uint64(48)
+_SHIFT16 = np.uint64(16)
 
 
 @cache
@@ -50,6 +55,23 @@ def twiddles(log_n: int) -> FieldArray:
         table = np.empty(0, dtype=np.uint64)
     else:
         table = np.concatenate([twiddles(log_n - 1), powers(root_of_unity(log_n), 1 << (log_n - 1))])
+    table.setflags(write=False)
+    return table
+
+
+@cache
+def cube_twiddles(log_n: int) -> FieldArray:
+    """The radix-4 steps' third twiddles for sizes up to 2^log_n: entry m - 1 + j is omega_{4m}^(3j) (j < m).
+
+    One block per step m = 1, 2, 4, ..., 2^(log_n - 2) (the steps of blocks of 4m <= 2^log_n);
+    read-only; length 2^(log_n - 1) - 1 (the table of size 2^(log_n - 1) is its prefix).
+    """
+    if log_n <= 1:
+        table = np.empty(0, dtype=np.uint64)
+    else:
+        table = np.concatenate(
+            [cube_twiddles(log_n - 1), powers(pow(root_of_unity(log_n), 3, P_INT), 1 << (log_n - 2))]
+        )
     table.setflags(write=False)
     return table
 
@@ -124,36 +146,98 @@ def _lazy_sub(a: np.uint64, t: np.uint64) -> np.uint64:
 
 
 @njit(inline="always", cache=True)
-def _dit_row(a: FieldArray, tw: FieldArray, first_m: int) -> None:
-    """In-place DIT butterfly stages m = first_m, 2 first_m, ..., n/2 on one row.
+def _mul_by_omega4(x: np.uint64) -> np.uint64:
+    """x * omega_4 mod p, canonical, for any x < 2^64: omega_4 = root_of_unity(2) = 2^48 (2^96 = -1 mod p).
 
-    With first_m = 1 and bit-reversed input, afterwards a is the natural-order NTT.
-    The halves and twiddles are sliced per block so the inner loop is a plain
-    contiguous loop that LLVM vectorizes (about 4x faster than indexing a directly); the
-    first stage of a full transform (m = 1, twiddle 1) is plain sums and differences of pairs.
-    Values between stages are kept in [0, 2^64), congruent mod p but not reduced below p
-    (``gl_mul`` takes any 64-bit operands and returns a canonical product, which the lazy
-    sum and difference accept); the caller reduces the row once at the end.
+    x 2^48 is the 128-bit value (x >> 16) 2^64 + (x << 48), reduced without a product.
+    """
+    return gl_reduce128(x << _SHIFT48, x >> _SHIFT16)
+
+
+@njit(inline="always", cache=True)
+def _radix4_steps(a: FieldArray, tw: FieldArray, tw3: FieldArray, m: int, stop: int) -> int:
+    """Radix-4 steps (stages m and 2m together) from m while 4m <= stop on every block of a; returns the next m.
+
+    The four values a_k at j + k m of a block of 4m (j < m), with v = omega_{4m}^j,
+    v^2 = omega_{2m}^j and t_1 = v^2 a_1, t_2 = v a_2, t_3 = v^3 a_3, become
+
+        a_0 + t_1 + (t_2 + t_3),  a_0 - t_1 + omega_4 (t_2 - t_3),
+        a_0 + t_1 - (t_2 + t_3),  a_0 - t_1 - omega_4 (t_2 - t_3)
+
+    (the two radix-2 stages expanded: v b_2 = t_2 + t_3 and omega_{4m}^(j+m) b_3 = omega_4 (t_2 - t_3)
+    for the first stage's b_2 = a_2 + v^2 a_3, b_3 = a_2 - v^2 a_3): three twiddle products and one
+    by omega_4 = 2^48 (shifts and a reduction) instead of four products. The quarters and twiddles
+    are sliced per block so the inner loop is a plain contiguous loop that LLVM vectorizes.
     """
     n = a.shape[0]
+    while 4 * m <= stop:
+        w1 = tw[2 * m - 1 : 3 * m - 1]  # v = omega_{4m}^j
+        w2 = tw[m - 1 : 2 * m - 1]  # v^2 = omega_{2m}^j
+        w3 = tw3[m - 1 : 2 * m - 1]  # v^3
+        for start in range(0, n, 4 * m):
+            q0 = a[start : start + m]
+            q1 = a[start + m : start + 2 * m]
+            q2 = a[start + 2 * m : start + 3 * m]
+            q3 = a[start + 3 * m : start + 4 * m]
+            for j in range(m):
+                t1 = gl_mul(w2[j], q1[j])
+                t2 = gl_mul(w1[j], q2[j])
+                t3 = gl_mul(w3[j], q3[j])
+                x0 = q0[j]
+                s, d = _lazy_add(x0, t1), _lazy_sub(x0, t1)
+                e, f = gl_add(t2, t3), _mul_by_omega4(_lazy_sub(t2, t3))
+                q0[j] = _lazy_add(s, e)
+                q1[j] = _lazy_add(d, f)
+                q2[j] = _lazy_sub(s, e)
+                q3[j] = _lazy_sub(d, f)
+        m *= 4
+    return m
+
+
+@njit(inline="always", cache=True)
+def _dit_row(a: FieldArray, tw: FieldArray, tw3: FieldArray, first_m: int) -> None:
+    """In-place DIT butterfly stages m = first_m, 2 first_m, ..., n/2 on one row, two at a time (radix 4).
+
+    With first_m = 1 and bit-reversed input, afterwards a is the natural-order NTT. The stages
+    are paired into :func:`_radix4_steps`; with an odd number of them, one is radix 2: the first
+    if it is m = 1 (twiddle 1, no products), else the last. The first stages of a full transform
+    (m = 1 and 2, twiddles 1 and omega_4) have no twiddle products, nor a slice per pair or
+    quad (the inputs are canonical).
+    Values between stages are kept in [0, 2^64), congruent mod p but not reduced below p
+    (``gl_mul`` and :func:`_mul_by_omega4` take any 64-bit operand and return a canonical
+    value, which the lazy sum and difference accept); the caller reduces the row once at the end.
+    """
+    n = a.shape[0]
+    stages = 0
+    while first_m << stages < n:
+        stages += 1
     m = first_m
-    if m == 1 and n > 1:  # twiddle omega_2^0 = 1: no product, nor a slice per pair (the inputs are canonical)
+    if stages % 2 and m == 1:  # twiddle omega_2^0 = 1
         for start in range(0, n, 2):
             u, v = a[start], a[start + 1]
             a[start] = _lazy_add(u, v)
             a[start + 1] = _lazy_sub(u, v)
         m = 2
-    while m < n:
+    if m == 1 and n > 1:  # stages 1 and 2: v = 1, so t_k = a_k
+        for start in range(0, n, 4):
+            x0, t1, t2, t3 = a[start], a[start + 1], a[start + 2], a[start + 3]
+            s, d = _lazy_add(x0, t1), _lazy_sub(x0, t1)
+            e, f = gl_add(t2, t3), _mul_by_omega4(_lazy_sub(t2, t3))
+            a[start] = _lazy_add(s, e)
+            a[start + 1] = _lazy_add(d, f)
+            a[start + 2] = _lazy_sub(s, e)
+            a[start + 3] = _lazy_sub(d, f)
+        m = 4
+    m = _radix4_steps(a, tw, tw3, m, n)
+    if m < n:  # the last of an odd number of stages (m = n / 2)
         w = tw[m - 1 : 2 * m - 1]
-        for start in range(0, n, 2 * m):
-            lo = a[start : start + m]
-            hi = a[start + m : start + 2 * m]
-            for j in range(m):
-                t = gl_mul(w[j], hi[j])
-                u = lo[j]
-                lo[j] = _lazy_add(u, t)
-                hi[j] = _lazy_sub(u, t)
-        m *= 2
+        lo = a[:m]
+        hi = a[m:]
+        for j in range(m):
+            t = gl_mul(w[j], hi[j])
+            u = lo[j]
+            lo[j] = _lazy_add(u, t)
+            hi[j] = _lazy_sub(u, t)
 
 
 @njit(cache=True, nogil=True)
@@ -164,6 +248,7 @@ def _transform_rows(
     repeat_bits: int,
     post: FieldArray,
     tw: FieldArray,
+    tw3: FieldArray,
     out: FieldArray,
     first_row: int,
     stop_row: int,
@@ -185,18 +270,22 @@ def _transform_rows(
         if pre.shape[0] and reps > 1:
             for i in range(n):
                 j = index[i]
-                row[i * reps : (i + 1) * reps] = gl_mul(source[j], pre[j])
+                value = gl_mul(source[j], pre[j])
+                for t in range(i * reps, (i + 1) * reps):
+                    row[t] = value
         elif pre.shape[0]:
             for i in range(n):
                 j = index[i]
                 row[i] = gl_mul(source[j], pre[j])
         elif reps > 1:
             for i in range(n):
-                row[i * reps : (i + 1) * reps] = source[index[i]]
+                value = source[index[i]]
+                for t in range(i * reps, (i + 1) * reps):
+                    row[t] = value
         else:
             for i in range(n):
                 row[i] = source[index[i]]
-        _dit_row(row, tw, reps)
+        _dit_row(row, tw, tw3, reps)
         if post.shape[0]:
             for i in range(row.shape[0]):
                 row[i] = gl_mul(row[i], post[i])
@@ -225,11 +314,11 @@ def _transform(
     src = np.ascontiguousarray(values).reshape(-1, n)
     log_size = log2_exact(n) + rate_bits
     out = np.empty((src.shape[0], 1 << log_size), dtype=np.uint64)
-    tw = twiddles(log_size)
+    tw, tw3 = twiddles(log_size), cube_twiddles(log_size)
     threads = available_cores() if parallel else proof_threads()
     run_in_parts(
         src.shape[0],
-        lambda first, stop: _transform_rows(src, index, pre, rate_bits, post, tw, out, first, stop),
+        lambda first, stop: _transform_rows(src, index, pre, rate_bits, post, tw, tw3, out, first, stop),
         threads,
     )
     return out.reshape((*values.shape[:-1], 1 << log_size))

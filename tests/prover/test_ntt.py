@@ -172,6 +172,30 @@ def test_twiddle_tables_are_nested() -> None:
     assert not table.flags.writeable
 
 
+def test_cube_twiddle_tables_are_nested() -> None:
+    """Entry m - 1 + j is omega_{4m}^(3j), the radix-4 steps' third twiddle, for m = 1 .. 2^(log_n - 2)."""
+    table = ntt.cube_twiddles(8)
+    assert table.shape == (127,)
+    assert np.array_equal(table[:63], ntt.cube_twiddles(7))
+    for m in (1, 2, 16, 64):
+        w = root_of_unity((4 * m).bit_length() - 1)
+        assert table[m - 1 : 2 * m - 1].tolist() == [pow(w, 3 * j, P) for j in range(m)]
+    assert not table.flags.writeable
+    assert ntt.cube_twiddles(1).shape == (0,)
+
+
+@pytest.mark.parametrize("log_n", range(1, 9))
+@pytest.mark.parametrize("rate_bits", [0, 1, 2, 3])
+def test_odd_and_even_stage_counts(log_n: int, rate_bits: int) -> None:
+    """Every pairing of the butterfly stages into radix-4 steps (an odd count from m = 1 or from
+    m = 2^rate_bits, or an even one) gives the naive evaluation, on values just below p."""
+    c = (P - 1 - RNG.integers(0, 2**20, size=(2, 1 << log_n), dtype=np.uint64)).astype(np.uint64)
+    points = coset_points(log_n + rate_bits, MULTIPLICATIVE_GENERATOR)
+    got = ntt.lde(c, rate_bits)
+    for r in range(2):
+        assert got[r].tolist() == naive_eval(c[r].tolist(), points)
+
+
 @pytest.mark.parametrize("n", [0, 3, 12, 1000])
 def test_bad_sizes_rejected(n: int) -> None:
     with pytest.raises(ValueError, match="power of two"):
