@@ -51,7 +51,7 @@ from numba import njit
 from prover.field_kernels import FieldArray, gl_ext_mul
 from prover.threads import run_in_parts
 from verifier.extension import Ext
-from verifier.goldilocks_jit import gl_add, gl_mul, gl_sub
+from verifier.goldilocks_jit import MASK32, gl_add, gl_mul, gl_mul_small, gl_sub
 from verifier.poseidon2 import DIGEST_SIZE
 from verifier.proof import CommonData
 from verifier.tracing import ADD, SUB, TracedValue
@@ -414,6 +414,10 @@ def _uniform_op(
     elif ext_a and ext_u:
         for lane in range(LANES):
             o0[lane], o1[lane] = gl_ext_mul(a0[lane], a1[lane], u0, u1)
+    elif ext_a and u0 <= MASK32:  # a small base factor (the identity labels' ratio 7): two 32-bit products
+        for lane in range(LANES):
+            o0[lane] = gl_mul_small(a0[lane], u0)
+            o1[lane] = gl_mul_small(a1[lane], u0)
     elif ext_a:
         for lane in range(LANES):
             o0[lane] = gl_mul(a0[lane], u0)

@@ -84,6 +84,25 @@ def gl_mul(a: np.uint64, b: np.uint64) -> np.uint64:
 
 
 @njit(inline="always", cache=True)
+def gl_mul_small(a: np.uint64, s: np.uint64) -> np.uint64:
+    """a * s mod p, canonical, for any a < 2^64 and a small factor s < 2^32, from two 32x32-bit products.
+
+    a s = a_hi s 2^32 + a_lo s < 2^96, so its high word h is below 2^32 and
+    h 2^64 + l == l + h (2^32 - 1) (mod p), with h (2^32 - 1) < 2^64.
+    """
+    ll = (a & MASK32) * s
+    hl = (a >> SHIFT32) * s
+    lo = ll + (hl << SHIFT32)
+    hi = (hl >> SHIFT32) + (ONE if lo < ll else ZERO)
+    r = lo + hi * EPSILON
+    if r < lo:  # carry of 2^64 == EPSILON (r < hi EPSILON < 2^64 - EPSILON, so no second carry)
+        r += EPSILON
+    if r >= P:
+        r -= P
+    return r
+
+
+@njit(inline="always", cache=True)
 def gl_pow7(x: np.uint64) -> np.uint64:
     """x^7 (the Poseidon2 S-box) with four multiplications."""
     x2 = gl_mul(x, x)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from numba import njit
 
 from verifier.field import P
-from verifier.goldilocks_jit import gl_add, gl_mul, gl_pow7, gl_reduce128, gl_sub
+from verifier.goldilocks_jit import gl_add, gl_mul, gl_mul_small, gl_pow7, gl_reduce128, gl_sub
 
 EDGES = [0, 1, 2, P - 1, P - 2, 2**32, 2**32 - 1, 2**32 + 1, 2**63, 2**63 - 1, P - 2**32, 2**64 - 2**33 + 2]
 U64Array = npt.NDArray[np.uint64]
@@ -31,6 +31,8 @@ def _map_binary(a: U64Array, b: U64Array, op: int) -> U64Array:
             out[i] = gl_sub(a[i], b[i])
         elif op == 2:
             out[i] = gl_mul(a[i], b[i])
+        elif op == 4:
+            out[i] = gl_mul_small(a[i], b[i])
         else:
             out[i] = gl_reduce128(a[i], b[i])
     return out
@@ -90,3 +92,18 @@ def test_pow7() -> None:
     values = [*EDGES, 12345678901234567]
     out = _map_pow7(np.array(values, dtype=np.uint64)).tolist()
     assert out == [pow(x, 7, P) for x in values]
+
+
+SMALL = [0, 1, 2, 7, 2**31, 2**32 - 2, 2**32 - 1]
+smalls = st.one_of(st.sampled_from(SMALL), st.integers(0, 2**32 - 1))
+
+
+@pytest.mark.parametrize("s", SMALL)
+def test_mul_small_edges(s: int) -> None:
+    """a * s for a small factor s < 2^32 and any 64-bit a (canonical or not), canonical like gl_mul's."""
+    assert _run(4, WORDS + EDGES, [s] * len(WORDS + EDGES)) == [a * s % P for a in WORDS + EDGES]
+
+
+@given(st.lists(st.tuples(words, smalls), min_size=1, max_size=50))
+def test_mul_small_random(pairs: list[tuple[int, int]]) -> None:
+    assert _run(4, [a for a, _ in pairs], [s for _, s in pairs]) == [a * s % P for a, s in pairs]
