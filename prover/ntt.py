@@ -155,8 +155,8 @@ def _mul_by_omega4(x: np.uint64) -> np.uint64:
 
 
 @njit(inline="always", cache=True)
-def _radix4_steps(a: FieldArray, tw: FieldArray, tw3: FieldArray, m: int, stop: int) -> int:
-    """Radix-4 steps (stages m and 2m together) from m while 4m <= stop on every block of a; returns the next m.
+def _radix4_steps(a: FieldArray, tw: FieldArray, tw3: FieldArray, m: int) -> int:
+    """Radix-4 steps (stages m and 2m together) from m while 4m <= n on a row of n values; returns the next m.
 
     The four values a_k at j + k m of a block of 4m (j < m), with v = omega_{4m}^j,
     v^2 = omega_{2m}^j and t_1 = v^2 a_1, t_2 = v a_2, t_3 = v^3 a_3, become
@@ -170,7 +170,7 @@ def _radix4_steps(a: FieldArray, tw: FieldArray, tw3: FieldArray, m: int, stop: 
     are sliced per block so the inner loop is a plain contiguous loop that LLVM vectorizes.
     """
     n = a.shape[0]
-    while 4 * m <= stop:
+    while 4 * m <= n:
         w1 = tw[2 * m - 1 : 3 * m - 1]  # v = omega_{4m}^j
         w2 = tw[m - 1 : 2 * m - 1]  # v^2 = omega_{2m}^j
         w3 = tw3[m - 1 : 2 * m - 1]  # v^3
@@ -228,7 +228,7 @@ def _dit_row(a: FieldArray, tw: FieldArray, tw3: FieldArray, first_m: int) -> No
             a[start + 2] = _lazy_sub(s, e)
             a[start + 3] = _lazy_sub(d, f)
         m = 4
-    m = _radix4_steps(a, tw, tw3, m, n)
+    m = _radix4_steps(a, tw, tw3, m)
     if m < n:  # the last of an odd number of stages (m = n / 2)
         w = tw[m - 1 : 2 * m - 1]
         lo = a[:m]
@@ -270,18 +270,14 @@ def _transform_rows(
         if pre.shape[0] and reps > 1:
             for i in range(n):
                 j = index[i]
-                value = gl_mul(source[j], pre[j])
-                for t in range(i * reps, (i + 1) * reps):
-                    row[t] = value
+                row[i * reps : (i + 1) * reps] = gl_mul(source[j], pre[j])
         elif pre.shape[0]:
             for i in range(n):
                 j = index[i]
                 row[i] = gl_mul(source[j], pre[j])
         elif reps > 1:
             for i in range(n):
-                value = source[index[i]]
-                for t in range(i * reps, (i + 1) * reps):
-                    row[t] = value
+                row[i * reps : (i + 1) * reps] = source[index[i]]
         else:
             for i in range(n):
                 row[i] = source[index[i]]
