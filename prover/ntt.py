@@ -155,6 +155,17 @@ def _mul_by_omega4(x: np.uint64) -> np.uint64:
 
 
 @njit(inline="always", cache=True)
+def _radix4_butterfly(
+    x0: np.uint64, t1: np.uint64, t2: np.uint64, t3: np.uint64
+) -> tuple[np.uint64, np.uint64, np.uint64, np.uint64]:
+    """(x0 + t1 + (t2 + t3), x0 - t1 + omega_4 (t2 - t3), x0 + t1 - (t2 + t3), x0 - t1 - omega_4 (t2 - t3)),
+    lazily reduced, from the twiddled values t_k (see :func:`_radix4_steps`)."""
+    s, d = _lazy_add(x0, t1), _lazy_sub(x0, t1)
+    e, f = gl_add(t2, t3), _mul_by_omega4(_lazy_sub(t2, t3))
+    return _lazy_add(s, e), _lazy_add(d, f), _lazy_sub(s, e), _lazy_sub(d, f)
+
+
+@njit(inline="always", cache=True)
 def _radix4_steps(a: FieldArray, tw: FieldArray, tw3: FieldArray, m: int) -> int:
     """Radix-4 steps (stages m and 2m together) from m while 4m <= n on a row of n values; returns the next m.
 
@@ -180,16 +191,9 @@ def _radix4_steps(a: FieldArray, tw: FieldArray, tw3: FieldArray, m: int) -> int
             q2 = a[start + 2 * m : start + 3 * m]
             q3 = a[start + 3 * m : start + 4 * m]
             for j in range(m):
-                t1 = gl_mul(w2[j], q1[j])
-                t2 = gl_mul(w1[j], q2[j])
-                t3 = gl_mul(w3[j], q3[j])
-                x0 = q0[j]
-                s, d = _lazy_add(x0, t1), _lazy_sub(x0, t1)
-                e, f = gl_add(t2, t3), _mul_by_omega4(_lazy_sub(t2, t3))
-                q0[j] = _lazy_add(s, e)
-                q1[j] = _lazy_add(d, f)
-                q2[j] = _lazy_sub(s, e)
-                q3[j] = _lazy_sub(d, f)
+                q0[j], q1[j], q2[j], q3[j] = _radix4_butterfly(
+                    q0[j], gl_mul(w2[j], q1[j]), gl_mul(w1[j], q2[j]), gl_mul(w3[j], q3[j])
+                )
         m *= 4
     return m
 
@@ -220,13 +224,9 @@ def _dit_row(a: FieldArray, tw: FieldArray, tw3: FieldArray, first_m: int) -> No
         m = 2
     if m == 1 and n > 1:  # stages 1 and 2: v = 1, so t_k = a_k
         for start in range(0, n, 4):
-            x0, t1, t2, t3 = a[start], a[start + 1], a[start + 2], a[start + 3]
-            s, d = _lazy_add(x0, t1), _lazy_sub(x0, t1)
-            e, f = gl_add(t2, t3), _mul_by_omega4(_lazy_sub(t2, t3))
-            a[start] = _lazy_add(s, e)
-            a[start + 1] = _lazy_add(d, f)
-            a[start + 2] = _lazy_sub(s, e)
-            a[start + 3] = _lazy_sub(d, f)
+            a[start], a[start + 1], a[start + 2], a[start + 3] = _radix4_butterfly(
+                a[start], a[start + 1], a[start + 2], a[start + 3]
+            )
         m = 4
     m = _radix4_steps(a, tw, tw3, m)
     if m < n:  # the last of an odd number of stages (m = n / 2)
